@@ -1,0 +1,9 @@
+module embrec
+
+go 1.26
+
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+)
