@@ -1,0 +1,44 @@
+// Blocking parameters and the micro-kernel table: which register tile and
+// which cache blocks a call uses.
+
+package gemm
+
+// microKernel computes one MR x NR tile of C:
+//
+//	C[i*ldc+j] = alpha*sum_p a[p*mr+i]*b[p*nr+j] + beta*C[i*ldc+j]
+//
+// for i < mr, j < nr, p < kc, where a and b are packed micro-panels.
+// beta == 0 must not read C. kc >= 1.
+type microKernel func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// config is one complete choice of micro-kernel and cache blocking.
+// mc is a multiple of mr and nc a multiple of nr.
+type config struct {
+	name   string
+	mr, nr int
+	kernel microKernel
+	mc     int // rows of the packed A block (L2)
+	kc     int // depth of a block (L1: kc*nr floats of B)
+	nc     int // columns of the packed B panel (L3)
+}
+
+// genericConfig is the pure-Go path: a 4x4 register tile (16 scalar
+// accumulators, what 16 SSE registers on amd64 and 32 on arm64 can hold
+// without many spills) with the same cache blocking as the AVX2 path.
+var genericConfig = config{
+	name: "generic4x4", mr: 4, nr: 4, kernel: kernelGeneric4x4,
+	mc: 128, kc: 256, nc: 4096,
+}
+
+// active is the configuration Sgemm uses; it is set once at init from the
+// CPU features (kernel_amd64.go) and swapped only by tests.
+var active = defaultConfig()
+
+// setConfig replaces the active configuration and returns the old one (tests).
+func setConfig(c config) config {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	old := active
+	active = c
+	return old
+}

@@ -1,0 +1,183 @@
+//go:build amd64 && !purego
+
+// The AVX2/FMA SGEMM micro-kernel: one 6x16 tile of C from packed panels.
+//
+// Registers: Y4..Y15 accumulate C (row r in Y(4+2r), Y(5+2r): columns 0-7, 8-15),
+// Y0, Y1 hold the 16 B values of one k step, Y2/Y3 alternate as the
+// broadcast A value. SI walks the A micro-panel (6 floats per k), DI the B
+// micro-panel (16 floats per k), CX counts k.
+
+#include "textflag.h"
+
+// STEP does one k step whose A values start at byte offset ao of SI and
+// whose B values start at byte offset bo of DI.
+#define STEP(ao, bo) \
+	VMOVUPS (bo)(DI), Y0; \
+	VMOVUPS (bo+32)(DI), Y1; \
+	VBROADCASTSS (ao)(SI), Y2; \
+	VFMADD231PS Y0, Y2, Y4; \
+	VFMADD231PS Y1, Y2, Y5; \
+	VBROADCASTSS (ao+4)(SI), Y3; \
+	VFMADD231PS Y0, Y3, Y6; \
+	VFMADD231PS Y1, Y3, Y7; \
+	VBROADCASTSS (ao+8)(SI), Y2; \
+	VFMADD231PS Y0, Y2, Y8; \
+	VFMADD231PS Y1, Y2, Y9; \
+	VBROADCASTSS (ao+12)(SI), Y3; \
+	VFMADD231PS Y0, Y3, Y10; \
+	VFMADD231PS Y1, Y3, Y11; \
+	VBROADCASTSS (ao+16)(SI), Y2; \
+	VFMADD231PS Y0, Y2, Y12; \
+	VFMADD231PS Y1, Y2, Y13; \
+	VBROADCASTSS (ao+20)(SI), Y3; \
+	VFMADD231PS Y0, Y3, Y14; \
+	VFMADD231PS Y1, Y3, Y15
+
+// func kernel6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·kernel6x16(SB), NOSPLIT, $0-48
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	// Prefetch the C tile (6 rows of 64 bytes, possibly straddling two lines).
+	MOVQ DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   tail
+
+loop4:
+	STEP(0, 0)
+	STEP(24, 64)
+	STEP(48, 128)
+	STEP(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop4
+
+tail:
+	ANDQ $3, CX
+	JZ   store
+
+loop1:
+	STEP(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+store:
+	VBROADCASTSS alpha+40(FP), Y0
+	MOVL beta+44(FP), AX
+	ANDL $0x7fffffff, AX
+	JZ   storebeta0
+	VBROADCASTSS beta+44(FP), Y1
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VFMADD231PS (DX), Y1, Y4
+	VFMADD231PS 32(DX), Y1, Y5
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y6, Y6
+	VMULPS Y0, Y7, Y7
+	VFMADD231PS (DX), Y1, Y6
+	VFMADD231PS 32(DX), Y1, Y7
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y8, Y8
+	VMULPS Y0, Y9, Y9
+	VFMADD231PS (DX), Y1, Y8
+	VFMADD231PS 32(DX), Y1, Y9
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y10, Y10
+	VMULPS Y0, Y11, Y11
+	VFMADD231PS (DX), Y1, Y10
+	VFMADD231PS 32(DX), Y1, Y11
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y12, Y12
+	VMULPS Y0, Y13, Y13
+	VFMADD231PS (DX), Y1, Y12
+	VFMADD231PS 32(DX), Y1, Y13
+	VMOVUPS Y12, (DX)
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y14, Y14
+	VMULPS Y0, Y15, Y15
+	VFMADD231PS (DX), Y1, Y14
+	VFMADD231PS 32(DX), Y1, Y15
+	VMOVUPS Y14, (DX)
+	VMOVUPS Y15, 32(DX)
+	VZEROUPPER
+	RET
+
+storebeta0:
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y6, Y6
+	VMULPS Y0, Y7, Y7
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y8, Y8
+	VMULPS Y0, Y9, Y9
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y10, Y10
+	VMULPS Y0, Y11, Y11
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y12, Y12
+	VMULPS Y0, Y13, Y13
+	VMOVUPS Y12, (DX)
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMULPS Y0, Y14, Y14
+	VMULPS Y0, Y15, Y15
+	VMOVUPS Y14, (DX)
+	VMOVUPS Y15, 32(DX)
+	VZEROUPPER
+	RET

@@ -1,0 +1,95 @@
+// One worker's share of a call: the five blocking loops around the
+// micro-kernel, and the merge of partial edge tiles into C.
+
+package gemm
+
+// job is one Sgemm call as the workers see it.
+type job struct {
+	cfg            config
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+	nthreads       int // workers taking part
+	tm, tn         int // thread grid: tm row groups x tn column groups
+}
+
+// run is worker w's part of the call. Every worker walks the same (jc, pc)
+// sequence so that all meet at the barrier after packing each B panel.
+func (j *job) run(w *worker, p *workerPool) {
+	cfg := &j.cfg
+	mr, nr := cfg.mr, cfg.nr
+	rowGroup, colGroup := w.id/j.tn, w.id%j.tn
+	mPanels := (j.m + mr - 1) / mr
+	r0 := rowGroup * mPanels / j.tm * mr
+	r1 := min(j.m, (rowGroup+1)*mPanels/j.tm*mr)
+	buf := 0
+	for jc := 0; jc < j.n; jc += cfg.nc {
+		ncur := min(cfg.nc, j.n-jc)
+		nPanels := (ncur + nr - 1) / nr
+		// This worker packs panels [q0, q1) and computes panels [c0, c1).
+		q0, q1 := w.id*nPanels/j.nthreads, (w.id+1)*nPanels/j.nthreads
+		c0, c1 := colGroup*nPanels/j.tn, (colGroup+1)*nPanels/j.tn
+		for pc := 0; pc < j.k; pc += cfg.kc {
+			kcur := min(cfg.kc, j.k-pc)
+			bp := p.bpack[buf]
+			buf ^= 1
+			packB(bp, j.b, j.ldb, j.transB, pc, kcur, jc, ncur, nr, q0, q1)
+			p.bar.wait()
+			beta := j.beta
+			if pc > 0 {
+				beta = 1
+			}
+			for ic := r0; ic < r1; ic += cfg.mc {
+				mcur := min(cfg.mc, r1-ic)
+				packA(w.apack, j.a, j.lda, j.transA, ic, mcur, pc, kcur, mr)
+				j.macro(w, bp, ic, mcur, jc, ncur, kcur, c0, c1, beta)
+			}
+		}
+	}
+}
+
+// macro multiplies the packed A block (rows ic..ic+mc of C) by B panels
+// [q0, q1) of the packed panel starting at column jc, updating C with
+// alpha and beta.
+func (j *job) macro(w *worker, bp []float32, ic, mc, jc, nc, kc, q0, q1 int, beta float32) {
+	mr, nr := j.cfg.mr, j.cfg.nr
+	kernel := j.cfg.kernel
+	alpha, c, ldc := j.alpha, j.c, j.ldc
+	for q := q0; q < q1; q++ {
+		jr := q * nr
+		cols := min(nr, nc-jr)
+		bq := bp[q*kc*nr:][:kc*nr]
+		for ir := 0; ir < mc; ir += mr {
+			rows := min(mr, mc-ir)
+			aq := w.apack[ir*kc:][:kc*mr]
+			off := (ic+ir)*ldc + jc + jr
+			if rows == mr && cols == nr {
+				kernel(kc, aq, bq, c[off:], ldc, alpha, beta)
+				continue
+			}
+			// Partial tile: compute the whole tile into scratch, merge the
+			// valid part.
+			t := w.tile[:mr*nr]
+			kernel(kc, aq, bq, t, nr, 1, 0)
+			for i := 0; i < rows; i++ {
+				crow := c[off+i*ldc:][:cols]
+				trow := t[i*nr:][:cols]
+				if beta == 0 {
+					for x, v := range trow {
+						crow[x] = alpha * v
+					}
+					continue
+				}
+				for x, v := range trow {
+					crow[x] = float32(alpha*v) + float32(beta*crow[x])
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,141 @@
+// The persistent worker pool: thread count, worker goroutines, the
+// barrier that publishes each packed B panel, and the per-worker buffers.
+
+package gemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// threads is the SetThreads value; 0 means runtime.GOMAXPROCS(0).
+var threads atomic.Int64
+
+// SetThreads sets the number of goroutines Sgemm uses (the caller counts as
+// one). n <= 0 resets to the default, runtime.GOMAXPROCS(0) at call time.
+func SetThreads(n int) {
+	threads.Store(int64(max(n, 0)))
+}
+
+// Threads returns the number of goroutines Sgemm uses.
+func Threads() int {
+	if n := int(threads.Load()); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// worker is one participant of a call; worker 0 is the calling goroutine.
+type worker struct {
+	id    int
+	start chan struct{} // one token per call to run (not used by worker 0)
+	apack []float32     // packed A block, cfg.mc*cfg.kc floats
+	tile  [6 * 16]float32
+}
+
+// workerPool holds everything that persists between calls. mu serialises
+// calls; every other field is owned by the call holding mu.
+type workerPool struct {
+	mu      sync.Mutex
+	workers []*worker
+	job     job
+	bar     barrier
+	done    sync.WaitGroup
+	bpack   [2][]float32 // double-buffered packed B panel
+}
+
+var pool workerPool
+
+// prepare makes sure n workers exist and buffers fit cfg; it allocates only
+// when the pool or a buffer has to grow.
+func (p *workerPool) prepare(n int, cfg *config) {
+	for len(p.workers) < n {
+		w := &worker{id: len(p.workers)}
+		if w.id > 0 {
+			w.start = make(chan struct{}, 1)
+			go w.loop(p)
+		}
+		p.workers = append(p.workers, w)
+	}
+	aSize := cfg.mc * cfg.kc
+	for _, w := range p.workers[:n] {
+		if len(w.apack) < aSize {
+			w.apack = make([]float32, aSize)
+		}
+	}
+	bSize := cfg.kc * ((cfg.nc + cfg.nr - 1) / cfg.nr) * cfg.nr
+	for i := range p.bpack {
+		if len(p.bpack[i]) < bSize {
+			p.bpack[i] = make([]float32, bSize)
+		}
+	}
+}
+
+// loop is the body of a persistent worker goroutine.
+func (w *worker) loop(p *workerPool) {
+	for range w.start {
+		p.job.run(w, p)
+		p.done.Done()
+	}
+}
+
+// runParallel runs p.job on n workers (the caller is worker 0) and waits.
+func (p *workerPool) runParallel(n int) {
+	p.bar.reset(n)
+	p.done.Add(n - 1)
+	for _, w := range p.workers[1:n] {
+		w.start <- struct{}{}
+	}
+	p.job.run(p.workers[0], p)
+	p.done.Wait()
+}
+
+// barrier is a reusable barrier for n goroutines: it spins briefly (the
+// peers are usually microseconds behind) and then sleeps on a condition
+// variable, so a descheduled peer does not burn the other core.
+type barrier struct {
+	n     int32
+	count atomic.Int32
+	gen   atomic.Uint32
+	mu    sync.Mutex
+	cond  sync.Cond
+}
+
+func (b *barrier) reset(n int) {
+	b.n = int32(n)
+	b.count.Store(0)
+	if b.cond.L == nil {
+		b.cond.L = &b.mu
+	}
+}
+
+const barrierSpins = 2000
+
+func (b *barrier) wait() {
+	if b.n <= 1 {
+		return
+	}
+	g := b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		b.mu.Lock()
+		b.gen.Add(1)
+		b.cond.Broadcast()
+		b.mu.Unlock()
+		return
+	}
+	for i := 0; i < barrierSpins; i++ {
+		if b.gen.Load() != g {
+			return
+		}
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+	b.mu.Lock()
+	for b.gen.Load() == g {
+		b.cond.Wait()
+	}
+	b.mu.Unlock()
+}

@@ -1,0 +1,110 @@
+// The public entry point: argument checks, trivial cases, and the choice
+// of thread count and thread grid for a call.
+
+package gemm
+
+import "fmt"
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C in row-major layout.
+// op(A) is (m,k): A is (m,k) with row stride lda, or (k,m) if transA.
+// op(B) is (k,n): B is (k,n) with stride ldb, or (n,k) if transB.
+// C is (m,n) with row stride ldc. beta == 0 means C is overwritten
+// (NaN/Inf in C do not leak through); beta == 1 accumulates. With k == 0
+// or alpha == 0, A and B are not read and C = beta*C.
+// Elements of C outside the m x n window (row padding) are never touched.
+// It panics with a "gemm: ..." message on negative sizes, strides smaller
+// than a row, or slices too short.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("A", a, ar, ac, lda)
+	checkMatrix("B", b, br, bc, ldb)
+	checkMatrix("C", c, m, n, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(c, m, n, ldc, beta)
+		return
+	}
+
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	j := &pool.job
+	*j = job{
+		cfg:    active,
+		transA: transA, transB: transB,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+	}
+	j.nthreads, j.tm, j.tn = threadGrid(Threads(), m, n, k, &j.cfg)
+	pool.prepare(j.nthreads, &j.cfg)
+	pool.runParallel(j.nthreads)
+	j.a, j.b, j.c = nil, nil, nil // do not keep the caller's memory alive
+}
+
+// checkMatrix panics unless s holds a rows x cols row-major matrix with
+// row stride ld.
+func checkMatrix(name string, s []float32, rows, cols, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("gemm: ld%s = %d < max(1, %d columns)", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("gemm: %s has %d elements, need %d for %dx%d with stride %d",
+			name, len(s), (rows-1)*ld+cols, rows, cols, ld))
+	}
+}
+
+// scaleC sets C = beta*C; beta == 0 writes zeros without reading C.
+func scaleC(c []float32, m, n, ldc int, beta float32) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc:][:n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// minWorkPerThread is the number of multiply-adds below which another
+// thread costs more (wake-up, barrier) than it saves: about 10 us of work.
+const minWorkPerThread = 1 << 18
+
+// threadGrid picks how many workers a call uses and how they are arranged:
+// tm groups split the rows of C, and within a group tn workers split the
+// columns of each B panel. It minimises the largest share of tiles, and
+// prefers row splits on ties (workers in a row group each pack the same A).
+func threadGrid(maxThreads, m, n, k int, cfg *config) (t, tm, tn int) {
+	work := float64(m) * float64(n) * float64(k)
+	t = max(1, min(maxThreads, int(work/minWorkPerThread)))
+	mp := (m + cfg.mr - 1) / cfg.mr
+	np := (min(n, cfg.nc) + cfg.nr - 1) / cfg.nr
+	t = min(t, mp*np)
+	best := -1
+	for d := t; d >= 1; d-- {
+		if t%d != 0 {
+			continue
+		}
+		cost := ((mp + d - 1) / d) * ((np + t/d - 1) / (t / d))
+		if best < 0 || cost < best {
+			best, tm, tn = cost, d, t/d
+		}
+	}
+	return t, tm, tn
+}
