@@ -1,0 +1,144 @@
+// fit.go: the alternating loop: initialise, then per iteration solve all
+// users given the items and all items given the users.
+
+package wals
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Model holds fitted factors.
+type Model struct {
+	K     int
+	Users int
+	Items int
+	X     []float32 // (Users, K) user factors
+	Y     []float32 // (Items, K) item factors
+}
+
+// UserVec returns user u's factors (aliases X).
+func (m *Model) UserVec(u int) []float32 { return m.X[u*m.K : (u+1)*m.K] }
+
+// ItemVec returns item i's factors (aliases Y).
+func (m *Model) ItemVec(i int) []float32 { return m.Y[i*m.K : (i+1)*m.K] }
+
+// IterStats reports one finished iteration.
+type IterStats struct {
+	Iter     int           // 1-based
+	UserTime time.Duration // user step
+	ItemTime time.Duration // item step
+	Loss     float64       // objective L after the iteration (NaN unless FitOptions.Loss)
+}
+
+// FitOptions control reporting during Fit.
+type FitOptions struct {
+	Loss bool // compute the objective after every iteration (costs about one CG step)
+	// Progress, if set, is called after every iteration; a non-nil error
+	// stops the fit and is returned.
+	Progress func(m *Model, s IterStats) error
+}
+
+// Init returns a model with seeded uniform [0, InitScale) factors.
+func Init(users, items int, cfg Config) *Model {
+	m := &Model{K: cfg.Factors, Users: users, Items: items,
+		X: make([]float32, users*cfg.Factors), Y: make([]float32, items*cfg.Factors)}
+	r := rand.New(rand.NewPCG(cfg.Seed, 0x5851f42d4c957f2d))
+	for i := range m.X {
+		m.X[i] = float32(r.Float64() * cfg.InitScale)
+	}
+	for i := range m.Y {
+		m.Y[i] = float32(r.Float64() * cfg.InitScale)
+	}
+	return m
+}
+
+// Fit learns factors for the users × items matrix r.
+func Fit(r *Matrix, cfg Config, opt FitOptions) (*Model, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	m := Init(r.Rows, r.Cols, cfg)
+	rt := r.Transpose()
+	for it := 1; it <= cfg.Iters; it++ {
+		t0 := time.Now()
+		if err := SolveSide(m.X, r, m.Y, cfg); err != nil {
+			return nil, err
+		}
+		t1 := time.Now()
+		if err := SolveSide(m.Y, rt, m.X, cfg); err != nil {
+			return nil, err
+		}
+		st := IterStats{Iter: it, UserTime: t1.Sub(t0), ItemTime: time.Since(t1), Loss: nan()}
+		if opt.Loss {
+			st.Loss = Objective(r, m, cfg)
+		}
+		if opt.Progress != nil {
+			if err := opt.Progress(m, st); err != nil {
+				return m, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// SolveSide updates every row of dst (rows × K) given the other side's
+// factors (cols × K): the user step is SolveSide(X, R, Y, cfg), the item
+// step SolveSide(Y, Rᵀ, X, cfg). Rows without observed entries become zero.
+func SolveSide(dst []float32, r *Matrix, other []float32, cfg Config) error {
+	k := cfg.Factors
+	if len(dst) != r.Rows*k || len(other) != r.Cols*k {
+		panic(fmt.Sprintf("wals: SolveSide shapes: dst %d, other %d, matrix %d × %d, K %d", len(dst), len(other), r.Rows, r.Cols, k))
+	}
+	threads := cfg.threads()
+	g := gram(other, k, cfg.Reg, threads)
+	errs := make([]error, numBlocks(r.Rows))
+	switch cfg.Solver {
+	case SolverCG:
+		scr := make([]*cgScratch, threads)
+		for w := range scr {
+			scr[w] = newCGScratch(k)
+		}
+		alpha := float32(cfg.Alpha)
+		forBlocks(r.Rows, threads, func(w, _, lo, hi int) {
+			for u := lo; u < hi; u++ {
+				x := dst[u*k : u*k+k]
+				cols, vals := r.Row(u)
+				if len(cols) == 0 {
+					clear(x)
+					continue
+				}
+				cgRow(x, g, other, cols, vals, alpha, cfg.CGSteps, scr[w])
+			}
+		})
+	case SolverCholesky:
+		g64 := make([]float64, k*k)
+		for i, v := range g {
+			g64[i] = float64(v)
+		}
+		scr := make([]*cholScratch, threads)
+		for w := range scr {
+			scr[w] = newCholScratch(k)
+		}
+		forBlocks(r.Rows, threads, func(w, b, lo, hi int) {
+			for u := lo; u < hi; u++ {
+				x := dst[u*k : u*k+k]
+				cols, vals := r.Row(u)
+				if len(cols) == 0 {
+					clear(x)
+					continue
+				}
+				if err := cholRow(x, g64, other, cols, vals, cfg.Alpha, scr[w]); err != nil && errs[b] == nil {
+					errs[b] = fmt.Errorf("row %d: %w", u, err)
+				}
+			}
+		})
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
