@@ -1,0 +1,166 @@
+// The Backend interface, composed of one small interface per op family.
+
+package tensor
+
+// Backend is everything the LLaMA forward and backward, the projectors and
+// the optimizer need. The CPU backend (NewCPU) implements it in pure Go plus
+// amd64 assembly; the cuda package implements it on NVIDIA GPUs. Shapes use
+// the letters of the package doc; N is a row count (usually B*T).
+type Backend interface {
+	Allocator
+	Elementwise
+	MatMuler
+	Normalizer
+	Rotary
+	Activations
+	Attention
+	Losses
+	Embeddings
+	Dropouts
+	Optimizer
+}
+
+// Allocator creates tensors and moves data between host and backend.
+type Allocator interface {
+	// Name identifies the backend ("cpu", "cuda:0 NVIDIA H100 ...").
+	Name() string
+	// New returns a zero-filled tensor of the given dtype and shape.
+	New(dt DType, shape ...int) *Tensor
+	// Upload copies host values into dst (len(src) == dst.Len()),
+	// rounding to dst's dtype.
+	Upload(dst *Tensor, src []float32)
+	// Download copies src into host memory as float32 (len(dst) == src.Len()).
+	Download(dst []float32, src *Tensor)
+}
+
+// Elementwise holds element-wise and reduction ops on same-shaped tensors.
+// Unless said otherwise, out may alias an input.
+type Elementwise interface {
+	// Fill sets every element of t to v.
+	Fill(t *Tensor, v float32)
+	// Copy copies src into dst (same length), converting dtypes.
+	Copy(dst, src *Tensor)
+	// Add sets out = a + b.
+	Add(out, a, b *Tensor)
+	// AddScaled sets dst += s * src (the accumulation of gradients).
+	AddScaled(dst, src *Tensor, s float32)
+	// Mul sets out = a * b element-wise.
+	Mul(out, a, b *Tensor)
+	// Scale sets t *= s.
+	Scale(t *Tensor, s float32)
+	// SumSquares returns the sum of squares of t, accumulated in float64.
+	SumSquares(t *Tensor) float64
+	// AddBias adds bias (C) to every row of out (N, C).
+	AddBias(out, bias *Tensor)
+	// BiasBackward accumulates dBias (C) += column sums of dOut (N, C).
+	BiasBackward(dBias, dOut *Tensor)
+}
+
+// MatMuler multiplies matrices.
+type MatMuler interface {
+	// MatMul sets out = op(a) @ op(b) + beta*out, op transposing when asked
+	// (beta 0 overwrites, beta 1 accumulates gradients).
+	//
+	// With b of rank 2, a and out are seen as matrices with all leading
+	// dimensions folded into rows: out (M, N), a (M, K) or (K, M) if transA,
+	// b (K, N) or (N, K) if transB. A linear layer with HF weight W (out, in)
+	// is MatMul(y, x, W, false, true, 0).
+	//
+	// With b of rank 3 the product is batched: a (Bt, M, K), b (Bt, K, N),
+	// out (Bt, M, N), each with the transposes applied per batch entry.
+	MatMul(out, a, b *Tensor, transA, transB bool, beta float32)
+}
+
+// Normalizer is RMSNorm: out = weight * in / sqrt(mean(in^2) + eps) row-wise.
+type Normalizer interface {
+	// RMSNormForward: out, in (N, C); rstd (N) receives 1/sqrt(mean+eps)
+	// for the backward pass; weight (C).
+	RMSNormForward(out, rstd, in, weight *Tensor, eps float32)
+	// RMSNormBackward sets dIn (N, C) and accumulates dWeight (C) unless
+	// nil.
+	RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *Tensor)
+}
+
+// Rotary applies rotary position embeddings (RoPE) to each head.
+//
+// in and out are (N, X*HS) for any number of heads X; cos and sin are
+// (P, HS/2) tables from RoPETable; pos (N) gives each row's position.
+// Rotate-half layout (HF LLaMA) pairs element i with i+HS/2; interleaved
+// layout (llama2.c, Meta's original) pairs 2i with 2i+1.
+type Rotary interface {
+	RoPEForward(out, in, cos, sin *Tensor, pos []int32, interleaved bool)
+	// RoPEBackward rotates dOut back by the same angles into dIn.
+	RoPEBackward(dIn, dOut, cos, sin *Tensor, pos []int32, interleaved bool)
+}
+
+// Activations are the MLP nonlinearities.
+type Activations interface {
+	// SwiGLUForward sets out = silu(gate) * up; all (N, H).
+	SwiGLUForward(out, gate, up *Tensor)
+	// SwiGLUBackward sets dGate and dUp from dOut.
+	SwiGLUBackward(dGate, dUp, dOut, gate, up *Tensor)
+	// GELUForward sets out = gelu(in) (tanh approximation, as GPT-2).
+	GELUForward(out, in *Tensor)
+	// GELUBackward sets dIn from dOut.
+	GELUBackward(dIn, dOut, in *Tensor)
+}
+
+// Attention is causal multi-head self-attention with grouped key/value
+// heads and a key-padding mask.
+//
+// q is (B, Tq, NH*HS), k and v are (B, Tk, NKV*HS), out is (B, Tq, NH*HS),
+// probs is (B, NH, Tq, Tk) and keeps the softmax for the backward pass.
+// Query i sits at position i + Tk - Tq, so Tq == Tk is ordinary training
+// and Tq < Tk is decoding with a KV cache; it sees keys j <= that position
+// whose keyMask[b*Tk+j] != 0 (nil keyMask: all keys valid). A query that
+// sees no key outputs zeros. Scores are scaled by 1/sqrt(HS).
+type Attention interface {
+	AttentionForward(out, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int)
+	// AttentionBackward sets dq, dk and dv from dOut.
+	AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *Tensor, heads, kvHeads int)
+}
+
+// Losses is softmax cross-entropy over selected rows.
+// A negative target (HF's -100) marks a row that is ignored.
+type Losses interface {
+	// CrossEntropyForward sets losses[i] = -log softmax(logits[i])[targets[i]],
+	// 0 for ignored rows; logits (N, V), losses (N).
+	CrossEntropyForward(losses, logits *Tensor, targets []int32)
+	// CrossEntropyBackward sets dLogits = scale * (softmax(logits) - onehot)
+	// on selected rows and 0 on ignored rows (overwrite; may alias logits).
+	CrossEntropyBackward(dLogits, logits *Tensor, targets []int32, scale float32)
+}
+
+// Embeddings gathers and scatters rows.
+type Embeddings interface {
+	// EmbeddingForward sets out[i] = table[ids[i]]; out (N, C), table (V, C).
+	EmbeddingForward(out, table *Tensor, ids []int32)
+	// EmbeddingBackward accumulates dTable[ids[i]] += dOut[i].
+	EmbeddingBackward(dTable, dOut *Tensor, ids []int32)
+	// ScatterRows sets dst[rows[i]] = src[i]; dst (N, C), src (len(rows), C).
+	// Its backward is EmbeddingForward(dSrc, dDst, rows).
+	ScatterRows(dst, src *Tensor, rows []int32)
+}
+
+// Dropouts is inverted dropout with a counter-based RNG: element i of a call
+// with seed s is dropped when Uniform(s, i) < p (see DropoutKeep), so every
+// backend draws the same mask.
+type Dropouts interface {
+	// DropoutForward sets mask to 0 or 1/(1-p) and out = in * mask.
+	DropoutForward(out, mask, in *Tensor, p float32, seed uint64)
+	// DropoutBackward sets dIn = dOut * mask.
+	DropoutBackward(dIn, dOut, mask *Tensor)
+}
+
+// Optimizer updates parameters.
+type Optimizer interface {
+	// AdamW applies one decoupled-weight-decay Adam step (Loshchilov &
+	// Hutter) to param with grad, updating the moments m and v in place.
+	AdamW(param, grad, m, v *Tensor, h AdamWParams)
+}
+
+// AdamWParams are the hyper-parameters of one AdamW step.
+type AdamWParams struct {
+	LR, Beta1, Beta2, Eps, WeightDecay float32
+	Step                               int // 1-based step count for bias correction
+}

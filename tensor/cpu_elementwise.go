@@ -1,0 +1,146 @@
+// CPU element-wise ops, reductions, bias, dropout and AdamW. These are
+// memory-bound single passes and run on the calling goroutine.
+
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Fill implements Elementwise.
+func (c *CPU) Fill(t *Tensor, v float32) {
+	if t.DType() != F32 {
+		tmp := make([]float32, t.Len())
+		for i := range tmp {
+			tmp[i] = v
+		}
+		c.Upload(t, tmp)
+		return
+	}
+	d := Float32s(t)
+	for i := range d {
+		d[i] = v
+	}
+}
+
+// Add implements Elementwise.
+func (c *CPU) Add(out, a, b *Tensor) {
+	checkSame("Add", out, a, b)
+	o, x, y := Float32s(out), Float32s(a), Float32s(b)
+	x, y = x[:len(o)], y[:len(o)]
+	for i := range o {
+		o[i] = x[i] + y[i]
+	}
+}
+
+// AddScaled implements Elementwise.
+func (c *CPU) AddScaled(dst, src *Tensor, s float32) {
+	checkSame("AddScaled", dst, src)
+	d, x := Float32s(dst), Float32s(src)
+	x = x[:len(d)]
+	for i := range d {
+		d[i] += s * x[i]
+	}
+}
+
+// Mul implements Elementwise.
+func (c *CPU) Mul(out, a, b *Tensor) {
+	checkSame("Mul", out, a, b)
+	o, x, y := Float32s(out), Float32s(a), Float32s(b)
+	x, y = x[:len(o)], y[:len(o)]
+	for i := range o {
+		o[i] = x[i] * y[i]
+	}
+}
+
+// Scale implements Elementwise.
+func (c *CPU) Scale(t *Tensor, s float32) {
+	d := Float32s(t)
+	for i := range d {
+		d[i] *= s
+	}
+}
+
+// SumSquares implements Elementwise.
+func (c *CPU) SumSquares(t *Tensor) float64 {
+	var s float64
+	for _, v := range Float32s(t) {
+		s += float64(v) * float64(v)
+	}
+	return s
+}
+
+// AddBias implements Elementwise.
+func (c *CPU) AddBias(out, bias *Tensor) {
+	C := bias.Len()
+	if out.Cols() != C {
+		panic(fmt.Sprintf("tensor: AddBias: out %v, bias %v", out, bias))
+	}
+	o, b := Float32s(out), Float32s(bias)
+	for r := 0; r < out.Rows(); r++ {
+		row := o[r*C : r*C+C]
+		for i := range row {
+			row[i] += b[i]
+		}
+	}
+}
+
+// BiasBackward implements Elementwise.
+func (c *CPU) BiasBackward(dBias, dOut *Tensor) {
+	C := dBias.Len()
+	if dOut.Cols() != C {
+		panic(fmt.Sprintf("tensor: BiasBackward: dOut %v, dBias %v", dOut, dBias))
+	}
+	db, d := Float32s(dBias), Float32s(dOut)
+	for r := 0; r < dOut.Rows(); r++ {
+		row := d[r*C : r*C+C]
+		for i, v := range row {
+			db[i] += v
+		}
+	}
+}
+
+// DropoutForward implements Dropouts.
+func (c *CPU) DropoutForward(out, mask, in *Tensor, p float32, seed uint64) {
+	checkSame("DropoutForward", out, mask, in)
+	if p < 0 || p >= 1 {
+		panic(fmt.Sprintf("tensor: dropout probability %v outside [0, 1)", p))
+	}
+	o, m, x := Float32s(out), Float32s(mask), Float32s(in)
+	keep := 1 / (1 - p)
+	for i := range o {
+		if DropoutUniform(seed, i) < p {
+			m[i] = 0
+		} else {
+			m[i] = keep
+		}
+		o[i] = x[i] * m[i]
+	}
+}
+
+// DropoutBackward implements Dropouts.
+func (c *CPU) DropoutBackward(dIn, dOut, mask *Tensor) { c.Mul(dIn, dOut, mask) }
+
+// AdamW implements Optimizer, in PyTorch's order: decay, moments, then the
+// bias-corrected step p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+func (c *CPU) AdamW(param, grad, m, v *Tensor, h AdamWParams) {
+	checkSame("AdamW", param, grad, m, v)
+	if h.Step < 1 {
+		panic("tensor: AdamW step must be >= 1")
+	}
+	p, g, mm, vv := Float32s(param), Float32s(grad), Float32s(m), Float32s(v)
+	bc1 := 1 - math.Pow(float64(h.Beta1), float64(h.Step))
+	bc2 := 1 - math.Pow(float64(h.Beta2), float64(h.Step))
+	stepSize := float32(float64(h.LR) / bc1)
+	bc2Sqrt := float32(math.Sqrt(bc2))
+	decay := 1 - h.LR*h.WeightDecay
+	b1, b2 := h.Beta1, h.Beta2
+	for i := range p {
+		gi := g[i]
+		mi := b1*mm[i] + (1-b1)*gi
+		vi := b2*vv[i] + (1-b2)*gi*gi
+		mm[i], vv[i] = mi, vi
+		p[i] = p[i]*decay - stepSize*mi/(float32(math.Sqrt(float64(vi)))/bc2Sqrt+h.Eps)
+	}
+}

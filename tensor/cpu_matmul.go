@@ -1,0 +1,57 @@
+// CPU matmul: shape checks around the packed SGEMM of internal/gemm.
+
+package tensor
+
+import (
+	"fmt"
+
+	"embrec/tensor/internal/gemm"
+)
+
+// MatMul implements MatMuler.
+func (c *CPU) MatMul(out, a, b *Tensor, transA, transB bool, beta float32) {
+	if b.Rank() == 3 {
+		c.batchedMatMul(out, a, b, transA, transB, beta)
+		return
+	}
+	if b.Rank() != 2 {
+		panic(fmt.Sprintf("tensor: MatMul: b %v must have rank 2 or 3", b))
+	}
+	ar, ac := a.Rows(), a.Cols()
+	m, k := ar, ac
+	if transA {
+		m, k = ac, ar
+	}
+	kb, n := b.Dim(0), b.Dim(1)
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb || out.Rows() != m || out.Cols() != n {
+		panic(fmt.Sprintf("tensor: MatMul: out %v = a %v (T=%v) @ b %v (T=%v)", out, a, transA, b, transB))
+	}
+	gemm.Sgemm(transA, transB, m, n, k, 1, Float32s(a), max(ac, 1), Float32s(b), max(b.Dim(1), 1), beta, Float32s(out), max(n, 1))
+}
+
+func (c *CPU) batchedMatMul(out, a, b *Tensor, transA, transB bool, beta float32) {
+	if a.Rank() != 3 || out.Rank() != 3 || a.Dim(0) != b.Dim(0) || out.Dim(0) != b.Dim(0) {
+		panic(fmt.Sprintf("tensor: MatMul: batched out %v, a %v, b %v", out, a, b))
+	}
+	bt := b.Dim(0)
+	m, k := a.Dim(1), a.Dim(2)
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Dim(1), b.Dim(2)
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb || out.Dim(1) != m || out.Dim(2) != n {
+		panic(fmt.Sprintf("tensor: MatMul: out %v = a %v (T=%v) @ b %v (T=%v)", out, a, transA, b, transB))
+	}
+	as, bs, os := Float32s(a), Float32s(b), Float32s(out)
+	sa, sb, so := a.Dim(1)*a.Dim(2), b.Dim(1)*b.Dim(2), m*n
+	for i := 0; i < bt; i++ {
+		gemm.Sgemm(transA, transB, m, n, k, 1, as[i*sa:(i+1)*sa], max(a.Dim(2), 1),
+			bs[i*sb:(i+1)*sb], max(b.Dim(2), 1), beta, os[i*so:(i+1)*so], max(n, 1))
+	}
+}

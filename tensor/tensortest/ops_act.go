@@ -1,0 +1,87 @@
+// SwiGLU and GELU conformance, forward and backward.
+
+package tensortest
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"embrec/tensor"
+)
+
+func silu(x float64) float64 { return x / (1 + math.Exp(-x)) }
+
+func gelu(x float64) float64 {
+	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+}
+
+var actSizes = []int{0, 1, 7, 1000}
+
+// SwiGLU checks out = silu(gate) * up and its gradients.
+func SwiGLU(t *testing.T, b tensor.Backend, tol Tolerances) {
+	for _, n := range actSizes {
+		e := newEnv(t, b, tol, uint64(n))
+		gv, uv, dv := e.randn(n), e.randn(n), e.randn(n)
+		for i := range gv {
+			gv[i] *= 3
+		}
+		g, u, out := e.tensor("gate", gv, n), e.tensor("up", uv, n), e.tensor("out", nil, n)
+		e.b.SwiGLUForward(out, g, u)
+		fwd := func() []float64 {
+			o := make([]float64, n)
+			for i := range o {
+				o[i] = silu(gv[i]) * uv[i]
+			}
+			return o
+		}
+		e.compare(fmt.Sprintf("SwiGLUForward n%d", n), "activation", e.read(out), fwd(), nil)
+		d, dg, du := e.tensor("dOut", dv, n), e.tensor("dGate", nil, n), e.tensor("dUp", nil, n)
+		e.b.SwiGLUBackward(dg, du, d, g, u)
+		refG, refU := make([]float64, n), make([]float64, n)
+		for i := range refG {
+			s := 1 / (1 + math.Exp(-gv[i]))
+			refG[i] = dv[i] * uv[i] * s * (1 + gv[i]*(1-s))
+			refU[i] = dv[i] * silu(gv[i])
+		}
+		e.compare(fmt.Sprintf("SwiGLUBackward dGate n%d", n), "activation", e.read(dg), refG, nil)
+		e.compare(fmt.Sprintf("SwiGLUBackward dUp n%d", n), "activation", e.read(du), refU, nil)
+		loss := func() float64 { return dot(dv, fwd()) }
+		e.fdCheck("SwiGLU dGate", gv, refG, loss, 3)
+		e.fdCheck("SwiGLU dUp", uv, refU, loss, 3)
+		e.checkPadding()
+	}
+}
+
+// GELU checks the tanh-approximated GELU and its gradient.
+func GELU(t *testing.T, b tensor.Backend, tol Tolerances) {
+	for _, n := range actSizes {
+		e := newEnv(t, b, tol, uint64(n)+7)
+		xv, dv := e.randn(n), e.randn(n)
+		for i := range xv {
+			xv[i] *= 3
+		}
+		x, out := e.tensor("in", xv, n), e.tensor("out", nil, n)
+		e.b.GELUForward(out, x)
+		fwd := func() []float64 {
+			o := make([]float64, n)
+			for i := range o {
+				o[i] = gelu(xv[i])
+			}
+			return o
+		}
+		e.compare(fmt.Sprintf("GELUForward n%d", n), "activation", e.read(out), fwd(), nil)
+		d, dx := e.tensor("dOut", dv, n), e.tensor("dIn", nil, n)
+		e.b.GELUBackward(dx, d, x)
+		ref := make([]float64, n)
+		for i := range ref {
+			v := xv[i]
+			c := math.Sqrt(2 / math.Pi)
+			th := math.Tanh(c * (v + 0.044715*v*v*v))
+			ref[i] = dv[i] * (0.5*(1+th) + 0.5*v*(1-th*th)*c*(1+3*0.044715*v*v))
+		}
+		e.compare(fmt.Sprintf("GELUBackward n%d", n), "activation", e.read(dx), ref, nil)
+		e.fdCheck("GELU dIn", xv, ref, func() float64 { return dot(dv, fwd()) }, 3)
+		e.checkPadding()
+	}
+}
