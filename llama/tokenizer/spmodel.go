@@ -80,7 +80,7 @@ func parseModelProto(data []byte) (*spModel, error) {
 	for !r.done() {
 		field, wire, err := r.key()
 		if err != nil {
-			return nil, fmt.Errorf("model proto at byte %d: %w", r.off, err)
+			return nil, fmt.Errorf("not a SentencePiece model (byte %d): %w", r.off, err)
 		}
 		switch field {
 		case 1: // pieces
@@ -112,7 +112,7 @@ func parseModelProto(data []byte) (*spModel, error) {
 			}
 		default: // self_test_data, denormalizer_spec, extensions
 			if err := r.skip(wire); err != nil {
-				return nil, fmt.Errorf("model proto field %d: %w", field, err)
+				return nil, fmt.Errorf("not a SentencePiece model (byte %d, field %d): %w", r.off, field, err)
 			}
 		}
 	}
