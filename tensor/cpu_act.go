@@ -2,9 +2,7 @@
 
 package tensor
 
-import "math"
-
-func sigmoid(x float32) float32 { return 1 / (1 + float32(math.Exp(float64(-x)))) }
+func sigmoid(x float32) float32 { return 1 / (1 + exp32(-x)) }
 
 // SwiGLUForward implements Activations.
 func (c *CPU) SwiGLUForward(out, gate, up *Tensor) {
@@ -39,8 +37,8 @@ func (c *CPU) GELUForward(out, in *Tensor) {
 	checkSame("GELUForward", out, in)
 	o, x := Float32s(out), Float32s(in)
 	for i := range o {
-		v := float64(x[i])
-		o[i] = float32(0.5 * v * (1 + math.Tanh(geluC*(v+0.044715*v*v*v))))
+		v := x[i]
+		o[i] = 0.5 * v * (1 + tanh32(geluC*(v+0.044715*v*v*v)))
 	}
 }
 
@@ -49,9 +47,9 @@ func (c *CPU) GELUBackward(dIn, dOut, in *Tensor) {
 	checkSame("GELUBackward", dIn, dOut, in)
 	di, d, x := Float32s(dIn), Float32s(dOut), Float32s(in)
 	for i := range di {
-		v := float64(x[i])
-		t := math.Tanh(geluC * (v + 0.044715*v*v*v))
+		v := x[i]
+		t := tanh32(geluC * (v + 0.044715*v*v*v))
 		dt := (1 - t*t) * geluC * (1 + 3*0.044715*v*v)
-		di[i] = float32(float64(d[i]) * (0.5*(1+t) + 0.5*v*dt))
+		di[i] = d[i] * (0.5*(1+t) + 0.5*v*dt)
 	}
 }

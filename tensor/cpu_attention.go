@@ -79,7 +79,7 @@ func maskedSoftmax(p []float32, Tq, Tk int, mask []int32) {
 		var sum float64
 		for j := range row {
 			if j <= last && (mask == nil || mask[j] != 0) {
-				e := float32(math.Exp(float64(row[j] - mx)))
+				e := exp32(row[j] - mx)
 				row[j] = e
 				sum += float64(e)
 			} else {

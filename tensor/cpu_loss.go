@@ -15,7 +15,7 @@ func logSumExp(x []float32) (mx float32, lse float64) {
 	}
 	var s float64
 	for _, v := range x {
-		s += math.Exp(float64(v - mx))
+		s += float64(exp32(v - mx))
 	}
 	return mx, math.Log(s)
 }
@@ -78,8 +78,9 @@ func (j *ceBwdJob) run(lo, hi int) {
 		}
 		x := j.logits[r*j.V : r*j.V+j.V]
 		mx, lse := logSumExp(x)
+		shift := mx + float32(lse) // softmax = exp(x - max - lse)
 		for i, v := range x {
-			d[i] = j.scale * float32(math.Exp(float64(v-mx)-lse))
+			d[i] = j.scale * exp32(v-shift)
 		}
 		d[t] -= j.scale
 	}
