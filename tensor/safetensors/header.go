@@ -150,7 +150,7 @@ func parseHeader(path string, hdr []byte, dataLen int64) (map[string]TensorInfo,
 			return nil, nil, p.errorf("", "a tensor has an empty name")
 		}
 		if _, dup := tensors[name]; dup {
-			return nil, nil, p.errorf(name, "duplicate key")
+			return nil, nil, p.errorf(name, "duplicate key: the name appears twice in the header")
 		}
 		info, err := p.parseEntry(name)
 		if err != nil {
@@ -268,7 +268,10 @@ func (p *headerParser) parseEntry(name string) (TensorInfo, error) {
 			}
 			info.Begin, info.End = offs[0], offs[1]
 		default:
-			return info, p.errorf(name, "unknown field %s (want dtype, shape, data_offsets)", describe(tok))
+			if _, ok := tok.(string); ok {
+				return info, p.errorf(name, "unknown field %q (want dtype, shape, data_offsets)", field)
+			}
+			return info, p.errorf(name, "want a field name, found %s", describe(tok))
 		}
 	}
 	if err := p.expectDelim(name, "entry", '}'); err != nil {
