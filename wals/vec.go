@@ -1,11 +1,12 @@
-// vec.go: the dense float32 vector kernels of the solvers (dot product and
-// axpy on K-long rows), in portable Go, unrolled by 4 with independent
-// accumulators. These are the hot loops of the CG path.
+// vec.go: the dense float32 vector kernels of the solvers (dot product,
+// axpy, and the K×K matrix-vector product) in portable Go, unrolled by 4
+// with independent accumulators. These are the hot loops of the CG path;
+// vec_amd64.go replaces them with AVX2/FMA assembly where the CPU has it.
 
 package wals
 
 // dot returns Σ a[i]*b[i] over len(a) elements (b must be at least as long).
-func dot(a, b []float32) float32 {
+func dotGo(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0
@@ -22,7 +23,7 @@ func dot(a, b []float32) float32 {
 }
 
 // axpy sets y[i] += alpha*x[i] over len(x) elements.
-func axpy(alpha float32, x, y []float32) {
+func axpyGo(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -37,9 +38,9 @@ func axpy(alpha float32, x, y []float32) {
 }
 
 // symv sets out = G·v for a K×K row-major matrix G.
-func symv(out, g, v []float32) {
+func symvGo(out, g, v []float32) {
 	k := len(v)
 	for a := range out[:k] {
-		out[a] = dot(g[a*k:a*k+k], v)
+		out[a] = dotGo(g[a*k:a*k+k], v)
 	}
 }

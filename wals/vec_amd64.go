@@ -1,0 +1,86 @@
+// vec_amd64.go: dispatch of the vector kernels to AVX2/FMA assembly
+// (vec_amd64.s) when the CPU and OS support it; portable Go otherwise. The
+// assembly handles lengths that are multiples of 8; tails run in Go.
+
+//go:build amd64
+
+package wals
+
+//go:noescape
+func dotAVX2(a, b *float32, n int) float32
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func symvAVX2(out, gm, v *float32, k int)
+
+func cpuid(eax, ecx uint32) (a, b, c, d uint32)
+func xgetbv() (eax, edx uint32)
+
+var useAVX2 = detectAVX2FMA()
+
+func detectAVX2FMA() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, c1, _ := cpuid(1, 0)
+	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
+	if c1&fma == 0 || c1&osxsave == 0 || c1&avx == 0 {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state enabled by the OS
+		return false
+	}
+	_, b7, _, _ := cpuid(7, 0)
+	return b7&(1<<5) != 0 // AVX2
+}
+
+// KernelName says which vector kernels are in use.
+func KernelName() string {
+	if useAVX2 {
+		return "avx2+fma"
+	}
+	return "go"
+}
+
+func dot(a, b []float32) float32 {
+	n := len(a)
+	b = b[:n]
+	if !useAVX2 || n < 8 {
+		return dotGo(a, b)
+	}
+	m := n &^ 7
+	s := dotAVX2(&a[0], &b[0], m)
+	if m < n {
+		s += dotGo(a[m:], b[m:])
+	}
+	return s
+}
+
+func axpy(alpha float32, x, y []float32) {
+	n := len(x)
+	y = y[:n]
+	if !useAVX2 || n < 8 {
+		axpyGo(alpha, x, y)
+		return
+	}
+	m := n &^ 7
+	axpyAVX2(alpha, &x[0], &y[0], m)
+	if m < n {
+		axpyGo(alpha, x[m:], y[m:])
+	}
+}
+
+// symv sets out = G·v for a symmetric K×K row-major G.
+func symv(out, g, v []float32) {
+	k := len(v)
+	if !useAVX2 || k%8 != 0 {
+		symvGo(out, g, v)
+		return
+	}
+	_ = g[k*k-1]
+	_ = out[k-1]
+	symvAVX2(&out[0], &g[0], &v[0], k)
+}

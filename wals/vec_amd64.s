@@ -1,0 +1,216 @@
+// vec_amd64.s: AVX2/FMA kernels for vec_amd64.go. Lengths are multiples of 8
+// (the Go side handles tails). Go assembler operand order: sources first,
+// destination last; VFMADD231PS m, a, acc computes acc += a*m.
+
+#include "textflag.h"
+
+// func dotAVX2(a, b *float32, n int) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+dot32:
+	CMPQ CX, $32
+	JLT  dot8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  dot32
+dot8:
+	CMPQ CX, $8
+	JLT  dotdone
+	VMOVUPS (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dot8
+dotdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func axpyAVX2(alpha float32, x, y *float32, n int)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+axpy32:
+	CMPQ CX, $32
+	JLT  axpy8
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	VMOVUPS 64(DI), Y3
+	VMOVUPS 96(DI), Y4
+	VFMADD231PS (SI), Y0, Y1
+	VFMADD231PS 32(SI), Y0, Y2
+	VFMADD231PS 64(SI), Y0, Y3
+	VFMADD231PS 96(SI), Y0, Y4
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  axpy32
+axpy8:
+	CMPQ CX, $8
+	JLT  axpydone
+	VMOVUPS (DI), Y1
+	VFMADD231PS (SI), Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  axpy8
+axpydone:
+	VZEROUPPER
+	RET
+
+// func symvAVX2(out, gm, v *float32, k int)
+// out[j] = Σ_a v[a]·G[a][j] (= (G v)[j] for symmetric G), computed in
+// column blocks of 64 (8 accumulators), then 32, then 8.
+TEXT ·symvAVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ gm+8(FP), SI
+	MOVQ v+16(FP), DX
+	MOVQ k+24(FP), CX
+	MOVQ CX, R8
+	SHLQ $2, R8 // row stride in bytes
+	XORQ R9, R9 // first column of the block
+
+blk64:
+	MOVQ CX, R10
+	SUBQ R9, R10
+	CMPQ R10, $64
+	JLT  blk32
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	LEAQ (SI)(R9*4), R11
+	MOVQ DX, R12
+	MOVQ CX, R13
+row64:
+	VBROADCASTSS (R12), Y8
+	VFMADD231PS (R11), Y8, Y0
+	VFMADD231PS 32(R11), Y8, Y1
+	VFMADD231PS 64(R11), Y8, Y2
+	VFMADD231PS 96(R11), Y8, Y3
+	VFMADD231PS 128(R11), Y8, Y4
+	VFMADD231PS 160(R11), Y8, Y5
+	VFMADD231PS 192(R11), Y8, Y6
+	VFMADD231PS 224(R11), Y8, Y7
+	ADDQ $4, R12
+	ADDQ R8, R11
+	DECQ R13
+	JNZ  row64
+	LEAQ (DI)(R9*4), R11
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS Y3, 96(R11)
+	VMOVUPS Y4, 128(R11)
+	VMOVUPS Y5, 160(R11)
+	VMOVUPS Y6, 192(R11)
+	VMOVUPS Y7, 224(R11)
+	ADDQ $64, R9
+	JMP  blk64
+
+blk32:
+	CMPQ R10, $32
+	JLT  blk8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	LEAQ (SI)(R9*4), R11
+	MOVQ DX, R12
+	MOVQ CX, R13
+row32:
+	VBROADCASTSS (R12), Y8
+	VFMADD231PS (R11), Y8, Y0
+	VFMADD231PS 32(R11), Y8, Y1
+	VFMADD231PS 64(R11), Y8, Y2
+	VFMADD231PS 96(R11), Y8, Y3
+	ADDQ $4, R12
+	ADDQ R8, R11
+	DECQ R13
+	JNZ  row32
+	LEAQ (DI)(R9*4), R11
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS Y3, 96(R11)
+	ADDQ $32, R9
+	MOVQ CX, R10
+	SUBQ R9, R10
+
+blk8:
+	CMPQ R10, $8
+	JLT  symvdone
+	VXORPS Y0, Y0, Y0
+	LEAQ (SI)(R9*4), R11
+	MOVQ DX, R12
+	MOVQ CX, R13
+row8:
+	VBROADCASTSS (R12), Y8
+	VFMADD231PS (R11), Y8, Y0
+	ADDQ $4, R12
+	ADDQ R8, R11
+	DECQ R13
+	JNZ  row8
+	LEAQ (DI)(R9*4), R11
+	VMOVUPS Y0, (R11)
+	ADDQ $8, R9
+	MOVQ CX, R10
+	SUBQ R9, R10
+	JMP  blk8
+
+symvdone:
+	VZEROUPPER
+	RET
+
+// func cpuid(eax, ecx uint32) (a, b, c, d uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eax+0(FP), AX
+	MOVL ecx+4(FP), CX
+	CPUID
+	MOVL AX, a+8(FP)
+	MOVL BX, b+12(FP)
+	MOVL CX, c+16(FP)
+	MOVL DX, d+20(FP)
+	RET
+
+// func xgetbv() (eax, edx uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET

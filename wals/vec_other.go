@@ -1,0 +1,13 @@
+// vec_other.go: on architectures without an assembly kernel the solvers use
+// the portable Go kernels of vec.go.
+
+//go:build !amd64
+
+package wals
+
+func dot(a, b []float32) float32         { return dotGo(a, b) }
+func axpy(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
+func symv(out, g, v []float32)           { symvGo(out, g, v) }
+
+// KernelName says which vector kernels are in use.
+func KernelName() string { return "go" }
