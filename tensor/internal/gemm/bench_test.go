@@ -15,16 +15,19 @@ type benchShape struct {
 	m, n, k int
 }
 
+// benchShapes: square NN problems, and the linear layers of a transformer
+// with 2048 tokens: forward y = x W^T is NT with m = tokens, k = in,
+// n = out; the weight gradient dW = dY^T X is TN with m = out, n = in,
+// k = tokens.
 func benchShapes() []benchShape {
 	var s []benchShape
 	for _, n := range []int{256, 512, 1024, 2048} {
 		s = append(s, benchShape{"NN", n, n, n})
 	}
-	for _, lay := range []string{"NT", "TN"} {
-		for _, kn := range []int{256, 3200} {
-			s = append(s, benchShape{lay, 2048, kn, kn})
-		}
-		s = append(s, benchShape{lay, 2048, 8640, 3200}, benchShape{lay, 2048, 3200, 8640})
+	const tokens = 2048
+	for _, io := range [][2]int{{256, 256}, {3200, 3200}, {3200, 8640}, {8640, 3200}} {
+		in, out := io[0], io[1]
+		s = append(s, benchShape{"NT", tokens, out, in}, benchShape{"TN", out, in, tokens})
 	}
 	return s
 }
@@ -71,5 +74,26 @@ func benchSgemm(b *testing.B, sh benchShape) {
 		call()
 	}
 	flops := 2 * float64(sh.m) * float64(sh.n) * float64(sh.k)
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkMicroKernel times the active micro-kernel alone on an in-cache
+// MC x KC block of A against one KC x NR panel of B: the ceiling for Sgemm.
+func BenchmarkMicroKernel(b *testing.B) {
+	cfg := active
+	kc := cfg.kc
+	ap := make([]float32, cfg.mc*kc)
+	bp := make([]float32, kc*cfg.nr)
+	c := make([]float32, cfg.mc*cfg.nr)
+	for i := range ap {
+		ap[i] = 1e-3
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for ir := 0; ir < cfg.mc; ir += cfg.mr {
+			cfg.kernel(kc, ap[ir*kc:], bp, c[ir*cfg.nr:], cfg.nr, 1, 1)
+		}
+	}
+	flops := 2 * float64(cfg.mc) * float64(cfg.nr) * float64(kc)
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

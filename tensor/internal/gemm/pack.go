@@ -1,5 +1,10 @@
 // Packing: copy blocks of op(A) and op(B) into the contiguous, zero-padded
 // micro-panel order the micro-kernel reads.
+//
+// Every routine walks the source in its storage order (row by row), so
+// reads are unit-stride and prefetchable; strided access would touch a new
+// page per element for large leading dimensions. The destination blocks
+// are small enough to sit in cache while they are scattered into.
 
 package gemm
 
@@ -7,18 +12,13 @@ package gemm
 // of kc*mr floats each; within a panel, element (i, p) is at p*mr+i. Rows
 // past mc are zero. op(A)[i][p] is a[i*lda+p], or a[p*lda+i] if trans.
 func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc, mr int) {
+	if trans {
+		packAT(dst, a, lda, i0, mc, p0, kc, mr)
+		return
+	}
 	for ip := 0; ip < mc; ip += mr {
 		rows := min(mr, mc-ip)
 		d := dst[(ip/mr)*kc*mr:][:kc*mr]
-		if trans {
-			base := p0*lda + i0 + ip
-			for p := 0; p < kc; p++ {
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, a[base+p*lda:][:rows])
-				clear(dp[rows:])
-			}
-			continue
-		}
 		if rows == 6 && mr == 6 {
 			packA6(d, a, lda, (i0+ip)*lda+p0, kc)
 			continue
@@ -33,6 +33,24 @@ func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc, mr int) {
 			for p := 0; p < kc; p++ {
 				d[p*mr+i] = 0
 			}
+		}
+	}
+}
+
+// packAT is packA for a transposed A, stored (k, m): row p of the storage
+// holds op(A)[:, p], which is scattered over the micro-panels.
+func packAT(dst, a []float32, lda, i0, mc, p0, kc, mr int) {
+	panels := (mc + mr - 1) / mr
+	full := mc / mr // panels without padding
+	for p := 0; p < kc; p++ {
+		src := a[(p0+p)*lda+i0:][:mc]
+		for q := 0; q < full; q++ {
+			copy(dst[(q*kc+p)*mr:][:mr], src[q*mr:(q+1)*mr])
+		}
+		if full < panels {
+			d := dst[(full*kc+p)*mr:][:mr]
+			n := copy(d, src[full*mr:])
+			clear(d[n:])
 		}
 	}
 }
@@ -57,26 +75,47 @@ func packA6(d, a []float32, lda, off, kc int) {
 	}
 }
 
-// packB packs micro-panels [jp0, jp1) (in units of nr columns) of
+// packB packs micro-panels [q0, q1) (in units of nr columns) of
 // op(B)[p0:p0+kc, j0:j0+nc] into dst; panel q occupies dst[q*kc*nr:] and
 // element (p, j) of it is at p*nr+j. Columns past nc are zero.
 // op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] if trans.
-func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr, jp0, jp1 int) {
-	for q := jp0; q < jp1; q++ {
-		jp := q * nr
-		cols := min(nr, nc-jp)
-		d := dst[q*kc*nr:][:kc*nr]
-		if !trans {
-			base := p0*ldb + j0 + jp
-			for p := 0; p < kc; p++ {
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[base+p*ldb:][:cols])
-				clear(dp[cols:])
+func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr, q0, q1 int) {
+	if q0 >= q1 {
+		return
+	}
+	if trans {
+		packBT(dst, b, ldb, p0, kc, j0, nc, nr, q0, q1)
+		return
+	}
+	// Full panels first, row by row of B, then the padded last panel.
+	qf := min(q1, nc/nr)
+	for p := 0; p < kc; p++ {
+		row := b[(p0+p)*ldb+j0:][:nc]
+		if nr == 16 {
+			for q := q0; q < qf; q++ {
+				*(*[16]float32)(dst[(q*kc+p)*16:]) = *(*[16]float32)(row[q*16:])
 			}
-			continue
+		} else {
+			for q := q0; q < qf; q++ {
+				copy(dst[(q*kc+p)*nr:][:nr], row[q*nr:(q+1)*nr])
+			}
 		}
+		if q := max(qf, q0); q < q1 {
+			d := dst[(q*kc+p)*nr:][:nr]
+			n := copy(d, row[q*nr:])
+			clear(d[n:])
+		}
+	}
+}
+
+// packBT is packB for a transposed B, stored (n, k): storage row j holds
+// op(B)[:, j], which is column j%nr of panel j/nr.
+func packBT(dst, b []float32, ldb, p0, kc, j0, nc, nr, q0, q1 int) {
+	for q := q0; q < q1; q++ {
+		cols := min(nr, nc-q*nr)
+		d := dst[q*kc*nr:][:kc*nr]
 		for j := 0; j < cols; j++ {
-			src := b[(j0+jp+j)*ldb+p0:][:kc]
+			src := b[(j0+q*nr+j)*ldb+p0:][:kc]
 			for p, v := range src {
 				d[p*nr+j] = v
 			}
