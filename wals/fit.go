@@ -16,6 +16,7 @@ type Model struct {
 	Items int
 	X     []float32 // (Users, K) user factors
 	Y     []float32 // (Items, K) item factors
+	sc    *scoring
 }
 
 // UserVec returns user u's factors (aliases X).
@@ -43,7 +44,7 @@ type FitOptions struct {
 // Init returns a model with seeded uniform [0, InitScale) factors.
 func Init(users, items int, cfg Config) *Model {
 	m := &Model{K: cfg.Factors, Users: users, Items: items,
-		X: make([]float32, users*cfg.Factors), Y: make([]float32, items*cfg.Factors)}
+		X: make([]float32, users*cfg.Factors), Y: make([]float32, items*cfg.Factors), sc: &scoring{}}
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x5851f42d4c957f2d))
 	for i := range m.X {
 		m.X[i] = float32(r.Float64() * cfg.InitScale)

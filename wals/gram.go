@@ -10,15 +10,24 @@ func gram(y []float32, k int, reg float64, threads int) []float32 {
 	n := len(y) / k
 	nb := numBlocks(n)
 	parts := make([]float32, nb*k*k)
-	forBlocks(n, threads, func(_, b, lo, hi int) {
-		part := parts[b*k*k : (b+1)*k*k]
-		for r := lo; r < hi; r++ {
-			row := y[r*k : r*k+k]
-			for a, ya := range row {
-				if ya != 0 {
-					axpy(ya, row, part[a*k:a*k+k])
-				}
+	tmp := make([][]float32, threads)
+	forBlocks(n, threads, func(w, b, lo, hi int) {
+		// part[a][j] = Σ_r Y[r][a]·Y[r][j]: one gemvT per a, with column a
+		// of the block gathered into a contiguous vector.
+		if tmp[w] == nil {
+			tmp[w] = make([]float32, k*blockRows)
+		}
+		rows := hi - lo
+		yt := tmp[w][:k*rows] // (K, rows) transposed block
+		for r := 0; r < rows; r++ {
+			for a, v := range y[(lo+r)*k : (lo+r+1)*k] {
+				yt[a*rows+r] = v
 			}
+		}
+		part := parts[b*k*k : (b+1)*k*k]
+		blk := y[lo*k : hi*k]
+		for a := 0; a < k; a++ {
+			gemvT(part[a*k:a*k+k], blk, yt[a*rows:(a+1)*rows], k)
 		}
 	})
 	acc := make([]float64, k*k)

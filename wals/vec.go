@@ -44,3 +44,11 @@ func symvGo(out, g, v []float32) {
 		out[a] = dotGo(g[a*k:a*k+k], v)
 	}
 }
+
+// gemvTGo sets out[j] = Σ_a v[a]·m[a*stride+j] for j < len(out), a < len(v).
+func gemvTGo(out, m, v []float32, stride int) {
+	clear(out)
+	for a, va := range v {
+		axpyGo(va, m[a*stride:a*stride+len(out)], out)
+	}
+}

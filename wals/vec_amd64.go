@@ -13,7 +13,7 @@ func dotAVX2(a, b *float32, n int) float32
 func axpyAVX2(alpha float32, x, y *float32, n int)
 
 //go:noescape
-func symvAVX2(out, gm, v *float32, k int)
+func gemvTAVX2(out, gm, v *float32, rows, cols, stride int)
 
 func cpuid(eax, ecx uint32) (a, b, c, d uint32)
 func xgetbv() (eax, edx uint32)
@@ -82,5 +82,23 @@ func symv(out, g, v []float32) {
 	}
 	_ = g[k*k-1]
 	_ = out[k-1]
-	symvAVX2(&out[0], &g[0], &v[0], k)
+	gemvTAVX2(&out[0], &g[0], &v[0], k, k, k)
+}
+
+// gemvT sets out[j] = Σ_a v[a]·m[a*stride+j] for j < len(out), a < len(v).
+func gemvT(out, m, v []float32, stride int) {
+	rows, cols := len(v), len(out)
+	if rows > 0 {
+		_ = m[(rows-1)*stride+cols-1]
+	}
+	main := 0
+	if useAVX2 && rows > 0 {
+		main = cols &^ 7
+		if main > 0 {
+			gemvTAVX2(&out[0], &m[0], &v[0], rows, main, stride)
+		}
+	}
+	if main < cols {
+		gemvTGo(out[main:], m[main:], v, stride)
+	}
 }

@@ -88,17 +88,21 @@ axpydone:
 	VZEROUPPER
 	RET
 
-// func symvAVX2(out, gm, v *float32, k int)
-// out[j] = Σ_a v[a]·G[a][j] (= (G v)[j] for symmetric G), computed in
-// column blocks of 64 (8 accumulators), then 32, then 8.
-TEXT ·symvAVX2(SB), NOSPLIT, $0-32
+// func gemvTAVX2(out, gm, v *float32, rows, cols, stride int)
+// out[j] = Σ_{a<rows} v[a]·M[a][j] for j < cols (cols a multiple of 8), M
+// row-major with `stride` floats per row; for a symmetric K×K matrix this is
+// the mat-vec G·v. Column blocks of 64 (8 accumulators), then 32, then 8.
+TEXT ·gemvTAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
 	MOVQ gm+8(FP), SI
 	MOVQ v+16(FP), DX
-	MOVQ k+24(FP), CX
-	MOVQ CX, R8
+	MOVQ rows+24(FP), BX
+	MOVQ cols+32(FP), CX
+	MOVQ stride+40(FP), R8
 	SHLQ $2, R8 // row stride in bytes
 	XORQ R9, R9 // first column of the block
+	TESTQ BX, BX
+	JEQ  zero
 
 blk64:
 	MOVQ CX, R10
@@ -115,7 +119,7 @@ blk64:
 	VXORPS Y7, Y7, Y7
 	LEAQ (SI)(R9*4), R11
 	MOVQ DX, R12
-	MOVQ CX, R13
+	MOVQ BX, R13
 row64:
 	VBROADCASTSS (R12), Y8
 	VFMADD231PS (R11), Y8, Y0
@@ -151,7 +155,7 @@ blk32:
 	VXORPS Y3, Y3, Y3
 	LEAQ (SI)(R9*4), R11
 	MOVQ DX, R12
-	MOVQ CX, R13
+	MOVQ BX, R13
 row32:
 	VBROADCASTSS (R12), Y8
 	VFMADD231PS (R11), Y8, Y0
@@ -173,11 +177,11 @@ row32:
 
 blk8:
 	CMPQ R10, $8
-	JLT  symvdone
+	JLT  gemvdone
 	VXORPS Y0, Y0, Y0
 	LEAQ (SI)(R9*4), R11
 	MOVQ DX, R12
-	MOVQ CX, R13
+	MOVQ BX, R13
 row8:
 	VBROADCASTSS (R12), Y8
 	VFMADD231PS (R11), Y8, Y0
@@ -192,9 +196,19 @@ row8:
 	SUBQ R9, R10
 	JMP  blk8
 
-symvdone:
+gemvdone:
 	VZEROUPPER
 	RET
+
+zero: // no rows: out = 0
+	VXORPS Y0, Y0, Y0
+zloop:
+	CMPQ CX, $8
+	JLT  gemvdone
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  zloop
 
 // func cpuid(eax, ecx uint32) (a, b, c, d uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24

@@ -5,9 +5,10 @@
 
 package wals
 
-func dot(a, b []float32) float32         { return dotGo(a, b) }
-func axpy(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
-func symv(out, g, v []float32)           { symvGo(out, g, v) }
+func dot(a, b []float32) float32            { return dotGo(a, b) }
+func axpy(alpha float32, x, y []float32)    { axpyGo(alpha, x, y) }
+func symv(out, g, v []float32)              { symvGo(out, g, v) }
+func gemvT(out, m, v []float32, stride int) { gemvTGo(out, m, v, stride) }
 
 // KernelName says which vector kernels are in use.
 func KernelName() string { return "go" }

@@ -96,3 +96,34 @@ func BenchmarkKernels(b *testing.B) {
 		}
 	})
 }
+
+func TestGemvT(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, rows := range []int{1, 2, 7, 64, 65} {
+		for _, cols := range []int{1, 5, 8, 13, 32, 64, 72, 100, 135} {
+			stride := cols + r.IntN(9)
+			m := make([]float32, rows*stride)
+			for i := range m {
+				m[i] = float32(r.NormFloat64())
+			}
+			v := make([]float32, rows)
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+			out := append(make([]float32, cols), 99)
+			gemvT(out[:cols], m, v, stride)
+			for j := 0; j < cols; j++ {
+				w := 0.0
+				for a := 0; a < rows; a++ {
+					w += float64(v[a]) * float64(m[a*stride+j])
+				}
+				if math.Abs(float64(out[j])-w) > 1e-4*float64(rows) {
+					t.Fatalf("rows %d cols %d stride %d: out[%d] = %g, want %g", rows, cols, stride, j, out[j], w)
+				}
+			}
+			if out[cols] != 99 {
+				t.Fatalf("rows %d cols %d: wrote past the end", rows, cols)
+			}
+		}
+	}
+}
