@@ -25,7 +25,9 @@ func (b protoBuf) key(field, wire int) protoBuf { return b.varint(uint64(field<<
 func (b protoBuf) bytesField(field int, s []byte) protoBuf {
 	return append(b.key(field, wireBytes).varint(uint64(len(s))), s...)
 }
-func (b protoBuf) intField(field int, v int64) protoBuf { return b.key(field, wireVarint).varint(uint64(v)) }
+func (b protoBuf) intField(field int, v int64) protoBuf {
+	return b.key(field, wireVarint).varint(uint64(v))
+}
 func (b protoBuf) floatField(field int, f float32) protoBuf {
 	u := math.Float32bits(f)
 	return append(b.key(field, wireFixed32), byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
