@@ -93,7 +93,8 @@ type Rotary interface {
 	RoPEBackward(dIn, dOut, cos, sin *Tensor, pos []int32, interleaved bool)
 }
 
-// Activations are the MLP nonlinearities.
+// Activations are the MLP nonlinearities. They are element-wise: any
+// output may alias any input.
 type Activations interface {
 	// SwiGLUForward sets out = silu(gate) * up; all (N, H).
 	SwiGLUForward(out, gate, up *Tensor)
