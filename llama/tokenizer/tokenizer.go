@@ -40,10 +40,9 @@ type Tokenizer struct {
 	fuseUnk            bool // HF: consecutive unknown characters make one <unk>
 	norm               normalizer
 
-	user    *prefixMatcher // SentencePiece user-defined pieces, matched first
-	merges  map[uint64]rankMerge
-	added   []addedToken // HF added tokens, split out before normalization
-	hfFirst bool         // HF Metaspace prepend_scheme "first"
+	user   *prefixMatcher // SentencePiece user-defined pieces, matched first
+	merges map[uint64]rankMerge
+	added  []addedToken // HF added tokens, split out before normalization
 }
 
 // Name returns the base name of the file the tokenizer was loaded from.
