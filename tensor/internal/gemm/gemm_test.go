@@ -332,3 +332,42 @@ func TestThreads(t *testing.T) {
 		t.Fatalf("Threads() = %d after reset", Threads())
 	}
 }
+
+// TestConcurrentCallers: calls from several goroutines at once (the pool is
+// busy, the others run alone) give the same bits as sequential calls.
+func TestConcurrentCallers(t *testing.T) {
+	withConfig(t, defaultConfig(), 2)
+	tcs := []gemmCase{
+		{false, true, 97, 101, 300, 1, 0, 1},
+		{true, false, 150, 35, 513, -0.5, 2.5, 0},
+		{false, false, 64, 64, 64, 1, 1, 2},
+	}
+	want := make([][]float32, len(tcs))
+	for i, tc := range tcs {
+		want[i] = check(t, tc, uint64(i))
+	}
+	done := make(chan error)
+	for g := 0; g < 6; g++ {
+		go func() {
+			tc := tcs[g%len(tcs)]
+			a, b, c := tc.operands(uint64(g % len(tcs)))
+			for rep := 0; rep < 5; rep++ {
+				a2, b2, c2 := a, b, c
+				c2.data = append([]float32(nil), c.data...)
+				Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a2.data, a2.ld, b2.data, b2.ld, tc.beta, c2.data, c2.ld)
+				for i, v := range c2.data {
+					if math.Float32bits(v) != math.Float32bits(want[g%len(tcs)][i]) {
+						done <- fmt.Errorf("goroutine %d %v: element %d = %g, want %g", g, tc, i, v, want[g%len(tcs)][i])
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 6; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

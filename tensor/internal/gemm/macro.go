@@ -21,7 +21,7 @@ type job struct {
 
 // run is worker w's part of the call. Every worker walks the same (jc, pc)
 // sequence so that all meet at the barrier after packing each B panel.
-func (j *job) run(w *worker, p *workerPool) {
+func (j *job) run(w *worker, t *team) {
 	cfg := &j.cfg
 	mr, nr := cfg.mr, cfg.nr
 	rowGroup, colGroup := w.id/j.tn, w.id%j.tn
@@ -37,10 +37,12 @@ func (j *job) run(w *worker, p *workerPool) {
 		c0, c1 := colGroup*nPanels/j.tn, (colGroup+1)*nPanels/j.tn
 		for pc := 0; pc < j.k; pc += cfg.kc {
 			kcur := min(cfg.kc, j.k-pc)
-			bp := p.bpack[buf]
-			buf ^= 1
+			bp := t.bpack[buf]
+			if j.nthreads > 1 {
+				buf ^= 1
+			}
 			packB(bp, j.b, j.ldb, j.transB, pc, kcur, jc, ncur, nr, q0, q1)
-			p.bar.wait()
+			t.bar.wait()
 			beta := j.beta
 			if pc > 0 {
 				beta = 1

@@ -34,18 +34,59 @@ type worker struct {
 	tile  [6 * 16]float32
 }
 
+// team is what the workers of one call share.
+type team struct {
+	bpack [2][]float32 // packed B panel, double-buffered when parallel
+	bar   barrier
+}
+
+// grow makes the B buffers fit cfg.
+func (t *team) grow(cfg *config, parallel bool) {
+	bSize := cfg.kc * ((cfg.nc + cfg.nr - 1) / cfg.nr) * cfg.nr
+	for i := range t.bpack {
+		if len(t.bpack[i]) < bSize && (i == 0 || parallel) {
+			t.bpack[i] = make([]float32, bSize)
+		}
+	}
+}
+
 // workerPool holds everything that persists between calls. mu serialises
 // calls; every other field is owned by the call holding mu.
 type workerPool struct {
 	mu      sync.Mutex
 	workers []*worker
 	job     job
-	bar     barrier
+	team    team
 	done    sync.WaitGroup
-	bpack   [2][]float32 // double-buffered packed B panel
 }
 
 var pool workerPool
+
+// solo is the private state of a call that found the pool busy (another
+// goroutine is inside Sgemm): it runs single-threaded on the caller.
+type solo struct {
+	job  job
+	w    worker
+	team team
+}
+
+var solos = sync.Pool{New: func() any { return new(solo) }}
+
+// runSolo runs j on the calling goroutine alone with pooled buffers.
+func runSolo(j *job) {
+	s := solos.Get().(*solo)
+	s.job = *j
+	s.job.nthreads, s.job.tm, s.job.tn = 1, 1, 1
+	cfg := &s.job.cfg
+	if len(s.w.apack) < cfg.mc*cfg.kc {
+		s.w.apack = make([]float32, cfg.mc*cfg.kc)
+	}
+	s.team.grow(cfg, false)
+	s.team.bar.reset(1)
+	s.job.run(&s.w, &s.team)
+	s.job.a, s.job.b, s.job.c = nil, nil, nil
+	solos.Put(s)
+}
 
 // prepare makes sure n workers exist and buffers fit cfg; it allocates only
 // when the pool or a buffer has to grow.
@@ -64,30 +105,25 @@ func (p *workerPool) prepare(n int, cfg *config) {
 			w.apack = make([]float32, aSize)
 		}
 	}
-	bSize := cfg.kc * ((cfg.nc + cfg.nr - 1) / cfg.nr) * cfg.nr
-	for i := range p.bpack {
-		if len(p.bpack[i]) < bSize {
-			p.bpack[i] = make([]float32, bSize)
-		}
-	}
+	p.team.grow(cfg, n > 1)
 }
 
 // loop is the body of a persistent worker goroutine.
 func (w *worker) loop(p *workerPool) {
 	for range w.start {
-		p.job.run(w, p)
+		p.job.run(w, &p.team)
 		p.done.Done()
 	}
 }
 
 // runParallel runs p.job on n workers (the caller is worker 0) and waits.
 func (p *workerPool) runParallel(n int) {
-	p.bar.reset(n)
+	p.team.bar.reset(n)
 	p.done.Add(n - 1)
 	for _, w := range p.workers[1:n] {
 		w.start <- struct{}{}
 	}
-	p.job.run(p.workers[0], p)
+	p.job.run(p.workers[0], &p.team)
 	p.done.Wait()
 }
 

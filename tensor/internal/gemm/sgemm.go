@@ -37,20 +37,26 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 
-	pool.mu.Lock()
-	defer pool.mu.Unlock()
-	j := &pool.job
-	*j = job{
+	j := job{
 		cfg:    active,
 		transA: transA, transB: transB,
 		m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
-	j.nthreads, j.tm, j.tn = threadGrid(Threads(), m, n, k, &j.cfg)
-	pool.prepare(j.nthreads, &j.cfg)
-	pool.runParallel(j.nthreads)
-	j.a, j.b, j.c = nil, nil, nil // do not keep the caller's memory alive
+	if !pool.mu.TryLock() {
+		// Another goroutine is multiplying: do not wait for it, and do not
+		// oversubscribe the cores it is using either.
+		runSolo(&j)
+		return
+	}
+	defer pool.mu.Unlock()
+	pool.job = j
+	pj := &pool.job
+	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg)
+	pool.prepare(pj.nthreads, &pj.cfg)
+	pool.runParallel(pj.nthreads)
+	pj.a, pj.b, pj.c = nil, nil, nil // do not keep the caller's memory alive
 }
 
 // checkMatrix panics unless s holds a rows x cols row-major matrix with
