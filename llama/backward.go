@@ -1,0 +1,114 @@
+// Backward of the whole network, written out block by block: from dLogits
+// of the selected rows (or a loss) to the gradient of the input
+// embeddings (DInput), the weight gradients that RunOptions.Grads asks for,
+// and the adapters' own gradients.
+
+package llama
+
+import (
+	"fmt"
+
+	"embrec/tensor"
+)
+
+// BackwardLoss backpropagates scale times the mean loss of the last Loss
+// call (scale 1 for a plain step; 1/k when accumulating k micro-batches).
+func (r *Run) BackwardLoss(scale float32) {
+	if !r.lossReady {
+		panic("llama: BackwardLoss before Loss")
+	}
+	r.lossReady = false
+	n := r.nrows
+	if n == 0 {
+		r.m.Backend.Fill(r.dres, 0)
+		return
+	}
+	lg := r.logits.View(0, n, r.m.Config.Vocab)
+	// dLogits overwrite the logits in place (allowed by the op).
+	r.m.Backend.CrossEntropyBackward(lg, lg, r.tsel[:n], scale/float32(n))
+	r.Backward(lg)
+}
+
+// Backward backpropagates dLogits (len(rows), V) for the rows of the last
+// Logits call. Afterwards DInput holds the gradient w.r.t. the input
+// embeddings; weight and adapter gradients have been accumulated.
+func (r *Run) Backward(dLogits *tensor.Tensor) {
+	if !r.forwardReady {
+		panic("llama: Backward before Forward")
+	}
+	m, b, C := r.m, r.m.Backend, r.m.Config.Hidden
+	n := r.nrows
+	if dLogits.Rows() != n || dLogits.Cols() != m.Config.Vocab {
+		panic(fmt.Sprintf("llama: Backward: dLogits %v for %d selected rows", dLogits, n))
+	}
+	if r.allRows {
+		b.MatMul(r.dxn, dLogits, m.Head, false, false, 0) // (N, C) = (N, V) @ (V, C)
+		if r.g.Head != nil {
+			b.MatMul(r.g.Head, dLogits, r.xnF, true, false, 1)
+		}
+	} else {
+		b.Fill(r.dxn, 0)
+		if n > 0 {
+			dsel := r.dtmp.View(0, n, C)
+			b.MatMul(dsel, dLogits, m.Head, false, false, 0)
+			if r.g.Head != nil {
+				b.MatMul(r.g.Head, dLogits, r.sel.View(0, n, C), true, false, 1)
+			}
+			b.ScatterRows(r.dxn, dsel, r.rows[:n])
+		}
+	}
+	r.BackwardHidden(r.dxn)
+}
+
+// BackwardHidden backpropagates a gradient w.r.t. Hidden (the final
+// RMSNorm's output), given as (N, C) or (B, T, C); it may alias no arena
+// buffer but the one Backward passes.
+func (r *Run) BackwardHidden(dHidden *tensor.Tensor) {
+	if !r.forwardReady {
+		panic("llama: BackwardHidden before Forward")
+	}
+	m, b, c := r.m, r.m.Backend, r.m.Config
+	if dHidden.Len() != r.N*c.Hidden {
+		panic(fmt.Sprintf("llama: BackwardHidden: dHidden %v for (B, T) = (%d, %d)", dHidden, r.B, r.T))
+	}
+	d := dHidden
+	if d.Rank() != 2 {
+		d = d.Reshape(r.N, c.Hidden)
+	}
+	b.RMSNormBackward(r.dres, r.g.Norm, d, r.res[c.Layers], m.Norm, r.rstdF)
+	for l := c.Layers - 1; l >= 0; l-- {
+		a := r.layerActs(l)
+		if r.opt.Checkpoint {
+			r.layerForward(l, a, r.res[l], nil)
+		}
+		r.layerBackward(l, a, r.res[l])
+	}
+}
+
+// layerBackward turns dres, the gradient w.r.t. block l's output, into the
+// gradient w.r.t. its input in (in place), accumulating weight gradients.
+func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
+	m, b, c := r.m, r.m.Backend, r.m.Config
+	L, G := &m.Layers[l], &r.g.Layers[l]
+	// MLP: out = res2 + down(silu(gate(xn2)) * up(xn2)), xn2 = norm(res2).
+	m.linearBackward(r.dh, G.Down, r.dres, a.h, L.Down, l, ProjDown, 0)
+	b.SwiGLUBackward(r.dgate, r.dup, r.dh, a.gate, a.up)
+	m.linearBackward(r.dxn, G.Gate, r.dgate, a.xn2, L.Gate, l, ProjGate, 0)
+	m.linearBackward(r.dxn, G.Up, r.dup, a.xn2, L.Up, l, ProjUp, 1)
+	b.RMSNormBackward(r.dtmp, G.MLPNorm, r.dxn, a.res2, L.MLPNorm, a.rstd2)
+	b.Add(r.dres, r.dres, r.dtmp) // now d res2
+	// Attention: res2 = in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))).
+	m.linearBackward(r.datt, G.O, r.dres, a.att, L.O, l, ProjO, 0)
+	b.AttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, a.probs, c.Heads, c.KVHeads)
+	b.RoPEBackward(r.tmpQ, r.dq, m.cos, m.sin, r.pos, false)
+	b.RoPEBackward(r.tmpK, r.dk, m.cos, m.sin, r.pos, false)
+	m.linearBackward(r.dxn, G.Q, r.tmpQ, a.xn1, L.Q, l, ProjQ, 0)
+	m.linearBackward(r.dxn, G.K, r.tmpK, a.xn1, L.K, l, ProjK, 1)
+	m.linearBackward(r.dxn, G.V, r.dv, a.xn1, L.V, l, ProjV, 1)
+	b.RMSNormBackward(r.dtmp, G.AttnNorm, r.dxn, in, L.AttnNorm, a.rstd1)
+	b.Add(r.dres, r.dres, r.dtmp) // now d in
+}
+
+// DInput returns the (B, T, C) gradient w.r.t. Input after a backward
+// pass: the projectors' upstream gradient.
+func (r *Run) DInput() *tensor.Tensor { return r.dres3 }

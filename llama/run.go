@@ -1,0 +1,315 @@
+// Run: one forward/backward pass over a (B, T) batch, written out layer by
+// layer (llm.c style): embed ids or take ready embeddings, run the blocks,
+// compute the lm_head for selected rows only, and a loss.
+
+package llama
+
+import (
+	"fmt"
+
+	"embrec/tensor"
+)
+
+// RunOptions configure a Run.
+type RunOptions struct {
+	// Checkpoint keeps only the residual stream at block boundaries and
+	// recomputes each block's activations in Backward (about one more
+	// forward pass of compute for L-fold less activation memory).
+	Checkpoint bool
+	// MaxLogitRows bounds the rows Logits and Loss may select (default,
+	// 0: all B*T rows). The logits buffer is MaxLogitRows x V.
+	MaxLogitRows int
+	// Grads receives weight gradients (accumulated, +=); nil fields, or a
+	// nil Grads, are frozen and cost nothing. See Model.NewGrads.
+	Grads *Weights
+}
+
+// Run holds the activation arena of one (B, T) shape. It is reused across
+// steps; steady-state steps allocate (almost) nothing. A Run is not safe
+// for concurrent use, and the Model's Backend drives it.
+type Run struct {
+	m         *Model
+	B, T, N   int
+	opt       RunOptions
+	g         *Weights
+	arenaFlat *tensor.Tensor
+
+	res  []*tensor.Tensor // (L+1) x (N, C): res[0] is the input embedding
+	acts []layerActs      // (L), or (1) when checkpointing
+
+	tmpQ, tmpK   *tensor.Tensor // (N, NH*HS), (N, NKV*HS) pre-RoPE projections
+	xnF, rstdF   *tensor.Tensor // (N, C), (N) final RMSNorm
+	sel          *tensor.Tensor // (R, C) gathered rows of xnF
+	logits       *tensor.Tensor // (R, V)
+	losses       *tensor.Tensor // (R)
+	dres, dtmp   *tensor.Tensor // (N, C) x2
+	dxn          *tensor.Tensor // (N, C)
+	dgate, dup   *tensor.Tensor // (N, H) x2
+	dh           *tensor.Tensor // (N, H)
+	datt, dq     *tensor.Tensor // (N, NH*HS) x2
+	dk, dv       *tensor.Tensor // (N, NKV*HS) x2
+	dq3, dk3     *tensor.Tensor // 3-D views of dq, dk, dv, datt
+	dv3, datt3   *tensor.Tensor
+	in3, dres3   *tensor.Tensor // (B, T, C) views of res[0], dres
+	maxRows      int
+	mask, pos    []int32 // (B*T)
+	rows, tsel   []int32 // selected rows of the last Logits/Loss, their targets
+	nrows        int     // number of selected rows
+	allRows      bool    // the last Logits selected every row in order
+	lossReady    bool
+	hostLosses   []float32
+	forwardReady bool
+}
+
+// NewRun allocates the arena for batches of shape (B, T), T <= MaxPos.
+// Its size is ActivationBytes(m.Config, B, T, opt).
+func (m *Model) NewRun(B, T int, opt RunOptions) *Run {
+	if B <= 0 || T <= 0 || T > m.Config.MaxPos {
+		panic(fmt.Sprintf("llama: NewRun: (B, T) = (%d, %d), T must be in [1, %d]", B, T, m.Config.MaxPos))
+	}
+	r := &Run{m: m}
+	ar := r.plan(m.Config, B, T, opt)
+	r.arenaFlat = ar.alloc(m.Backend)
+	for i := range r.acts {
+		r.acts[i].views(B, T)
+	}
+	C := m.Config.Hidden
+	r.dq3 = r.dq.Reshape(B, T, r.dq.Cols())
+	r.dk3 = r.dk.Reshape(B, T, r.dk.Cols())
+	r.dv3 = r.dv.Reshape(B, T, r.dv.Cols())
+	r.datt3 = r.datt.Reshape(B, T, r.datt.Cols())
+	r.in3 = r.res[0].Reshape(B, T, C)
+	r.dres3 = r.dres.Reshape(B, T, C)
+	r.g = opt.Grads
+	if r.g == nil {
+		r.g = &Weights{}
+	}
+	if len(r.g.Layers) == 0 {
+		r.g.Layers = make([]Layer, m.Config.Layers)
+	}
+	r.mask = make([]int32, r.N)
+	r.pos = make([]int32, r.N)
+	r.rows = make([]int32, r.maxRows)
+	r.tsel = make([]int32, r.maxRows)
+	r.hostLosses = make([]float32, r.maxRows)
+	return r
+}
+
+// plan requests every buffer of the arena (shared by NewRun and
+// ActivationBytes).
+func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
+	r.B, r.T, r.N, r.opt = B, T, B*T, opt
+	N, C, H, q, kv := B*T, c.Hidden, c.Intermediate, c.QDim(), c.KVDim()
+	r.maxRows = opt.MaxLogitRows
+	if r.maxRows <= 0 || r.maxRows > N {
+		r.maxRows = N
+	}
+	ar := &arena{}
+	r.res = make([]*tensor.Tensor, c.Layers+1)
+	for i := range r.res {
+		ar.take(&r.res[i], N, C)
+	}
+	nacts := c.Layers
+	if opt.Checkpoint {
+		nacts = 1
+	}
+	r.acts = make([]layerActs, nacts)
+	for i := range r.acts {
+		r.acts[i].plan(ar, c, B, T)
+	}
+	ar.take(&r.tmpQ, N, q)
+	ar.take(&r.tmpK, N, kv)
+	ar.take(&r.xnF, N, C)
+	ar.take(&r.rstdF, N)
+	ar.take(&r.sel, r.maxRows, C)
+	ar.take(&r.logits, r.maxRows, c.Vocab)
+	ar.take(&r.losses, r.maxRows)
+	ar.take(&r.dres, N, C)
+	ar.take(&r.dtmp, N, C)
+	ar.take(&r.dxn, N, C)
+	ar.take(&r.dgate, N, H)
+	ar.take(&r.dup, N, H)
+	ar.take(&r.dh, N, H)
+	ar.take(&r.datt, N, q)
+	ar.take(&r.dq, N, q)
+	ar.take(&r.dk, N, kv)
+	ar.take(&r.dv, N, kv)
+	return ar
+}
+
+// Input returns the (B, T, C) input-embedding buffer that Forward reads:
+// fill it with EmbedIDs, Backend.ScatterRows of projected vectors, or both.
+func (r *Run) Input() *tensor.Tensor { return r.in3 }
+
+// EmbedIDs writes the token embeddings of ids (B*T, row-major (B, T))
+// into Input. Padding positions need some valid id (0 will do).
+func (r *Run) EmbedIDs(ids []int32) {
+	if len(ids) != r.N {
+		panic(fmt.Sprintf("llama: EmbedIDs: %d ids for (B, T) = (%d, %d)", len(ids), r.B, r.T))
+	}
+	r.m.Backend.EmbeddingForward(r.res[0], r.m.Embed, ids)
+}
+
+// EmbedBackward accumulates the embedding-table gradient from DInput for
+// the ids that EmbedIDs used (when Grads.Embed is set). Rows whose id is
+// negative (injected vectors) are skipped.
+func (r *Run) EmbedBackward(ids []int32) {
+	if r.g.Embed == nil {
+		return
+	}
+	if len(ids) != r.N {
+		panic(fmt.Sprintf("llama: EmbedBackward: %d ids for %d rows", len(ids), r.N))
+	}
+	C := r.m.Config.Hidden
+	for i, id := range ids { // rows one by one: ids may hold -1 markers
+		if id >= 0 {
+			r.m.Backend.EmbeddingBackward(r.g.Embed, r.dres.View(i*C, 1, C), ids[i:i+1])
+		}
+	}
+}
+
+// Positions sets pos (B*T) from mask: each row counts its valid tokens
+// from 0, so a left-padded row starts at position 0 (HF's
+// cumsum(mask)-1); padding positions get 0. A nil mask means all valid.
+func Positions(pos, mask []int32, B, T int) {
+	for b := 0; b < B; b++ {
+		n := int32(0)
+		for t := 0; t < T; t++ {
+			i := b*T + t
+			if mask == nil || mask[i] != 0 {
+				pos[i] = n
+				n++
+			} else {
+				pos[i] = 0
+			}
+		}
+	}
+}
+
+// Forward runs the transformer on Input() with the key mask (B*T, 1 valid,
+// 0 padding; nil: all valid) and positions from Positions. Afterwards
+// Hidden holds the final normalised hidden states; call Logits or Loss.
+func (r *Run) Forward(mask []int32) {
+	if mask != nil && len(mask) != r.N {
+		panic(fmt.Sprintf("llama: Forward: mask of %d for (B, T) = (%d, %d)", len(mask), r.B, r.T))
+	}
+	if mask == nil {
+		for i := range r.mask {
+			r.mask[i] = 1
+		}
+	} else {
+		copy(r.mask, mask)
+	}
+	Positions(r.pos, r.mask, r.B, r.T)
+	m := r.m
+	for l := 0; l < m.Config.Layers; l++ {
+		r.layerForward(l, r.layerActs(l), r.res[l], r.res[l+1])
+	}
+	m.Backend.RMSNormForward(r.xnF, r.rstdF, r.res[m.Config.Layers], m.Norm, m.Config.NormEps)
+	r.forwardReady, r.lossReady = true, false
+}
+
+func (r *Run) layerActs(l int) *layerActs {
+	if r.opt.Checkpoint {
+		return &r.acts[0]
+	}
+	return &r.acts[l]
+}
+
+// layerForward runs block l from in (N, C) into out (N, C), saving its
+// activations in a; a nil out skips the final projection (recomputation).
+func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
+	m, b, c := r.m, r.m.Backend, r.m.Config
+	L := &m.Layers[l]
+	b.RMSNormForward(a.xn1, a.rstd1, in, L.AttnNorm, c.NormEps)
+	m.linear(r.tmpQ, a.xn1, L.Q, l, ProjQ)
+	b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
+	m.linear(r.tmpK, a.xn1, L.K, l, ProjK)
+	b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
+	m.linear(a.v, a.xn1, L.V, l, ProjV)
+	b.AttentionForward(a.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+	m.linear(a.res2, a.att, L.O, l, ProjO)
+	b.Add(a.res2, a.res2, in)
+	b.RMSNormForward(a.xn2, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
+	m.linear(a.gate, a.xn2, L.Gate, l, ProjGate)
+	m.linear(a.up, a.xn2, L.Up, l, ProjUp)
+	b.SwiGLUForward(a.h, a.gate, a.up)
+	if out != nil {
+		m.linear(out, a.h, L.Down, l, ProjDown)
+		b.Add(out, out, a.res2)
+	}
+}
+
+// Hidden returns the (B, T, C) output of the final RMSNorm.
+func (r *Run) Hidden() *tensor.Tensor { return r.xnF.Reshape(r.B, r.T, r.m.Config.Hidden) }
+
+// Logits computes the lm_head for rows (indices into B*T; nil: all rows in
+// order) and returns the (len(rows), V) logits, a view into the arena that
+// the next Logits or Loss overwrites.
+func (r *Run) Logits(rows []int32) *tensor.Tensor {
+	if !r.forwardReady {
+		panic("llama: Logits before Forward")
+	}
+	m, b := r.m, r.m.Backend
+	V := m.Config.Vocab
+	if rows == nil {
+		if r.N > r.maxRows {
+			panic(fmt.Sprintf("llama: Logits: all %d rows but MaxLogitRows is %d", r.N, r.maxRows))
+		}
+		r.allRows, r.nrows = true, r.N
+		lg := r.logits.View(0, r.N, V)
+		b.MatMul(lg, r.xnF, m.Head, false, true, 0)
+		return lg
+	}
+	n := len(rows)
+	if n > r.maxRows {
+		panic(fmt.Sprintf("llama: Logits: %d rows, MaxLogitRows is %d", n, r.maxRows))
+	}
+	r.allRows, r.nrows = false, n
+	copy(r.rows, rows)
+	lg := r.logits.View(0, n, V)
+	if n == 0 {
+		return lg
+	}
+	sel := r.sel.View(0, n, m.Config.Hidden)
+	b.EmbeddingForward(sel, r.xnF, r.rows[:n])
+	b.MatMul(lg, sel, m.Head, false, true, 0)
+	return lg
+}
+
+// Loss computes the mean next-token cross-entropy over positions whose
+// target (B*T, aligned with the inputs: target[i] is the token that
+// should follow position i) is >= 0; -100 (any negative) is ignored, as in
+// HF. The lm_head runs only for the selected rows. It returns the mean
+// loss and the number of selected rows; BackwardLoss follows.
+func (r *Run) Loss(targets []int32) (float64, int) {
+	if len(targets) != r.N {
+		panic(fmt.Sprintf("llama: Loss: %d targets for %d rows", len(targets), r.N))
+	}
+	sel := r.rows[:0]
+	for i, t := range targets {
+		if t >= 0 {
+			if len(sel) >= r.maxRows {
+				panic(fmt.Sprintf("llama: Loss: more than MaxLogitRows = %d targets", r.maxRows))
+			}
+			r.tsel[len(sel)] = t
+			sel = append(sel, int32(i))
+		}
+	}
+	n := len(sel)
+	lg := r.Logits(sel)
+	if n == 0 {
+		r.lossReady = true
+		return 0, 0
+	}
+	b := r.m.Backend
+	losses := r.losses.View(0, n)
+	b.CrossEntropyForward(losses, lg, r.tsel[:n])
+	b.Download(r.hostLosses[:n], losses)
+	var s float64
+	for _, v := range r.hostLosses[:n] {
+		s += float64(v)
+	}
+	r.lossReady = true
+	return s / float64(n), n
+}
