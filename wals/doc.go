@@ -30,7 +30,9 @@
 //
 // Rows with no observed entries (for example items that only occur as
 // validation/test targets when the matrix is built from the training split)
-// solve to exactly zero: such items carry no information from held-out data.
+// are initialised to zero and solve to exactly zero, so they have no
+// influence on the other factors: an item that only occurs in held-out data
+// changes nothing in the fit (train/cf tests this bit for bit).
 //
 // Storage and precision: factors are float32 (N × K, row-major); YᵀY is
 // accumulated in float64 and used in float32; the CG vectors are float32; the

@@ -62,6 +62,11 @@ func Fit(r *Matrix, cfg Config, opt FitOptions) (*Model, error) {
 	}
 	m := Init(r.Rows, r.Cols, cfg)
 	rt := r.Transpose()
+	// Rows and columns without entries start (and stay) at zero, so that
+	// they do not enter YᵀY of the first step: an item that occurs only in
+	// held-out data has no influence at all on the fit.
+	zeroEmpty(m.X, r, m.K)
+	zeroEmpty(m.Y, rt, m.K)
 	for it := 1; it <= cfg.Iters; it++ {
 		t0 := time.Now()
 		if err := SolveSide(m.X, r, m.Y, cfg); err != nil {
@@ -142,4 +147,12 @@ func SolveSide(dst []float32, r *Matrix, other []float32, cfg Config) error {
 		}
 	}
 	return nil
+}
+
+func zeroEmpty(f []float32, r *Matrix, k int) {
+	for u := 0; u < r.Rows; u++ {
+		if r.Indptr[u] == r.Indptr[u+1] {
+			clear(f[u*k : u*k+k])
+		}
+	}
 }
