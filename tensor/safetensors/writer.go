@@ -161,7 +161,7 @@ func buildHeader(path string, specs []Spec, metadata map[string]string) ([]int64
 func writeJSONString(b *bytes.Buffer, s string) {
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(s) // a string always encodes
+	enc.Encode(s)           // a string always encodes
 	b.Truncate(b.Len() - 1) // Encode adds a newline
 }
 
