@@ -5,33 +5,10 @@
 package tokenizer
 
 import (
-	"math"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// protoBuf is a minimal protobuf writer for building test models.
-type protoBuf []byte
-
-func (b protoBuf) varint(v uint64) protoBuf {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-func (b protoBuf) key(field, wire int) protoBuf { return b.varint(uint64(field<<3 | wire)) }
-func (b protoBuf) bytesField(field int, s []byte) protoBuf {
-	return append(b.key(field, wireBytes).varint(uint64(len(s))), s...)
-}
-func (b protoBuf) intField(field int, v int64) protoBuf {
-	return b.key(field, wireVarint).varint(uint64(v))
-}
-func (b protoBuf) floatField(field int, f float32) protoBuf {
-	u := math.Float32bits(f)
-	return append(b.key(field, wireFixed32), byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
-}
 
 type testPiece struct {
 	piece string
