@@ -99,3 +99,18 @@ func TestStats(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+func TestWriteUserSequenceRoundTrip(t *testing.T) {
+	a, _ := Synth(DefaultSynth)
+	p := t.TempDir() + "/user_sequence.txt"
+	if err := a.WriteUserSequence(p); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := Load(p, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(a.Users, " ") != strings.Join(b.Users, " ") || strings.Join(a.Items, " ") != strings.Join(b.Items, " ") || a.Interactions() != b.Interactions() {
+		t.Fatal("round trip differs")
+	}
+}

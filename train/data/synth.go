@@ -4,6 +4,7 @@
 package data
 
 import (
+	"bufio"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -95,4 +96,19 @@ func Synth(c SynthConfig) (*Dataset, error) {
 		}
 	}
 	return New("Synth", users, seqs)
+}
+
+// WriteUserSequence writes d in the user_sequence.txt format (atomically).
+func (d *Dataset) WriteUserSequence(path string) error {
+	return WriteFileAtomic(path, func(w *bufio.Writer) error {
+		for u, s := range d.Seqs {
+			w.WriteString(d.Users[u])
+			for _, it := range s {
+				w.WriteByte(' ')
+				w.WriteString(d.Items[it])
+			}
+			w.WriteByte('\n')
+		}
+		return nil
+	})
 }

@@ -1,0 +1,152 @@
+// The eval-cf command: evaluate the collaborative-filtering baselines
+// (popularity, MF from WALS factors, and its sequential variant) on the
+// validation or test split, in the paper's table layout.
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"embrec/train/cf"
+	"embrec/train/data"
+	"embrec/wals"
+)
+
+func init() {
+	register(&command{
+		name:    "eval-cf",
+		summary: "HR@5/10 and NDCG@5/10 of the popularity and WALS (MF) baselines on the valid or test split",
+		usage: "eval-cf --data FILE [--factors FILE] [--split valid|test] [--exclude both|yes|no]\n" +
+			"               [--methods pop,mf,mf-seq] [--beta 1] [--history 10] [--threads N]\n\n" +
+			"Ranks the full catalogue for every user of the split; one relevant item per user (OpenP5 leave-one-out).\n" +
+			"  pop     items by number of training interactions\n" +
+			"  mf      x_u . y_i (straightforward task: the user vector only)\n" +
+			"  mf-seq  (x_u + beta * mean of the last --history item vectors) . y_i (sequential task)\n" +
+			"--exclude yes removes the user's training items (seq[:-2]) from the ranking; both prints both.\n" +
+			"--factors is a file written by `embrec wals` on the same dataset (needed for mf and mf-seq).\n" +
+			"Choose hyper-parameters with --split valid; report --split test.\n" +
+			"Example:\n" +
+			"  embrec eval-cf --data ../shared/data/Beauty/user_sequence.txt --factors beauty.wals.safetensors --split test",
+		run: runEvalCF,
+	})
+}
+
+func runEvalCF(fs *flag.FlagSet, args []string) error {
+	df := addDatasetFlags(fs)
+	factors := fs.String("factors", "", "WALS factor file from `embrec wals` (required for mf, mf-seq)")
+	splitName := fs.String("split", "valid", "valid or test")
+	exclude := fs.String("exclude", "both", "remove training items from the ranking: yes, no or both")
+	methods := fs.String("methods", "", "comma-separated subset of pop,mf,mf-seq (default: all that the inputs allow)")
+	beta := fs.Float64("beta", 1, "mf-seq: weight of the mean history item vector")
+	history := fs.Int("history", data.DefaultMaxHistory, "mf-seq: number of most recent items averaged (<= 0: all)")
+	threads := fs.Int("threads", 0, "goroutines (0 = GOMAXPROCS); results do not depend on it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	sp, ok := data.ParseSplit(*splitName)
+	if !ok || sp == data.Train {
+		return fmt.Errorf("--split %q: want valid or test", *splitName)
+	}
+	var excl []bool
+	switch *exclude {
+	case "no":
+		excl = []bool{false}
+	case "yes":
+		excl = []bool{true}
+	case "both":
+		excl = []bool{false, true}
+	default:
+		return fmt.Errorf("--exclude %q: want yes, no or both", *exclude)
+	}
+	d, _, err := df.load(dataOut)
+	if err != nil {
+		return err
+	}
+	cols := cf.TrainColumns(d)
+	var model *wals.Model
+	var meta map[string]string
+	if *factors != "" {
+		s, err := wals.Load(*factors)
+		if err != nil {
+			return err
+		}
+		if err := checkFactorIDs(s, d, cols); err != nil {
+			return fmt.Errorf("%s: %w", *factors, err)
+		}
+		model, meta = s.Model, s.Meta
+	}
+	names := strings.Split(*methods, ",")
+	if *methods == "" {
+		names = []string{"pop"}
+		if model != nil {
+			names = append(names, "mf", "mf-seq")
+		}
+	}
+	var scorers []cf.Scorer
+	for _, n := range names {
+		switch strings.TrimSpace(n) {
+		case "pop":
+			scorers = append(scorers, cf.NewPopularity(d, cols))
+		case "mf", "mf-seq":
+			if model == nil {
+				return fmt.Errorf("method %s needs --factors", n)
+			}
+			b := float32(0)
+			if strings.TrimSpace(n) == "mf-seq" {
+				b = float32(*beta)
+			}
+			scorers = append(scorers, &cf.MF{M: model, Beta: b, History: *history})
+		default:
+			return fmt.Errorf("unknown method %q (want pop, mf, mf-seq)", n)
+		}
+	}
+	fmt.Fprintf(dataOut, "eval-cf: %s, %s split, %d users, full ranking over %d items (one held-out item per user)\n",
+		d.Name, sp, d.NumUsers(), d.NumItems())
+	if meta != nil {
+		fmt.Fprintf(dataOut, "factors: %s (K=%d, iters=%s, reg=%s, alpha=%s, solver=%s)\n",
+			*factors, model.K, meta["iters"], meta["reg"], meta["alpha"], meta["solver"])
+	}
+	fmt.Fprintf(dataOut, "excl = the user's training items (seq[:-2]) removed from the ranking\n\n")
+	fmt.Fprintf(dataOut, "%-26s %-5s %-9s%-9s%-9s%-9s %s\n", "method", "excl", "HR@5", "NDCG@5", "HR@10", "NDCG@10", "time")
+	for _, s := range scorers {
+		for _, ex := range excl {
+			t0 := time.Now()
+			res := cf.Evaluate(d, cols, sp, s, cf.EvalOptions{Exclude: ex, Threads: *threads})
+			yn := "no"
+			if ex {
+				yn = "yes"
+			}
+			fmt.Fprintf(dataOut, "%-26s %-5s %s  %.1fs\n", s.Name(), yn, res.Row(), time.Since(t0).Seconds())
+			if ex && res.TargetInTrain > 0 {
+				fmt.Fprintf(dataOut, "%-26s       (%d users' held-out item is one of their training items: a miss here)\n", "", res.TargetInTrain)
+			}
+		}
+	}
+	return nil
+}
+
+// checkFactorIDs verifies that a factor file was fitted on dataset d.
+func checkFactorIDs(s *wals.Saved, d *data.Dataset, cols cf.Columns) error {
+	if len(s.UserIDs) != d.NumUsers() || len(s.ItemIDs) != d.NumItems() {
+		return fmt.Errorf("factors for %d users x %d items, dataset has %d x %d (fitted on another dataset?)",
+			len(s.UserIDs), len(s.ItemIDs), d.NumUsers(), d.NumItems())
+	}
+	for u, id := range s.UserIDs {
+		if id != d.Users[u] {
+			return fmt.Errorf("user row %d is %q, dataset user %d is %q (fitted on another dataset?)", u, id, u, d.Users[u])
+		}
+	}
+	for c, id := range cols.RawIDs(d) {
+		if s.ItemIDs[c] != id {
+			return errors.New("item rows do not follow this dataset's sequential indexing (fitted on another dataset?)")
+		}
+	}
+	return nil
+}
