@@ -78,6 +78,8 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-48
 	SHRQ $2, BX
 	JZ   tail
 
+	PCALIGN $32
+
 loop4:
 	STEP(0, 0)
 	STEP(24, 64)

@@ -44,8 +44,14 @@ func packAT(dst, a []float32, lda, i0, mc, p0, kc, mr int) {
 	full := mc / mr // panels without padding
 	for p := 0; p < kc; p++ {
 		src := a[(p0+p)*lda+i0:][:mc]
-		for q := 0; q < full; q++ {
-			copy(dst[(q*kc+p)*mr:][:mr], src[q*mr:(q+1)*mr])
+		if mr == 6 {
+			for q := 0; q < full; q++ {
+				*(*[6]float32)(dst[(q*kc+p)*6:]) = *(*[6]float32)(src[q*6:])
+			}
+		} else {
+			for q := 0; q < full; q++ {
+				copy(dst[(q*kc+p)*mr:][:mr], src[q*mr:(q+1)*mr])
+			}
 		}
 		if full < panels {
 			d := dst[(full*kc+p)*mr:][:mr]
