@@ -52,3 +52,13 @@ func gemvTGo(out, m, v []float32, stride int) {
 		axpyGo(va, m[a*stride:a*stride+len(out)], out)
 	}
 }
+
+// accumGo sets out += Σ_j (c0[j] + c1[j]·(y_j·v))·y_j over the rows y_j =
+// y[cols[j]*K:] (K = len(v)).
+func accumGo(out, v, y []float32, cols []int32, c0, c1 []float32) {
+	k := len(v)
+	for j, c := range cols {
+		yj := y[int(c)*k : int(c)*k+k]
+		axpyGo(c0[j]+c1[j]*dotGo(yj, v), yj, out)
+	}
+}

@@ -15,6 +15,9 @@ func axpyAVX2(alpha float32, x, y *float32, n int)
 //go:noescape
 func gemvTAVX2(out, gm, v *float32, rows, cols, stride int)
 
+//go:noescape
+func accumAVX2(out, v, y *float32, cols *int32, c0, c1 *float32, n, k int)
+
 func cpuid(eax, ecx uint32) (a, b, c, d uint32)
 func xgetbv() (eax, edx uint32)
 
@@ -101,4 +104,21 @@ func gemvT(out, m, v []float32, stride int) {
 	if main < cols {
 		gemvTGo(out[main:], m[main:], v, stride)
 	}
+}
+
+// accum sets out += Σ_j (c0[j] + c1[j]·(y_j·v))·y_j over the rows y_j =
+// y[cols[j]*K:] (K = len(v)).
+func accum(out, v, y []float32, cols []int32, c0, c1 []float32) {
+	k, n := len(v), len(cols)
+	if !useAVX2 || k%8 != 0 || n == 0 {
+		accumGo(out, v, y, cols, c0, c1)
+		return
+	}
+	_, _, _ = out[k-1], c0[n-1], c1[n-1]
+	for _, c := range cols { // the assembly does not bounds-check
+		if int(c) < 0 || (int(c)+1)*k > len(y) {
+			panic("wals: accum column out of range")
+		}
+	}
+	accumAVX2(&out[0], &v[0], &y[0], &cols[0], &c0[0], &c1[0], n, k)
 }

@@ -228,3 +228,84 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL AX, eax+0(FP)
 	MOVL DX, edx+4(FP)
 	RET
+
+// func accumAVX2(out, v, y *float32, cols *int32, c0, c1 *float32, n, k int)
+// For j < n, with y_j the k floats at y + cols[j]*k:
+//   out += (c0[j] + c1[j] * (y_j·v)) * y_j
+// k is a multiple of 8. This fuses the per-entry dot and axpy of the CG
+// solver (one call per row instead of two per observed entry).
+TEXT ·accumAVX2(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ cols+24(FP), R8
+	MOVQ c0+32(FP), R9
+	MOVQ c1+40(FP), R10
+	MOVQ n+48(FP), R11
+	MOVQ k+56(FP), CX
+	MOVQ CX, R12
+	SHLQ $2, R12 // row bytes
+	XORQ BX, BX  // j
+accloop:
+	CMPQ BX, R11
+	JGE  accdone
+	MOVLQSX (R8)(BX*4), AX
+	IMULQ R12, AX
+	LEAQ (DX)(AX*1), R13 // y_j
+	// d = y_j · v, two accumulators
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	XORQ R14, R14 // byte offset
+	MOVQ CX, R15
+accdot16:
+	CMPQ R15, $16
+	JLT  accdot8
+	VMOVUPS (R13)(R14*1), Y2
+	VFMADD231PS (SI)(R14*1), Y2, Y0
+	VMOVUPS 32(R13)(R14*1), Y3
+	VFMADD231PS 32(SI)(R14*1), Y3, Y1
+	ADDQ $64, R14
+	SUBQ $16, R15
+	JMP  accdot16
+accdot8:
+	CMPQ R15, $8
+	JLT  accred
+	VMOVUPS (R13)(R14*1), Y2
+	VFMADD231PS (SI)(R14*1), Y2, Y0
+accred:
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	// coef = c0[j] + c1[j]*d
+	VMULSS (R10)(BX*4), X0, X0
+	VADDSS (R9)(BX*4), X0, X0
+	VBROADCASTSS X0, Y4
+	// out += coef * y_j
+	XORQ R14, R14
+	MOVQ CX, R15
+accaxpy16:
+	CMPQ R15, $16
+	JLT  accaxpy8
+	VMOVUPS (DI)(R14*1), Y2
+	VFMADD231PS (R13)(R14*1), Y4, Y2
+	VMOVUPS Y2, (DI)(R14*1)
+	VMOVUPS 32(DI)(R14*1), Y3
+	VFMADD231PS 32(R13)(R14*1), Y4, Y3
+	VMOVUPS Y3, 32(DI)(R14*1)
+	ADDQ $64, R14
+	SUBQ $16, R15
+	JMP  accaxpy16
+accaxpy8:
+	CMPQ R15, $8
+	JLT  accnext
+	VMOVUPS (DI)(R14*1), Y2
+	VFMADD231PS (R13)(R14*1), Y4, Y2
+	VMOVUPS Y2, (DI)(R14*1)
+accnext:
+	INCQ BX
+	JMP  accloop
+accdone:
+	VZEROUPPER
+	RET

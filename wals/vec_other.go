@@ -12,3 +12,5 @@ func gemvT(out, m, v []float32, stride int) { gemvTGo(out, m, v, stride) }
 
 // KernelName says which vector kernels are in use.
 func KernelName() string { return "go" }
+
+func accum(out, v, y []float32, cols []int32, c0, c1 []float32) { accumGo(out, v, y, cols, c0, c1) }

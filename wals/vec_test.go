@@ -127,3 +127,48 @@ func TestGemvT(t *testing.T) {
 		}
 	}
 }
+
+func TestAccum(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, k := range []int{3, 8, 16, 24, 64, 72} {
+		const rows = 20
+		y := make([]float32, rows*k)
+		for i := range y {
+			y[i] = float32(r.NormFloat64())
+		}
+		v := make([]float32, k)
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+		}
+		for _, n := range []int{0, 1, 5, 17} {
+			cols := make([]int32, n)
+			c0 := make([]float32, n)
+			c1 := make([]float32, n)
+			for j := range cols {
+				cols[j] = int32(r.IntN(rows))
+				c0[j], c1[j] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			}
+			out := append(make([]float32, k), 42)
+			want := make([]float64, k)
+			for j, c := range cols {
+				d := 0.0
+				for a := 0; a < k; a++ {
+					d += float64(y[int(c)*k+a]) * float64(v[a])
+				}
+				coef := float64(c0[j]) + float64(c1[j])*d
+				for a := 0; a < k; a++ {
+					want[a] += coef * float64(y[int(c)*k+a])
+				}
+			}
+			accum(out[:k], v, y, cols, c0, c1)
+			for a := 0; a < k; a++ {
+				if math.Abs(float64(out[a])-want[a]) > 1e-3 {
+					t.Fatalf("k %d n %d: out[%d] = %g, want %g", k, n, a, out[a], want[a])
+				}
+			}
+			if out[k] != 42 {
+				t.Fatalf("k %d n %d: wrote past the end", k, n)
+			}
+		}
+	}
+}
