@@ -1,0 +1,167 @@
+// Evaluation as OpenP5 does it: the prompt (seen template 0 or the unseen
+// one) plus " Response:", beam search constrained by the trie of every
+// item's tokens, the beams in score order as the top-k list, and HR@k /
+// NDCG@k over the users of a split.
+
+package train
+
+import (
+	"fmt"
+
+	"embrec/llama"
+	"embrec/train/data"
+	"embrec/train/metrics"
+)
+
+// EvalConfig selects what to evaluate.
+type EvalConfig struct {
+	Split    data.Split
+	Task     string // "sequential" or "straightforward"
+	Template string // "seen:0" or "unseen:0"
+	Beams    int    // 10 in OpenP5
+	Users    int    // evaluate the first Users users (0: all)
+	// Exclude removes the user's training items from the candidates by
+	// pruning them from the trie for that user (OpenP5 does not).
+	Exclude bool
+}
+
+// EvalResult holds the metrics and, per user, the ranked items.
+type EvalResult struct {
+	Config EvalConfig
+	*metrics.Mean
+	Lists [][]int32 // per evaluated user, item indices in beam order
+}
+
+// ItemTrie builds the trie of every catalogue item's output tokens under
+// tpl, with the sequences it was built from.
+func (r *Recommender) ItemTrie(tpl data.Template) (*Trie, [][]int32, error) {
+	n := r.Enc.Data.NumItems()
+	seqs := make([][]int32, n)
+	items := make([]int32, n)
+	for i := range seqs {
+		seqs[i] = r.Enc.ItemSequence(tpl, int32(i))
+		items[i] = int32(i)
+	}
+	t, err := NewTrie(seqs, items)
+	return t, seqs, err
+}
+
+// Evaluate runs constrained beam search for every user of the split.
+// progress, if set, is called after each user.
+func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress func(done, total int)) (*EvalResult, error) {
+	tpl, err := ts.Get(cfg.Task, cfg.Template)
+	if err != nil {
+		return nil, err
+	}
+	trie, seqs, err := r.ItemTrie(tpl)
+	if err != nil {
+		return nil, err
+	}
+	maxLen := 0
+	for _, s := range seqs {
+		maxLen = max(maxLen, len(s))
+	}
+	d := r.Enc.Data
+	samples := d.Samples(cfg.Split, data.SampleOptions{MaxHistory: data.DefaultMaxHistory})
+	if cfg.Users > 0 && cfg.Users < len(samples) {
+		samples = samples[:cfg.Users]
+	}
+	res := &EvalResult{Config: cfg, Mean: metrics.NewMean(metrics.DefaultKs)}
+	r.AttachAdaptersIfTrained()
+	pr := newPruner(trie, seqs)
+	for i, s := range samples {
+		if cfg.Task == "straightforward" {
+			s.History = nil
+		}
+		p, err := r.Enc.Encode(tpl, s, false)
+		if err != nil {
+			return nil, err
+		}
+		allowed := trie.Allowed
+		if cfg.Exclude {
+			pr.exclude(d.TrainSeq(s.User))
+			allowed = pr.allowed
+		}
+		var buf []int32
+		beams, err := r.LLM.BeamSearchEmbeds(r.PromptEmbeddings(p), llama.BeamOptions{
+			Beams: cfg.Beams, MaxTokens: maxLen, EOS: r.Enc.Tok.EOS(),
+			Allowed: func(prefix []int32) []int32 { buf = allowed(buf[:0], prefix); return buf },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("train: user %s: %w", d.Users[s.User], err)
+		}
+		list := make([]int32, 0, len(beams))
+		for _, b := range beams {
+			if it, ok := trie.Item(b.Tokens); ok {
+				list = append(list, it)
+			}
+		}
+		rank := 0 // 0: not in the list
+		for j, it := range list {
+			if it == s.Target {
+				rank = j + 1
+				break
+			}
+		}
+		res.Add(rank)
+		res.Lists = append(res.Lists, list)
+		if progress != nil {
+			progress(i+1, len(samples))
+		}
+	}
+	return res, nil
+}
+
+// AttachAdaptersIfTrained plugs LoRA in for inference when it exists.
+func (r *Recommender) AttachAdaptersIfTrained() { r.AttachAdapters(r.Adapters != nil) }
+
+// pruner answers Allowed on a trie with one user's excluded items removed:
+// a child is allowed while its subtree holds an item not excluded.
+type pruner struct {
+	t       *Trie
+	seqs    [][]int32
+	total   []int32         // items under each node
+	removed map[int32]int32 // per node, excluded items under it (this user)
+}
+
+func newPruner(t *Trie, seqs [][]int32) *pruner {
+	p := &pruner{t: t, seqs: seqs, total: make([]int32, t.Len()), removed: map[int32]int32{}}
+	for _, s := range seqs {
+		n := int32(0)
+		p.total[0]++
+		for _, tok := range s {
+			n = t.child(n, tok, false)
+			p.total[n]++
+		}
+	}
+	return p
+}
+
+func (p *pruner) exclude(items []int32) {
+	clear(p.removed)
+	seen := map[int32]bool{}
+	for _, it := range items {
+		if seen[it] {
+			continue
+		}
+		seen[it] = true
+		n := int32(0)
+		for _, tok := range p.seqs[it] {
+			n = p.t.child(n, tok, false)
+			p.removed[n]++
+		}
+	}
+}
+
+func (p *pruner) allowed(dst []int32, prefix []int32) []int32 {
+	n := p.t.Node(prefix)
+	if n < 0 {
+		return dst
+	}
+	for _, e := range p.t.nodes[n].next {
+		if p.total[e.node] > p.removed[e.node] {
+			dst = append(dst, e.tok)
+		}
+	}
+	return dst
+}

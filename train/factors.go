@@ -1,0 +1,91 @@
+// The CF lookup table: WALS user and item factors in dataset index order,
+// fitted here on the training split or read from a factor file and matched
+// to the dataset by raw id.
+
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"embrec/train/cf"
+	"embrec/train/data"
+	"embrec/wals"
+)
+
+// Factors are the WALS embeddings of a dataset's users and items.
+type Factors struct {
+	K    int
+	User []float32 // (NU, K) row u = dataset user index u
+	Item []float32 // (NI, K) row i = dataset item index i
+}
+
+// FitFactors fits WALS on the training split of d (validation and test
+// items never enter the matrix).
+func FitFactors(d *data.Dataset, cfg wals.Config) (*Factors, error) {
+	cols := cf.TrainColumns(d)
+	m, err := wals.Fit(cf.TrainMatrix(d, cols), cfg, wals.FitOptions{})
+	if err != nil {
+		return nil, err
+	}
+	f := &Factors{K: m.K, User: m.X, Item: make([]float32, d.NumItems()*m.K)}
+	for col, it := range cols.Item {
+		copy(f.Item[int(it)*m.K:], m.ItemVec(col))
+	}
+	return f, nil
+}
+
+// LoadFactors reads a factor file written by `embrec wals` and orders its
+// rows like d, matching raw user and item ids. Every user and item of d
+// must be present.
+func LoadFactors(path string, d *data.Dataset) (*Factors, error) {
+	s, err := wals.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	k := s.Model.K
+	f := &Factors{K: k, User: make([]float32, d.NumUsers()*k), Item: make([]float32, d.NumItems()*k)}
+	rows := map[string]int{}
+	for r, id := range s.UserIDs {
+		rows[id] = r
+	}
+	for u, id := range d.Users {
+		r, ok := rows[id]
+		if !ok {
+			return nil, fmt.Errorf("%s: no factors for user %q of %s", path, id, d.Name)
+		}
+		copy(f.User[u*k:(u+1)*k], s.Model.UserVec(r))
+	}
+	clear(rows)
+	for r, id := range s.ItemIDs {
+		rows[id] = r
+	}
+	for i, id := range d.Items {
+		r, ok := rows[id]
+		if !ok {
+			return nil, fmt.Errorf("%s: no factors for item %q of %s", path, id, d.Name)
+		}
+		copy(f.Item[i*k:(i+1)*k], s.Model.ItemVec(r))
+	}
+	return f, nil
+}
+
+// Standardize divides each table by its root mean square, so that the
+// projectors see inputs of unit scale whatever WALS's regularisation made
+// of the factors' norms. It returns the two scales.
+func (f *Factors) Standardize() (user, item float64) {
+	scale := func(v []float32) float64 {
+		var ss float64
+		for _, x := range v {
+			ss += float64(x) * float64(x)
+		}
+		rms := math.Sqrt(ss / float64(max(len(v), 1)))
+		if rms > 0 {
+			for i := range v {
+				v[i] = float32(float64(v[i]) / rms)
+			}
+		}
+		return rms
+	}
+	return scale(f.User), scale(f.Item)
+}

@@ -1,0 +1,243 @@
+// The recommender: a LLaMA backbone, the CF lookup table, the two
+// projectors and optional LoRA adapters, with the forward/backward of one
+// batch. In Embeddings mode the input at every user slot is f_u(U[user])
+// and at every history slot f_i(V[item]); the loss covers target tokens only.
+
+package train
+
+import (
+	"fmt"
+
+	"embrec/llama"
+	"embrec/lora"
+	"embrec/tensor"
+)
+
+// Recommender is everything one training or evaluation run holds.
+type Recommender struct {
+	LLM      *llama.Model
+	Enc      *Encoder
+	U, V     *tensor.Tensor // (NU, K), (NI, K) frozen factors
+	UserProj *Projector     // nil in TextIDs mode
+	ItemProj *Projector
+	Adapters *lora.Set // nil without LoRA
+
+	// Trainable groups, each a flat buffer with its own AdamW state. The
+	// trainer steps the groups its stage enables.
+	Proj, LoRA *Params
+	Full       *Params        // the whole backbone (full fine-tuning), or nil
+	fullGrads  *llama.Weights // views of Full.G bound as llama weights
+
+	b    tensor.Backend
+	runs map[[2]int]*llama.Run
+	scr  map[string]*tensor.Tensor // gathered factors and projections, by size
+}
+
+// Options choose the trainable parts.
+type Options struct {
+	Mode       Mode
+	ProjHidden int          // projector hidden width; 0 = the LLM's hidden size
+	LoRA       *lora.Config // adapters (stage 2); nil: none
+	Full       bool         // train every backbone weight (small models only)
+	Seed       uint64
+}
+
+// NewRecommender assembles a recommender around llm. f may be nil in
+// TextIDs mode.
+func NewRecommender(llm *llama.Model, enc *Encoder, f *Factors, opt Options) (*Recommender, error) {
+	b := llm.Backend
+	c := llm.Config
+	r := &Recommender{LLM: llm, Enc: enc, b: b, runs: map[[2]int]*llama.Run{}, scr: map[string]*tensor.Tensor{}}
+	if enc.Tok.VocabSize() > c.Vocab {
+		return nil, fmt.Errorf("train: tokenizer has %d pieces, the model's vocabulary %d", enc.Tok.VocabSize(), c.Vocab)
+	}
+	if opt.Mode == Embeddings {
+		if f == nil {
+			return nil, fmt.Errorf("train: embeddings mode needs WALS factors")
+		}
+		nu, ni := enc.Data.NumUsers(), enc.Data.NumItems()
+		if len(f.User) != nu*f.K || len(f.Item) != ni*f.K {
+			return nil, fmt.Errorf("train: factors (%d, %d) x %d do not fit %d users and %d items",
+				len(f.User)/max(f.K, 1), len(f.Item)/max(f.K, 1), f.K, nu, ni)
+		}
+		r.U, r.V = b.New(tensor.F32, nu, f.K), b.New(tensor.F32, ni, f.K)
+		b.Upload(r.U, f.User)
+		b.Upload(r.V, f.Item)
+		hd := opt.ProjHidden
+		if hd <= 0 {
+			hd = c.Hidden
+		}
+		r.UserProj = NewProjector(b, "user_proj", f.K, hd, c.Hidden)
+		r.ItemProj = NewProjector(b, "item_proj", f.K, hd, c.Hidden)
+		r.Proj = NewParams(b, append(r.UserProj.Specs(), r.ItemProj.Specs()...))
+		r.UserProj.Bind(r.Proj)
+		r.ItemProj.Bind(r.Proj)
+		r.UserProj.Init(opt.Seed + 1)
+		r.ItemProj.Init(opt.Seed + 2)
+	}
+	if opt.LoRA != nil {
+		set, err := lora.NewSet(b, *opt.LoRA, c.Layers, func(p string) (int, int) {
+			return lora.Dims(p, c.Hidden, c.Intermediate, c.QDim(), c.KVDim())
+		}, 0)
+		if err != nil {
+			return nil, err
+		}
+		var specs []Spec
+		for _, s := range set.Specs() {
+			specs = append(specs, Spec{s.Name, s.Shape})
+		}
+		r.LoRA = NewParams(b, specs)
+		set.Bind(r.LoRA.Weight, r.LoRA.Grad)
+		set.Init(opt.Seed + 3)
+		r.Adapters = set
+	}
+	if opt.Full {
+		if err := llm.MakeWritable(); err != nil {
+			return nil, err
+		}
+		g, gp := llm.NewGrads()
+		r.fullGrads = g
+		r.Full = &Params{W: llm.Params.Flat, G: gp.Flat, M: b.New(tensor.F32, gp.Flat.Len()),
+			V: b.New(tensor.F32, gp.Flat.Len()), b: b}
+	}
+	return r, nil
+}
+
+// AttachAdapters plugs (on) or unplugs the LoRA adapters into the backbone.
+func (r *Recommender) AttachAdapters(on bool) {
+	if r.Adapters == nil {
+		return
+	}
+	per := r.Adapters.Config.Targets
+	for l, row := range r.Adapters.Layers {
+		for i, lin := range row {
+			p, _ := llama.ParseProj(per[i])
+			if on {
+				r.LLM.SetAdapter(l, p, lin)
+			} else {
+				r.LLM.SetAdapter(l, p, nil)
+			}
+		}
+	}
+}
+
+// run returns the cached llama.Run for (B, T).
+func (r *Recommender) run(B, T int) *llama.Run {
+	k := [2]int{B, T}
+	if run, ok := r.runs[k]; ok {
+		return run
+	}
+	opt := llama.RunOptions{}
+	if r.Full != nil {
+		opt.Grads = r.fullGrads
+	}
+	run := r.LLM.NewRun(B, T, opt)
+	r.runs[k] = run
+	return run
+}
+
+// scratch returns an (n, c) buffer for the named use, cached by shape.
+func (r *Recommender) scratch(name string, n, c int) *tensor.Tensor {
+	key := fmt.Sprintf("%s/%d/%d", name, n, c)
+	if t, ok := r.scr[key]; ok {
+		return t
+	}
+	t := r.b.New(tensor.F32, n, c)
+	r.scr[key] = t
+	return t
+}
+
+// inject writes the projected user and item vectors of bt into x (N, C).
+func (r *Recommender) inject(x *tensor.Tensor, userRows, userIdx, itemRows, itemIdx []int32) {
+	if r.UserProj == nil {
+		return
+	}
+	C := r.LLM.Config.Hidden
+	for _, g := range []struct {
+		p          *Projector
+		table      *tensor.Tensor
+		rows, idxs []int32
+		name       string
+	}{{r.UserProj, r.U, userRows, userIdx, "user"}, {r.ItemProj, r.V, itemRows, itemIdx, "item"}} {
+		n := len(g.rows)
+		if n == 0 {
+			continue
+		}
+		f := r.scratch(g.name+"/factors", n, g.table.Cols())
+		r.b.EmbeddingForward(f, g.table, g.idxs) // (n, K)
+		out := r.scratch(g.name+"/proj", n, C)
+		g.p.Forward(out, f) // (n, C)
+		r.b.ScatterRows(x, out, g.rows)
+	}
+}
+
+// projBackward takes dInput (N, C) to the projectors' gradients.
+func (r *Recommender) projBackward(dx *tensor.Tensor, bt *Batch) {
+	if r.UserProj == nil {
+		return
+	}
+	C := r.LLM.Config.Hidden
+	for _, g := range []struct {
+		p          *Projector
+		table      *tensor.Tensor
+		rows, idxs []int32
+		name       string
+	}{{r.UserProj, r.U, bt.UserRows, bt.UserIdx, "user"}, {r.ItemProj, r.V, bt.ItemRows, bt.ItemIdx, "item"}} {
+		n := len(g.rows)
+		if n == 0 {
+			continue
+		}
+		f := r.scratch(g.name+"/factors", n, g.table.Cols())
+		r.b.EmbeddingForward(f, g.table, g.idxs) // the same inputs as the forward pass
+		d := r.scratch(g.name+"/dproj", n, C)
+		r.b.EmbeddingForward(d, dx, g.rows) // gather dInput at the slots
+		g.p.Backward(nil, d, f)
+	}
+}
+
+// Step runs forward and backward on one batch, accumulating scale times the
+// gradient of the mean target-token loss into every enabled group, and
+// returns the mean loss and the number of target tokens.
+func (r *Recommender) Step(bt *Batch, scale float32, backward bool) (float64, int) {
+	run := r.run(bt.B, bt.T)
+	run.EmbedIDs(bt.IDs)
+	C := r.LLM.Config.Hidden
+	x := run.Input().Reshape(bt.B*bt.T, C)
+	r.inject(x, bt.UserRows, bt.UserIdx, bt.ItemRows, bt.ItemIdx)
+	run.Forward(bt.Mask)
+	loss, n := run.Loss(bt.Targets)
+	if !backward {
+		return loss, n
+	}
+	run.BackwardLoss(scale)
+	if r.UserProj != nil {
+		r.projBackward(run.DInput().Reshape(bt.B*bt.T, C), bt)
+	}
+	if r.Full != nil {
+		ids := append([]int32(nil), bt.IDs...)
+		for _, rw := range bt.UserRows {
+			ids[rw] = -1 // injected vectors: no token embedding gradient
+		}
+		for _, rw := range bt.ItemRows {
+			ids[rw] = -1
+		}
+		run.EmbedBackward(ids)
+	}
+	return loss, n
+}
+
+// PromptEmbeddings returns the (P, C) input embeddings of prompt p: token
+// embeddings with the projected vectors at its slots.
+func (r *Recommender) PromptEmbeddings(p Prompt) *tensor.Tensor {
+	x := r.b.New(tensor.F32, len(p.Input), r.LLM.Config.Hidden)
+	r.b.EmbeddingForward(x, r.LLM.Embed, p.Input)
+	var ur, ui, ir, ii []int32
+	for _, s := range p.UserSlots {
+		ur, ui = append(ur, int32(s)), append(ui, p.User)
+	}
+	for i, s := range p.ItemSlots {
+		ir, ii = append(ir, int32(s)), append(ii, p.Items[i])
+	}
+	r.inject(x, ur, ui, ir, ii)
+	return x
+}
