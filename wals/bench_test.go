@@ -1,3 +1,5 @@
+// Benchmarks of whole WALS fits on the shared datasets (skipped when absent) and on synthetic data.
+
 package wals_test
 
 import (

@@ -1,3 +1,5 @@
+// The Gram matrix against a rank-1-update reference, and a benchmark of the two.
+
 package wals
 
 import "testing"

@@ -1,3 +1,5 @@
+// Save/load round trip of factor files.
+
 package wals
 
 import (

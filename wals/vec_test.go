@@ -1,3 +1,5 @@
+// The vector kernels (assembly where available) against float64 references, and their benchmarks.
+
 package wals
 
 import (

@@ -1,3 +1,5 @@
+// WALS against a dense float64 closed-form solve, objective checks, determinism across thread counts.
+
 package wals
 
 import (

@@ -1,3 +1,5 @@
+// Tests of the data, wals and eval-cf commands on generated data.
+
 package main
 
 import (

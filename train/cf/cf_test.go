@@ -1,3 +1,5 @@
+// Tests of the CF baselines: no leakage of held-out items into WALS factors, hand-computed popularity metrics, MF sanity.
+
 package cf
 
 import (

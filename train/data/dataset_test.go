@@ -1,3 +1,5 @@
+// Tests of the user_sequence.txt reader (strict and lenient), the split, stats and the synthetic generator.
+
 package data
 
 import (

@@ -1,3 +1,5 @@
+// Tests of the OpenP5 indexings, including the byte-for-byte check against OpenP5's Beauty files.
+
 package data
 
 import (

@@ -1,3 +1,5 @@
+// Tests of training/validation/test sample construction and prompt fields.
+
 package data
 
 import "testing"

@@ -1,3 +1,5 @@
+// Tests of the template-file parser, the built-in template set and rendering.
+
 package data
 
 import (

@@ -1,3 +1,5 @@
+// Tests of HR/NDCG, rank and top-k against hand-computed cases.
+
 package metrics
 
 import (
