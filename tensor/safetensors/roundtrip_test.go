@@ -241,7 +241,7 @@ func TestWriterFailuresLeaveNothing(t *testing.T) {
 		{[]Spec{{"__metadata__", F32, nil}}, nil, "reserved"},
 		{[]Spec{{"a", "F12", nil}}, nil, `unknown dtype "F12"`},
 		{[]Spec{{"a", F32, []int{-1}}}, nil, "negative dimension"},
-		{[]Spec{{"a", F32, []int{1 << 40, 1 << 40}}}, nil, "more bytes than fit"},
+		{[]Spec{{"a", F32, []int{math.MaxInt / 2, math.MaxInt / 2, math.MaxInt / 2, math.MaxInt / 2}}}, nil, "more bytes than fit"},
 		{[]Spec{{"a\xff", F32, nil}}, nil, "UTF-8"},
 		{nil, map[string]string{"k": "\xff"}, "UTF-8"},
 	}
