@@ -48,3 +48,17 @@ func BenchmarkExp32(b *testing.B) {
 	}
 	_ = s
 }
+
+func BenchmarkMathExp(b *testing.B) {
+	x := make([]float32, 4096)
+	for i := range x {
+		x[i] = float32(i)/256 - 8
+	}
+	var s float32
+	for b.Loop() {
+		for _, v := range x {
+			s += float32(math.Exp(float64(v)))
+		}
+	}
+	_ = s
+}

@@ -1,0 +1,148 @@
+// The eval command: rebuild a trained run from its directory and report
+// HR@5/10 and NDCG@5/10 with trie-constrained beam search, as OpenP5 does.
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"embrec/tensor"
+	"embrec/train"
+	"embrec/train/data"
+)
+
+func init() {
+	register(&command{
+		name:    "eval",
+		summary: "evaluate a trained run: HR@5/10, NDCG@5/10 with trie-constrained beam search",
+		usage: "eval --run DIR [--split test|valid] [--task sequential|straightforward|all] [--template seen:0|unseen:0|all]\n" +
+			"            [--beams 10] [--users N] [--exclude] [--json FILE]\n\n" +
+			"Rebuilds the run's recommender from DIR/run.json, loads DIR/checkpoint.safetensors, appends\n" +
+			"\" Response:\" to each prompt and decodes with beam search constrained by the trie of every\n" +
+			"item's tokens; the beams in score order are the top-10 list (OpenP5's protocol). --exclude prunes\n" +
+			"the user's training items from the trie (OpenP5 does not).",
+		run: runEval,
+	})
+}
+
+func runEval(fs *flag.FlagSet, args []string) error {
+	dir := fs.String("run", "", "run directory written by embrec train (required)")
+	split := fs.String("split", "test", "test or valid")
+	task := fs.String("task", "sequential", "sequential, straightforward, or all")
+	tpl := fs.String("template", "seen:0", "seen:0, unseen:0, or all")
+	beams := fs.Int("beams", 10, "beam width (= length of the recommendation list)")
+	users := fs.Int("users", 0, "evaluate the first N users only (0 = all)")
+	exclude := fs.Bool("exclude", false, "never recommend the user's training items")
+	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
+	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("--run DIR is required")
+	}
+	sp, ok := data.ParseSplit(*split)
+	if !ok || sp == data.Train {
+		return fmt.Errorf("--split %q: want test or valid", *split)
+	}
+	built, err := loadRun(*dir, *threads, io.Discard)
+	if err != nil {
+		return err
+	}
+	var cfgs []train.EvalConfig
+	for _, tk := range expand(*task, "sequential", "straightforward") {
+		for _, tp := range expand(*tpl, "seen:0", "unseen:0") {
+			cfgs = append(cfgs, train.EvalConfig{Split: sp, Task: tk, Template: tp, Beams: *beams, Users: *users, Exclude: *exclude})
+		}
+	}
+	var results []evalRow
+	for _, c := range cfgs {
+		r, err := evaluate(built, c, os.Stderr)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	printEvalTable(os.Stdout, filepath.Base(*dir), results)
+	if *jsonOut != "" {
+		js, _ := json.MarshalIndent(results, "", "  ")
+		if err := os.WriteFile(*jsonOut, append(js, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func expand(v string, all ...string) []string {
+	if v == "all" {
+		return all
+	}
+	return strings.Split(v, ",")
+}
+
+// loadRun rebuilds a run's recommender and loads its trained weights.
+func loadRun(dir string, threads int, log io.Writer) (*train.Built, error) {
+	spec, err := train.LoadSpec(dir)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Init == "random" && spec.Tokenizer == "" {
+		spec.Tokenizer = filepath.Join(dir, train.TokenizerFile)
+	}
+	built, err := train.Build(spec, tensor.NewCPU(threads), log)
+	if err != nil {
+		return nil, err
+	}
+	t, err := train.NewTrainer(built.Rec, built.Templates, train.DefaultTrainConfig())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile), false); err != nil {
+		return nil, err
+	}
+	return built, nil
+}
+
+// evalRow is one evaluated configuration.
+type evalRow struct {
+	Task, Template, Split string
+	Exclude               bool
+	Users                 int
+	HR5, NDCG5            float64
+	HR10, NDCG10          float64
+	Seconds               float64
+}
+
+func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, error) {
+	t0 := time.Now()
+	res, err := b.Rec.Evaluate(b.Templates, c, func(done, total int) {
+		if done%50 == 0 || done == total {
+			fmt.Fprintf(progress, "\r%s %s: %d/%d users", c.Task, c.Template, done, total)
+			if done == total {
+				fmt.Fprintln(progress)
+			}
+		}
+	})
+	if err != nil {
+		return evalRow{}, err
+	}
+	r := evalRow{Task: c.Task, Template: c.Template, Split: c.Split.String(), Exclude: c.Exclude, Users: res.N, Seconds: time.Since(t0).Seconds()}
+	r.HR5, r.NDCG5 = res.At(5)
+	r.HR10, r.NDCG10 = res.At(10)
+	return r, nil
+}
+
+func printEvalTable(w io.Writer, name string, rows []evalRow) {
+	fmt.Fprintf(w, "| run | task | template | split | HR@5 | NDCG@5 | HR@10 | NDCG@10 | users |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", name, r.Task, r.Template, r.Split, r.HR5, r.NDCG5, r.HR10, r.NDCG10, r.Users)
+	}
+}

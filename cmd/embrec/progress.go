@@ -1,0 +1,66 @@
+// Progress output: a one-line bar redrawn in place on a terminal, plain
+// log lines (every tenth of the run) otherwise.
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"embrec/train"
+)
+
+type progress struct {
+	w     io.Writer
+	tty   bool
+	t0    time.Time
+	first int
+	dirty bool
+}
+
+func newProgress(w io.Writer) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progress{w: w, tty: tty}
+}
+
+func (p *progress) start(step int) { p.t0, p.first = time.Now(), step }
+
+func (p *progress) step(stage int, st train.StepStats, total int, tokPerSec float64) {
+	done := st.Step - p.first
+	eta := time.Duration(0)
+	if done > 0 {
+		eta = time.Duration(float64(time.Since(p.t0)) / float64(done) * float64(total-st.Step)).Round(time.Second)
+	}
+	line := fmt.Sprintf("stage %d step %d/%d loss %.4f lr %.2e |g| %.3f %.0f tok/s ETA %v",
+		stage, st.Step, total, st.Loss, st.LR, st.GradNorm, tokPerSec, eta)
+	if p.tty {
+		const width = 24
+		fill := width * st.Step / max(total, 1)
+		fmt.Fprintf(p.w, "\r[%s%s] %s\x1b[K", strings.Repeat("#", fill), strings.Repeat(".", width-fill), line)
+		p.dirty = true
+		return
+	}
+	if every := max(total/10, 1); st.Step%every == 0 || st.Step == total || st.Step == p.first+1 {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *progress) note(s string) {
+	p.done()
+	fmt.Fprintln(p.w, s)
+}
+
+func (p *progress) done() {
+	if p.dirty {
+		fmt.Fprintln(p.w)
+		p.dirty = false
+	}
+}

@@ -1,0 +1,199 @@
+// Setup: everything a training or evaluation run is built from, recorded
+// as run.json in the run directory so that eval and recommend rebuild the
+// same recommender and load its trained weights.
+
+package train
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"embrec/llama"
+	"embrec/llama/tokenizer"
+	"embrec/lora"
+	"embrec/tensor"
+	"embrec/train/data"
+	"embrec/wals"
+)
+
+// RunSpec describes a recommender: data, backbone, factors and trainable
+// parts. The zero values of optional fields mean the defaults.
+type RunSpec struct {
+	Data      string `json:"data"`      // user_sequence.txt path, or "synth[:SEED]"
+	Name      string `json:"name"`      // dataset name in prompts ("" = the data directory's name)
+	Indexing  string `json:"indexing"`  // "sequential" or "random"
+	Templates string `json:"templates"` // template file ("" = built-in)
+
+	Model     string `json:"model"`     // HF model directory; "" with Init "random"
+	Init      string `json:"init"`      // "random": a small from-scratch backbone
+	Config    string `json:"config"`    // SmallConfigs name for Init random
+	Tokenizer string `json:"tokenizer"` // tokenizer file ("" = the model's, or built from the templates)
+	ModelSeed uint64 `json:"model_seed"`
+
+	Mode       string       `json:"mode"`    // "embed" or "text"
+	Factors    string       `json:"factors"` // WALS file ("" = fit on the training split)
+	WALS       wals.Config  `json:"wals"`    // used when fitting
+	ProjHidden int          `json:"proj_hidden"`
+	LoRA       *lora.Config `json:"lora"` // nil: no adapters
+	Full       bool         `json:"full"` // train every backbone weight in stage 2
+	Seed       uint64       `json:"seed"`
+}
+
+// LoadData reads the dataset of a spec.
+func LoadData(spec RunSpec) (*data.Dataset, error) {
+	if rest, ok := strings.CutPrefix(spec.Data, "synth"); ok && (rest == "" || rest[0] == ':') {
+		c := data.DefaultSynth
+		if rest != "" {
+			seed, err := strconv.ParseUint(rest[1:], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("data %q: want synth or synth:SEED", spec.Data)
+			}
+			c.Seed = seed
+		}
+		d, err := data.Synth(c)
+		if err == nil && spec.Name != "" {
+			d.Name = spec.Name
+		}
+		return d, err
+	}
+	d, _, err := data.Load(spec.Data, data.LoadOptions{Name: spec.Name})
+	return d, err
+}
+
+// Built is a recommender with its inputs.
+type Built struct {
+	Spec      RunSpec
+	Data      *data.Dataset
+	Templates *data.TemplateSet
+	Rec       *Recommender
+	TokModel  []byte // tokenizer.model bytes when built from the templates
+}
+
+// Build assembles the recommender of spec on backend b, logging what it
+// does to log.
+func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
+	d, err := LoadData(spec)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := data.LoadTemplates(spec.Templates)
+	if err != nil {
+		return nil, err
+	}
+	var ix *data.Indexing
+	switch spec.Indexing {
+	case "", "sequential":
+		ix = data.SequentialIndexing(d)
+	case "random":
+		ix = data.RandomIndexing(d, spec.Seed)
+	default:
+		return nil, fmt.Errorf("indexing %q: want sequential or random", spec.Indexing)
+	}
+	out := &Built{Spec: spec, Data: d, Templates: ts}
+	var tok *tokenizer.Tokenizer
+	var llm *llama.Model
+	switch {
+	case spec.Init == "random":
+		if spec.Tokenizer != "" {
+			tok, err = tokenizer.Load(spec.Tokenizer)
+		} else {
+			out.TokModel, tok, err = TemplateTokenizer(ts, d.Name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := SmallConfig(spec.Config, tok.VocabSize(), 512, tok.BOS(), tok.EOS())
+		if err != nil {
+			return nil, err
+		}
+		llm, err = llama.NewRandom(cfg, b, llama.DefaultStd, spec.ModelSeed)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "backbone: random %s LLaMA (C=%d, L=%d, NH=%d, V=%d, %d parameters)\n",
+			spec.Config, cfg.Hidden, cfg.Layers, cfg.Heads, cfg.Vocab, cfg.NumParams())
+	case spec.Model != "":
+		llm, err = llama.Load(spec.Model, b)
+		if err != nil {
+			return nil, err
+		}
+		tp := spec.Tokenizer
+		if tp == "" {
+			tp = filepath.Join(spec.Model, "tokenizer.model")
+			if _, err := os.Stat(tp); err != nil {
+				tp = filepath.Join(spec.Model, "tokenizer.json")
+			}
+		}
+		if tok, err = tokenizer.Load(tp); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "backbone: %s (C=%d, L=%d, V=%d)\n", spec.Model, llm.Config.Hidden, llm.Config.Layers, llm.Config.Vocab)
+	default:
+		return nil, fmt.Errorf("no backbone: give --model DIR or --init random")
+	}
+	mode := TextIDs
+	var f *Factors
+	switch spec.Mode {
+	case "text":
+	case "", "embed":
+		mode = Embeddings
+		if spec.Factors != "" {
+			f, err = LoadFactors(spec.Factors, d)
+		} else {
+			f, err = FitFactors(d, spec.WALS)
+		}
+		if err != nil {
+			return nil, err
+		}
+		us, is := f.Standardize()
+		fmt.Fprintf(log, "factors: K=%d (user rms %.3g, item rms %.3g, standardised)\n", f.K, us, is)
+	default:
+		return nil, fmt.Errorf("mode %q: want embed or text", spec.Mode)
+	}
+	enc := &Encoder{Tok: tok, Data: d, Ix: ix, Mode: mode}
+	rec, err := NewRecommender(llm, enc, f, Options{Mode: mode, ProjHidden: spec.ProjHidden, LoRA: spec.LoRA, Full: spec.Full, Seed: spec.Seed})
+	if err != nil {
+		return nil, err
+	}
+	out.Rec = rec
+	return out, nil
+}
+
+// Run-directory file names.
+const (
+	SpecFile       = "run.json"
+	CheckpointFile = "checkpoint.safetensors"
+	MetricsFile    = "metrics.jsonl"
+	TokenizerFile  = "tokenizer.model"
+)
+
+// SaveSpec writes spec as run.json in dir (atomically).
+func SaveSpec(dir string, spec RunSpec) error {
+	js, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return data.WriteFileAtomic(filepath.Join(dir, SpecFile), func(w *bufio.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	})
+}
+
+// LoadSpec reads run.json from dir.
+func LoadSpec(dir string) (RunSpec, error) {
+	var s RunSpec
+	js, err := os.ReadFile(filepath.Join(dir, SpecFile))
+	if err != nil {
+		return s, fmt.Errorf("run directory: %w", err)
+	}
+	if err := json.Unmarshal(js, &s); err != nil {
+		return s, fmt.Errorf("%s: %w", filepath.Join(dir, SpecFile), err)
+	}
+	return s, nil
+}

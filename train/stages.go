@@ -1,0 +1,121 @@
+// The paper's two stages in one run directory: stage 1 trains the
+// projectors with the backbone frozen; stage 2 starts from stage 1's
+// projectors and trains them with LoRA (or the whole backbone). A resumed
+// run picks up in whichever stage its checkpoint was written.
+
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"embrec/tensor/safetensors"
+)
+
+// Stage1File holds the weights stage 2 starts from.
+const Stage1File = "stage1.safetensors"
+
+// Hooks report progress of RunStages.
+type Hooks struct {
+	OnStart func(stage int, t *Trainer) // before a stage's first (or resumed) step
+	OnStep  func(stage int, st StepStats)
+	OnSaved func(stage int, path string, step int)
+}
+
+// RunStages trains stage 1 (when stage1.Steps > 0 and the model has
+// projectors) and then stage 2 in dir, checkpointing every saveEvery steps
+// and on cancellation. With resume, it continues from dir's checkpoint.
+func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir string, saveEvery int, resume bool, h Hooks) error {
+	stage1.Stage, stage2.Stage = 1, 2
+	ckpt := filepath.Join(dir, CheckpointFile)
+	startStage, haveCkpt := 1, false
+	if resume {
+		st, err := checkpointStage(ckpt)
+		if err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		startStage, haveCkpt = st, true
+	}
+	r := b.Rec
+	run := func(stage int, cfg TrainConfig, from string, resumeHere bool) error {
+		t, err := NewTrainer(r, b.Templates, cfg)
+		if err != nil {
+			return err
+		}
+		r.AttachAdapters(stage == 2)
+		if resumeHere {
+			if _, err := t.LoadCheckpoint(ckpt, true); err != nil {
+				return err
+			}
+		} else if from != "" {
+			if _, err := t.LoadCheckpoint(from, false); err != nil {
+				return err
+			}
+		}
+		if h.OnStart != nil {
+			h.OnStart(stage, t)
+		}
+		save := func() error {
+			if err := t.SaveCheckpoint(ckpt); err != nil {
+				return err
+			}
+			if h.OnSaved != nil {
+				h.OnSaved(stage, ckpt, t.Step)
+			}
+			return nil
+		}
+		var onStep func(StepStats)
+		if h.OnStep != nil {
+			onStep = func(st StepStats) { h.OnStep(stage, st) }
+		}
+		return t.Run(ctx, saveEvery, save, onStep)
+	}
+	doStage1 := stage1.Steps > 0 && r.Proj != nil
+	if doStage1 && startStage == 1 {
+		if err := run(1, stage1, "", haveCkpt); err != nil {
+			return err
+		}
+		if err := copyFile(ckpt, filepath.Join(dir, Stage1File)); err != nil {
+			return err
+		}
+		haveCkpt = false
+	}
+	from := ""
+	if doStage1 {
+		from = filepath.Join(dir, Stage1File)
+	}
+	return run(2, stage2, from, haveCkpt && startStage == 2)
+}
+
+// checkpointStage reads the stage a checkpoint was written in.
+func checkpointStage(path string) (int, error) {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var cfg TrainConfig
+	if err := json.Unmarshal([]byte(f.Metadata()["config"]), &cfg); err != nil {
+		return 0, fmt.Errorf("%s: no training config in the metadata", path)
+	}
+	if cfg.Stage != 1 && cfg.Stage != 2 {
+		return 0, errors.New(path + ": checkpoint of an unknown stage")
+	}
+	return cfg.Stage, nil
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	tmp := dst + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
