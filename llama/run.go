@@ -161,10 +161,22 @@ func (r *Run) EmbedBackward(ids []int32) {
 		panic(fmt.Sprintf("llama: EmbedBackward: %d ids for %d rows", len(ids), r.N))
 	}
 	C := r.m.Config.Hidden
-	for i, id := range ids { // rows one by one: ids may hold -1 markers
-		if id >= 0 {
-			r.m.Backend.EmbeddingBackward(r.g.Embed, r.dres.View(i*C, 1, C), ids[i:i+1])
+	// Contiguous runs of valid ids in one call each: ids may hold -1 markers.
+	for lo := 0; lo < len(ids); {
+		if ids[lo] < 0 {
+			lo++
+			continue
 		}
+		hi := lo
+		for hi < len(ids) && ids[hi] >= 0 {
+			hi++
+		}
+		d := r.dres
+		if lo > 0 || hi < len(ids) {
+			d = r.dres.View(lo*C, hi-lo, C)
+		}
+		r.m.Backend.EmbeddingBackward(r.g.Embed, d, ids[lo:hi])
+		lo = hi
 	}
 }
 
