@@ -12,11 +12,12 @@
 # validation the same way (beta 0 = mf), and
 # finally prints the test table (pop, mf, mf-seq; with and without excluding
 # training items) for the chosen setting.
+# REUSE=1 reuses factor files already in WORKDIR instead of refitting.
 set -euo pipefail
 ds=${1:?dataset dir}; work=${2:?work dir}
 regs=${3:-"0.01 0.1 1 10"}
 alphas=${4:-"1 5 20 40"}
-betas=${5:-"0 0.25 0.5 1 2"}
+betas=${5:-"0 0.25 0.5 1 2 4"}
 data="$ds/user_sequence.txt"
 name=$(basename "$ds")
 bin=${EMBREC:-embrec}
@@ -25,7 +26,9 @@ best=""; bestv=-1
 for reg in $regs; do
   for alpha in $alphas; do
     f="$work/$name.r$reg.a$alpha.safetensors"
-    "$bin" wals --data "$data" --factors 64 --iters 15 --reg "$reg" --alpha "$alpha" --eval-every 0 --out "$f" > "$work/$name.r$reg.a$alpha.log"
+    if [ -z "${REUSE:-}" ] || [ ! -f "$f" ]; then
+      "$bin" wals --data "$data" --factors 64 --iters 15 --reg "$reg" --alpha "$alpha" --eval-every 0 --out "$f" > "$work/$name.r$reg.a$alpha.log"
+    fi
     v=$("$bin" eval-cf --data "$data" --factors "$f" --split valid --methods mf --exclude yes | awk '$1=="mf"{print $6}')
     echo "valid $name reg=$reg alpha=$alpha mf(excl) NDCG@10=$v"
     if awk -v a="$v" -v b="$bestv" 'BEGIN{exit !(a>b)}'; then best="$reg $alpha"; bestv=$v; fi

@@ -25,7 +25,7 @@ func init() {
 			"Ranks the full catalogue for every user of the split; one relevant item per user (OpenP5 leave-one-out).\n" +
 			"  pop     items by number of training interactions\n" +
 			"  mf      x_u . y_i (straightforward task: the user vector only)\n" +
-			"  mf-seq  (x_u + beta * mean of the last --history item vectors) . y_i (sequential task)\n" +
+			"  mf-seq  (x_u/|x_u| + beta * m/|m|) . y_i, m = mean of the last --history item vectors (sequential task)\n" +
 			"--exclude yes removes the user's training items (seq[:-2]) from the ranking; both prints both.\n" +
 			"--factors is a file written by `embrec wals` on the same dataset (needed for mf and mf-seq).\n" +
 			"Choose hyper-parameters with --split valid; report --split test.\n" +
