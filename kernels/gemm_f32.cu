@@ -1,0 +1,97 @@
+// gemm_f32: C = alpha * op(A) @ op(B) + beta * C in float32 on the CUDA
+// cores (FFMA), for float32 operands: trainable weights (LoRA, projectors),
+// their gradients, and attention's per-head products. Accurate to float32
+// (no tf32), so the conformance suite's float32 tolerances hold.
+//
+// Layout: row-major; op(A) is (M, K), stored (M, K) with row stride lda, or
+// (K, M) when transA; op(B) is (K, N), stored (K, N) with row stride ldb,
+// or (N, K) when transB; C is (M, N) with row stride ldc.
+//
+// Batching (grid.z): z = b * heads + h selects
+//   A + b*sAb + h*sAh,  B + b*sBb + (h/group)*sBh,  C + b*sCb + h*sCh,
+// which covers plain batched products (heads = group = 1) and attention's
+// grouped heads, where group query heads share a key/value head.
+//
+// Tiling: 64 x 64 tile of C per block of 256 threads (16 x 16), each thread
+// 4 x 4 outputs strided by 16; K in steps of 16 through shared memory.
+// beta == 0 overwrites C without reading it (stale NaNs never leak).
+
+#define FB 64
+#define FK 16
+
+extern "C" __global__ void __launch_bounds__(256)
+gemm_f32(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,
+         int transB, float alpha, float beta, long long sAb, long long sAh, long long sBb, long long sBh,
+         long long sCb, long long sCh, int heads, int group) {
+	__shared__ float As[FK][FB + 1];
+	__shared__ float Bs[FK][FB + 1];
+	int z = blockIdx.z, b = z / heads, h = z % heads;
+	A += b * sAb + h * sAh;
+	B += b * sBb + (long long)(h / group) * sBh;
+	C += b * sCb + h * sCh;
+	int m0 = blockIdx.y * FB, n0 = blockIdx.x * FB;
+	int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
+	float acc[4][4];
+#pragma unroll
+	for (int i = 0; i < 4; i++)
+#pragma unroll
+		for (int j = 0; j < 4; j++) acc[i][j] = 0.f;
+
+	for (int k0 = 0; k0 < K; k0 += FK) {
+#pragma unroll
+		for (int l = 0; l < 4; l++) {
+			int e = tid + 256 * l;
+			int m, k;
+			if (transA) { // stored (K, M): consecutive threads walk m
+				k = e / FB;
+				m = e % FB;
+			} else { // stored (M, K): consecutive threads walk k
+				m = e / FK;
+				k = e % FK;
+			}
+			int gm = m0 + m, gk = k0 + k;
+			float v = 0.f;
+			if (gm < M && gk < K) v = transA ? A[(long long)gk * lda + gm] : A[(long long)gm * lda + gk];
+			As[k][m] = v;
+			int n;
+			if (transB) { // stored (N, K)
+				n = e / FK;
+				k = e % FK;
+			} else { // stored (K, N)
+				k = e / FB;
+				n = e % FB;
+			}
+			int gn = n0 + n;
+			gk = k0 + k;
+			v = 0.f;
+			if (gn < N && gk < K) v = transB ? B[(long long)gn * ldb + gk] : B[(long long)gk * ldb + gn];
+			Bs[k][n] = v;
+		}
+		__syncthreads();
+#pragma unroll
+		for (int kk = 0; kk < FK; kk++) {
+			float a[4], bb[4];
+#pragma unroll
+			for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
+#pragma unroll
+			for (int j = 0; j < 4; j++) bb[j] = Bs[kk][tx + 16 * j];
+#pragma unroll
+			for (int i = 0; i < 4; i++)
+#pragma unroll
+				for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], bb[j], acc[i][j]);
+		}
+		__syncthreads();
+	}
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		int m = m0 + ty + 16 * i;
+		if (m >= M) continue;
+#pragma unroll
+		for (int j = 0; j < 4; j++) {
+			int n = n0 + tx + 16 * j;
+			if (n >= N) continue;
+			float* c = C + (long long)m * ldc + n;
+			*c = beta == 0.f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *c;
+		}
+	}
+}

@@ -1,0 +1,84 @@
+// Package kernels holds embrec's CUDA kernels: the CUDA C sources (*.cu),
+// the PTX generated from them (*.ptx, committed, embedded here) and the
+// table of kernel names the cuda package loads. It is data only: no cgo,
+// no GPU code, importable from any build.
+//
+// `go generate ./kernels` runs gen.sh, which holds every nvcc flag and
+// regenerates every *.ptx from its *.cu (sm_80 PTX, JIT-compiled by the
+// driver on Hopper). CI regenerates the PTX and fails if it differs from
+// what is committed (scripts/ci-cuda.sh).
+package kernels
+
+//go:generate ./gen.sh
+
+import (
+	"embed"
+	"fmt"
+)
+
+//go:embed *.ptx
+var ptxFiles embed.FS
+
+// Kernel names one extern "C" kernel and the module (PTX file without
+// extension) that defines it.
+type Kernel struct {
+	Name, Module string
+}
+
+// Table lists every kernel, grouped by module. kernels_test.go checks it
+// against the .entry directives of the embedded PTX in both directions.
+var Table = []Kernel{
+	{"gelu_forward_f32", "act"}, {"gelu_backward_f32", "act"},
+	{"swiglu_forward_f32", "act"}, {"swiglu_backward_f32", "act"},
+
+	{"masked_softmax_f32", "attention"}, {"softmax_backward_f32", "attention"},
+
+	{"fill_u32", "elementwise"}, {"fill_u16", "elementwise"},
+	{"add_f32", "elementwise"}, {"add_scaled_f32", "elementwise"},
+	{"mul_f32", "elementwise"}, {"scale_f32", "elementwise"},
+	{"sum_squares_f32", "elementwise"},
+	{"add_bias_f32", "elementwise"}, {"col_sum_accum_f32", "elementwise"},
+	{"f32_to_bf16", "elementwise"}, {"f32_to_f16", "elementwise"},
+	{"bf16_to_f32", "elementwise"}, {"f16_to_f32", "elementwise"},
+	{"bf16_to_f16", "elementwise"}, {"f16_to_bf16", "elementwise"},
+
+	{"embedding_forward_f32", "embed"}, {"embedding_forward_bf16", "embed"},
+	{"embedding_backward_f32", "embed"}, {"scatter_rows_f32", "embed"},
+
+	{"gemm_bf16_nn", "gemm_bf16"}, {"gemm_bf16_nt", "gemm_bf16"},
+	{"gemm_bf16_tn", "gemm_bf16"}, {"gemm_bf16_tt", "gemm_bf16"},
+
+	{"gemm_f32", "gemm_f32"},
+
+	{"cross_entropy_forward_f32", "loss"}, {"cross_entropy_backward_f32", "loss"},
+
+	{"rmsnorm_forward_f32", "norm"}, {"rmsnorm_backward_f32", "norm"},
+	{"rmsnorm_dweight_f32", "norm"},
+
+	{"dropout_forward_f32", "optim"}, {"adamw_f32", "optim"},
+
+	{"rope_f32", "rope"},
+}
+
+// Modules returns the module names of Table in order of first appearance.
+func Modules() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range Table {
+		if !seen[k.Module] {
+			seen[k.Module] = true
+			out = append(out, k.Module)
+		}
+	}
+	return out
+}
+
+// PTX returns the PTX text of a module (NUL-terminated, as
+// cuModuleLoadData wants it).
+func PTX(module string) (string, error) {
+	b, err := ptxFiles.ReadFile(module + ".ptx")
+	if err != nil {
+		return "", fmt.Errorf("kernels: no PTX module %q: %w", module, err)
+	}
+	return string(b) + "\x00", nil
+}

@@ -1,0 +1,63 @@
+// RMSNorm forward and backward (tensor.Normalizer). One block of 256
+// threads per row; the weight gradient is a separate deterministic column
+// reduction.
+
+#include "common.cuh"
+
+// rmsnorm_forward_f32: out (N, C) = weight * in * rstd, rstd (N) =
+// 1/sqrt(mean(in^2) + eps). Grid: N blocks of 256.
+extern "C" __global__ void rmsnorm_forward_f32(float* out, float* rstd, const float* in, const float* weight, float eps,
+                                               int N, int C) {
+	__shared__ float scratch[32];
+	int r = blockIdx.x;
+	if (r >= N) return;
+	const float* x = in + (long long)r * C;
+	float* o = out + (long long)r * C;
+	float ss = 0;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) ss += x[i] * x[i];
+	ss = block_sum(ss, scratch);
+	float rs = 1.f / sqrtf(ss / (float)C + eps);
+	if (threadIdx.x == 0) rstd[r] = rs;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) o[i] = weight[i] * (x[i] * rs);
+}
+
+// rmsnorm_backward_f32 sets dIn (N, C): with g = dOut*w and xhat = x*rstd,
+// dx = rstd * (g - xhat * mean(g * xhat)). Grid: N blocks of 256. dIn may
+// alias dOut.
+extern "C" __global__ void rmsnorm_backward_f32(float* dIn, const float* dOut, const float* in, const float* weight,
+                                                const float* rstd, int N, int C) {
+	__shared__ float scratch[32];
+	int r = blockIdx.x;
+	if (r >= N) return;
+	const float* x = in + (long long)r * C;
+	const float* d = dOut + (long long)r * C;
+	float* dx = dIn + (long long)r * C;
+	float rs = rstd[r];
+	float dot = 0;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) dot += (d[i] * weight[i]) * (x[i] * rs);
+	dot = block_sum(dot, scratch);
+	float m = dot / (float)C;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) dx[i] = rs * (d[i] * weight[i] - x[i] * rs * m);
+}
+
+// rmsnorm_dweight_f32: dWeight (C) += sum over rows of dOut * in * rstd.
+// Block (32, 8), grid ceil(C/32), fixed summation order (deterministic).
+extern "C" __global__ void rmsnorm_dweight_f32(float* dWeight, const float* dOut, const float* in, const float* rstd,
+                                               int N, int C) {
+	__shared__ float part[8][33];
+	int c = blockIdx.x * 32 + threadIdx.x;
+	float s = 0;
+	if (c < C)
+		for (int r = threadIdx.y; r < N; r += 8) {
+			long long k = (long long)r * C + c;
+			s += dOut[k] * in[k] * rstd[r];
+		}
+	part[threadIdx.y][threadIdx.x] = s;
+	__syncthreads();
+	if (threadIdx.y == 0 && c < C) {
+		float t = 0;
+#pragma unroll
+		for (int y = 0; y < 8; y++) t += part[y][threadIdx.x];
+		dWeight[c] += t;
+	}
+}
