@@ -99,6 +99,22 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	}
 	tensors := map[string]*tensor.Tensor{}
 	keep := map[string]bool{} // shards that back zero-copy tensors
+	left := map[string]int{}  // tensors still to read per shard
+	for _, s := range specs {
+		fname, _ := shardOf(s.Name)
+		left[fname]++
+		if zeroCopy[s.Name] {
+			keep[fname] = true
+		}
+	}
+	// A shard is unmapped as soon as its last tensor is converted, so its
+	// pages and the float32 copy are not resident together for long.
+	done := func(fname string) {
+		if left[fname]--; left[fname] == 0 && !keep[fname] {
+			opened[fname].Close()
+			delete(opened, fname)
+		}
+	}
 	for _, s := range specs {
 		fname, _ := shardOf(s.Name)
 		f := opened[fname]
@@ -110,7 +126,7 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 				data = unsafe.Slice((*float32)(unsafe.Pointer(&raw[0])), n)
 			}
 			tensors[s.Name] = tensor.FromFloat32(data, s.Shape...)
-			keep[fname] = true
+			done(fname)
 			continue
 		}
 		var dst []float32
@@ -130,6 +146,7 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 			b.Upload(t, dst)
 			tensors[s.Name] = t
 		}
+		done(fname)
 	}
 	m := newModel(cfg, b, bindWeights(cfg, func(name string) *tensor.Tensor { return tensors[name] }))
 	for name, f := range opened {

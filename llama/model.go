@@ -6,7 +6,6 @@ package llama
 import (
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 
 	"embrec/tensor"
@@ -138,7 +137,7 @@ func NewRandom(c Config, b tensor.Backend, std float64, seed uint64) (*Model, er
 	p := NewParams(b, c.Specs())
 	rng := rand.New(rand.NewPCG(seed, 0x6c6c616d61))
 	host := make([]float32, 0)
-	for i, v := range p.Views {
+	for _, v := range p.Views {
 		host = host[:0]
 		isNorm := v.Rank() == 1
 		for j := 0; j < v.Len(); j++ {
@@ -148,7 +147,6 @@ func NewRandom(c Config, b tensor.Backend, std float64, seed uint64) (*Model, er
 				host = append(host, float32(rng.NormFloat64()*std))
 			}
 		}
-		_ = i
 		b.Upload(v, host)
 	}
 	m := newModel(c, b, bindWeights(c, p.Get))
@@ -264,5 +262,3 @@ func (m *Model) NewGrads() (*Weights, *Params) {
 
 // DefaultStd is HF LLaMA's initializer_range.
 const DefaultStd = 0.02
-
-var _ = math.Sqrt
