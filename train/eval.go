@@ -7,6 +7,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 
 	"embrec/llama"
 	"embrec/train/data"
@@ -23,6 +24,10 @@ type EvalConfig struct {
 	// Exclude removes the user's training items from the candidates by
 	// pruning them from the trie for that user (OpenP5 does not).
 	Exclude bool
+	// Exact also scores every item's full sequence (ScoreAll) and ranks
+	// the whole catalogue, beyond the paper: the exact top-k that beam
+	// search approximates.
+	Exact bool
 }
 
 // EvalResult holds the metrics and, per user, the ranked items.
@@ -30,6 +35,11 @@ type EvalResult struct {
 	Config EvalConfig
 	*metrics.Mean
 	Lists [][]int32 // per evaluated user, item indices in beam order
+	// With Config.Exact: metrics of the exact full-catalogue ranking, and
+	// how many of each user's exact top-Beams items beam search missed
+	// (summed over users; divide by N*Beams for a rate).
+	Exact      *metrics.Mean
+	BeamMisses int
 }
 
 // ItemTrie builds the trie of every catalogue item's output tokens under
@@ -67,6 +77,9 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 		samples = samples[:cfg.Users]
 	}
 	res := &EvalResult{Config: cfg, Mean: metrics.NewMean(metrics.DefaultKs)}
+	if cfg.Exact {
+		res.Exact = metrics.NewMean(metrics.DefaultKs)
+	}
 	r.AttachAdaptersIfTrained()
 	pr := newPruner(trie, seqs)
 	for i, s := range samples {
@@ -83,7 +96,8 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 			allowed = pr.allowed
 		}
 		var buf []int32
-		beams, err := r.LLM.BeamSearchEmbeds(r.PromptEmbeddings(p), llama.BeamOptions{
+		x := r.PromptEmbeddings(p)
+		beams, err := r.LLM.BeamSearchEmbeds(x, llama.BeamOptions{
 			Beams: cfg.Beams, MaxTokens: maxLen, EOS: r.Enc.Tok.EOS(),
 			Allowed: func(prefix []int32) []int32 { buf = allowed(buf[:0], prefix); return buf },
 		})
@@ -105,6 +119,23 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 		}
 		res.Add(rank)
 		res.Lists = append(res.Lists, list)
+		if cfg.Exact {
+			sc := r.ScoreAll(x, trie, d.NumItems(), maxLen)
+			f32 := make([]float32, len(sc))
+			for j, v := range sc {
+				f32[j] = float32(v)
+			}
+			var ex metrics.Excluded
+			if cfg.Exclude {
+				ex = metrics.Set(d.TrainSeq(s.User))
+			}
+			res.Exact.Add(metrics.Rank(f32, s.Target, ex))
+			for _, it := range metrics.TopK(nil, f32, cfg.Beams, ex) {
+				if !slices.Contains(list, it) {
+					res.BeamMisses++
+				}
+			}
+		}
 		if progress != nil {
 			progress(i+1, len(samples))
 		}

@@ -23,16 +23,28 @@ type Factors struct {
 // FitFactors fits WALS on the training split of d (validation and test
 // items never enter the matrix).
 func FitFactors(d *data.Dataset, cfg wals.Config) (*Factors, error) {
-	cols := cf.TrainColumns(d)
-	m, err := wals.Fit(cf.TrainMatrix(d, cols), cfg, wals.FitOptions{})
+	m, cols, err := FitWALS(d, cfg)
 	if err != nil {
 		return nil, err
 	}
-	f := &Factors{K: m.K, User: m.X, Item: make([]float32, d.NumItems()*m.K)}
+	return FactorsOf(m, cols), nil
+}
+
+// FitWALS fits WALS on the training split of d; item rows of the model
+// are in cols order (see cf.TrainColumns).
+func FitWALS(d *data.Dataset, cfg wals.Config) (*wals.Model, cf.Columns, error) {
+	cols := cf.TrainColumns(d)
+	m, err := wals.Fit(cf.TrainMatrix(d, cols), cfg, wals.FitOptions{})
+	return m, cols, err
+}
+
+// FactorsOf copies a fitted model's factors into dataset index order.
+func FactorsOf(m *wals.Model, cols cf.Columns) *Factors {
+	f := &Factors{K: m.K, User: append([]float32(nil), m.X...), Item: make([]float32, len(m.Y))}
 	for col, it := range cols.Item {
 		copy(f.Item[int(it)*m.K:], m.ItemVec(col))
 	}
-	return f, nil
+	return f
 }
 
 // LoadFactors reads a factor file written by `embrec wals` and orders its

@@ -304,3 +304,60 @@ func TestEvaluateListsValidDistinctItems(t *testing.T) {
 		}
 	}
 }
+
+func TestScoreAllEqualsBruteForce(t *testing.T) {
+	s := newTinySetup(t)
+	r := s.recommender(t)
+	tr := s.trainer(t, r, 3)
+	if err := tr.Run(t.Context(), 0, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	tpl, _ := s.ts.Get("straightforward", "unseen:0")
+	trie, seqs, err := r.ItemTrie(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smp := s.d.Samples(data.Valid, data.SampleOptions{})[3]
+	smp.History = nil
+	p, err := s.enc.Encode(tpl, smp, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.ScoreAll(r.PromptEmbeddings(p), trie, s.d.NumItems(), 16)
+	for i, seq := range seqs {
+		if want := scoreItem(t, r, p, seq); math.Abs(got[i]-want) > 1e-3 {
+			t.Errorf("item %d: exact score %.5f, brute force %.5f", i, got[i], want)
+		}
+	}
+	// A decoding step narrower than a trie level gives the same scores.
+	old := exactRows
+	exactRows = 3
+	defer func() { exactRows = old }()
+	narrow := r.ScoreAll(r.PromptEmbeddings(p), trie, s.d.NumItems(), 16)
+	for i := range got {
+		if math.Abs(narrow[i]-got[i]) > 1e-5 {
+			t.Fatalf("item %d: %v with 3-row steps, %v with wide steps", i, narrow[i], got[i])
+		}
+	}
+}
+
+func TestEvaluateExactFindsWhatFullBeamFinds(t *testing.T) {
+	s := newTinySetup(t)
+	r := s.recommender(t)
+	n := s.d.NumItems()
+	res, err := r.Evaluate(s.ts, EvalConfig{Split: data.Valid, Task: "sequential", Template: "seen:0", Beams: n, Users: 3, Exact: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Exact == nil || res.Exact.N != 3 {
+		t.Fatalf("exact ranking missing: %+v", res.Exact)
+	}
+	if res.BeamMisses != 0 {
+		t.Errorf("a beam as wide as the catalogue missed %d exact top items", res.BeamMisses)
+	}
+	for i := range res.Ks {
+		if res.HR(i) != res.Exact.HR(i) {
+			t.Errorf("HR@%d: beam %.4f, exact %.4f with a full-width beam", res.Ks[i], res.HR(i), res.Exact.HR(i))
+		}
+	}
+}

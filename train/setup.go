@@ -45,16 +45,15 @@ type RunSpec struct {
 	Seed       uint64       `json:"seed"`
 }
 
-// LoadData reads the dataset of a spec.
+// LoadData reads the dataset of a spec. Data "synth" is the built-in
+// synthetic dataset (data.DefaultSynth); "synth:SEED" or
+// "synth:seed=1,users=500,items=100,clusters=5,follow=0.5,minlen=5,maxlen=20"
+// change its parameters.
 func LoadData(spec RunSpec) (*data.Dataset, error) {
 	if rest, ok := strings.CutPrefix(spec.Data, "synth"); ok && (rest == "" || rest[0] == ':') {
-		c := data.DefaultSynth
-		if rest != "" {
-			seed, err := strconv.ParseUint(rest[1:], 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("data %q: want synth or synth:SEED", spec.Data)
-			}
-			c.Seed = seed
+		c, err := ParseSynth(strings.TrimPrefix(rest, ":"))
+		if err != nil {
+			return nil, fmt.Errorf("data %q: %w", spec.Data, err)
 		}
 		d, err := data.Synth(c)
 		if err == nil && spec.Name != "" {
@@ -64,6 +63,47 @@ func LoadData(spec RunSpec) (*data.Dataset, error) {
 	}
 	d, _, err := data.Load(spec.Data, data.LoadOptions{Name: spec.Name})
 	return d, err
+}
+
+// ParseSynth reads "SEED" or "key=value,..." over data.DefaultSynth.
+func ParseSynth(s string) (data.SynthConfig, error) {
+	c := data.DefaultSynth
+	if s == "" {
+		return c, nil
+	}
+	if seed, err := strconv.ParseUint(s, 10, 64); err == nil {
+		c.Seed = seed
+		return c, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return c, fmt.Errorf("synth parameter %q: want key=value", kv)
+		}
+		var err error
+		switch k {
+		case "seed":
+			c.Seed, err = strconv.ParseUint(v, 10, 64)
+		case "users":
+			c.Users, err = strconv.Atoi(v)
+		case "items":
+			c.Items, err = strconv.Atoi(v)
+		case "clusters":
+			c.Clusters, err = strconv.Atoi(v)
+		case "minlen":
+			c.MinLen, err = strconv.Atoi(v)
+		case "maxlen":
+			c.MaxLen, err = strconv.Atoi(v)
+		case "follow":
+			c.Follow, err = strconv.ParseFloat(v, 64)
+		default:
+			return c, fmt.Errorf("unknown synth parameter %q (seed, users, items, clusters, minlen, maxlen, follow)", k)
+		}
+		if err != nil {
+			return c, fmt.Errorf("synth parameter %q: %w", kv, err)
+		}
+	}
+	return c, nil
 }
 
 // Built is a recommender with its inputs.

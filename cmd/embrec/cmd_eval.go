@@ -41,6 +41,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	beams := fs.Int("beams", 10, "beam width (= length of the recommendation list)")
 	users := fs.Int("users", 0, "evaluate the first N users only (0 = all)")
 	exclude := fs.Bool("exclude", false, "never recommend the user's training items")
+	exact := fs.Bool("exact", false, "also rank the whole catalogue by each item's exact sequence probability (beyond the paper) and count the exact top items beam search missed")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
 	if err := fs.Parse(args); err != nil {
@@ -60,7 +61,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	var cfgs []train.EvalConfig
 	for _, tk := range expand(*task, "sequential", "straightforward") {
 		for _, tp := range expand(*tpl, "seen:0", "unseen:0") {
-			cfgs = append(cfgs, train.EvalConfig{Split: sp, Task: tk, Template: tp, Beams: *beams, Users: *users, Exclude: *exclude})
+			cfgs = append(cfgs, train.EvalConfig{Split: sp, Task: tk, Template: tp, Beams: *beams, Users: *users, Exclude: *exclude, Exact: *exact})
 		}
 	}
 	var results []evalRow
@@ -115,10 +116,14 @@ func loadRun(dir string, threads int, log io.Writer) (*train.Built, error) {
 type evalRow struct {
 	Task, Template, Split string
 	Exclude               bool
-	Users                 int
+	Users, Beams          int
 	HR5, NDCG5            float64
 	HR10, NDCG10          float64
 	Seconds               float64
+	// With --exact: the exact full-catalogue ranking, and the share of each
+	// user's exact top-k (k = beams) that beam search did not return.
+	Exact         *[4]float64 `json:",omitempty"`
+	BeamMissShare float64     `json:",omitempty"`
 }
 
 func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, error) {
@@ -134,9 +139,15 @@ func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, 
 	if err != nil {
 		return evalRow{}, err
 	}
-	r := evalRow{Task: c.Task, Template: c.Template, Split: c.Split.String(), Exclude: c.Exclude, Users: res.N, Seconds: time.Since(t0).Seconds()}
+	r := evalRow{Task: c.Task, Template: c.Template, Split: c.Split.String(), Exclude: c.Exclude, Users: res.N, Beams: c.Beams, Seconds: time.Since(t0).Seconds()}
 	r.HR5, r.NDCG5 = res.At(5)
 	r.HR10, r.NDCG10 = res.At(10)
+	if res.Exact != nil {
+		h5, n5 := res.Exact.At(5)
+		h10, n10 := res.Exact.At(10)
+		r.Exact = &[4]float64{h5, n5, h10, n10}
+		r.BeamMissShare = float64(res.BeamMisses) / float64(max(res.N*c.Beams, 1))
+	}
 	return r, nil
 }
 
@@ -144,5 +155,14 @@ func printEvalTable(w io.Writer, name string, rows []evalRow) {
 	fmt.Fprintf(w, "| run | task | template | split | HR@5 | NDCG@5 | HR@10 | NDCG@10 | users |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", name, r.Task, r.Template, r.Split, r.HR5, r.NDCG5, r.HR10, r.NDCG10, r.Users)
+		if r.Exact != nil {
+			e := r.Exact
+			fmt.Fprintf(w, "| %s (exact ranking) | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", name, r.Task, r.Template, r.Split, e[0], e[1], e[2], e[3], r.Users)
+		}
+	}
+	for _, r := range rows {
+		if r.Exact != nil {
+			fmt.Fprintf(w, "\n%s %s: beam search missed %.1f%% of the exact top-%d items\n", r.Task, r.Template, 100*r.BeamMissShare, r.Beams)
+		}
 	}
 }
