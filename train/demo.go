@@ -20,10 +20,15 @@ import (
 	"embrec/wals"
 )
 
+// DemoData is the demo's synthetic dataset: 1000 users in 5 taste
+// clusters over 100 items, sequences of 5-12 items where half the steps
+// follow the previous item's successor.
+const DemoData = "synth:seed=1,users=1000,items=100,clusters=5,follow=0.5,minlen=5,maxlen=12"
+
 // DemoConfig sizes the demo.
 type DemoConfig struct {
 	Seed        uint64 // data order, initialisation, templates, dropout
-	DataSeed    uint64 // the synthetic dataset
+	Data        string // synthetic dataset spec (see LoadData)
 	Backbone    string // SmallConfigs name
 	Steps       int    // text baseline and stage 2 steps
 	Stage1Steps int
@@ -35,7 +40,7 @@ type DemoConfig struct {
 
 // DefaultDemoConfig fits in about two minutes on two cores.
 func DefaultDemoConfig() DemoConfig {
-	return DemoConfig{Seed: 1, DataSeed: 1, Backbone: "tiny", Steps: 800, Stage1Steps: 100, Batch: 16, LR: 5e-3}
+	return DemoConfig{Seed: 1, Data: DemoData, Backbone: "tiny", Steps: 800, Stage1Steps: 100, Batch: 16, LR: 3e-3}
 }
 
 // DemoRow is one line of the results table.
@@ -63,7 +68,7 @@ func Demo(ctx context.Context, c DemoConfig, log io.Writer) ([]DemoRow, error) {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	spec := RunSpec{Data: fmt.Sprintf("synth:%d", c.DataSeed), Init: "random", Config: c.Backbone,
+	spec := RunSpec{Data: c.Data, Init: "random", Config: c.Backbone,
 		ModelSeed: c.Seed, Seed: c.Seed, WALS: wals.DefaultConfig(), Full: true}
 	d, err := LoadData(spec)
 	if err != nil {

@@ -33,7 +33,7 @@ func init() {
 func runDemo(fs *flag.FlagSet, args []string) error {
 	c := train.DefaultDemoConfig()
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "training seed (initialisation, data order, templates)")
-	fs.Uint64Var(&c.DataSeed, "data-seed", c.DataSeed, "seed of the synthetic dataset")
+	fs.StringVar(&c.Data, "data", c.Data, "synthetic dataset: synth:seed=N,users=N,items=N,clusters=N,follow=P,minlen=N,maxlen=N")
 	fs.IntVar(&c.Steps, "steps", c.Steps, "training steps of the text baseline and of stage 2")
 	fs.IntVar(&c.Stage1Steps, "stage1-steps", c.Stage1Steps, "stage 1 steps (projectors only)")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "examples per step")
