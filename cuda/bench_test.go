@@ -1,0 +1,79 @@
+//go:build cuda
+
+// GPU benchmarks, timed with CUDA events after warm-up (median of repeats):
+// the tensor-core GEMM at OpenLLaMA-3B's shapes (M = B*T = 4096). Run by
+// scripts/gpu-check.sh; each reports TFLOP/s as a custom metric.
+
+package cuda
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"embrec/tensor"
+)
+
+// gemmShapes are (K, N) of OpenLLaMA-3B's projections at M = 4096:
+// q/k/v/o (3200 -> 3200), gate/up (3200 -> 8640), down (8640 -> 3200).
+var gemmShapes = [][2]int{{3200, 3200}, {3200, 8640}, {8640, 3200}}
+
+func BenchmarkGEMMBF16(b *testing.B) {
+	be := newTestBackend(b)
+	for _, kn := range gemmShapes {
+		for _, layout := range []string{"nt", "nn"} {
+			m, k, n := 4096, kn[0], kn[1]
+			b.Run(fmt.Sprintf("M%d_K%d_N%d_%s", m, k, n, layout), func(b *testing.B) {
+				benchGEMM(b, be, m, n, k, layout == "nt", tensor.BF16)
+			})
+		}
+	}
+}
+
+// BenchmarkGEMMF32 is the float32 CUDA-core GEMM at the first shape, for
+// scale (LoRA and projector products use it, at much smaller sizes).
+func BenchmarkGEMMF32(b *testing.B) {
+	be := newTestBackend(b)
+	benchGEMM(b, be, 4096, 3200, 3200, true, tensor.F32)
+}
+
+func benchGEMM(b *testing.B, be *Backend, m, n, k int, transB bool, dt tensor.DType) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	rnd := func(t *tensor.Tensor) *tensor.Tensor {
+		v := make([]float32, t.Len())
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		be.Upload(t, v) // random, never zeros: zeros run faster than real data
+		return t
+	}
+	bsh := []int{k, n}
+	if transB {
+		bsh = []int{n, k}
+	}
+	A, B, C := rnd(be.New(dt, m, k)), rnd(be.New(dt, bsh...)), be.New(tensor.F32, m, n)
+	run := func() { be.MatMul(C, A, B, false, transB, 0) }
+	for range 3 { // warm-up: module JIT, clocks
+		if _, err := be.Elapsed(run); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const reps = 20
+	ms := make([]float64, 0, reps)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ms = ms[:0]
+		for range reps {
+			t, err := be.Elapsed(run)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ms = append(ms, t)
+		}
+	}
+	slices.Sort(ms)
+	med := ms[len(ms)/2]
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)/(med*1e-3)/1e12, "TFLOP/s")
+	b.ReportMetric(med, "ms/op")
+}

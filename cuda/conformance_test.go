@@ -1,0 +1,81 @@
+//go:build cuda
+
+// The conformance suite on the GPU (needs a CUDA device; run through
+// scripts/gpu-check.sh). Every op is compared with the float64 references
+// of tensortest under the tolerance table below.
+
+package cuda
+
+import (
+	"testing"
+
+	"embrec/tensor/tensortest"
+)
+
+// GPU is the tolerance table of this backend. It equals tensortest.F32
+// except where the GPU's order of float32 operations differs in a way the
+// F32 figures do not cover:
+//
+//   - norm, loss, attention: block and warp tree reductions in float32
+//     (the CPU accumulates these sums in float64). A tree sum of K terms
+//     errs by at most log2(K)*u*sum|terms| (u = 6e-8); the suite's rows are
+//     at most 1000 long, so about 10u of the magnitude: 6e-7, under the F32
+//     figures of 2e-5 and 5e-5, which therefore stand.
+//   - activation, optimizer: expf/tanhf/sqrtf are within 2 ulp (CUDA C
+//     Programming Guide, "Mathematical Functions"), like the CPU's exp32;
+//     nvcc contracts a*b+c into FMA, which only removes roundings. F32's
+//     1e-5 stands.
+//   - matmul: gemm_f32 accumulates K products sequentially in FMA: at most
+//     K*u*sum|terms| = 300 * 6e-8 = 1.8e-5 for the suite's largest K,
+//     inside F32's 2e-5 of the sum of absolute terms.
+//   - convert: the same round-to-nearest-even as tensor/half.
+//
+// The tensor-core (BF16) path is not in the suite, whose operands are F32;
+// TestGEMMBF16 checks it with its own bound.
+var GPU = tensortest.Tolerances{
+	"elementwise": {Atol: 1e-6, Rtol: 1e-6},
+	"activation":  {Atol: 1e-6, Rtol: 1e-5},
+	"matmul":      {Atol: 1e-6, Rtol: 2e-5},
+	"norm":        {Atol: 1e-6, Rtol: 2e-5},
+	"rope":        {Atol: 1e-6, Rtol: 1e-5},
+	"attention":   {Atol: 1e-6, Rtol: 5e-5},
+	"loss":        {Atol: 1e-6, Rtol: 5e-5},
+	"optimizer":   {Atol: 1e-7, Rtol: 1e-5},
+	"convert":     {Atol: 0, Rtol: 1.0 / 128},
+}
+
+func newTestBackend(t testing.TB) *Backend {
+	b, err := New(Options{ArenaBytes: 2 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return b
+}
+
+func TestConformanceGPU(t *testing.T) {
+	b := newTestBackend(t)
+	t.Logf("backend %s", b.Name())
+	tensortest.Run(t, b, GPU)
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConformanceGPUDebug reruns the suite synchronising after every
+// launch, so a faulting kernel is named.
+func TestConformanceGPUDebug(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	b, err := New(Options{ArenaBytes: 1 << 30, Debug: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	tensortest.Run(t, b, GPU)
+}

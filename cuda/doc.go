@@ -1,0 +1,42 @@
+// Package cuda is tensor.Backend on NVIDIA GPUs: the kernels of package
+// kernels (PTX, JIT-compiled by the driver) driven through
+// gorgonia.org/cu and a small cgo launcher.
+//
+// Build: the GPU backend exists only with the cuda build tag
+// (CGO_ENABLED=1, cgo flags from scripts/cuda-env.sh). Without the tag
+// New returns ErrNotBuilt and nothing imports gorgonia.org/cu, whose
+// package init exits the process when no CUDA driver is found: a
+// cuda-tagged binary is a GPU-only binary.
+//
+// # Dtypes
+//
+// Frozen base weights live on the device in BF16; trainable parameters,
+// their gradients and AdamW state, activations, losses and norms in F32.
+// Every op takes F32 tensors except:
+//
+//   - MatMul: a and b may each be F32 or BF16 (out is F32). Both F32 runs
+//     gemm_f32 (float32 FFMA, no tf32: LoRA and projector products and
+//     their gradients stay exact to float32). If either is BF16, an F32
+//     operand is rounded to BF16 in a scratch buffer and the product runs on
+//     the tensor cores with float32 accumulation (gemm_bf16_*).
+//   - EmbeddingForward: the table may be BF16 (rows widened to F32).
+//   - Copy, Fill, Upload, Download: any dtype, converting on the device.
+//   - UploadBits (not in tensor.Backend): raw BF16/F16 bits, unconverted.
+//
+// An op given another dtype panics with a "cuda:" message.
+//
+// # Execution
+//
+// Ops record commands (kernel launches with their parameters as exact C
+// types, memsets, copies, small host arrays such as token ids inline) into
+// a batch; a full batch is handed to the goroutine that owns the CUDA
+// context, locked to its OS thread, which runs it with one cgo call while
+// the caller records the next. Every launch is checked against the kernel's
+// PTX signature when recorded, and every CUDA result code when run; with
+// Options.Debug (or EMBREC_CUDA_DEBUG=1) each launch is followed by a
+// synchronisation, so an error names its kernel.
+//
+// Device memory is one arena allocated at start and sub-allocated in Go;
+// a tensor's block returns to the arena when the tensor becomes
+// unreachable. All work runs in order on one stream, so reuse is safe.
+package cuda

@@ -1,0 +1,311 @@
+// CPU-side tests of the Backend's Go half, without a GPU: a fake device
+// keeps host memory for the arena and checks every recorded command (kernel
+// known, parameter count, launch limits, addresses inside the arena) while
+// every op runs on the shapes the conformance suite uses. Kernels do not
+// execute here; their results are checked by the cuda-tagged conformance
+// test on a GPU (scripts/gpu-check.sh).
+
+package cuda
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"embrec/kernels"
+	"embrec/tensor"
+)
+
+const fakeBase = 1 << 40
+
+type fakeDevice struct {
+	t        *testing.T
+	mem      []byte
+	fns      map[uint64]string
+	handles  map[string]uint64
+	sigs     map[string]string
+	launched map[string]int
+	events   uint64
+}
+
+func newFake(t *testing.T, size int) *fakeDevice {
+	sigs, err := signatures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeDevice{t: t, mem: make([]byte, size), fns: map[uint64]string{}, handles: map[string]uint64{},
+		sigs: sigs, launched: map[string]int{}}
+	for i, k := range kernels.Table {
+		f.handles[k.Name] = uint64(0x1000 + i)
+		f.fns[uint64(0x1000+i)] = k.Name
+	}
+	return f
+}
+
+func (f *fakeDevice) describe() (string, int64, int) { return "fake", int64(len(f.mem)), 90 }
+func (f *fakeDevice) arena() (uint64, int64)         { return fakeBase, int64(len(f.mem)) }
+func (f *fakeDevice) wait() error                    { return nil }
+func (f *fakeDevice) close() error                   { return nil }
+func (f *fakeDevice) newEvent() (uint64, error)      { f.events++; return f.events, nil }
+func (f *fakeDevice) elapsed(a, b uint64) (float64, error) {
+	return 0, nil
+}
+
+func (f *fakeDevice) function(name string) (uint64, error) {
+	h, ok := f.handles[name]
+	if !ok {
+		return 0, fmt.Errorf("no kernel %s", name)
+	}
+	return h, nil
+}
+
+// span checks [addr, addr+n) lies in the arena and returns it.
+func (f *fakeDevice) span(what string, addr, n uint64) []byte {
+	if addr < fakeBase || addr+n > fakeBase+uint64(len(f.mem)) {
+		f.t.Fatalf("%s: [%#x, +%d) outside the arena", what, addr, n)
+	}
+	return f.mem[addr-fakeBase : addr-fakeBase+n]
+}
+
+func (f *fakeDevice) submit(c []uint64, done func()) {
+	defer done()
+	for i := 0; i < len(c); {
+		switch c[i] {
+		case opLaunch:
+			name, ok := f.fns[c[i+1]]
+			if !ok {
+				f.t.Fatalf("launch of unknown function %#x", c[i+1])
+			}
+			np := int(c[i+9])
+			if np != len(f.sigs[name]) {
+				f.t.Fatalf("%s: %d parameters, PTX declares %d", name, np, len(f.sigs[name]))
+			}
+			g, b := c[i+2:i+5], c[i+5:i+8]
+			if g[0] == 0 || g[1] == 0 || g[2] == 0 || g[1] > 65535 || g[2] > 65535 || b[0]*b[1]*b[2] > 1024 {
+				f.t.Fatalf("%s: grid %v block %v", name, g, b)
+			}
+			for k, p := range c[i+10 : i+10+np] {
+				// A 64-bit parameter at or above the arena base is a pointer.
+				if f.sigs[name][k] == 'q' && p >= fakeBase {
+					f.span(fmt.Sprintf("%s parameter %d", name, k), p, 1)
+				}
+			}
+			f.launched[name]++
+			i += 10 + np
+		case opUpload:
+			n := c[i+2]
+			words := c[i+3 : i+3+int((n+7)/8)]
+			buf := make([]byte, 8*len(words))
+			for k, w := range words {
+				binary.LittleEndian.PutUint64(buf[8*k:], w)
+			}
+			copy(f.span("upload", c[i+1], n), buf[:n])
+			i += 3 + len(words)
+		case opMemset:
+			clear(f.span("memset", c[i+1], c[i+2]))
+			i += 3
+		case opCopy:
+			copy(f.span("copy dst", c[i+1], c[i+3]), f.span("copy src", c[i+2], c[i+3]))
+			i += 4
+		case opRecord:
+			i += 2
+		default:
+			f.t.Fatalf("bad opcode %d at word %d", c[i], i)
+		}
+	}
+}
+
+func (f *fakeDevice) download(dst []byte, src uint64) error {
+	copy(dst, f.span("download", src, uint64(len(dst))))
+	return nil
+}
+
+func (f *fakeDevice) upload(dst uint64, src []byte) error {
+	copy(f.span("upload", dst, uint64(len(src))), src)
+	return nil
+}
+
+func newFakeBackend(t *testing.T) (*Backend, *fakeDevice) {
+	f := newFake(t, 256<<20)
+	b, err := newBackend(f, Options{BatchLaunches: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, f
+}
+
+func TestTransfersAndConversions(t *testing.T) {
+	b, _ := newFakeBackend(t)
+	src := []float32{0, 1, -2, 3.5, float32(math.Pi)}
+	for _, dt := range []tensor.DType{tensor.F32, tensor.F16, tensor.BF16} {
+		x := b.New(dt, 2, 5).Row(1) // at an offset
+		b.Upload(x, src)
+		got := make([]float32, 5)
+		b.Download(got, x)
+		for i, v := range got {
+			if math.Abs(float64(v-src[i])) > 0.01*math.Abs(float64(src[i])) {
+				t.Errorf("%v: got %v, want %v", dt, got, src)
+				break
+			}
+		}
+		y := b.New(dt, 5)
+		b.Copy(y, x) // same dtype: a device copy
+		b.Download(got, y)
+		if got[3] != 3.5 {
+			t.Errorf("%v: Copy gave %v", dt, got)
+		}
+	}
+	if b.SumSquares(b.New(tensor.F32, 1000)) != 0 {
+		t.Error("SumSquares of zeros")
+	}
+}
+
+// TestEveryOpLaunches runs every Backend op on odd and empty shapes and
+// checks that each kernel of the table was launched with the parameter
+// list its PTX declares.
+func TestEveryOpLaunches(t *testing.T) {
+	b, f := newFakeBackend(t)
+	f32 := func(shape ...int) *tensor.Tensor { return b.New(tensor.F32, shape...) }
+	for _, n := range []int{0, 1, 1000} {
+		x, y, o := f32(n), f32(n), f32(n)
+		b.Fill(o, 2)
+		b.Fill(b.New(tensor.BF16, n), 1)
+		b.Add(o, x, y)
+		b.AddScaled(o, x, 0.5)
+		b.Mul(o, x, y)
+		b.Scale(o, 3)
+		b.SumSquares(o)
+		b.SwiGLUForward(o, x, y)
+		b.SwiGLUBackward(o, y, x, x, y)
+		b.GELUForward(o, x)
+		b.GELUBackward(o, y, x)
+		b.DropoutForward(o, y, x, 0.1, 7)
+		b.DropoutBackward(o, y, x)
+		b.AdamW(o, x, y, f32(n), tensor.AdamWParams{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Step: 1})
+		for _, d1 := range []tensor.DType{tensor.F32, tensor.F16, tensor.BF16} {
+			for _, d2 := range []tensor.DType{tensor.F32, tensor.F16, tensor.BF16} {
+				b.Copy(b.New(d1, n), b.New(d2, n))
+			}
+		}
+	}
+	for _, sz := range [][2]int{{0, 3}, {5, 7}, {33, 130}} {
+		N, C := sz[0], sz[1]
+		b.AddBias(f32(N, C), f32(C))
+		b.BiasBackward(f32(C), f32(N, C))
+		b.RMSNormForward(f32(N, C), f32(N), f32(N, C), f32(C), 1e-5)
+		b.RMSNormBackward(f32(N, C), f32(C), f32(N, C), f32(N, C), f32(C), f32(N))
+		b.RMSNormBackward(f32(N, C), nil, f32(N, C), f32(N, C), f32(C), f32(N))
+		ids := make([]int32, N)
+		for i := range ids {
+			ids[i] = int32(i % 3)
+		}
+		b.EmbeddingForward(f32(N, C), f32(3, C), ids)
+		b.EmbeddingForward(f32(N, C), b.New(tensor.BF16, 3, C), ids)
+		b.EmbeddingBackward(f32(3, C), f32(N, C), ids)
+		rows := []int32{2, 0}
+		b.ScatterRows(f32(N+3, C), f32(2, C), rows)
+		targets := make([]int32, N)
+		for i := range targets {
+			targets[i] = int32(i%C) - int32(i%2)*200
+		}
+		b.CrossEntropyForward(f32(N), f32(N, C), targets)
+		b.CrossEntropyBackward(f32(N, C), f32(N, C), targets, 0.5)
+	}
+	for _, inter := range []bool{false, true} {
+		cos, sin := tensor.RoPETable(b, 50, 8, 10000)
+		pos := []int32{0, 49, 7}
+		b.RoPEForward(f32(3, 24), f32(3, 24), cos, sin, pos, inter)
+		b.RoPEBackward(f32(3, 24), f32(3, 24), cos, sin, pos, inter)
+	}
+	dts := []tensor.DType{tensor.F32, tensor.BF16}
+	for _, sz := range [][3]int{{0, 3, 5}, {3, 5, 0}, {7, 13, 17}, {129, 5, 300}, {256, 128, 64}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for combo := 0; combo < 16; combo++ {
+			ta, tb, da, db := combo&1 != 0, combo&2 != 0, dts[combo>>2&1], dts[combo>>3]
+			ash, bsh := []int{m, k}, []int{k, n}
+			if ta {
+				ash = []int{k, m}
+			}
+			if tb {
+				bsh = []int{n, k}
+			}
+			b.MatMul(f32(m, n), b.New(da, ash...), b.New(db, bsh...), ta, tb, float32(combo%2))
+			b.MatMul(f32(3, m, n), b.New(da, append([]int{3}, ash...)...), b.New(db, append([]int{3}, bsh...)...), ta, tb, 0)
+		}
+	}
+	for _, c := range []attnShape{{1, 1, 1, 1, 1, 1}, {2, 13, 13, 4, 2, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4}} {
+		qC, kC := c.NH*c.HS, c.NKV*c.HS
+		q, k, v, o := f32(c.B, c.Tq, qC), f32(c.B, c.Tk, kC), f32(c.B, c.Tk, kC), f32(c.B, c.Tq, qC)
+		p := f32(c.B, c.NH, c.Tq, c.Tk)
+		mask := make([]int32, c.B*c.Tk)
+		b.AttentionForward(o, p, q, k, v, nil, c.NH, c.NKV)
+		b.AttentionForward(o, p, q, k, v, mask, c.NH, c.NKV)
+		b.AttentionBackward(f32(c.B, c.Tq, qC), f32(c.B, c.Tk, kC), f32(c.B, c.Tk, kC), o, q, k, v, p, c.NH, c.NKV)
+	}
+	tensor.ClipGlobalNorm(b, []*tensor.Tensor{f32(10), f32(3)}, 1)
+	if _, err := b.Elapsed(func() { b.Scale(f32(5), 2) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for _, k := range kernels.Table {
+		if f.launched[k.Name] == 0 {
+			missing = append(missing, k.Name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("kernels never launched: %s", strings.Join(missing, ", "))
+	}
+}
+
+// TestIndexUpload checks that per-op host arrays reach the device intact.
+func TestIndexUpload(t *testing.T) {
+	b, f := newFakeBackend(t)
+	ids := []int32{5, -100, 7, 1 << 30, 3}
+	p := b.ring.put(ids)
+	b.flush()
+	got := f.span("ids", p, 20)
+	for i, want := range ids {
+		if v := int32(binary.LittleEndian.Uint32(got[4*i:])); v != want {
+			t.Fatalf("id %d = %d, want %d", i, v, want)
+		}
+	}
+}
+
+func TestLaunchChecksSignature(t *testing.T) {
+	b, _ := newFakeBackend(t)
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "parameter") {
+			t.Fatalf("wrong argument kinds not caught: %v", r)
+		}
+	}()
+	b.launch("scale_f32", [3]int{1, 1, 1}, block256, 0, argPtr(fakeBase), argI32(2), argI32(1))
+}
+
+func TestArena(t *testing.T) {
+	a := newArena(4096, 10*arenaAlign)
+	var got []uint64
+	for i := 0; i < 5; i++ {
+		p, n, err := a.alloc(300)
+		if err != nil || n != 2*arenaAlign {
+			t.Fatal(p, n, err)
+		}
+		got = append(got, p)
+	}
+	if _, _, err := a.alloc(1); err == nil {
+		t.Fatal("allocation beyond the arena")
+	}
+	for _, i := range []int{1, 3, 2, 0, 4} {
+		a.release(got[i], 2*arenaAlign)
+	}
+	if len(a.free) != 1 || a.free[0] != (span{0, 10 * arenaAlign}) {
+		t.Fatalf("free list not coalesced: %v", a.free)
+	}
+	if used, peak := a.stats(); used != 0 || peak != 10*arenaAlign {
+		t.Fatal(used, peak)
+	}
+}

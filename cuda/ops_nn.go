@@ -1,0 +1,191 @@
+// RMSNorm, RoPE, SwiGLU, GELU, embeddings and cross-entropy.
+
+package cuda
+
+import (
+	"fmt"
+
+	"embrec/tensor"
+)
+
+// RMSNormForward implements tensor.Normalizer (weight F32).
+func (b *Backend) RMSNormForward(out, rstd, in, weight *tensor.Tensor, eps float32) {
+	needF32("RMSNormForward", out, rstd, in, weight)
+	sameLen("RMSNormForward", out, in)
+	N, C := in.Rows(), in.Cols()
+	if weight.Len() != C || rstd.Len() != N {
+		panic(fmt.Sprintf("cuda: RMSNormForward: in %v, weight %v, rstd %v", in, weight, rstd))
+	}
+	if N == 0 {
+		return
+	}
+	b.launch("rmsnorm_forward_f32", [3]int{N, 1, 1}, block256, 0, ptr(out), ptr(rstd), ptr(in), ptr(weight),
+		argF32(eps), argI32(N), argI32(C))
+}
+
+// RMSNormBackward implements tensor.Normalizer.
+func (b *Backend) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *tensor.Tensor) {
+	needF32("RMSNormBackward", dIn, dWeight, dOut, in, weight, rstd)
+	sameLen("RMSNormBackward", dIn, dOut, in)
+	N, C := in.Rows(), in.Cols()
+	if weight.Len() != C || rstd.Len() != N || (dWeight != nil && dWeight.Len() != C) {
+		panic(fmt.Sprintf("cuda: RMSNormBackward: in %v, weight %v, rstd %v", in, weight, rstd))
+	}
+	if N == 0 {
+		return
+	}
+	if dWeight != nil { // before dIn, which may overwrite dOut
+		b.launch("rmsnorm_dweight_f32", [3]int{(C + 31) / 32, 1, 1}, [3]int{32, 8, 1}, 0, ptr(dWeight), ptr(dOut),
+			ptr(in), ptr(rstd), argI32(N), argI32(C))
+	}
+	b.launch("rmsnorm_backward_f32", [3]int{N, 1, 1}, block256, 0, ptr(dIn), ptr(dOut), ptr(in), ptr(weight),
+		ptr(rstd), argI32(N), argI32(C))
+}
+
+func (b *Backend) rope(dst, src, cos, sin *tensor.Tensor, pos []int32, interleaved bool, sign float32) {
+	needF32("RoPE", dst, src, cos, sin)
+	sameLen("RoPE", dst, src)
+	half := cos.Cols()
+	N, X := src.Rows(), src.Cols()
+	if half == 0 || len(pos) != N || X%(2*half) != 0 || sin.Len() != cos.Len() {
+		panic(fmt.Sprintf("cuda: RoPE: in %v, cos %v, %d positions", src, cos, len(pos)))
+	}
+	checkIDs("RoPE position", pos, N, cos.Rows())
+	if n := N * X / 2; n > 0 {
+		p := b.ring.put(pos)
+		b.launch("rope_f32", ewGrid(n), block256, 0, ptr(dst), ptr(src), ptr(cos), ptr(sin), argPtr(p),
+			argI32(N), argI32(X), argI32(half), argBool(interleaved), argF32(sign))
+	}
+}
+
+// RoPEForward implements tensor.Rotary.
+func (b *Backend) RoPEForward(out, in, cos, sin *tensor.Tensor, pos []int32, interleaved bool) {
+	b.rope(out, in, cos, sin, pos, interleaved, 1)
+}
+
+// RoPEBackward implements tensor.Rotary (rotation by the opposite angle).
+func (b *Backend) RoPEBackward(dIn, dOut, cos, sin *tensor.Tensor, pos []int32, interleaved bool) {
+	b.rope(dIn, dOut, cos, sin, pos, interleaved, -1)
+}
+
+// SwiGLUForward implements tensor.Activations.
+func (b *Backend) SwiGLUForward(out, gate, up *tensor.Tensor) {
+	needF32("SwiGLUForward", out, gate, up)
+	if n := sameLen("SwiGLUForward", out, gate, up); n > 0 {
+		b.launch("swiglu_forward_f32", ewGrid(n), block256, 0, ptr(out), ptr(gate), ptr(up), argI32(n))
+	}
+}
+
+// SwiGLUBackward implements tensor.Activations.
+func (b *Backend) SwiGLUBackward(dGate, dUp, dOut, gate, up *tensor.Tensor) {
+	needF32("SwiGLUBackward", dGate, dUp, dOut, gate, up)
+	if n := sameLen("SwiGLUBackward", dGate, dUp, dOut, gate, up); n > 0 {
+		b.launch("swiglu_backward_f32", ewGrid(n), block256, 0, ptr(dGate), ptr(dUp), ptr(dOut), ptr(gate),
+			ptr(up), argI32(n))
+	}
+}
+
+// GELUForward implements tensor.Activations.
+func (b *Backend) GELUForward(out, in *tensor.Tensor) {
+	needF32("GELUForward", out, in)
+	if n := sameLen("GELUForward", out, in); n > 0 {
+		b.launch("gelu_forward_f32", ewGrid(n), block256, 0, ptr(out), ptr(in), argI32(n))
+	}
+}
+
+// GELUBackward implements tensor.Activations.
+func (b *Backend) GELUBackward(dIn, dOut, in *tensor.Tensor) {
+	needF32("GELUBackward", dIn, dOut, in)
+	if n := sameLen("GELUBackward", dIn, dOut, in); n > 0 {
+		b.launch("gelu_backward_f32", ewGrid(n), block256, 0, ptr(dIn), ptr(dOut), ptr(in), argI32(n))
+	}
+}
+
+// EmbeddingForward implements tensor.Embeddings; table may be F32 or a
+// frozen BF16 table, out is F32.
+func (b *Backend) EmbeddingForward(out, table *tensor.Tensor, ids []int32) {
+	needF32("EmbeddingForward", out)
+	C := table.Cols()
+	if out.Cols() != C {
+		panic(fmt.Sprintf("cuda: EmbeddingForward: out %v, table %v", out, table))
+	}
+	checkIDs("EmbeddingForward", ids, out.Rows(), table.Rows())
+	name := "embedding_forward_f32"
+	switch table.DType() {
+	case tensor.BF16:
+		name = "embedding_forward_bf16"
+	case tensor.F16:
+		panic(fmt.Sprintf("cuda: EmbeddingForward: table %v must be F32 or BF16", table))
+	}
+	if n := out.Len(); n > 0 {
+		p := b.ring.put(ids)
+		b.launch(name, ewGrid(n), block256, 0, ptr(out), ptr(table), argPtr(p), argI32(len(ids)), argI32(C))
+	}
+}
+
+// EmbeddingBackward implements tensor.Embeddings (atomicAdd scatter).
+func (b *Backend) EmbeddingBackward(dTable, dOut *tensor.Tensor, ids []int32) {
+	needF32("EmbeddingBackward", dTable, dOut)
+	C := dTable.Cols()
+	if dOut.Cols() != C {
+		panic(fmt.Sprintf("cuda: EmbeddingBackward: dOut %v, dTable %v", dOut, dTable))
+	}
+	checkIDs("EmbeddingBackward", ids, dOut.Rows(), dTable.Rows())
+	if n := dOut.Len(); n > 0 {
+		p := b.ring.put(ids)
+		b.launch("embedding_backward_f32", ewGrid(n), block256, 0, ptr(dTable), ptr(dOut), argPtr(p),
+			argI32(len(ids)), argI32(C))
+	}
+}
+
+// ScatterRows implements tensor.Embeddings.
+func (b *Backend) ScatterRows(dst, src *tensor.Tensor, rows []int32) {
+	needF32("ScatterRows", dst, src)
+	C := dst.Cols()
+	if src.Cols() != C {
+		panic(fmt.Sprintf("cuda: ScatterRows: dst %v, src %v", dst, src))
+	}
+	checkIDs("ScatterRows", rows, src.Rows(), dst.Rows())
+	if n := src.Len(); n > 0 {
+		p := b.ring.put(rows)
+		b.launch("scatter_rows_f32", ewGrid(n), block256, 0, ptr(dst), ptr(src), argPtr(p), argI32(len(rows)),
+			argI32(C))
+	}
+}
+
+func checkTargets(op string, logits *tensor.Tensor, targets []int32) {
+	if len(targets) != logits.Rows() {
+		panic(fmt.Sprintf("cuda: %s: %d targets for logits %v", op, len(targets), logits))
+	}
+	for _, t := range targets {
+		if int(t) >= logits.Cols() {
+			panic(fmt.Sprintf("cuda: %s: target %d outside vocabulary of %d", op, t, logits.Cols()))
+		}
+	}
+}
+
+// CrossEntropyForward implements tensor.Losses.
+func (b *Backend) CrossEntropyForward(losses, logits *tensor.Tensor, targets []int32) {
+	needF32("CrossEntropyForward", losses, logits)
+	checkTargets("CrossEntropyForward", logits, targets)
+	if losses.Len() != logits.Rows() {
+		panic(fmt.Sprintf("cuda: CrossEntropyForward: losses %v, logits %v", losses, logits))
+	}
+	if N := logits.Rows(); N > 0 {
+		p := b.ring.put(targets)
+		b.launch("cross_entropy_forward_f32", [3]int{N, 1, 1}, block256, 0, ptr(losses), ptr(logits), argPtr(p),
+			argI32(N), argI32(logits.Cols()))
+	}
+}
+
+// CrossEntropyBackward implements tensor.Losses.
+func (b *Backend) CrossEntropyBackward(dLogits, logits *tensor.Tensor, targets []int32, scale float32) {
+	needF32("CrossEntropyBackward", dLogits, logits)
+	checkTargets("CrossEntropyBackward", logits, targets)
+	sameLen("CrossEntropyBackward", dLogits, logits)
+	if N := logits.Rows(); N > 0 {
+		p := b.ring.put(targets)
+		b.launch("cross_entropy_backward_f32", [3]int{N, 1, 1}, block256, 0, ptr(dLogits), ptr(logits), argPtr(p),
+			argF32(scale), argI32(N), argI32(logits.Cols()))
+	}
+}

@@ -1,0 +1,18 @@
+//go:build !cuda
+
+// The default build has no CUDA: New reports how to get it. This build is
+// CGO-free and never imports gorgonia.org/cu (whose package init exits the
+// process when no driver is found).
+
+package cuda
+
+import "errors"
+
+// ErrNotBuilt is returned by New in builds without the cuda tag.
+var ErrNotBuilt = errors.New("embrec built without CUDA (rebuild with -tags cuda)")
+
+// Built reports whether this binary was built with the cuda tag.
+const Built = false
+
+// New returns ErrNotBuilt: this binary was built without the cuda tag.
+func New(opts Options) (*Backend, error) { return nil, ErrNotBuilt }
