@@ -350,3 +350,11 @@ func (d *cuDevice) close() error {
 	close(d.work)
 	return err
 }
+
+// MemInfo returns the device's free and total memory (the arena counts as
+// used).
+func (b *Backend) MemInfo() (free, total int64, err error) {
+	d := b.dev.(*cuDevice)
+	d.do(func() { free, total, err = cu.MemInfo() })
+	return free, total, err
+}

@@ -1,0 +1,37 @@
+//go:build cuda
+
+// The GPU section of embrec info, in binaries built with -tags cuda.
+
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"gorgonia.org/cu"
+
+	"embrec/cuda"
+)
+
+func init() {
+	gpuInfo = func(w io.Writer) error {
+		n, err := cu.NumDevices()
+		if err != nil {
+			return fmt.Errorf("count CUDA devices: %w", err)
+		}
+		v := cu.Version()
+		fmt.Fprintf(w, "cuda:       driver API %d.%d, %d device(s), kernels: sm_80 PTX (JIT)\n", v/1000, v%1000/10, n)
+		b, err := cuda.New(cuda.Options{ArenaBytes: 64 << 20})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		free, total, err := b.MemInfo()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "device:     %s\n", b.Name())
+		fmt.Fprintf(w, "memory:     %.1f GiB total, %.1f GiB free\n", float64(total)/(1<<30), float64(free)/(1<<30))
+		return nil
+	}
+}
