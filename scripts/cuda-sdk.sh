@@ -79,7 +79,15 @@ set -- -o Dir::Etc::SourceList="$apt/sources.list" \
 say "apt-get update (private lists in $apt)"
 apt-get "$@" -qq update >&2
 say "apt-get download nvidia-cuda-toolkit nvidia-cuda-dev (~860 MB)"
-(cd "$work/debs" && apt-get "$@" -q download nvidia-cuda-toolkit nvidia-cuda-dev >&2)
+for try in 1 2 3; do # the mirror is fetched over plain HTTP: retry a broken transfer
+	if (cd "$work/debs" && apt-get "$@" -q download nvidia-cuda-toolkit nvidia-cuda-dev >&2); then
+		break
+	fi
+	[ $try = 3 ] && { say "download failed 3 times"; exit 1; }
+	say "download failed; retrying"
+	rm -f "$work"/debs/*.deb
+	sleep 5
+done
 fetched=$(date +%s)
 
 x=$work/x

@@ -1,0 +1,34 @@
+#!/bin/sh
+# ci-cuda.sh: the CUDA part of CI, for a machine without a GPU (.ci/run
+# calls it). It
+#   1. provides the CUDA 11.8 SDK (scripts/cuda-sdk.sh; cached in
+#      $EMBREC_CUDA_CACHE or ~/.cache/embrec/cuda: keep that directory,
+#      80 MB, between CI runs to skip the ~2 minute fetch and extraction),
+#   2. regenerates the PTX (go generate ./kernels) and fails if it differs
+#      from what is committed,
+#   3. builds and vets the GPU binary: CGO_ENABLED=1 go build -tags cuda ./...
+#      and the cuda-tagged test binary (linked against the SDK's libcuda
+#      stub; nothing runs: that needs a GPU, see scripts/gpu-check.sh).
+# Timings of each step are printed.
+set -eu
+cd "$(dirname "$0")/.."
+t=$(date +%s)
+lap() {
+	now=$(date +%s)
+	echo "ci-cuda: $1: $((now - t)) s"
+	t=$now
+}
+scripts/cuda-sdk.sh >/dev/null
+lap "CUDA SDK ready"
+go generate ./kernels
+if ! git diff --exit-code --stat -- kernels/ || [ -n "$(git status --porcelain -- kernels/)" ]; then
+	echo "ci-cuda: kernels/*.ptx differ from the committed files: run go generate ./kernels and commit" >&2
+	git status --short -- kernels/ >&2
+	exit 1
+fi
+lap "PTX regenerated, unchanged"
+eval "$(scripts/cuda-env.sh)"
+go build -tags cuda ./...
+go vet -tags cuda ./cuda/... ./cmd/...
+go test -c -tags cuda -o /dev/null ./cuda
+lap "cuda-tagged build, vet and test binary"
