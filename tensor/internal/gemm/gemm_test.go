@@ -309,6 +309,9 @@ func TestSgemmNoAllocs(t *testing.T) {
 		withConfig(t, cfg, 2)
 		for _, lay := range []int{0, 1, 2, 3} {
 			tc := gemmCase{lay&2 != 0, lay&1 != 0, 130, 70, 300, 1, 0.5, 1}
+			if lay == 1 {
+				tc.m, tc.n, tc.k = 30, 4200, 300 // several B panels and depth blocks
+			}
 			a, b, c := tc.operands(1)
 			call := func() {
 				Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.data, a.ld, b.data, b.ld, tc.beta, c.data, c.ld)
