@@ -18,5 +18,5 @@ for ds in LastFM Beauty ML1M; do
   done
   [ "$ds" = ML1M ] && continue # the exact solver costs about a minute per ML1M fit
   echo "== $ds cholesky threads=1"
-  "$bin" wals --data "$dir/$ds/user_sequence.txt" --factors 64 --iters 15 --reg 0.01 --alpha 1 --solver cholesky --threads 1 --repeat 3 | tail -2
+  "$bin" wals --data "$dir/$ds/user_sequence.txt" --factors 64 --iters 15 --reg 0.01 --alpha 1 --solver cholesky --threads 1 --repeat 2 | tail -2
 done
