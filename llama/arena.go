@@ -88,8 +88,8 @@ func layerFloats(c Config, T int) int {
 //
 // with S = L, or S = 1 under checkpointing (one block's activations,
 // recomputed from the saved residual in backward). For OpenLLaMA-3B
-// (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that is ~5.8 MB per token
-// without checkpointing and ~0.6 MB with it (plus logits: 128 KB per
+// (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that is ~6.0 MB per token
+// without checkpointing and ~0.8 MB with it (plus logits: 128 KB per
 // selected row at V 32000).
 func ActivationBytes(c Config, B, T int, opt RunOptions) int64 {
 	r := &Run{}
