@@ -86,7 +86,8 @@ type Normalizer interface {
 // in and out are (N, X*HS) for any number of heads X; cos and sin are
 // (P, HS/2) tables from RoPETable; pos (N) gives each row's position.
 // Rotate-half layout (HF LLaMA) pairs element i with i+HS/2; interleaved
-// layout (llama2.c, Meta's original) pairs 2i with 2i+1.
+// layout (llama2.c, Meta's original) pairs 2i with 2i+1. out may alias in
+// (and dIn dOut).
 type Rotary interface {
 	RoPEForward(out, in, cos, sin *Tensor, pos []int32, interleaved bool)
 	// RoPEBackward rotates dOut back by the same angles into dIn.

@@ -19,6 +19,7 @@ type CPU struct {
 	ceBwd   ceBwdJob
 	rmsFwd  rmsFwdJob
 	rmsBwd  rmsBwdJob
+	act     actJob
 	scratch []float32 // attention backward's dP, grown on demand
 }
 
