@@ -1,10 +1,13 @@
 // vec_amd64.go: dispatch of the vector kernels to AVX2/FMA assembly
-// (vec_amd64.s) when the CPU and OS support it; portable Go otherwise. The
-// assembly handles lengths that are multiples of 8; tails run in Go.
+// (vec_amd64.s) when the CPU and OS support it (golang.org/x/sys/cpu), to
+// portable Go otherwise. The assembly handles lengths that are multiples of
+// 8; tails run in Go.
 
 //go:build amd64
 
 package wals
+
+import "golang.org/x/sys/cpu"
 
 //go:noescape
 func dotAVX2(a, b *float32, n int) float32
@@ -18,27 +21,9 @@ func gemvTAVX2(out, gm, v *float32, rows, cols, stride int)
 //go:noescape
 func accumAVX2(out, v, y *float32, cols *int32, c0, c1 *float32, n, k int)
 
-func cpuid(eax, ecx uint32) (a, b, c, d uint32)
-func xgetbv() (eax, edx uint32)
-
-var useAVX2 = detectAVX2FMA()
-
-func detectAVX2FMA() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, c1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if c1&fma == 0 || c1&osxsave == 0 || c1&avx == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state enabled by the OS
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<5) != 0 // AVX2
-}
+// useAVX2 selects the assembly kernels: AVX2 and FMA, with the OS saving
+// the YMM state (golang.org/x/sys/cpu checks that for AVX).
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // KernelName says which vector kernels are in use.
 func KernelName() string {

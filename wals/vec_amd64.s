@@ -210,25 +210,6 @@ zloop:
 	SUBQ $8, CX
 	JMP  zloop
 
-// func cpuid(eax, ecx uint32) (a, b, c, d uint32)
-TEXT ·cpuid(SB), NOSPLIT, $0-24
-	MOVL eax+0(FP), AX
-	MOVL ecx+4(FP), CX
-	CPUID
-	MOVL AX, a+8(FP)
-	MOVL BX, b+12(FP)
-	MOVL CX, c+16(FP)
-	MOVL DX, d+20(FP)
-	RET
-
-// func xgetbv() (eax, edx uint32)
-TEXT ·xgetbv(SB), NOSPLIT, $0-8
-	MOVL $0, CX
-	XGETBV
-	MOVL AX, eax+0(FP)
-	MOVL DX, edx+4(FP)
-	RET
-
 // func accumAVX2(out, v, y *float32, cols *int32, c0, c1 *float32, n, k int)
 // For j < n, with y_j the k floats at y + cols[j]*k:
 //   out += (c0[j] + c1[j] * (y_j·v)) * y_j
