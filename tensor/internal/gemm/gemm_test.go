@@ -374,3 +374,26 @@ func TestConcurrentCallers(t *testing.T) {
 		}
 	}
 }
+
+// TestPackBT16 checks the transposing packer (assembly on amd64) directly.
+func TestPackBT16(t *testing.T) {
+	for _, kc := range []int{1, 7, 8, 9, 17, 64, 257} {
+		ldb := kc + 5
+		src := make([]float32, 15*ldb+kc)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		d := make([]float32, 16*kc+3)
+		packBT16(d, src, ldb, kc)
+		for p := 0; p < kc; p++ {
+			for j := 0; j < 16; j++ {
+				if d[p*16+j] != src[j*ldb+p] {
+					t.Fatalf("kc=%d: d[%d*16+%d] = %g, want %g", kc, p, j, d[p*16+j], src[j*ldb+p])
+				}
+			}
+		}
+		if d[16*kc] != 0 {
+			t.Fatalf("kc=%d: wrote past the panel", kc)
+		}
+	}
+}

@@ -36,3 +36,26 @@ func kernelAVX2(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 	_ = c[5*ldc+15]
 	kernel6x16(kc, &a[0], &b[0], &c[0], ldc, alpha, beta)
 }
+
+// transpose16 is in pack_amd64.s: dst[p*16+j] = src[j*ldb+p] for j < 16,
+// p < 8*blocks (AVX).
+//
+//go:noescape
+func transpose16(dst, src *float32, ldb, blocks int)
+
+// packBT16 packs one full 16-wide micro-panel of a transposed B: d[p*16+j]
+// = src[j*ldb+p] for j < 16, p < kc.
+func packBT16(d, src []float32, ldb, kc int) {
+	d = d[:16*kc]
+	_ = src[15*ldb+kc-1]
+	blocks := kc / 8
+	if blocks > 0 {
+		transpose16(&d[0], &src[0], ldb, blocks)
+	}
+	for j := 0; j < 16; j++ {
+		row := src[j*ldb : j*ldb+kc]
+		for p := 8 * blocks; p < kc; p++ {
+			d[p*16+j] = row[p]
+		}
+	}
+}

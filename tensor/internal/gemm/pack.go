@@ -120,6 +120,10 @@ func packBT(dst, b []float32, ldb, p0, kc, j0, nc, nr, q0, q1 int) {
 	for q := q0; q < q1; q++ {
 		cols := min(nr, nc-q*nr)
 		d := dst[q*kc*nr:][:kc*nr]
+		if nr == 16 && cols == 16 {
+			packBT16(d, b[(j0+q*16)*ldb+p0:], ldb, kc)
+			continue
+		}
 		for j := 0; j < cols; j++ {
 			src := b[(j0+q*nr+j)*ldb+p0:][:kc]
 			for p, v := range src {

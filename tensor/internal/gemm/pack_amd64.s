@@ -1,0 +1,78 @@
+//go:build amd64 && !purego
+
+// AVX transpose for packing a transposed B: 16 storage rows of B become one
+// 16-wide micro-panel, eight depth steps (8x8 blocks) at a time.
+
+#include "textflag.h"
+
+// T8X8 transposes the 8x8 block whose rows start at base, base+R8, ...
+// (R8 = row stride in bytes, R9 = 3*R8) and stores its columns as rows of
+// 64-byte stride at byte offset doff from DI. Clobbers Y0-Y15 and R10.
+#define T8X8(base, doff) \
+	LEAQ (base)(R8*4), R10; \
+	VMOVUPS (base), Y0; \
+	VMOVUPS (base)(R8*1), Y1; \
+	VMOVUPS (base)(R8*2), Y2; \
+	VMOVUPS (base)(R9*1), Y3; \
+	VMOVUPS (R10), Y4; \
+	VMOVUPS (R10)(R8*1), Y5; \
+	VMOVUPS (R10)(R8*2), Y6; \
+	VMOVUPS (R10)(R9*1), Y7; \
+	VUNPCKLPS Y1, Y0, Y8; \
+	VUNPCKHPS Y1, Y0, Y9; \
+	VUNPCKLPS Y3, Y2, Y10; \
+	VUNPCKHPS Y3, Y2, Y11; \
+	VUNPCKLPS Y5, Y4, Y12; \
+	VUNPCKHPS Y5, Y4, Y13; \
+	VUNPCKLPS Y7, Y6, Y14; \
+	VUNPCKHPS Y7, Y6, Y15; \
+	VSHUFPS $0x44, Y10, Y8, Y0; \
+	VSHUFPS $0xEE, Y10, Y8, Y1; \
+	VSHUFPS $0x44, Y11, Y9, Y2; \
+	VSHUFPS $0xEE, Y11, Y9, Y3; \
+	VSHUFPS $0x44, Y14, Y12, Y4; \
+	VSHUFPS $0xEE, Y14, Y12, Y5; \
+	VSHUFPS $0x44, Y15, Y13, Y6; \
+	VSHUFPS $0xEE, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8; \
+	VPERM2F128 $0x20, Y5, Y1, Y9; \
+	VPERM2F128 $0x20, Y6, Y2, Y10; \
+	VPERM2F128 $0x20, Y7, Y3, Y11; \
+	VPERM2F128 $0x31, Y4, Y0, Y12; \
+	VPERM2F128 $0x31, Y5, Y1, Y13; \
+	VPERM2F128 $0x31, Y6, Y2, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15; \
+	VMOVUPS Y8, (doff)(DI); \
+	VMOVUPS Y9, (doff+64)(DI); \
+	VMOVUPS Y10, (doff+128)(DI); \
+	VMOVUPS Y11, (doff+192)(DI); \
+	VMOVUPS Y12, (doff+256)(DI); \
+	VMOVUPS Y13, (doff+320)(DI); \
+	VMOVUPS Y14, (doff+384)(DI); \
+	VMOVUPS Y15, (doff+448)(DI)
+
+// func transpose16(dst, src *float32, ldb, blocks int)
+// dst[p*16+j] = src[j*ldb+p] for j < 16, p < 8*blocks.
+TEXT ·transpose16(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	MOVQ blocks+24(FP), CX
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*8), R11
+	TESTQ CX, CX
+	JZ   done
+
+loop:
+	T8X8(SI, 0)
+	T8X8(R11, 32)
+	ADDQ $32, SI
+	ADDQ $32, R11
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	VZEROUPPER
+	RET
