@@ -77,6 +77,7 @@ func Fit(r *Matrix, cfg Config, opt FitOptions) (*Model, error) {
 			return nil, err
 		}
 		st := IterStats{Iter: it, UserTime: t1.Sub(t0), ItemTime: time.Since(t1), Loss: nan()}
+		m.FactorsChanged()
 		if opt.Loss {
 			st.Loss = Objective(r, m, cfg)
 		}

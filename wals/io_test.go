@@ -56,3 +56,22 @@ func TestSaveLoad(t *testing.T) {
 		t.Fatal("want error for a broken file")
 	}
 }
+
+// Scores called from Progress sees the factors of the current iteration.
+func TestScoresDuringFit(t *testing.T) {
+	r := randomMatrix(20, 16, 0.3, 2)
+	cfg := Config{Factors: 8, Iters: 4, Reg: 0.1, Alpha: 1, CGSteps: 3, Seed: 1, InitScale: 0.1}
+	q := make([]float32, 16)
+	_, err := Fit(r, cfg, FitOptions{Progress: func(m *Model, _ IterStats) error {
+		m.Scores(q, m.UserVec(0))
+		for i := range q {
+			if d := q[i] - dot(m.UserVec(0), m.ItemVec(i)); d > 1e-5 || d < -1e-5 {
+				t.Fatalf("stale score for item %d: %g vs %g", i, q[i], dot(m.UserVec(0), m.ItemVec(i)))
+			}
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

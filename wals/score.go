@@ -12,8 +12,9 @@ type scoring struct {
 }
 
 // Scores sets dst[i] = q·y_i for every item i (len(dst) = Items, len(q) =
-// K). It is safe for concurrent use; the first call transposes Y, so Y must
-// not change afterwards.
+// K). It is safe for concurrent use. The first call caches the transpose of
+// Y: after changing Y, call FactorsChanged (Fit does so after every
+// iteration, before its Progress callback).
 func (m *Model) Scores(dst, q []float32) {
 	if m.sc == nil {
 		panic("wals: Scores on a Model not made by Init, Fit or Load")
@@ -28,3 +29,7 @@ func (m *Model) Scores(dst, q []float32) {
 	})
 	gemvT(dst[:m.Items], m.sc.yt, q[:m.K], m.Items)
 }
+
+// FactorsChanged drops the cached transpose of Y that Scores uses. It must
+// not run concurrently with Scores.
+func (m *Model) FactorsChanged() { m.sc = &scoring{} }
