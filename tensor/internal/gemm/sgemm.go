@@ -94,20 +94,25 @@ const minWorkPerThread = 1 << 18
 
 // threadGrid picks how many workers a call uses and how they are arranged:
 // tm groups split the rows of C, and within a group tn workers split the
-// columns of each B panel. It minimises the largest share of tiles, and
-// prefers row splits on ties (workers in a row group each pack the same A).
+// columns of each B panel. It minimises the per-worker time per depth step,
+// estimated as the worker's tiles times mr*nr/16 cycles (two 8-wide FMAs
+// per cycle) plus one cycle per row of A it packs: workers in a row group
+// all pack the same rows of A, so column splits cost repeated packing and
+// are chosen only when they balance the tiles clearly better (short, wide C).
 func threadGrid(maxThreads, m, n, k int, cfg *config) (t, tm, tn int) {
 	work := float64(m) * float64(n) * float64(k)
 	t = max(1, min(maxThreads, int(work/minWorkPerThread)))
 	mp := (m + cfg.mr - 1) / cfg.mr
 	np := (min(n, cfg.nc) + cfg.nr - 1) / cfg.nr
 	t = min(t, mp*np)
-	best := -1
+	best := -1.0
 	for d := t; d >= 1; d-- {
 		if t%d != 0 {
 			continue
 		}
-		cost := ((mp + d - 1) / d) * ((np + t/d - 1) / (t / d))
+		rowPanels := (mp + d - 1) / d
+		tiles := rowPanels * ((np + t/d - 1) / (t / d))
+		cost := float64(tiles*cfg.mr*cfg.nr)/16 + float64(rowPanels*cfg.mr)
 		if best < 0 || cost < best {
 			best, tm, tn = cost, d, t/d
 		}
