@@ -58,8 +58,14 @@
 // tiles. The B panel is double-buffered, so one barrier per (jc, pc)
 // block suffices. The calling goroutine is worker 0. Steady-state calls
 // allocate nothing: packing buffers belong to the pool and grow only when
-// a larger problem arrives. Concurrent Sgemm calls are serialised by a
-// mutex on the pool.
+// a larger problem arrives. A call that finds the pool busy (Sgemm called
+// from several goroutines at once) does not wait: it runs single-threaded
+// on its own goroutine with buffers from a sync.Pool.
+//
+// The thread grid (threadGrid) weighs tile balance against repeated
+// packing: a row split shares everything, a column split makes each worker
+// of a row group pack the same A rows, so it is used for short, wide C.
+// Problems under about 2^18 multiply-adds per worker use fewer workers.
 //
 // # Determinism
 //
