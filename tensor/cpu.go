@@ -20,6 +20,7 @@ type CPU struct {
 	rmsFwd  rmsFwdJob
 	rmsBwd  rmsBwdJob
 	act     actJob
+	gemv    gemvJob
 	scratch []float32 // attention backward's dP, grown on demand
 }
 

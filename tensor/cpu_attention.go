@@ -56,10 +56,10 @@ func (c *CPU) AttentionForward(out, probs, q, k, v *Tensor, keyMask []int32, hea
 			kh := ks[b*s.Tk*kC+kv*s.HS:]
 			vh := vs[b*s.Tk*kC+kv*s.HS:]
 			// (Tq, Tk) = scale * (Tq, HS) @ (Tk, HS)^T
-			gemm.Sgemm(false, true, s.Tq, s.Tk, s.HS, scale, qh, qC, kh, kC, 0, ph, s.Tk)
+			c.sgemm(true, false, true, s.Tq, s.Tk, s.HS, scale, qh, qC, kh, kC, 0, ph, s.Tk)
 			maskedSoftmax(ph, s.Tq, s.Tk, mask)
 			// (Tq, HS) = (Tq, Tk) @ (Tk, HS)
-			gemm.Sgemm(false, false, s.Tq, s.HS, s.Tk, 1, ph, s.Tk, vh, kC, 0, o[b*s.Tq*qC+h*s.HS:], qC)
+			c.sgemm(true, false, false, s.Tq, s.HS, s.Tk, 1, ph, s.Tk, vh, kC, 0, o[b*s.Tq*qC+h*s.HS:], qC)
 		}
 	}
 }

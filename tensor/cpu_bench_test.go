@@ -139,3 +139,21 @@ func TestCPUOpsDoNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatMulFewRows times x W^T for a few rows (decoding: one token
+// per beam) at OpenLLaMA-3B's widest layers; M <= 4 takes the unpacked
+// path, M = 5 and 8 the blocked SGEMM.
+func BenchmarkMatMulFewRows(b *testing.B) {
+	cpu := tensor.NewCPU(0)
+	for _, sh := range [][3]int{{1, 3200, 8640}, {4, 3200, 8640}, {5, 3200, 8640}, {8, 3200, 8640}, {16, 3200, 8640}, {1, 3200, 32000}} {
+		m, k, n := sh[0], sh[1], sh[2]
+		x, w, y := cpu.New(tensor.F32, m, k), cpu.New(tensor.F32, n, k), cpu.New(tensor.F32, m, n)
+		b.Run(fmt.Sprintf("NT/M%d_K%d_N%d", m, k, n), func(b *testing.B) {
+			b.SetBytes(int64(4 * n * k))
+			b.ReportAllocs()
+			for b.Loop() {
+				cpu.MatMul(y, x, w, false, true, 0)
+			}
+		})
+	}
+}

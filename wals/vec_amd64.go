@@ -7,13 +7,11 @@
 
 package wals
 
-import "golang.org/x/sys/cpu"
+import (
+	"embrec/internal/vec"
 
-//go:noescape
-func dotAVX2(a, b *float32, n int) float32
-
-//go:noescape
-func axpyAVX2(alpha float32, x, y *float32, n int)
+	"golang.org/x/sys/cpu"
+)
 
 //go:noescape
 func gemvTAVX2(out, gm, v *float32, rows, cols, stride int)
@@ -33,33 +31,8 @@ func KernelName() string {
 	return "go"
 }
 
-func dot(a, b []float32) float32 {
-	n := len(a)
-	b = b[:n]
-	if !useAVX2 || n < 8 {
-		return dotGo(a, b)
-	}
-	m := n &^ 7
-	s := dotAVX2(&a[0], &b[0], m)
-	if m < n {
-		s += dotGo(a[m:], b[m:])
-	}
-	return s
-}
-
-func axpy(alpha float32, x, y []float32) {
-	n := len(x)
-	y = y[:n]
-	if !useAVX2 || n < 8 {
-		axpyGo(alpha, x, y)
-		return
-	}
-	m := n &^ 7
-	axpyAVX2(alpha, &x[0], &y[0], m)
-	if m < n {
-		axpyGo(alpha, x[m:], y[m:])
-	}
-}
+func dot(a, b []float32) float32         { return vec.Dot(a, b) }
+func axpy(alpha float32, x, y []float32) { vec.Axpy(alpha, x, y) }
 
 // symv sets out = G·v for a symmetric K×K row-major G.
 func symv(out, g, v []float32) {

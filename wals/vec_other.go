@@ -5,8 +5,10 @@
 
 package wals
 
-func dot(a, b []float32) float32            { return dotGo(a, b) }
-func axpy(alpha float32, x, y []float32)    { axpyGo(alpha, x, y) }
+import "embrec/internal/vec"
+
+func dot(a, b []float32) float32            { return vec.DotGo(a, b) }
+func axpy(alpha float32, x, y []float32)    { vec.AxpyGo(alpha, x, y) }
 func symv(out, g, v []float32)              { symvGo(out, g, v) }
 func gemvT(out, m, v []float32, stride int) { gemvTGo(out, m, v, stride) }
 

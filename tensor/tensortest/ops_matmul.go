@@ -14,7 +14,7 @@ import (
 // MatMul checks out = op(a) @ op(b) + beta*out.
 func MatMul(t *testing.T, b tensor.Backend, tol Tolerances) {
 	sizes := [][3]int{{0, 3, 5}, {3, 0, 5}, {3, 5, 0}, {1, 1, 1}, {2, 3, 4}, {7, 13, 17},
-		{37, 61, 29}, {67, 130, 257}, {129, 5, 300}, {1, 200, 33}}
+		{37, 61, 29}, {67, 130, 257}, {129, 5, 300}, {1, 200, 33}, {3, 130, 257}, {4, 67, 300}, {5, 31, 7}}
 	for _, sz := range sizes {
 		for _, batch := range []int{0, 3} {
 			if batch > 0 && sz[0]*sz[1]*sz[2] > 5000 {

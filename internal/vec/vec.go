@@ -1,0 +1,38 @@
+// Package vec holds the dense float32 vector kernels shared by the CPU
+// backend's few-row matmul and WALS's solvers: dot product and axpy, in
+// AVX2/FMA assembly on amd64 CPUs that have it and portable Go (unrolled
+// by 4 with independent accumulators) elsewhere or with the purego tag.
+package vec
+
+// DotGo returns Σ a[i]*b[i] over len(a) elements (b must be at least as
+// long), in portable Go.
+func DotGo(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// AxpyGo sets y[i] += alpha*x[i] over len(x) elements, in portable Go.
+func AxpyGo(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += alpha * x[i]
+		y[i+1] += alpha * x[i+1]
+		y[i+2] += alpha * x[i+2]
+		y[i+3] += alpha * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
+}

@@ -1,0 +1,15 @@
+// Without assembly (other architectures, or the purego tag) the kernels
+// are the portable Go ones.
+
+//go:build !amd64 || purego
+
+package vec
+
+// HasAVX2 reports whether the assembly kernels are in use.
+const HasAVX2 = false
+
+// Dot returns Σ a[i]*b[i] over len(a) elements (b must be at least as long).
+func Dot(a, b []float32) float32 { return DotGo(a, b) }
+
+// Axpy sets y[i] += alpha*x[i] over len(x) elements.
+func Axpy(alpha float32, x, y []float32) { AxpyGo(alpha, x, y) }
