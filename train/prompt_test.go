@@ -4,6 +4,8 @@
 package train
 
 import (
+	"embrec/internal/shared"
+
 	"slices"
 	"testing"
 
@@ -14,7 +16,7 @@ import (
 // testTokenizer loads the llama2 tokenizer from ../shared, or skips.
 func testTokenizer(t *testing.T) *tokenizer.Tokenizer {
 	t.Helper()
-	path, ok := data.SharedFile("models/llama2-tokenizer/tokenizer.model")
+	path, ok := shared.File("models/llama2-tokenizer/tokenizer.model")
 	if !ok {
 		t.Skip("../shared/models/llama2-tokenizer/tokenizer.model not found: skipping tokenizer-dependent test")
 	}

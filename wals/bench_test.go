@@ -3,6 +3,8 @@
 package wals_test
 
 import (
+	"embrec/internal/shared"
+
 	"fmt"
 	"testing"
 
@@ -27,7 +29,7 @@ func trainMatrix(d *data.Dataset) *wals.Matrix {
 }
 
 func benchFit(b *testing.B, name string, solver wals.Solver, threads int) {
-	p, ok := data.SharedFile("data/" + name + "/user_sequence.txt")
+	p, ok := shared.File("data/" + name + "/user_sequence.txt")
 	if !ok {
 		b.Skipf("../shared/data/%s not present", name)
 	}

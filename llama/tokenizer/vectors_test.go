@@ -5,6 +5,8 @@
 package tokenizer
 
 import (
+	"embrec/internal/shared"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -88,7 +90,7 @@ func TestSentencePieceVectors(t *testing.T) {
 // (SentencePiece 0.1.97, tok512.model), read in place.
 func TestSharedStoriesVectors(t *testing.T) {
 	tok := sharedModel(t, "stories260K/tok512.model")
-	data, err := os.ReadFile(sharedDir(t) + "/models/stories260K/tokenizer_vectors.json")
+	data, err := os.ReadFile(shared.Need(t, "models/stories260K/tokenizer_vectors.json"))
 	if err != nil {
 		t.Skipf("reference file absent: %v", err)
 	}

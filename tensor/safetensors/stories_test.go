@@ -5,41 +5,16 @@ package safetensors
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"embrec/internal/shared"
 )
 
-// sharedPath returns the path of rel under the shared reference directory:
-// $EMBREC_SHARED if set, else ../shared next to the module root. It skips
-// the test when the file does not exist.
-func sharedPath(t testing.TB, rel string) string {
-	t.Helper()
-	root := os.Getenv("EMBREC_SHARED")
-	if root == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				t.Skip("module root not found")
-			}
-			dir = parent
-		}
-		root = filepath.Join(dir, "..", "shared")
-	}
-	p := filepath.Join(root, rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference file %s not available (%v); set EMBREC_SHARED to the shared data directory to run this test", p, err)
-	}
-	return p
-}
+// sharedPath returns ../shared/rel (or $EMBREC_SHARED/rel), or skips the
+// test when it is absent.
+func sharedPath(t testing.TB, rel string) string { return shared.Need(t, rel) }
 
 func TestStories260K(t *testing.T) {
 	path := sharedPath(t, "models/stories260K-hf/model.safetensors")

@@ -3,6 +3,8 @@
 package data
 
 import (
+	"embrec/internal/shared"
+
 	"bufio"
 	"bytes"
 	"os"
@@ -75,7 +77,7 @@ func TestRandomIndexing(t *testing.T) {
 // TestBeautyExactIndexing checks the sequential indexing and the user
 // indexing against the files OpenP5 generated for Amazon Beauty, byte for byte.
 func TestBeautyExactIndexing(t *testing.T) {
-	seqPath, ok := SharedFile("data/Beauty/user_sequence.txt")
+	seqPath, ok := shared.File("data/Beauty/user_sequence.txt")
 	if !ok {
 		t.Skip("../shared/data/Beauty not present: exact OpenP5 indexing not checked")
 	}

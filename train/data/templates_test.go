@@ -3,6 +3,8 @@
 package data
 
 import (
+	"embrec/internal/shared"
+
 	"strings"
 	"testing"
 )
@@ -63,7 +65,7 @@ func TestTemplateErrors(t *testing.T) {
 
 // TestOpenP5TemplateFile reads OpenP5's own template file when present.
 func TestOpenP5TemplateFile(t *testing.T) {
-	p, ok := SharedFile("data/openp5_prompt.txt")
+	p, ok := shared.File("data/openp5_prompt.txt")
 	if !ok {
 		t.Skip("../shared/data/openp5_prompt.txt not present")
 	}
