@@ -5,6 +5,8 @@
 package llama
 
 import (
+	"embrec/internal/atomicfile"
+
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -127,7 +129,7 @@ func ConvertLlama2C(in, tok, dir string) error {
 	if err != nil {
 		return fmt.Errorf("llama: convert: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(dir, "tokenizer.model"), tb)
+	return atomicfile.WriteFile(filepath.Join(dir, "tokenizer.model"), tb)
 }
 
 // permuteRotateHalf reorders the rows of a (heads*hs, in) projection so

@@ -5,6 +5,8 @@
 package llama
 
 import (
+	"embrec/internal/atomicfile"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -43,7 +45,7 @@ func SaveDir(dir string, cfg Config, values func(name string, dst []float32) err
 	case safetensors.BF16:
 		c.DType = "bfloat16"
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "config.json"), c.JSON()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "config.json"), c.JSON()); err != nil {
 		return err
 	}
 	// Group the specs into shards of at most ShardSize bytes.
@@ -99,7 +101,7 @@ func SaveDir(dir string, cfg Config, values func(name string, dst []float32) err
 	if len(shards) > 1 {
 		idx := map[string]any{"metadata": map[string]any{"total_size": total}, "weight_map": weightMap}
 		b, _ := json.MarshalIndent(idx, "", "  ")
-		if err := WriteFileAtomic(filepath.Join(dir, "model.safetensors.index.json"), append(b, '\n')); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), append(b, '\n')); err != nil {
 			return err
 		}
 	}
@@ -113,32 +115,4 @@ func (m *Model) Save(dir string, opt SaveOptions) error {
 		m.Backend.Download(dst, pm[name])
 		return nil
 	}, opt)
-}
-
-// WriteFileAtomic writes data to path through a synced temporary file in
-// the same directory, renamed into place.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("llama: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("llama: write %s: %w", path, err)
-	}
-	return nil
 }

@@ -4,6 +4,8 @@
 package lora
 
 import (
+	"embrec/internal/atomicfile"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -44,7 +46,7 @@ func (s *Set) Save(dir, base string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
+	return atomicfile.WriteFile(filepath.Join(dir, ConfigFile), append(cfg, '\n'))
 }
 
 // Load reads adapter weights from dir into the set's bound tensors. The
@@ -100,30 +102,6 @@ func sortedCopy(s []string) []string {
 	c := slices.Clone(s)
 	slices.Sort(c)
 	return c
-}
-
-// writeAtomic writes data to path through a temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("lora: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("lora: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("lora: sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("lora: close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("lora: %w", err)
-	}
-	return nil
 }
 
 // Merge folds every adapter into its base weight: W (Out, In) +=

@@ -5,6 +5,8 @@
 package train
 
 import (
+	"embrec/internal/atomicfile"
+
 	"bufio"
 	"encoding/json"
 	"fmt"
@@ -219,7 +221,7 @@ func SaveSpec(dir string, spec RunSpec) error {
 	if err != nil {
 		return err
 	}
-	return data.WriteFileAtomic(filepath.Join(dir, SpecFile), func(w *bufio.Writer) error {
+	return atomicfile.Write(filepath.Join(dir, SpecFile), func(w *bufio.Writer) error {
 		_, err := w.Write(append(js, '\n'))
 		return err
 	})

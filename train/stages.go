@@ -6,6 +6,8 @@
 package train
 
 import (
+	"embrec/internal/atomicfile"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,9 +115,5 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	tmp := dst + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dst)
+	return atomicfile.WriteFile(dst, b)
 }

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"embrec/internal/atomicfile"
+
 	"bufio"
 	"encoding/json"
 	"errors"
@@ -262,7 +264,7 @@ func dataSamples(fs *flag.FlagSet, args []string) error {
 	if *out == "" {
 		return write(dataOut)
 	}
-	return data.WriteFileAtomic(*out, func(w *bufio.Writer) error { return write(w) })
+	return atomicfile.Write(*out, func(w *bufio.Writer) error { return write(w) })
 }
 
 func templateName(t data.Template) string {

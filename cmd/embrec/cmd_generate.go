@@ -5,6 +5,8 @@
 package main
 
 import (
+	"embrec/internal/atomicfile"
+
 	"errors"
 	"flag"
 	"fmt"
@@ -115,7 +117,7 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if *dump != "" {
-		if err := llama.WriteFileAtomic(*dump, logits); err != nil {
+		if err := atomicfile.WriteFile(*dump, logits); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,8 @@
 package main
 
 import (
+	"embrec/internal/atomicfile"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -191,7 +193,7 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 			return err
 		}
 		if built.TokModel != nil {
-			if err := os.WriteFile(filepath.Join(dir, train.TokenizerFile), built.TokModel, 0o644); err != nil {
+			if err := atomicfile.WriteFile(filepath.Join(dir, train.TokenizerFile), built.TokModel); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,8 @@
 package data
 
 import (
+	"embrec/internal/atomicfile"
+
 	"bufio"
 	"fmt"
 	"math/rand/v2"
@@ -111,7 +113,7 @@ func (ix *Indexing) SequenceFileName() string {
 // WriteUserIndexing writes OpenP5's user_indexing.txt ("raw_user id" per
 // line, users in file order) atomically.
 func WriteUserIndexing(path string, d *Dataset) error {
-	return WriteFileAtomic(path, func(w *bufio.Writer) error {
+	return atomicfile.Write(path, func(w *bufio.Writer) error {
 		var num []byte
 		for u, raw := range d.Users {
 			w.WriteString(raw)
@@ -127,7 +129,7 @@ func WriteUserIndexing(path string, d *Dataset) error {
 // WriteItemIndexing writes the item indexing file ("raw_item id" per line,
 // in id order, as OpenP5 writes its dict in insertion order) atomically.
 func (ix *Indexing) WriteItemIndexing(path string, d *Dataset) error {
-	return WriteFileAtomic(path, func(w *bufio.Writer) error {
+	return atomicfile.Write(path, func(w *bufio.Writer) error {
 		var num []byte
 		for _, it := range ix.byID {
 			w.WriteString(d.Items[it])
@@ -143,7 +145,7 @@ func (ix *Indexing) WriteItemIndexing(path string, d *Dataset) error {
 // WriteSequences writes the re-indexed user sequences ("user_id item_id
 // item_id ..." per line, users in file order) atomically.
 func (ix *Indexing) WriteSequences(path string, d *Dataset) error {
-	return WriteFileAtomic(path, func(w *bufio.Writer) error {
+	return atomicfile.Write(path, func(w *bufio.Writer) error {
 		var num []byte
 		for u, s := range d.Seqs {
 			num = strconv.AppendInt(num[:0], int64(UserID(u)), 10)

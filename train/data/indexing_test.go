@@ -5,7 +5,6 @@ package data
 import (
 	"embrec/internal/shared"
 
-	"bufio"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -105,22 +104,5 @@ func TestBeautyExactIndexing(t *testing.T) {
 			}
 			t.Fatalf("%s: %d lines, want %d", filepath.Base(p), len(gl), len(wl))
 		}
-	}
-}
-
-func TestWriteFileAtomicKeepsOldOnError(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f.txt")
-	os.WriteFile(p, []byte("old"), 0o644)
-	err := WriteFileAtomic(p, func(w *bufio.Writer) error {
-		w.WriteString("new")
-		return os.ErrInvalid
-	})
-	if err == nil {
-		t.Fatal("want error")
-	}
-	got, _ := os.ReadFile(p)
-	ents, _ := os.ReadDir(filepath.Dir(p))
-	if string(got) != "old" || len(ents) != 1 {
-		t.Fatalf("content %q, %d entries", got, len(ents))
 	}
 }

@@ -4,6 +4,8 @@
 package data
 
 import (
+	"embrec/internal/atomicfile"
+
 	"bufio"
 	"fmt"
 	"math"
@@ -100,7 +102,7 @@ func Synth(c SynthConfig) (*Dataset, error) {
 
 // WriteUserSequence writes d in the user_sequence.txt format (atomically).
 func (d *Dataset) WriteUserSequence(path string) error {
-	return WriteFileAtomic(path, func(w *bufio.Writer) error {
+	return atomicfile.Write(path, func(w *bufio.Writer) error {
 		for u, s := range d.Seqs {
 			w.WriteString(d.Users[u])
 			for _, it := range s {
