@@ -45,10 +45,14 @@ type LoadReport struct {
 	Skipped []Skip // lines skipped (only with Lenient)
 }
 
-// Load reads a user_sequence.txt file.
+// Load reads a user_sequence.txt file, gzip- or zstd-compressed when its
+// name ends in .gz or .zst.
 func Load(path string, opt LoadOptions) (*Dataset, *LoadReport, error) {
 	buf, err := os.ReadFile(path)
 	if err != nil {
+		return nil, nil, fmt.Errorf("load dataset: %w", err)
+	}
+	if buf, err = decompress(path, buf); err != nil {
 		return nil, nil, fmt.Errorf("load dataset: %w", err)
 	}
 	if opt.Name == "" {
