@@ -38,7 +38,8 @@ func init() {
 			"with the backbone frozen; stage 2 continues with LoRA (--lora-rank 0 disables it) or, with\n" +
 			"--full, every backbone weight (for small from-scratch backbones). The run directory gets\n" +
 			"run.json, checkpoint.safetensors (every --save-every steps, at the end, and on Ctrl-C),\n" +
-			"stage1.safetensors, metrics.jsonl and, for --init random, tokenizer.model. --resume continues\n" +
+			"stage1.safetensors, metrics.jsonl, adapter/ (the LoRA adapter in PEFT's format) and, for --init\n" +
+			"random, tokenizer.model. --resume continues\n" +
 			"a run bit for bit from its checkpoint.\n" +
 			"Example:\n" +
 			"  embrec train --data ../shared/data/LastFM/user_sequence.txt --init random --config small --full \\\n" +
@@ -232,7 +233,17 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 		fmt.Fprintf(w, "interrupted: checkpoint saved; continue with: embrec train --out %s --resume\n", dir)
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if a := built.Rec.Adapters; a != nil {
+		ad := filepath.Join(dir, "adapter")
+		if err := a.Save(ad, spec.Model); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "LoRA adapter in PEFT format: %s\n", ad)
+	}
+	return nil
 }
 
 func trainedParams(t *train.Trainer) int {
