@@ -15,13 +15,14 @@ import (
 type CPU struct {
 	pool *pool
 	// Job structs of the parallel ops, reused so dispatch allocates nothing.
-	ceFwd   ceFwdJob
-	ceBwd   ceBwdJob
-	rmsFwd  rmsFwdJob
-	rmsBwd  rmsBwdJob
-	act     actJob
-	gemv    gemvJob
-	scratch []float32 // attention backward's dP, grown on demand
+	ceFwd       ceFwdJob
+	ceBwd       ceBwdJob
+	rmsFwd      rmsFwdJob
+	rmsBwd      rmsBwdJob
+	act         actJob
+	gemv        gemvJob
+	attn        attnJob
+	attnScratch chan []float32 // attention backward's dP buffers, one per worker
 }
 
 var _ Backend = (*CPU)(nil)

@@ -3,14 +3,17 @@
 // probabilities are kept for the backward pass. Causality is applied by the
 // mask, so the GEMMs compute the full Tq x Tk square: twice the flops of a
 // triangle, but at SGEMM speed rather than a scalar loop's.
+//
+// With enough heads to go round, heads are split over the worker pool and
+// each one's SGEMMs run on its own goroutine; otherwise heads run in turn
+// and each SGEMM uses every core. The backward pass splits by key/value
+// head group, since a group's query heads accumulate into the same dK, dV.
 
 package tensor
 
 import (
 	"fmt"
 	"math"
-
-	"embrec/tensor/internal/gemm"
 )
 
 type attnShape struct {
@@ -30,38 +33,110 @@ func attnCheck(op string, out, probs, q, k, v *Tensor, heads, kvHeads int) attnS
 	return s
 }
 
+// attnJob is one attention pass over heads (forward) or head groups
+// (backward).
+type attnJob struct {
+	c                *CPU
+	s                attnShape
+	pooled           bool // SGEMMs may use every core (heads run in turn)
+	scale            float32
+	mask             []int32
+	o, p, q, k, v    []float32
+	dq, dk, dv, dOut []float32
+	scratch          chan []float32 // dP buffers, one per worker (backward)
+}
+
+func (j *attnJob) run(lo, hi int) {
+	if j.dOut == nil {
+		for pr := lo; pr < hi; pr++ {
+			j.forwardHead(pr/j.s.NH, pr%j.s.NH)
+		}
+		return
+	}
+	dP := <-j.scratch
+	defer func() { j.scratch <- dP }()
+	group := j.s.NH / j.s.NKV
+	for g := lo; g < hi; g++ {
+		b, kv := g/j.s.NKV, g%j.s.NKV
+		for h := kv * group; h < (kv+1)*group; h++ {
+			j.backwardHead(b, h, h == kv*group, dP)
+		}
+	}
+}
+
+func (j *attnJob) forwardHead(b, h int) {
+	s := j.s
+	qC, kC := s.NH*s.HS, s.NKV*s.HS
+	kv := h / (s.NH / s.NKV)
+	ph := j.p[(b*s.NH+h)*s.Tq*s.Tk : (b*s.NH+h+1)*s.Tq*s.Tk]
+	var mask []int32
+	if j.mask != nil {
+		mask = j.mask[b*s.Tk : (b+1)*s.Tk]
+	}
+	// (Tq, Tk) = scale * (Tq, HS) @ (Tk, HS)^T
+	j.c.sgemm(j.pooled, false, true, s.Tq, s.Tk, s.HS, j.scale, j.q[b*s.Tq*qC+h*s.HS:], qC, j.k[b*s.Tk*kC+kv*s.HS:], kC, 0, ph, s.Tk)
+	maskedSoftmax(ph, s.Tq, s.Tk, mask)
+	// (Tq, HS) = (Tq, Tk) @ (Tk, HS)
+	j.c.sgemm(j.pooled, false, false, s.Tq, s.HS, s.Tk, 1, ph, s.Tk, j.v[b*s.Tk*kC+kv*s.HS:], kC, 0, j.o[b*s.Tq*qC+h*s.HS:], qC)
+}
+
+// backwardHead: with P the probabilities and dP = dO V^T,
+// dS = P * (dP - rowsum(P*dP)), dQ = scale dS K, dK (+)= scale dS^T Q,
+// dV (+)= P^T dO; first says the head is its group's first (overwrite).
+func (j *attnJob) backwardHead(b, h int, first bool, dP []float32) {
+	s := j.s
+	qC, kC := s.NH*s.HS, s.NKV*s.HS
+	kv := h / (s.NH / s.NKV)
+	need := s.Tq * s.Tk
+	beta := float32(1)
+	if first {
+		beta = 0
+	}
+	ph := j.p[(b*s.NH+h)*need : (b*s.NH+h+1)*need]
+	qh, dqh, dOh := j.q[b*s.Tq*qC+h*s.HS:], j.dq[b*s.Tq*qC+h*s.HS:], j.dOut[b*s.Tq*qC+h*s.HS:]
+	kh, dkh := j.k[b*s.Tk*kC+kv*s.HS:], j.dk[b*s.Tk*kC+kv*s.HS:]
+	vh, dvh := j.v[b*s.Tk*kC+kv*s.HS:], j.dv[b*s.Tk*kC+kv*s.HS:]
+	c, pooled := j.c, j.pooled
+	c.sgemm(pooled, true, false, s.Tk, s.HS, s.Tq, 1, ph, s.Tk, dOh, qC, beta, dvh, kC) // dV (Tk, HS) (+)= P^T @ dO
+	c.sgemm(pooled, false, true, s.Tq, s.Tk, s.HS, 1, dOh, qC, vh, kC, 0, dP, s.Tk)     // dP (Tq, Tk) = dO @ V^T
+	for i := 0; i < s.Tq; i++ {
+		pr, dr := ph[i*s.Tk:i*s.Tk+s.Tk], dP[i*s.Tk:i*s.Tk+s.Tk]
+		var dot float64
+		for jj, pv := range pr {
+			dot += float64(pv) * float64(dr[jj])
+		}
+		dd := float32(dot)
+		for jj, pv := range pr {
+			dr[jj] = pv * (dr[jj] - dd)
+		}
+	}
+	c.sgemm(pooled, false, false, s.Tq, s.HS, s.Tk, j.scale, dP, s.Tk, kh, kC, 0, dqh, qC)   // dQ = scale dS @ K
+	c.sgemm(pooled, true, false, s.Tk, s.HS, s.Tq, j.scale, dP, s.Tk, qh, qC, beta, dkh, kC) // dK (+)= scale dS^T @ Q
+}
+
+// splitHeads says whether n independent units keep every worker busy.
+func (c *CPU) splitHeads(n int) bool { return c.pool.workers > 1 && n >= 2*c.pool.workers }
+
 // AttentionForward implements Attention.
 func (c *CPU) AttentionForward(out, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int) {
 	s := attnCheck("AttentionForward", out, probs, q, k, v, heads, kvHeads)
 	if keyMask != nil && len(keyMask) != s.B*s.Tk {
 		panic(fmt.Sprintf("tensor: AttentionForward: key mask of %d for (%d, %d)", len(keyMask), s.B, s.Tk))
 	}
-	o, p, qs, ks, vs := Float32s(out), Float32s(probs), Float32s(q), Float32s(k), Float32s(v)
 	if s.Tq == 0 || s.Tk == 0 {
-		clear(o) // no keys: every query outputs zeros
+		clear(Float32s(out)) // no keys: every query outputs zeros
 		return
 	}
-	scale := float32(1 / math.Sqrt(float64(s.HS)))
-	qC, kC := s.NH*s.HS, s.NKV*s.HS
-	group := s.NH / s.NKV
-	for b := 0; b < s.B; b++ {
-		var mask []int32
-		if keyMask != nil {
-			mask = keyMask[b*s.Tk : (b+1)*s.Tk]
-		}
-		for h := 0; h < s.NH; h++ {
-			kv := h / group
-			ph := p[(b*s.NH+h)*s.Tq*s.Tk : (b*s.NH+h+1)*s.Tq*s.Tk]
-			qh := qs[b*s.Tq*qC+h*s.HS:]
-			kh := ks[b*s.Tk*kC+kv*s.HS:]
-			vh := vs[b*s.Tk*kC+kv*s.HS:]
-			// (Tq, Tk) = scale * (Tq, HS) @ (Tk, HS)^T
-			c.sgemm(true, false, true, s.Tq, s.Tk, s.HS, scale, qh, qC, kh, kC, 0, ph, s.Tk)
-			maskedSoftmax(ph, s.Tq, s.Tk, mask)
-			// (Tq, HS) = (Tq, Tk) @ (Tk, HS)
-			c.sgemm(true, false, false, s.Tq, s.HS, s.Tk, 1, ph, s.Tk, vh, kC, 0, o[b*s.Tq*qC+h*s.HS:], qC)
-		}
+	c.attn = attnJob{c: c, s: s, scale: float32(1 / math.Sqrt(float64(s.HS))), mask: keyMask,
+		o: Float32s(out), p: Float32s(probs), q: Float32s(q), k: Float32s(k), v: Float32s(v)}
+	n := s.B * s.NH
+	if c.splitHeads(n) {
+		c.pool.parallel(n, 1<<20, &c.attn)
+	} else {
+		c.attn.pooled = true
+		c.attn.run(0, n)
 	}
+	c.attn = attnJob{}
 }
 
 // maskedSoftmax turns each row i of the (Tq, Tk) scores into probabilities
@@ -95,61 +170,42 @@ func maskedSoftmax(p []float32, Tq, Tk int, mask []int32) {
 	}
 }
 
-// AttentionBackward implements Attention. Per head, with P the
-// probabilities and dP = dO V^T: dS = P * (dP - rowsum(P*dP)),
-// dQ = scale dS K, dK += scale dS^T Q, dV += P^T dO (dK, dV summed over the
-// query heads that share a key/value head).
+// AttentionBackward implements Attention.
 func (c *CPU) AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *Tensor, heads, kvHeads int) {
 	s := attnCheck("AttentionBackward", dOut, probs, q, k, v, heads, kvHeads)
 	if !SameShape(dq, q) || !SameShape(dk, k) || !SameShape(dv, v) {
 		panic(fmt.Sprintf("tensor: AttentionBackward: dq %v, dk %v, dv %v", dq, dk, dv))
 	}
-	need := s.Tq * s.Tk
-	if cap(c.scratch) < need {
-		c.scratch = make([]float32, need)
-	}
-	dP := c.scratch[:need]
-	dqs, dks, dvs, d := Float32s(dq), Float32s(dk), Float32s(dv), Float32s(dOut)
-	p, qs, ks, vs := Float32s(probs), Float32s(q), Float32s(k), Float32s(v)
-	scale := float32(1 / math.Sqrt(float64(s.HS)))
-	qC, kC := s.NH*s.HS, s.NKV*s.HS
-	group := s.NH / s.NKV
 	if s.Tq == 0 || s.Tk == 0 {
-		clear(dqs)
-		clear(dks)
-		clear(dvs)
+		clear(Float32s(dq))
+		clear(Float32s(dk))
+		clear(Float32s(dv))
 		return
 	}
-	for b := 0; b < s.B; b++ {
-		for h := 0; h < s.NH; h++ {
-			kv := h / group
-			beta := float32(1) // later heads of a group accumulate
-			if h%group == 0 {
-				beta = 0
-			}
-			ph := p[(b*s.NH+h)*need : (b*s.NH+h+1)*need]
-			qh, dqh, dOh := qs[b*s.Tq*qC+h*s.HS:], dqs[b*s.Tq*qC+h*s.HS:], d[b*s.Tq*qC+h*s.HS:]
-			kh, dkh := ks[b*s.Tk*kC+kv*s.HS:], dks[b*s.Tk*kC+kv*s.HS:]
-			vh, dvh := vs[b*s.Tk*kC+kv*s.HS:], dvs[b*s.Tk*kC+kv*s.HS:]
-			// dV (Tk, HS) (+)= P^T (Tk, Tq) @ dO (Tq, HS)
-			gemm.Sgemm(true, false, s.Tk, s.HS, s.Tq, 1, ph, s.Tk, dOh, qC, beta, dvh, kC)
-			// dP (Tq, Tk) = dO (Tq, HS) @ V^T
-			gemm.Sgemm(false, true, s.Tq, s.Tk, s.HS, 1, dOh, qC, vh, kC, 0, dP, s.Tk)
-			for i := 0; i < s.Tq; i++ {
-				pr, dr := ph[i*s.Tk:i*s.Tk+s.Tk], dP[i*s.Tk:i*s.Tk+s.Tk]
-				var dot float64
-				for j, pv := range pr {
-					dot += float64(pv) * float64(dr[j])
-				}
-				dd := float32(dot)
-				for j, pv := range pr {
-					dr[j] = pv * (dr[j] - dd)
-				}
-			}
-			// dQ (Tq, HS) = scale dS (Tq, Tk) @ K (Tk, HS)
-			gemm.Sgemm(false, false, s.Tq, s.HS, s.Tk, scale, dP, s.Tk, kh, kC, 0, dqh, qC)
-			// dK (Tk, HS) (+)= scale dS^T (Tk, Tq) @ Q (Tq, HS)
-			gemm.Sgemm(true, false, s.Tk, s.HS, s.Tq, scale, dP, s.Tk, qh, qC, beta, dkh, kC)
+	n := s.B * s.NKV
+	split := c.splitHeads(n)
+	need := s.Tq * s.Tk
+	if c.attnScratch == nil {
+		c.attnScratch = make(chan []float32, c.pool.workers)
+		for i := 0; i < c.pool.workers; i++ {
+			c.attnScratch <- nil
 		}
 	}
+	for i := 0; i < c.pool.workers; i++ { // grow every buffer (steady state: no allocation)
+		buf := <-c.attnScratch
+		if cap(buf) < need {
+			buf = make([]float32, need)
+		}
+		c.attnScratch <- buf[:need]
+	}
+	c.attn = attnJob{c: c, s: s, scale: float32(1 / math.Sqrt(float64(s.HS))), scratch: c.attnScratch,
+		p: Float32s(probs), q: Float32s(q), k: Float32s(k), v: Float32s(v),
+		dq: Float32s(dq), dk: Float32s(dk), dv: Float32s(dv), dOut: Float32s(dOut)}
+	if split {
+		c.pool.parallel(n, 1<<20, &c.attn)
+	} else {
+		c.attn.pooled = true
+		c.attn.run(0, n)
+	}
+	c.attn = attnJob{}
 }

@@ -337,7 +337,8 @@ func TestThreads(t *testing.T) {
 }
 
 // TestConcurrentCallers: calls from several goroutines at once (the pool is
-// busy, the others run alone) give the same bits as sequential calls.
+// busy, the others run alone), and SgemmSerial calls among them, give the
+// same bits as sequential calls.
 func TestConcurrentCallers(t *testing.T) {
 	withConfig(t, defaultConfig(), 2)
 	tcs := []gemmCase{
@@ -357,7 +358,11 @@ func TestConcurrentCallers(t *testing.T) {
 			for rep := 0; rep < 5; rep++ {
 				a2, b2, c2 := a, b, c
 				c2.data = append([]float32(nil), c.data...)
-				Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a2.data, a2.ld, b2.data, b2.ld, tc.beta, c2.data, c2.ld)
+				call := Sgemm
+				if rep%2 == 1 {
+					call = SgemmSerial
+				}
+				call(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a2.data, a2.ld, b2.data, b2.ld, tc.beta, c2.data, c2.ld)
 				for i, v := range c2.data {
 					if math.Float32bits(v) != math.Float32bits(want[g%len(tcs)][i]) {
 						done <- fmt.Errorf("goroutine %d %v: element %d = %g, want %g", g, tc, i, v, want[g%len(tcs)][i])

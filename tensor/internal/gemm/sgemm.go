@@ -15,6 +15,37 @@ import "fmt"
 // It panics with a "gemm: ..." message on negative sizes, strides smaller
 // than a row, or slices too short.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	j, ok := newJob(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if !ok {
+		return
+	}
+	if !pool.mu.TryLock() {
+		// Another goroutine is multiplying: do not wait for it, and do not
+		// oversubscribe the cores it is using either.
+		runSolo(&j)
+		return
+	}
+	defer pool.mu.Unlock()
+	pool.job = j
+	pj := &pool.job
+	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg)
+	pool.prepare(pj.nthreads, &pj.cfg)
+	pool.runParallel(pj.nthreads)
+	pj.a, pj.b, pj.c = nil, nil, nil // do not keep the caller's memory alive
+}
+
+// SgemmSerial is Sgemm on the calling goroutine alone, for callers that
+// split an outer loop over their own goroutines (attention heads): each
+// call uses one core and pooled buffers, and never waits for another.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if j, ok := newJob(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); ok {
+		runSolo(&j)
+	}
+}
+
+// newJob checks the arguments and handles the trivial cases (reporting
+// false when nothing is left to multiply).
+func newJob(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (job, bool) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative size m=%d n=%d k=%d", m, n, k))
 	}
@@ -30,33 +61,19 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	checkMatrix("B", b, br, bc, ldb)
 	checkMatrix("C", c, m, n, ldc)
 	if m == 0 || n == 0 {
-		return
+		return job{}, false
 	}
 	if k == 0 || alpha == 0 {
 		scaleC(c, m, n, ldc, beta)
-		return
+		return job{}, false
 	}
-
-	j := job{
+	return job{
 		cfg:    active,
 		transA: transA, transB: transB,
 		m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-	}
-	if !pool.mu.TryLock() {
-		// Another goroutine is multiplying: do not wait for it, and do not
-		// oversubscribe the cores it is using either.
-		runSolo(&j)
-		return
-	}
-	defer pool.mu.Unlock()
-	pool.job = j
-	pj := &pool.job
-	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg)
-	pool.prepare(pj.nthreads, &pj.cfg)
-	pool.runParallel(pj.nthreads)
-	pj.a, pj.b, pj.c = nil, nil, nil // do not keep the caller's memory alive
+	}, true
 }
 
 // checkMatrix panics unless s holds a rows x cols row-major matrix with
