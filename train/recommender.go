@@ -147,26 +147,36 @@ func (r *Recommender) scratch(name string, n, c int) *tensor.Tensor {
 	return t
 }
 
-// inject writes the projected user and item vectors of bt into x (N, C).
+// slotGroup is the user or the item side of a batch's injected vectors.
+type slotGroup struct {
+	name       string
+	p          *Projector
+	table      *tensor.Tensor // (NU or NI, K) factors
+	rows, idxs []int32        // row in (N, C) and factor row of each slot
+}
+
+func (r *Recommender) slotGroups(userRows, userIdx, itemRows, itemIdx []int32) [2]slotGroup {
+	return [2]slotGroup{{"user", r.UserProj, r.U, userRows, userIdx}, {"item", r.ItemProj, r.V, itemRows, itemIdx}}
+}
+
+// factors gathers the group's factor rows into scratch (n, K).
+func (r *Recommender) factors(g slotGroup) *tensor.Tensor {
+	f := r.scratch(g.name+"/factors", len(g.rows), g.table.Cols())
+	r.b.EmbeddingForward(f, g.table, g.idxs)
+	return f
+}
+
+// inject writes the projected user and item vectors into x (N, C).
 func (r *Recommender) inject(x *tensor.Tensor, userRows, userIdx, itemRows, itemIdx []int32) {
 	if r.UserProj == nil {
 		return
 	}
-	C := r.LLM.Config.Hidden
-	for _, g := range []struct {
-		p          *Projector
-		table      *tensor.Tensor
-		rows, idxs []int32
-		name       string
-	}{{r.UserProj, r.U, userRows, userIdx, "user"}, {r.ItemProj, r.V, itemRows, itemIdx, "item"}} {
-		n := len(g.rows)
-		if n == 0 {
+	for _, g := range r.slotGroups(userRows, userIdx, itemRows, itemIdx) {
+		if len(g.rows) == 0 {
 			continue
 		}
-		f := r.scratch(g.name+"/factors", n, g.table.Cols())
-		r.b.EmbeddingForward(f, g.table, g.idxs) // (n, K)
-		out := r.scratch(g.name+"/proj", n, C)
-		g.p.Forward(out, f) // (n, C)
+		out := r.scratch(g.name+"/proj", len(g.rows), r.LLM.Config.Hidden)
+		g.p.Forward(out, r.factors(g)) // (n, C)
 		r.b.ScatterRows(x, out, g.rows)
 	}
 }
@@ -176,22 +186,13 @@ func (r *Recommender) projBackward(dx *tensor.Tensor, bt *Batch) {
 	if r.UserProj == nil {
 		return
 	}
-	C := r.LLM.Config.Hidden
-	for _, g := range []struct {
-		p          *Projector
-		table      *tensor.Tensor
-		rows, idxs []int32
-		name       string
-	}{{r.UserProj, r.U, bt.UserRows, bt.UserIdx, "user"}, {r.ItemProj, r.V, bt.ItemRows, bt.ItemIdx, "item"}} {
-		n := len(g.rows)
-		if n == 0 {
+	for _, g := range r.slotGroups(bt.UserRows, bt.UserIdx, bt.ItemRows, bt.ItemIdx) {
+		if len(g.rows) == 0 {
 			continue
 		}
-		f := r.scratch(g.name+"/factors", n, g.table.Cols())
-		r.b.EmbeddingForward(f, g.table, g.idxs) // the same inputs as the forward pass
-		d := r.scratch(g.name+"/dproj", n, C)
+		d := r.scratch(g.name+"/dproj", len(g.rows), r.LLM.Config.Hidden)
 		r.b.EmbeddingForward(d, dx, g.rows) // gather dInput at the slots
-		g.p.Backward(nil, d, f)
+		g.p.Backward(nil, d, r.factors(g))
 	}
 }
 
