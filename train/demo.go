@@ -40,7 +40,7 @@ type DemoConfig struct {
 
 // DefaultDemoConfig fits in about two minutes on two cores.
 func DefaultDemoConfig() DemoConfig {
-	return DemoConfig{Seed: 1, Data: DemoData, Backbone: "tiny", Steps: 800, Stage1Steps: 100, Batch: 16, LR: 3e-3}
+	return DemoConfig{Seed: 1, Data: DemoData, Backbone: "tiny", Steps: 800, Stage1Steps: 30, Batch: 16, LR: 3e-3}
 }
 
 // DemoRow is one line of the results table.

@@ -18,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "demo",
 		summary: "run the whole method on built-in synthetic data and print the results table",
-		usage: "demo [--seed 1] [--steps 800] [--stage1-steps 100] [--backbone tiny] [--keep DIR]\n\n" +
+		usage: "demo [--seed 1] [--steps 800] [--stage1-steps 30] [--backbone tiny] [--keep DIR]\n\n" +
 			"Generates a synthetic implicit-feedback dataset (taste clusters and sequential successors),\n" +
 			"fits WALS, trains a from-scratch LLaMA of --backbone shape twice with the same budget: once with\n" +
 			"user and item ids as text (the text-only baseline) and once with the WALS vectors projected into\n" +
