@@ -84,7 +84,7 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 		walsReg:     fs.Float64("wals-reg", wd.Reg, "WALS regularisation when fitting here"),
 		walsAlpha:   fs.Float64("wals-alpha", wd.Alpha, "WALS confidence alpha when fitting here"),
 		projHidden:  fs.Int("proj-hidden", 0, "projector hidden width (0 = the backbone's hidden size)"),
-		loraRank:    fs.Int("lora-rank", ld.Rank, "LoRA rank (0: no adapters)"),
+		loraRank:    fs.Int("lora-rank", ld.Rank, "LoRA rank (0: no adapters; with --full, adapters only when given)"),
 		loraAlpha:   fs.Float64("lora-alpha", ld.Alpha, "LoRA alpha (scale = alpha/rank)"),
 		loraDropout: fs.Float64("lora-dropout", float64(ld.Dropout), "LoRA dropout"),
 		loraTargets: fs.String("lora-targets", strings.Join(ld.Targets, ","), "comma-separated projections with adapters"),
@@ -92,7 +92,7 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 	}
 }
 
-func (f *specFlags) spec() (train.RunSpec, error) {
+func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	if *f.data == "" {
 		return train.RunSpec{}, errors.New("--data is required (a user_sequence.txt file, or synth)")
 	}
@@ -101,7 +101,9 @@ func (f *specFlags) spec() (train.RunSpec, error) {
 	s := train.RunSpec{Data: *f.data, Name: *f.name, Indexing: *f.indexing, Templates: *f.templates,
 		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed,
 		Mode: *f.mode, Factors: *f.factors, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed}
-	if *f.loraRank > 0 {
+	rankSet := false
+	fs.Visit(func(fl *flag.Flag) { rankSet = rankSet || fl.Name == "lora-rank" })
+	if *f.loraRank > 0 && (!*f.full || rankSet) { // --full alone trains every weight, no adapters
 		s.LoRA = &lora.Config{Rank: *f.loraRank, Alpha: *f.loraAlpha, Dropout: float32(*f.loraDropout),
 			Targets: strings.Split(*f.loraTargets, ",")}
 	}
@@ -169,7 +171,7 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 		if spec, err = train.LoadSpec(*out); err != nil {
 			return err
 		}
-	} else if spec, err = sf.spec(); err != nil {
+	} else if spec, err = sf.spec(fs); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
