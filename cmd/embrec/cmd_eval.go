@@ -24,11 +24,13 @@ func init() {
 		name:    "eval",
 		summary: "evaluate a trained run: HR@5/10, NDCG@5/10 with trie-constrained beam search",
 		usage: "eval --run DIR [--split test|valid] [--task sequential|straightforward|all] [--template seen:0|unseen:0|all]\n" +
-			"            [--beams 10] [--users N] [--exclude] [--json FILE]\n\n" +
+			"            [--beams 10] [--users N] [--exclude] [--rank beam|exact] [--json FILE]\n\n" +
 			"Rebuilds the run's recommender from DIR/run.json, loads DIR/checkpoint.safetensors, appends\n" +
 			"\" Response:\" to each prompt and decodes with beam search constrained by the trie of every\n" +
 			"item's tokens; the beams in score order are the top-10 list (OpenP5's protocol). --exclude prunes\n" +
-			"the user's training items from the trie (OpenP5 does not).",
+			"the user's training items from the trie (OpenP5 does not). --rank exact also scores every item's\n" +
+			"full token sequence (each trie prefix decoded once), ranks the whole catalogue exactly, and reports\n" +
+			"how many of the exact top items beam search missed.",
 		run: runEval,
 	})
 }
@@ -42,6 +44,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	users := fs.Int("users", 0, "evaluate the first N users only (0 = all)")
 	exclude := fs.Bool("exclude", false, "never recommend the user's training items")
 	exact := fs.Bool("exact", false, "also rank the whole catalogue by each item's exact sequence probability (beyond the paper) and count the exact top items beam search missed")
+	rank := fs.String("rank", "beam", "beam (OpenP5's protocol) or exact (also the exact full-catalogue ranking; same as --exact)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
 	if err := fs.Parse(args); err != nil {
@@ -49,6 +52,13 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	}
 	if *dir == "" {
 		return errors.New("--run DIR is required")
+	}
+	switch *rank {
+	case "beam":
+	case "exact":
+		*exact = true
+	default:
+		return fmt.Errorf("--rank %q: want beam or exact", *rank)
 	}
 	sp, ok := data.ParseSplit(*split)
 	if !ok || sp == data.Train {
