@@ -113,7 +113,7 @@ func Demo(ctx context.Context, c DemoConfig, log io.Writer) ([]DemoRow, error) {
 		}
 		return out[0], out[1], nil
 	}
-	arm := func(name, mode string, stage1 TrainConfig, atStage2 func(b *Built) error) error {
+	arm := func(name, mode string, stage1 TrainConfig, atStage2 func(b *Built, trainSecs float64) error) error {
 		sp := spec
 		sp.Mode = mode
 		b, err := Build(sp, tensor.NewCPU(c.Threads), io.Discard)
@@ -126,12 +126,15 @@ func Demo(ctx context.Context, c DemoConfig, log io.Writer) ([]DemoRow, error) {
 		}
 		start := time.Now()
 		last := time.Now()
+		var evalTime time.Duration // stage-1 evaluation inside the run, not training
 		err = RunStages(ctx, b, stage1, s2, sub, 0, false, Hooks{
 			OnStart: func(stage int, t *Trainer) {
 				if stage == 2 && atStage2 != nil {
-					if err := atStage2(b); err != nil {
+					t0 := time.Now()
+					if err := atStage2(b, time.Since(start).Seconds()); err != nil {
 						fmt.Fprintln(log, "  stage-1 evaluation failed:", err)
 					}
+					evalTime += time.Since(t0)
 				}
 				fmt.Fprintf(log, "%s: stage %d, %d steps\n", name, stage, t.Cfg.Steps)
 			},
@@ -145,7 +148,7 @@ func Demo(ctx context.Context, c DemoConfig, log io.Writer) ([]DemoRow, error) {
 		if err != nil {
 			return err
 		}
-		secs := time.Since(start).Seconds()
+		secs := (time.Since(start) - evalTime).Seconds()
 		seq, str, err := evalRec(b)
 		if err != nil {
 			return err
@@ -157,9 +160,9 @@ func Demo(ctx context.Context, c DemoConfig, log io.Writer) ([]DemoRow, error) {
 		return nil, err
 	}
 	var stage1Row DemoRow
-	err = arm("Embed stage 2", "embed", s1, func(b *Built) error {
+	err = arm("Embed stage 2", "embed", s1, func(b *Built, secs float64) error {
 		seq, str, err := evalRec(b)
-		stage1Row = DemoRow{Model: "Embed stage 1", Seq: seq, Str: str}
+		stage1Row = DemoRow{Model: "Embed stage 1", Seq: seq, Str: str, Seconds: secs}
 		return err
 	})
 	if err != nil {
