@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"embrec/tensor"
 	"embrec/train"
 	"embrec/train/data"
 )
@@ -46,7 +45,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	exact := fs.Bool("exact", false, "also rank the whole catalogue by each item's exact sequence probability (beyond the paper) and count the exact top items beam search missed")
 	rank := fs.String("rank", "beam", "beam (OpenP5's protocol) or exact (also the exact full-catalogue ranking; same as --exact)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
-	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
+	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,7 +63,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if !ok || sp == data.Train {
 		return fmt.Errorf("--split %q: want test or valid", *split)
 	}
-	built, err := loadRun(*dir, *threads, io.Discard)
+	built, err := loadRun(*dir, dev, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -100,7 +99,7 @@ func expand(v string, all ...string) []string {
 }
 
 // loadRun rebuilds a run's recommender and loads its trained weights.
-func loadRun(dir string, threads int, log io.Writer) (*train.Built, error) {
+func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
 	spec, err := train.LoadSpec(dir)
 	if err != nil {
 		return nil, err
@@ -108,7 +107,11 @@ func loadRun(dir string, threads int, log io.Writer) (*train.Built, error) {
 	if spec.Init == "random" && spec.Tokenizer == "" {
 		spec.Tokenizer = filepath.Join(dir, train.TokenizerFile)
 	}
-	built, err := train.Build(spec, tensor.NewCPU(threads), log)
+	b, err := dev.backend()
+	if err != nil {
+		return nil, err
+	}
+	built, err := train.Build(spec, b, log)
 	if err != nil {
 		return nil, err
 	}

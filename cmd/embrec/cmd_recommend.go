@@ -35,13 +35,14 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	task := fs.String("task", "sequential", "sequential or straightforward")
 	tplSel := fs.String("template", "seen:0", "template selector")
 	exclude := fs.Bool("exclude", false, "never recommend items of the history")
+	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" || *user == "" {
 		return errors.New("--run DIR and --user ID are required")
 	}
-	built, err := loadRun(*dir, 0, io.Discard)
+	built, err := loadRun(*dir, dev, io.Discard)
 	if err != nil {
 		return err
 	}

@@ -155,7 +155,7 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	out := fs.String("out", "", "run directory (required)")
 	saveEvery := fs.Int("save-every", 100, "checkpoint every N steps (and at the end, and on Ctrl-C)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json wins over flags)")
-	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
+	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -180,12 +180,15 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s1, s2 := tf.configs(spec.Seed)
-	return trainRun(ctx, spec, s1, s2, *out, *saveEvery, *resume, *threads, os.Stdout)
+	b, err := dev.backend()
+	if err != nil {
+		return err
+	}
+	return trainRun(ctx, spec, s1, s2, *out, *saveEvery, *resume, b, os.Stdout)
 }
 
 // trainRun builds the recommender and trains both stages into dir.
-func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig, dir string, saveEvery int, resume bool, threads int, w io.Writer) error {
-	b := tensor.NewCPU(threads)
+func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig, dir string, saveEvery int, resume bool, b tensor.Backend, w io.Writer) error {
 	fmt.Fprintf(w, "backend: %s\n", b.Name())
 	built, err := train.Build(spec, b, w)
 	if err != nil {

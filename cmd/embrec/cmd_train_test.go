@@ -54,8 +54,8 @@ func TestTrainEvalRecommendPlot(t *testing.T) {
 		t.Fatalf("eval exited %d", rc)
 	}
 	var rows []struct {
-		Task     string
-		Users    int
+		Task      string
+		Users     int
 		HR5, HR10 float64
 	}
 	b, _ := os.ReadFile(js)

@@ -1,0 +1,41 @@
+// Choosing the backend from --device: the CPU, or the CUDA backend in
+// binaries built with -tags cuda (the default build's cuda package is a
+// stub that says how to get it).
+
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"embrec/cuda"
+	"embrec/tensor"
+)
+
+// deviceFlags are --device and --threads.
+type deviceFlags struct {
+	device  *string
+	threads *int
+}
+
+func addDeviceFlags(fs *flag.FlagSet) deviceFlags {
+	return deviceFlags{
+		device:  fs.String("device", "cpu", "cpu, or cuda (binaries built with -tags cuda; not yet validated on a GPU)"),
+		threads: fs.Int("threads", 0, "CPU threads (0 = all cores)"),
+	}
+}
+
+// backend returns the selected backend.
+func (f deviceFlags) backend() (tensor.Backend, error) {
+	switch *f.device {
+	case "cpu":
+		return tensor.NewCPU(*f.threads), nil
+	case "cuda":
+		b, err := cuda.New(cuda.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("--device cuda: %w", err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("--device %q: want cpu or cuda", *f.device)
+}
