@@ -6,6 +6,8 @@
 package train
 
 import (
+	"context"
+	"errors"
 	"math"
 	"path/filepath"
 	"slices"
@@ -358,6 +360,52 @@ func TestEvaluateExactFindsWhatFullBeamFinds(t *testing.T) {
 	for i := range res.Ks {
 		if res.HR(i) != res.Exact.HR(i) {
 			t.Errorf("HR@%d: beam %.4f, exact %.4f with a full-width beam", res.Ks[i], res.HR(i), res.Exact.HR(i))
+		}
+	}
+}
+
+// Cancelling a run (what Ctrl-C does) saves a checkpoint at the step it
+// stopped; resuming finishes both stages with the same weights as an
+// uninterrupted run.
+func TestRunStagesCancelThenResume(t *testing.T) {
+	s := newTinySetup(t)
+	build := func() *Built {
+		return &Built{Data: s.d, Templates: s.ts, Rec: s.recommender(t)}
+	}
+	cfg := DefaultTrainConfig()
+	cfg.Batch, cfg.Warmup = 4, 2
+	s1, s2 := cfg, cfg
+	s1.Steps, s2.Steps = 2, 4
+
+	whole := build()
+	if err := RunStages(t.Context(), whole, s1, s2, t.TempDir(), 0, false, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	cut := build()
+	err := RunStages(ctx, cut, s1, s2, dir, 0, false, Hooks{OnStep: func(stage int, st StepStats) {
+		if stage == 2 && st.Step == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run returned %v", err)
+	}
+	if st, err := checkpointStage(filepath.Join(dir, CheckpointFile)); err != nil || st != 2 {
+		t.Fatalf("checkpoint after cancel: stage %d, %v", st, err)
+	}
+	resumed := build()
+	if err := RunStages(t.Context(), resumed, s1, s2, dir, 0, true, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []struct {
+		name string
+		a, b *Params
+	}{{"projectors", whole.Rec.Proj, resumed.Rec.Proj}, {"lora", whole.Rec.LoRA, resumed.Rec.LoRA}} {
+		if !slices.Equal(host(whole.Rec, g.a), host(resumed.Rec, g.b)) {
+			t.Errorf("%s differ between the uninterrupted and the cancelled-then-resumed run", g.name)
 		}
 	}
 }
