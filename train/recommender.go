@@ -30,7 +30,7 @@ type Recommender struct {
 
 	b    tensor.Backend
 	runs map[[2]int]*llama.Run
-	scr  map[string]*tensor.Tensor // gathered factors and projections, by size
+	scr  map[scratchKey]*tensor.Tensor // gathered factors and projections, by use and size
 }
 
 // Options choose the trainable parts.
@@ -47,7 +47,7 @@ type Options struct {
 func NewRecommender(llm *llama.Model, enc *Encoder, f *Factors, opt Options) (*Recommender, error) {
 	b := llm.Backend
 	c := llm.Config
-	r := &Recommender{LLM: llm, Enc: enc, b: b, runs: map[[2]int]*llama.Run{}, scr: map[string]*tensor.Tensor{}}
+	r := &Recommender{LLM: llm, Enc: enc, b: b, runs: map[[2]int]*llama.Run{}, scr: map[scratchKey]*tensor.Tensor{}}
 	if enc.Tok.VocabSize() > c.Vocab {
 		return nil, fmt.Errorf("train: tokenizer has %d pieces, the model's vocabulary %d", enc.Tok.VocabSize(), c.Vocab)
 	}
@@ -136,9 +136,14 @@ func (r *Recommender) run(B, T int) *llama.Run {
 	return run
 }
 
+type scratchKey struct {
+	use  string
+	n, c int
+}
+
 // scratch returns an (n, c) buffer for the named use, cached by shape.
-func (r *Recommender) scratch(name string, n, c int) *tensor.Tensor {
-	key := fmt.Sprintf("%s/%d/%d", name, n, c)
+func (r *Recommender) scratch(use string, n, c int) *tensor.Tensor {
+	key := scratchKey{use, n, c}
 	if t, ok := r.scr[key]; ok {
 		return t
 	}
