@@ -45,6 +45,11 @@ type RunSpec struct {
 	LoRA       *lora.Config `json:"lora"` // nil: no adapters
 	Full       bool         `json:"full"` // train every backbone weight in stage 2
 	Seed       uint64       `json:"seed"`
+
+	// The stages' training configurations, recorded by embrec train so
+	// that --resume continues with exactly the same schedule.
+	Stage1 *TrainConfig `json:"stage1,omitempty"`
+	Stage2 *TrainConfig `json:"stage2,omitempty"`
 }
 
 // LoadData reads the dataset of a spec. Data "synth" is the built-in

@@ -154,7 +154,7 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	tf := addTrainFlags(fs)
 	out := fs.String("out", "", "run directory (required)")
 	saveEvery := fs.Int("save-every", 100, "checkpoint every N steps (and at the end, and on Ctrl-C)")
-	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json wins over flags)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json, schedule included, wins over flags)")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -180,6 +180,10 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s1, s2 := tf.configs(spec.Seed)
+	if *resume && spec.Stage1 != nil && spec.Stage2 != nil {
+		s1, s2 = *spec.Stage1, *spec.Stage2 // the run's own schedule, whatever the flags say
+	}
+	spec.Stage1, spec.Stage2 = &s1, &s2
 	b, err := dev.backend()
 	if err != nil {
 		return err
