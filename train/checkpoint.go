@@ -67,34 +67,42 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 	return nil
 }
 
-// LoadCheckpoint restores a state written by SaveCheckpoint into a trainer
-// whose model has the same shape and options. With optimizer, the AdamW
-// moments and the step count are restored too (resuming); without, only
-// the weights (starting stage 2 from stage 1). It returns the stage the
-// checkpoint was written in.
-func (t *Trainer) LoadCheckpoint(path string, optimizer bool) (stage int, err error) {
+// checkpointMeta reads and checks the metadata of an open checkpoint.
+func checkpointMeta(f *safetensors.File) (step int, cfg TrainConfig, err error) {
+	md, path := f.Metadata(), f.Path()
+	if md["format"] != CheckpointFormat {
+		return 0, cfg, fmt.Errorf("train: %s: format %q, want %q", path, md["format"], CheckpointFormat)
+	}
+	if step, err = strconv.Atoi(md["step"]); err != nil {
+		return 0, cfg, fmt.Errorf("train: %s: bad step %q", path, md["step"])
+	}
+	if err := json.Unmarshal([]byte(md["config"]), &cfg); err != nil {
+		return 0, cfg, fmt.Errorf("train: %s: bad config: %w", path, err)
+	}
+	if cfg.Stage != 1 && cfg.Stage != 2 {
+		return 0, cfg, fmt.Errorf("train: %s: checkpoint of unknown stage %d", path, cfg.Stage)
+	}
+	return step, cfg, nil
+}
+
+// LoadCheckpoint reads the trained weights of a checkpoint written by
+// Trainer.SaveCheckpoint into r, which must have the same shape and
+// options; with optimizer, the AdamW moments too. It returns the step and
+// the training configuration the checkpoint was written with.
+func (r *Recommender) LoadCheckpoint(path string, optimizer bool) (step int, cfg TrainConfig, err error) {
 	f, err := safetensors.Open(path)
 	if err != nil {
-		return 0, fmt.Errorf("train: checkpoint: %w", err)
+		return 0, cfg, fmt.Errorf("train: checkpoint: %w", err)
 	}
 	defer f.Close()
-	md := f.Metadata()
-	if md["format"] != CheckpointFormat {
-		return 0, fmt.Errorf("train: %s: format %q, want %q", path, md["format"], CheckpointFormat)
+	if step, cfg, err = checkpointMeta(f); err != nil {
+		return 0, cfg, err
 	}
-	step, err := strconv.Atoi(md["step"])
-	if err != nil {
-		return 0, fmt.Errorf("train: %s: bad step %q", path, md["step"])
-	}
-	var cfg TrainConfig
-	if err := json.Unmarshal([]byte(md["config"]), &cfg); err != nil {
-		return 0, fmt.Errorf("train: %s: bad config: %w", path, err)
-	}
-	groups := t.R.namedGroups()
+	groups := r.namedGroups()
 	for _, name := range f.Names() {
 		group, _, _ := strings.Cut(name, ".")
 		if groups[group] == nil {
-			return 0, fmt.Errorf("train: %s: tensor %q belongs to no trainable group of this model (other options?)", path, name)
+			return 0, cfg, fmt.Errorf("train: %s: tensor %q belongs to no trainable group of this model (other options?)", path, name)
 		}
 	}
 	for name, g := range groups {
@@ -102,20 +110,37 @@ func (t *Trainer) LoadCheckpoint(path string, optimizer bool) (stage int, err er
 			key := name + "." + p.suffix
 			info, ok := f.Info(key)
 			if !ok {
-				return 0, fmt.Errorf("train: %s: tensor %q missing", path, key)
+				return 0, cfg, fmt.Errorf("train: %s: tensor %q missing", path, key)
 			}
 			if !slices.Equal(info.Shape, []int{p.t.Len()}) {
-				return 0, fmt.Errorf("train: %s: tensor %q has shape %v, this model needs [%d]", path, key, info.Shape, p.t.Len())
+				return 0, cfg, fmt.Errorf("train: %s: tensor %q has shape %v, this model needs [%d]", path, key, info.Shape, p.t.Len())
 			}
 			host, err := f.Float32(key)
 			if err != nil {
-				return 0, err
+				return 0, cfg, err
 			}
-			t.R.b.Upload(p.t, host)
+			r.b.Upload(p.t, host)
 		}
 	}
-	if optimizer {
+	return step, cfg, nil
+}
+
+// LoadCheckpoint restores a state written by SaveCheckpoint. With
+// optimizer, the AdamW moments and the step count are restored too
+// (resuming); without, only the weights (starting stage 2 from stage 1).
+func (t *Trainer) LoadCheckpoint(path string, optimizer bool) error {
+	step, _, err := t.R.LoadCheckpoint(path, optimizer)
+	if err == nil && optimizer {
 		t.Step = step
 	}
-	return cfg.Stage, nil
+	return err
+}
+
+// TrainableParams is the number of scalars in every trainable group.
+func (r *Recommender) TrainableParams() int {
+	n := 0
+	for _, g := range r.namedGroups() {
+		n += g.W.Len()
+	}
+	return n
 }

@@ -114,7 +114,7 @@ func TestTrainingLowersLossAndResumesBitForBit(t *testing.T) {
 	}
 	rc := s.recommender(t)
 	tc := s.trainer(t, rc, 6)
-	if _, err := tc.LoadCheckpoint(ckpt, true); err != nil {
+	if err := tc.LoadCheckpoint(ckpt, true); err != nil {
 		t.Fatal(err)
 	}
 	if tc.Step != 3 {

@@ -9,8 +9,6 @@ import (
 	"embrec/internal/atomicfile"
 
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,11 +48,11 @@ func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir st
 		}
 		r.AttachAdapters(stage == 2)
 		if resumeHere {
-			if _, err := t.LoadCheckpoint(ckpt, true); err != nil {
+			if err := t.LoadCheckpoint(ckpt, true); err != nil {
 				return err
 			}
 		} else if from != "" {
-			if _, err := t.LoadCheckpoint(from, false); err != nil {
+			if err := t.LoadCheckpoint(from, false); err != nil {
 				return err
 			}
 		}
@@ -100,14 +98,8 @@ func checkpointStage(path string) (int, error) {
 		return 0, err
 	}
 	defer f.Close()
-	var cfg TrainConfig
-	if err := json.Unmarshal([]byte(f.Metadata()["config"]), &cfg); err != nil {
-		return 0, fmt.Errorf("%s: no training config in the metadata", path)
-	}
-	if cfg.Stage != 1 && cfg.Stage != 2 {
-		return 0, errors.New(path + ": checkpoint of an unknown stage")
-	}
-	return cfg.Stage, nil
+	_, cfg, err := checkpointMeta(f)
+	return cfg.Stage, err
 }
 
 func copyFile(src, dst string) error {

@@ -115,11 +115,7 @@ func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := train.NewTrainer(built.Rec, built.Templates, train.DefaultTrainConfig())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := t.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile), false); err != nil {
+	if _, _, err := built.Rec.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile), false); err != nil {
 		return nil, err
 	}
 	return built, nil

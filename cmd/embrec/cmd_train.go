@@ -220,7 +220,7 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 	err = train.RunStages(ctx, built, s1, s2, dir, saveEvery, resume, train.Hooks{
 		OnStart: func(stage int, t *train.Trainer) {
 			total, tokens, start = t.Cfg.Steps, 0, time.Now()
-			fmt.Fprintf(w, "stage %d: %d steps from step %d, groups trained: %d parameters\n", stage, t.Cfg.Steps, t.Step, trainedParams(t))
+			fmt.Fprintf(w, "stage %d: %d steps from step %d, groups trained: %d parameters\n", stage, t.Cfg.Steps, t.Step, t.R.TrainableParams())
 			prog.start(t.Step)
 		},
 		OnStep: func(stage int, st train.StepStats) {
@@ -253,14 +253,4 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 		fmt.Fprintf(w, "LoRA adapter in PEFT format: %s\n", ad)
 	}
 	return nil
-}
-
-func trainedParams(t *train.Trainer) int {
-	n := 0
-	for _, g := range []*train.Params{t.R.Proj, t.R.LoRA, t.R.Full} {
-		if g != nil {
-			n += g.W.Len()
-		}
-	}
-	return n
 }
