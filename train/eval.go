@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"embrec/llama"
+	"embrec/tensor"
 	"embrec/train/data"
 	"embrec/train/metrics"
 )
@@ -56,6 +57,60 @@ func (r *Recommender) ItemTrie(tpl data.Template) (*Trie, [][]int32, error) {
 	return t, seqs, err
 }
 
+// Catalogue is the trie of every item's output tokens under one template,
+// ready for constrained decoding.
+type Catalogue struct {
+	Trie   *Trie
+	Seqs   [][]int32 // item index -> tokens
+	MaxLen int       // longest sequence
+	pr     *pruner
+}
+
+// NewCatalogue builds the catalogue of tpl.
+func (r *Recommender) NewCatalogue(tpl data.Template) (*Catalogue, error) {
+	trie, seqs, err := r.ItemTrie(tpl)
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalogue{Trie: trie, Seqs: seqs, pr: newPruner(trie, seqs)}
+	for _, s := range seqs {
+		c.MaxLen = max(c.MaxLen, len(s))
+	}
+	return c, nil
+}
+
+// Scored is a recommended item and its beam's log-probability.
+type Scored struct {
+	Item  int32
+	Score float64
+}
+
+// BeamItems decodes the prompt embeddings x (P, C) with beam search
+// constrained to the catalogue, never completing an item of exclude, and
+// returns the items of the finished beams, best first.
+func (r *Recommender) BeamItems(x *tensor.Tensor, c *Catalogue, beams int, exclude []int32) ([]Scored, error) {
+	allowed := c.Trie.Allowed
+	if len(exclude) > 0 {
+		c.pr.exclude(exclude)
+		allowed = c.pr.allowed
+	}
+	var buf []int32
+	bs, err := r.LLM.BeamSearchEmbeds(x, llama.BeamOptions{
+		Beams: beams, MaxTokens: c.MaxLen, EOS: r.Enc.Tok.EOS(),
+		Allowed: func(prefix []int32) []int32 { buf = allowed(buf[:0], prefix); return buf },
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Scored, 0, len(bs))
+	for _, b := range bs {
+		if it, ok := c.Trie.Item(b.Tokens); ok {
+			out = append(out, Scored{it, b.Score})
+		}
+	}
+	return out, nil
+}
+
 // Evaluate runs constrained beam search for every user of the split.
 // progress, if set, is called after each user.
 func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress func(done, total int)) (*EvalResult, error) {
@@ -63,13 +118,9 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 	if err != nil {
 		return nil, err
 	}
-	trie, seqs, err := r.ItemTrie(tpl)
+	cat, err := r.NewCatalogue(tpl)
 	if err != nil {
 		return nil, err
-	}
-	maxLen := 0
-	for _, s := range seqs {
-		maxLen = max(maxLen, len(s))
 	}
 	d := r.Enc.Data
 	samples := d.Samples(cfg.Split, data.SampleOptions{MaxHistory: data.DefaultMaxHistory})
@@ -81,7 +132,6 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 		res.Exact = metrics.NewMean(metrics.DefaultKs)
 	}
 	r.AttachAdaptersIfTrained()
-	pr := newPruner(trie, seqs)
 	for i, s := range samples {
 		if cfg.Task == "straightforward" {
 			s.History = nil
@@ -90,25 +140,18 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 		if err != nil {
 			return nil, err
 		}
-		allowed := trie.Allowed
+		var exclude []int32
 		if cfg.Exclude {
-			pr.exclude(d.TrainSeq(s.User))
-			allowed = pr.allowed
+			exclude = d.TrainSeq(s.User)
 		}
-		var buf []int32
 		x := r.PromptEmbeddings(p)
-		beams, err := r.LLM.BeamSearchEmbeds(x, llama.BeamOptions{
-			Beams: cfg.Beams, MaxTokens: maxLen, EOS: r.Enc.Tok.EOS(),
-			Allowed: func(prefix []int32) []int32 { buf = allowed(buf[:0], prefix); return buf },
-		})
+		scored, err := r.BeamItems(x, cat, cfg.Beams, exclude)
 		if err != nil {
 			return nil, fmt.Errorf("train: user %s: %w", d.Users[s.User], err)
 		}
-		list := make([]int32, 0, len(beams))
-		for _, b := range beams {
-			if it, ok := trie.Item(b.Tokens); ok {
-				list = append(list, it)
-			}
+		list := make([]int32, len(scored))
+		for j, sc := range scored {
+			list[j] = sc.Item
 		}
 		rank := 0 // 0: not in the list
 		for j, it := range list {
@@ -120,15 +163,12 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 		res.Add(rank)
 		res.Lists = append(res.Lists, list)
 		if cfg.Exact {
-			sc := r.ScoreAll(x, trie, d.NumItems(), maxLen)
+			sc := r.ScoreAll(x, cat.Trie, d.NumItems(), cat.MaxLen)
 			f32 := make([]float32, len(sc))
 			for j, v := range sc {
 				f32[j] = float32(v)
 			}
-			var ex metrics.Excluded
-			if cfg.Exclude {
-				ex = metrics.Set(d.TrainSeq(s.User))
-			}
+			ex := metrics.Set(exclude)
 			res.Exact.Add(metrics.Rank(f32, s.Target, ex))
 			for _, it := range metrics.TopK(nil, f32, cfg.Beams, ex) {
 				if !slices.Contains(list, it) {
@@ -153,10 +193,11 @@ type pruner struct {
 	seqs    [][]int32
 	total   []int32         // items under each node
 	removed map[int32]int32 // per node, excluded items under it (this user)
+	seen    map[int32]bool  // the excluded items, each counted once
 }
 
 func newPruner(t *Trie, seqs [][]int32) *pruner {
-	p := &pruner{t: t, seqs: seqs, total: make([]int32, t.Len()), removed: map[int32]int32{}}
+	p := &pruner{t: t, seqs: seqs, total: make([]int32, t.Len()), removed: map[int32]int32{}, seen: map[int32]bool{}}
 	for _, s := range seqs {
 		n := int32(0)
 		p.total[0]++
@@ -170,12 +211,12 @@ func newPruner(t *Trie, seqs [][]int32) *pruner {
 
 func (p *pruner) exclude(items []int32) {
 	clear(p.removed)
-	seen := map[int32]bool{}
+	clear(p.seen)
 	for _, it := range items {
-		if seen[it] {
+		if p.seen[it] {
 			continue
 		}
-		seen[it] = true
+		p.seen[it] = true
 		n := int32(0)
 		for _, tok := range p.seqs[it] {
 			n = p.t.child(n, tok, false)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 
-	"embrec/llama"
 	"embrec/train/data"
 )
 
@@ -34,7 +33,7 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	k := fs.Int("k", 10, "number of items")
 	task := fs.String("task", "sequential", "sequential or straightforward")
 	tplSel := fs.String("template", "seen:0", "template selector")
-	exclude := fs.Bool("exclude", false, "never recommend items of the history")
+	excludeHist := fs.Bool("exclude", false, "never recommend items of the history")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,42 +78,26 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	trie, seqs, err := rec.ItemTrie(tpl)
+	cat, err := rec.NewCatalogue(tpl)
 	if err != nil {
 		return err
-	}
-	maxLen := 0
-	for _, s := range seqs {
-		maxLen = max(maxLen, len(s))
 	}
 	p, err := rec.Enc.Encode(tpl, smp, false)
 	if err != nil {
 		return err
 	}
-	seen := map[int32]bool{}
-	if *exclude {
-		for _, it := range h {
-			seen[it] = true
-		}
+	var exclude []int32
+	if *excludeHist {
+		exclude = h
 	}
 	rec.AttachAdaptersIfTrained()
-	var buf []int32
-	beams, err := rec.LLM.BeamSearchEmbeds(rec.PromptEmbeddings(p), llama.BeamOptions{
-		Beams: *k + len(seen), MaxTokens: maxLen, EOS: rec.Enc.Tok.EOS(),
-		Allowed: func(prefix []int32) []int32 { buf = trie.Allowed(buf[:0], prefix); return buf },
-	})
+	items, err := rec.BeamItems(rec.PromptEmbeddings(p), cat, *k, exclude)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stdout, "user %s (%s), history %d items, %s task\n", *user, d.Name, len(smp.History), *task)
-	n := 0
-	for _, b := range beams {
-		it, ok := trie.Item(b.Tokens)
-		if !ok || seen[it] || n == *k {
-			continue
-		}
-		n++
-		fmt.Fprintf(os.Stdout, "%2d  %-20s %-12s %8.4f\n", n, d.Items[it], data.ItemToken(rec.Enc.Ix.ItemID[it]), b.Score)
+	for n, it := range items {
+		fmt.Fprintf(os.Stdout, "%2d  %-20s %-12s %8.4f\n", n+1, d.Items[it.Item], data.ItemToken(rec.Enc.Ix.ItemID[it.Item]), it.Score)
 	}
 	return nil
 }
