@@ -5,6 +5,7 @@ package llama
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"embrec/tensor"
@@ -37,7 +38,7 @@ func TestBeamSearchTrie(t *testing.T) {
 		var out []int32
 		seen := map[int32]bool{}
 		for _, it := range items {
-			if len(it) > len(prefix) && equalIDs(it[:len(prefix)], prefix) && !seen[it[len(prefix)]] {
+			if len(it) > len(prefix) && slices.Equal(it[:len(prefix)], prefix) && !seen[it[len(prefix)]] {
 				seen[it[len(prefix)]] = true
 				out = append(out, it[len(prefix)])
 			}
@@ -55,7 +56,7 @@ func TestBeamSearchTrie(t *testing.T) {
 	for i, bm := range beams {
 		found := false
 		for _, it := range items {
-			found = found || equalIDs(it, bm.Tokens)
+			found = found || slices.Equal(it, bm.Tokens)
 		}
 		if !found || !bm.Finished {
 			t.Errorf("beam %d %v (finished %v) is not an item", i, bm.Tokens, bm.Finished)
@@ -71,7 +72,7 @@ func TestBeamSearchTrie(t *testing.T) {
 	// One unconstrained beam is greedy decoding.
 	one, _ := m.BeamSearch(prompt, BeamOptions{Beams: 1, MaxTokens: 10, EOS: -1})
 	greedy, _ := m.Generate([][]int32{prompt}, SampleOptions{MaxTokens: 10})
-	if !equalIDs(one[0].Tokens, greedy[0]) {
+	if !slices.Equal(one[0].Tokens, greedy[0]) {
 		t.Errorf("1 beam %v, greedy %v", one[0].Tokens, greedy[0])
 	}
 }
@@ -84,13 +85,13 @@ func TestSamplingSeeded(t *testing.T) {
 	a, _ := m.Generate(prompts, opt)
 	c, _ := m.Generate(prompts, opt)
 	for r := range a {
-		if !equalIDs(a[r], c[r]) || len(a[r]) != 20 {
+		if !slices.Equal(a[r], c[r]) || len(a[r]) != 20 {
 			t.Errorf("row %d: %v vs %v", r, a[r], c[r])
 		}
 	}
 	opt.Seed = 43
 	d, _ := m.Generate(prompts, opt)
-	if equalIDs(a[0], d[0]) && equalIDs(a[1], d[1]) {
+	if slices.Equal(a[0], d[0]) && slices.Equal(a[1], d[1]) {
 		t.Error("a different seed gave the same samples")
 	}
 	// Stop tokens end a row and are kept.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unsafe"
@@ -80,7 +81,7 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 			closeAll()
 			return nil, fmt.Errorf("llama: %s: tensor %q: dtype %s, want F32, F16 or BF16", f.Path(), s.Name, info.DType)
 		}
-		if !sameShape(info.Shape, s.Shape) {
+		if !slices.Equal(info.Shape, s.Shape) {
 			closeAll()
 			return nil, fmt.Errorf("llama: %s: tensor %q: shape %v, want %v", f.Path(), s.Name, info.Shape, s.Shape)
 		}
@@ -197,18 +198,6 @@ func weightFiles(dir string) (func(string) (string, bool), []string, error) {
 	}
 	sort.Strings(files)
 	return func(name string) (string, bool) { f, ok := idx.WeightMap[name]; return f, ok }, files, nil
-}
-
-func sameShape(a []int, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func littleEndian() bool {

@@ -5,6 +5,7 @@
 package llama
 
 import (
+	"slices"
 	"testing"
 
 	"embrec/tensor"
@@ -67,20 +68,8 @@ func TestPaddingMatchesUnpadded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !equalIDs(one[0], batch[r]) {
+		if !slices.Equal(one[0], batch[r]) {
 			t.Errorf("prompt %d: batched %v, alone %v", r, batch[r], one[0])
 		}
 	}
-}
-
-func equalIDs(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -57,29 +57,30 @@ func LoadFactors(path string, d *data.Dataset) (*Factors, error) {
 	}
 	k := s.Model.K
 	f := &Factors{K: k, User: make([]float32, d.NumUsers()*k), Item: make([]float32, d.NumItems()*k)}
-	rows := map[string]int{}
-	for r, id := range s.UserIDs {
-		rows[id] = r
+	if id, ok := orderRows(f.User, k, d.Users, s.UserIDs, s.Model.UserVec); !ok {
+		return nil, fmt.Errorf("%s: no factors for user %q of %s", path, id, d.Name)
 	}
-	for u, id := range d.Users {
-		r, ok := rows[id]
-		if !ok {
-			return nil, fmt.Errorf("%s: no factors for user %q of %s", path, id, d.Name)
-		}
-		copy(f.User[u*k:(u+1)*k], s.Model.UserVec(r))
-	}
-	clear(rows)
-	for r, id := range s.ItemIDs {
-		rows[id] = r
-	}
-	for i, id := range d.Items {
-		r, ok := rows[id]
-		if !ok {
-			return nil, fmt.Errorf("%s: no factors for item %q of %s", path, id, d.Name)
-		}
-		copy(f.Item[i*k:(i+1)*k], s.Model.ItemVec(r))
+	if id, ok := orderRows(f.Item, k, d.Items, s.ItemIDs, s.Model.ItemVec); !ok {
+		return nil, fmt.Errorf("%s: no factors for item %q of %s", path, id, d.Name)
 	}
 	return f, nil
+}
+
+// orderRows copies into dst row i the file's row for want[i], found by id
+// in have (vec returns a file row); it reports the first id it lacks.
+func orderRows(dst []float32, k int, want, have []string, vec func(int) []float32) (missing string, ok bool) {
+	rows := make(map[string]int, len(have))
+	for r, id := range have {
+		rows[id] = r
+	}
+	for i, id := range want {
+		r, ok := rows[id]
+		if !ok {
+			return id, false
+		}
+		copy(dst[i*k:(i+1)*k], vec(r))
+	}
+	return "", true
 }
 
 // Standardize divides each table by its root mean square, so that the
