@@ -1,7 +1,8 @@
 // A float32 exp for the CPU backend's softmax, SiLU and GELU: range
-// reduction x = n ln2 + r, a degree-6 polynomial for e^r on |r| <= ln2/2,
+// reduction x = n ln2 + r, a degree-7 Taylor polynomial for e^r on |r| <= ln2/2,
 // and 2^n put into the exponent bits. Within 2 ulp of the correctly rounded
-// result (TestExp32), about 5x faster than going through math.Exp.
+// result (TestExp32); 1.5-1.7x faster than math.Exp's float64 round trip in
+// BenchmarkExp on the development VM.
 
 package tensor
 

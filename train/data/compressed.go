@@ -1,7 +1,7 @@
 // compressed.go: datasets stored gzip- or zstd-compressed
 // (user_sequence.txt.gz, user_sequence.txt.zst), decompressed with
-// klauspost/compress, whose decoders are several times faster than the
-// standard library's gzip.
+// klauspost/compress (the design's compression library; the standard
+// library has no zstd).
 
 package data
 
