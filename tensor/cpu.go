@@ -15,14 +15,14 @@ import (
 type CPU struct {
 	pool *pool
 	// Job structs of the parallel ops, reused so dispatch allocates nothing.
-	ceFwd       ceFwdJob
-	ceBwd       ceBwdJob
-	rmsFwd      rmsFwdJob
-	rmsBwd      rmsBwdJob
-	act         actJob
-	gemv        gemvJob
-	attn        attnJob
-	attnScratch chan []float32 // attention backward's dP buffers, one per worker
+	ceFwd  ceFwdJob
+	ceBwd  ceBwdJob
+	rmsFwd rmsFwdJob
+	rmsBwd rmsBwdJob
+	act    actJob
+	gemv   gemvJob
+	attn   attnJob
+	attnWs chan *attnWorker // per-worker attention state (SGEMM buffers, dP)
 }
 
 var _ Backend = (*CPU)(nil)

@@ -14,6 +14,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"embrec/tensor/internal/gemm"
 )
 
 type attnShape struct {
@@ -38,33 +40,44 @@ func attnCheck(op string, out, probs, q, k, v *Tensor, heads, kvHeads int) attnS
 type attnJob struct {
 	c                *CPU
 	s                attnShape
-	pooled           bool // SGEMMs may use every core (heads run in turn)
+	split            bool // heads run in parallel, each worker with its own attnWorker
 	scale            float32
 	mask             []int32
 	o, p, q, k, v    []float32
 	dq, dk, dv, dOut []float32
-	scratch          chan []float32 // dP buffers, one per worker (backward)
+	workers          chan *attnWorker
+}
+
+// attnWorker is one worker's private state: its SGEMM buffers and the
+// backward pass's dP (Tq, Tk).
+type attnWorker struct {
+	gemm gemm.Serial
+	dP   []float32
 }
 
 func (j *attnJob) run(lo, hi int) {
+	w := <-j.workers
+	defer func() { j.workers <- w }()
+	var serial *gemm.Serial // nil: heads in turn, each SGEMM on every core
+	if j.split {
+		serial = &w.gemm
+	}
 	if j.dOut == nil {
 		for pr := lo; pr < hi; pr++ {
-			j.forwardHead(pr/j.s.NH, pr%j.s.NH)
+			j.forwardHead(pr/j.s.NH, pr%j.s.NH, serial)
 		}
 		return
 	}
-	dP := <-j.scratch
-	defer func() { j.scratch <- dP }()
 	group := j.s.NH / j.s.NKV
 	for g := lo; g < hi; g++ {
 		b, kv := g/j.s.NKV, g%j.s.NKV
 		for h := kv * group; h < (kv+1)*group; h++ {
-			j.backwardHead(b, h, h == kv*group, dP)
+			j.backwardHead(b, h, h == kv*group, w.dP, serial)
 		}
 	}
 }
 
-func (j *attnJob) forwardHead(b, h int) {
+func (j *attnJob) forwardHead(b, h int, serial *gemm.Serial) {
 	s := j.s
 	qC, kC := s.NH*s.HS, s.NKV*s.HS
 	kv := h / (s.NH / s.NKV)
@@ -74,16 +87,16 @@ func (j *attnJob) forwardHead(b, h int) {
 		mask = j.mask[b*s.Tk : (b+1)*s.Tk]
 	}
 	// (Tq, Tk) = scale * (Tq, HS) @ (Tk, HS)^T
-	j.c.sgemm(j.pooled, false, true, s.Tq, s.Tk, s.HS, j.scale, j.q[b*s.Tq*qC+h*s.HS:], qC, j.k[b*s.Tk*kC+kv*s.HS:], kC, 0, ph, s.Tk)
+	j.c.sgemm(serial, false, true, s.Tq, s.Tk, s.HS, j.scale, j.q[b*s.Tq*qC+h*s.HS:], qC, j.k[b*s.Tk*kC+kv*s.HS:], kC, 0, ph, s.Tk)
 	maskedSoftmax(ph, s.Tq, s.Tk, mask)
 	// (Tq, HS) = (Tq, Tk) @ (Tk, HS)
-	j.c.sgemm(j.pooled, false, false, s.Tq, s.HS, s.Tk, 1, ph, s.Tk, j.v[b*s.Tk*kC+kv*s.HS:], kC, 0, j.o[b*s.Tq*qC+h*s.HS:], qC)
+	j.c.sgemm(serial, false, false, s.Tq, s.HS, s.Tk, 1, ph, s.Tk, j.v[b*s.Tk*kC+kv*s.HS:], kC, 0, j.o[b*s.Tq*qC+h*s.HS:], qC)
 }
 
 // backwardHead: with P the probabilities and dP = dO V^T,
 // dS = P * (dP - rowsum(P*dP)), dQ = scale dS K, dK (+)= scale dS^T Q,
 // dV (+)= P^T dO; first says the head is its group's first (overwrite).
-func (j *attnJob) backwardHead(b, h int, first bool, dP []float32) {
+func (j *attnJob) backwardHead(b, h int, first bool, dP []float32, serial *gemm.Serial) {
 	s := j.s
 	qC, kC := s.NH*s.HS, s.NKV*s.HS
 	kv := h / (s.NH / s.NKV)
@@ -96,9 +109,9 @@ func (j *attnJob) backwardHead(b, h int, first bool, dP []float32) {
 	qh, dqh, dOh := j.q[b*s.Tq*qC+h*s.HS:], j.dq[b*s.Tq*qC+h*s.HS:], j.dOut[b*s.Tq*qC+h*s.HS:]
 	kh, dkh := j.k[b*s.Tk*kC+kv*s.HS:], j.dk[b*s.Tk*kC+kv*s.HS:]
 	vh, dvh := j.v[b*s.Tk*kC+kv*s.HS:], j.dv[b*s.Tk*kC+kv*s.HS:]
-	c, pooled := j.c, j.pooled
-	c.sgemm(pooled, true, false, s.Tk, s.HS, s.Tq, 1, ph, s.Tk, dOh, qC, beta, dvh, kC) // dV (Tk, HS) (+)= P^T @ dO
-	c.sgemm(pooled, false, true, s.Tq, s.Tk, s.HS, 1, dOh, qC, vh, kC, 0, dP, s.Tk)     // dP (Tq, Tk) = dO @ V^T
+	c := j.c
+	c.sgemm(serial, true, false, s.Tk, s.HS, s.Tq, 1, ph, s.Tk, dOh, qC, beta, dvh, kC) // dV (Tk, HS) (+)= P^T @ dO
+	c.sgemm(serial, false, true, s.Tq, s.Tk, s.HS, 1, dOh, qC, vh, kC, 0, dP, s.Tk)     // dP (Tq, Tk) = dO @ V^T
 	for i := 0; i < s.Tq; i++ {
 		pr, dr := ph[i*s.Tk:i*s.Tk+s.Tk], dP[i*s.Tk:i*s.Tk+s.Tk]
 		var dot float64
@@ -110,8 +123,8 @@ func (j *attnJob) backwardHead(b, h int, first bool, dP []float32) {
 			dr[jj] = pv * (dr[jj] - dd)
 		}
 	}
-	c.sgemm(pooled, false, false, s.Tq, s.HS, s.Tk, j.scale, dP, s.Tk, kh, kC, 0, dqh, qC)   // dQ = scale dS @ K
-	c.sgemm(pooled, true, false, s.Tk, s.HS, s.Tq, j.scale, dP, s.Tk, qh, qC, beta, dkh, kC) // dK (+)= scale dS^T @ Q
+	c.sgemm(serial, false, false, s.Tq, s.HS, s.Tk, j.scale, dP, s.Tk, kh, kC, 0, dqh, qC)   // dQ = scale dS @ K
+	c.sgemm(serial, true, false, s.Tk, s.HS, s.Tq, j.scale, dP, s.Tk, qh, qC, beta, dkh, kC) // dK (+)= scale dS^T @ Q
 }
 
 // splitHeads says whether n independent units keep every worker busy.
@@ -127,13 +140,40 @@ func (c *CPU) AttentionForward(out, probs, q, k, v *Tensor, keyMask []int32, hea
 		clear(Float32s(out)) // no keys: every query outputs zeros
 		return
 	}
-	c.attn = attnJob{c: c, s: s, scale: float32(1 / math.Sqrt(float64(s.HS))), mask: keyMask,
-		o: Float32s(out), p: Float32s(probs), q: Float32s(q), k: Float32s(k), v: Float32s(v)}
 	n := s.B * s.NH
-	if c.splitHeads(n) {
+	c.attn = attnJob{c: c, s: s, split: c.splitHeads(n), workers: c.attnWorkers(0),
+		scale: float32(1 / math.Sqrt(float64(s.HS))), mask: keyMask,
+		o: Float32s(out), p: Float32s(probs), q: Float32s(q), k: Float32s(k), v: Float32s(v)}
+	c.runAttention(n)
+}
+
+// attnWorkers returns the pool of per-worker attention state, each with a
+// dP buffer of at least need elements (grown here, so that steady state
+// allocates nothing).
+func (c *CPU) attnWorkers(need int) chan *attnWorker {
+	if c.attnWs == nil {
+		c.attnWs = make(chan *attnWorker, c.pool.workers)
+		for i := 0; i < c.pool.workers; i++ {
+			c.attnWs <- &attnWorker{}
+		}
+	}
+	for i := 0; i < c.pool.workers; i++ {
+		w := <-c.attnWs
+		if cap(w.dP) < need {
+			w.dP = make([]float32, need)
+		}
+		w.dP = w.dP[:need]
+		c.attnWs <- w
+	}
+	return c.attnWs
+}
+
+// runAttention runs c.attn over n heads (forward) or groups (backward):
+// split over the pool, or in turn on the calling goroutine.
+func (c *CPU) runAttention(n int) {
+	if c.attn.split {
 		c.pool.parallel(n, 1<<20, &c.attn)
 	} else {
-		c.attn.pooled = true
 		c.attn.run(0, n)
 	}
 	c.attn = attnJob{}
@@ -183,29 +223,9 @@ func (c *CPU) AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *Tensor, heads,
 		return
 	}
 	n := s.B * s.NKV
-	split := c.splitHeads(n)
-	need := s.Tq * s.Tk
-	if c.attnScratch == nil {
-		c.attnScratch = make(chan []float32, c.pool.workers)
-		for i := 0; i < c.pool.workers; i++ {
-			c.attnScratch <- nil
-		}
-	}
-	for i := 0; i < c.pool.workers; i++ { // grow every buffer (steady state: no allocation)
-		buf := <-c.attnScratch
-		if cap(buf) < need {
-			buf = make([]float32, need)
-		}
-		c.attnScratch <- buf[:need]
-	}
-	c.attn = attnJob{c: c, s: s, scale: float32(1 / math.Sqrt(float64(s.HS))), scratch: c.attnScratch,
-		p: Float32s(probs), q: Float32s(q), k: Float32s(k), v: Float32s(v),
+	c.attn = attnJob{c: c, s: s, split: c.splitHeads(n), workers: c.attnWorkers(s.Tq * s.Tk),
+		scale: float32(1 / math.Sqrt(float64(s.HS))),
+		p:     Float32s(probs), q: Float32s(q), k: Float32s(k), v: Float32s(v),
 		dq: Float32s(dq), dk: Float32s(dk), dv: Float32s(dv), dOut: Float32s(dOut)}
-	if split {
-		c.pool.parallel(n, 1<<20, &c.attn)
-	} else {
-		c.attn.pooled = true
-		c.attn.run(0, n)
-	}
-	c.attn = attnJob{}
+	c.runAttention(n)
 }

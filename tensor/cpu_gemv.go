@@ -61,20 +61,20 @@ func (j *gemvJob) run(lo, hi int) {
 	}
 }
 
-// sgemm is gemm.Sgemm with the small-M path. pooled says whether it may
-// use every core (MatMul) or must stay on the calling goroutine (inside a
-// parallel loop over attention heads).
-func (c *CPU) sgemm(pooled, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, out []float32, ldc int) {
+// sgemm is gemm.Sgemm with the small-M path. With serial nil it may use
+// every core (MatMul, heads in turn); otherwise it stays on the calling
+// goroutine with serial's buffers (inside a parallel loop over heads).
+func (c *CPU) sgemm(serial *gemm.Serial, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, out []float32, ldc int) {
 	if transA || m > smallM || m == 0 || n == 0 || k == 0 {
-		if pooled {
+		if serial == nil {
 			gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc)
 		} else {
-			gemm.SgemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc)
+			serial.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, out, ldc)
 		}
 		return
 	}
 	j := gemvJob{transB: transB, m: m, k: k, alpha: alpha, beta: beta, a: a, b: b, c: out, lda: lda, ldb: ldb, ldc: ldc}
-	if !pooled {
+	if serial != nil {
 		j.run(0, n)
 		return
 	}

@@ -25,7 +25,7 @@ func (c *CPU) MatMul(out, a, b *Tensor, transA, transB bool, beta float32) {
 	if k != kb || out.Rows() != m || out.Cols() != n {
 		panic(fmt.Sprintf("tensor: MatMul: out %v = a %v (T=%v) @ b %v (T=%v)", out, a, transA, b, transB))
 	}
-	c.sgemm(true, transA, transB, m, n, k, 1, Float32s(a), max(ac, 1), Float32s(b), max(b.Dim(1), 1), beta, Float32s(out), max(n, 1))
+	c.sgemm(nil, transA, transB, m, n, k, 1, Float32s(a), max(ac, 1), Float32s(b), max(b.Dim(1), 1), beta, Float32s(out), max(n, 1))
 }
 
 func (c *CPU) batchedMatMul(out, a, b *Tensor, transA, transB bool, beta float32) {
@@ -47,7 +47,7 @@ func (c *CPU) batchedMatMul(out, a, b *Tensor, transA, transB bool, beta float32
 	as, bs, os := Float32s(a), Float32s(b), Float32s(out)
 	sa, sb, so := a.Dim(1)*a.Dim(2), b.Dim(1)*b.Dim(2), m*n
 	for i := 0; i < bt; i++ {
-		c.sgemm(true, transA, transB, m, n, k, 1, as[i*sa:(i+1)*sa], max(a.Dim(2), 1),
+		c.sgemm(nil, transA, transB, m, n, k, 1, as[i*sa:(i+1)*sa], max(a.Dim(2), 1),
 			bs[i*sb:(i+1)*sb], max(b.Dim(2), 1), beta, os[i*so:(i+1)*so], max(n, 1))
 	}
 }

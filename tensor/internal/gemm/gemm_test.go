@@ -337,8 +337,8 @@ func TestThreads(t *testing.T) {
 }
 
 // TestConcurrentCallers: calls from several goroutines at once (the pool is
-// busy, the others run alone), and SgemmSerial calls among them, give the
-// same bits as sequential calls.
+// busy, the others run alone), and SgemmSerial and Serial.Sgemm calls among
+// them, give the same bits as sequential calls.
 func TestConcurrentCallers(t *testing.T) {
 	withConfig(t, defaultConfig(), 2)
 	tcs := []gemmCase{
@@ -359,8 +359,12 @@ func TestConcurrentCallers(t *testing.T) {
 				a2, b2, c2 := a, b, c
 				c2.data = append([]float32(nil), c.data...)
 				call := Sgemm
-				if rep%2 == 1 {
+				var own Serial
+				switch rep % 3 {
+				case 1:
 					call = SgemmSerial
+				case 2:
+					call = own.Sgemm
 				}
 				call(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a2.data, a2.ld, b2.data, b2.ld, tc.beta, c2.data, c2.ld)
 				for i, v := range c2.data {

@@ -75,6 +75,13 @@ var solos = sync.Pool{New: func() any { return new(solo) }}
 // runSolo runs j on the calling goroutine alone with pooled buffers.
 func runSolo(j *job) {
 	s := solos.Get().(*solo)
+	s.run(j)
+	solos.Put(s)
+}
+
+// run multiplies j on the calling goroutine with s's buffers, growing them
+// only when j needs more.
+func (s *solo) run(j *job) {
 	s.job = *j
 	s.job.nthreads, s.job.tm, s.job.tn = 1, 1, 1
 	cfg := &s.job.cfg
@@ -85,7 +92,6 @@ func runSolo(j *job) {
 	s.team.bar.reset(1)
 	s.job.run(&s.w, &s.team)
 	s.job.a, s.job.b, s.job.c = nil, nil, nil
-	solos.Put(s)
 }
 
 // prepare makes sure n workers exist and buffers fit cfg; it allocates only

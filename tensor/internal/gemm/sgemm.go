@@ -35,11 +35,25 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 }
 
 // SgemmSerial is Sgemm on the calling goroutine alone, for callers that
-// split an outer loop over their own goroutines (attention heads): each
-// call uses one core and pooled buffers, and never waits for another.
+// split an outer loop over their own goroutines: each call uses one core
+// and buffers from a sync.Pool, and never waits for another.
 func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if j, ok := newJob(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); ok {
 		runSolo(&j)
+	}
+}
+
+// Serial holds the packing buffers of single-goroutine multiplications.
+// A caller that keeps one per goroutine (attention heads split over a
+// worker pool) allocates nothing in steady state, where SgemmSerial's
+// pool may be emptied by a garbage collection. The zero value is ready;
+// a Serial is used by one goroutine at a time.
+type Serial struct{ s solo }
+
+// Sgemm is the package's Sgemm on the calling goroutine with s's buffers.
+func (s *Serial) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if j, ok := newJob(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); ok {
+		s.s.run(&j)
 	}
 }
 
