@@ -103,6 +103,10 @@ func (b *Backend) Name() string { return b.name }
 // ComputeCapability is major*10 + minor (90 for Hopper).
 func (b *Backend) ComputeCapability() int { return b.cc }
 
+// FrozenDType implements tensor.FrozenDTyper: frozen weights are best
+// kept in BF16, which MatMul multiplies on the tensor cores.
+func (b *Backend) FrozenDType() tensor.DType { return tensor.BF16 }
+
 // MemStats returns the arena's size and the bytes in use now and at peak.
 func (b *Backend) MemStats() (size, used, peak int64) {
 	used, peak = b.mem.stats()

@@ -166,3 +166,11 @@ type AdamWParams struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float32
 	Step                               int // 1-based step count for bias correction
 }
+
+// FrozenDTyper is an optional Backend interface: a backend that multiplies
+// a storage dtype natively (the cuda backend: BF16 on the tensor cores)
+// names it, and read-only weights (a frozen backbone) are best kept in it
+// there. Backends without it multiply F32 only.
+type FrozenDTyper interface {
+	FrozenDType() DType
+}

@@ -184,6 +184,14 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 	default:
 		return nil, fmt.Errorf("no backbone: give --model DIR or --init random")
 	}
+	if fd, ok := b.(tensor.FrozenDTyper); ok && !spec.Full && fd.FrozenDType() != tensor.F32 {
+		// A frozen backbone in the backend's native storage dtype (BF16 on
+		// the GPU): half the memory, tensor-core products.
+		if err := llm.Freeze(fd.FrozenDType()); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "backbone: frozen weights stored as %v on %s\n", fd.FrozenDType(), b.Name())
+	}
 	mode := TextIDs
 	var f *Factors
 	switch spec.Mode {
