@@ -1,0 +1,200 @@
+// "embrec bench train": one LoRA training step of a randomly initialised
+// LLaMA (forward, loss on every next token, backward, AdamW on the
+// adapters), timed on the CPU or the GPU. scripts/bench-gpu-torch.py times
+// the same step with HF transformers + peft for the side-by-side figure.
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"embrec/llama"
+	"embrec/lora"
+	"embrec/tensor"
+	"embrec/train"
+)
+
+func init() {
+	registerBench(&benchCommand{
+		name:    "train",
+		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-steps S] [-warmup W]",
+		run:     runBenchTrain,
+	})
+}
+
+// benchShapes are the model shapes "bench train" knows.
+var benchShapes = map[string]llama.Config{
+	// OpenLLaMA-3B (config.json of openlm-research/open_llama_3b).
+	"openllama-3b": {Hidden: 3200, Intermediate: 8640, Layers: 26, Heads: 32, KVHeads: 32, HeadSize: 100,
+		Vocab: 32000, MaxPos: 2048, NormEps: 1e-6, RopeTheta: 10000, BOS: 1, EOS: 2},
+	// A few-second smoke shape for the CPU.
+	"tiny": {Hidden: 64, Intermediate: 172, Layers: 2, Heads: 4, KVHeads: 4, HeadSize: 16,
+		Vocab: 256, MaxPos: 512, NormEps: 1e-6, RopeTheta: 10000, BOS: 1, EOS: 2},
+}
+
+// syncer is a backend whose work is asynchronous (cuda): Sync waits for it.
+type syncer interface{ Sync() error }
+
+// memStatser reports device memory (cuda): arena size, bytes in use, peak.
+type memStatser interface {
+	MemStats() (size, used, peak int64)
+}
+
+func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
+	dev := addDeviceFlags(fs)
+	shape := fs.String("shape", "openllama-3b", "model shape: openllama-3b or tiny")
+	layers := fs.Int("layers", 0, "number of blocks (0: the shape's)")
+	B := fs.Int("batch", 8, "sequences per step")
+	T := fs.Int("seq", 256, "tokens per sequence")
+	rank := fs.Int("lora-rank", 8, "LoRA rank")
+	targets := fs.String("lora-targets", "q_proj,v_proj", "comma-separated projections that get adapters")
+	weights := fs.String("weights", "", "dtype of the frozen weights: bf16 or f32 (default: bf16 on cuda, f32 on cpu)")
+	steps := fs.Int("steps", 5, "timed steps")
+	warmup := fs.Int("warmup", 2, "untimed steps first")
+	seed := fs.Uint64("seed", 1, "seed of the weights, tokens and dropout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg, ok := benchShapes[*shape]
+	if !ok {
+		return fmt.Errorf("-shape %q: want openllama-3b or tiny", *shape)
+	}
+	if *layers > 0 {
+		cfg.Layers = *layers
+	}
+	if *B <= 0 || *T <= 0 || *T > cfg.MaxPos || *steps <= 0 || *warmup < 0 {
+		return fmt.Errorf("need -batch > 0, 0 < -seq <= %d, -steps > 0, -warmup >= 0", cfg.MaxPos)
+	}
+	be, err := dev.backend()
+	if err != nil {
+		return err
+	}
+	if c, ok := be.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	dt := tensor.F32
+	switch strings.ToLower(*weights) {
+	case "":
+		if fd, ok := be.(tensor.FrozenDTyper); ok {
+			dt = fd.FrozenDType()
+		}
+	case "bf16":
+		dt = tensor.BF16
+	case "f32":
+	default:
+		return fmt.Errorf("-weights %q: want bf16 or f32", *weights)
+	}
+	if _, ok := be.(tensor.FrozenDTyper); dt != tensor.F32 && !ok {
+		return errors.New("-weights bf16 needs -device cuda (the CPU backend multiplies float32 only)")
+	}
+
+	t0 := time.Now()
+	m, err := llama.NewFrozenRandom(cfg, be, dt, llama.DefaultStd, *seed)
+	if err != nil {
+		return err
+	}
+	lcfg := lora.Config{Rank: *rank, Alpha: 2 * float64(*rank), Dropout: 0.05, Targets: strings.Split(*targets, ",")}
+	set, err := lora.NewSet(be, lcfg, cfg.Layers, func(p string) (int, int) {
+		return lora.Dims(p, cfg.Hidden, cfg.Intermediate, cfg.QDim(), cfg.KVDim())
+	}, *B**T)
+	if err != nil {
+		return err
+	}
+	var specs []train.Spec
+	for _, s := range set.Specs() {
+		specs = append(specs, train.Spec{Name: s.Name, Shape: s.Shape})
+	}
+	params := train.NewParams(be, specs)
+	set.Bind(params.Weight, params.Grad)
+	set.Init(*seed + 1)
+	for l, row := range set.Layers {
+		for i, lin := range row {
+			p, _ := llama.ParseProj(lcfg.Targets[i])
+			m.SetAdapter(l, p, lin)
+		}
+	}
+	set.Training = true
+	run := m.NewRun(*B, *T, llama.RunOptions{})
+	ids, tgt := benchTokens(*B, *T, cfg.Vocab, *seed)
+	fmt.Fprintf(out, "# %s, %s-shaped, %d layers, %.2fB parameters (%s frozen), LoRA r=%d on %s (%d trainable), B*T = %d x %d; built in %.1f s\n",
+		be.Name(), *shape, cfg.Layers, float64(cfg.NumParams())/1e9, dt, *rank, *targets, params.Len(), *B, *T,
+		time.Since(t0).Seconds())
+
+	h := tensor.AdamWParams{LR: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
+	var firstLoss, lastLoss float64
+	step := func(i int) error {
+		params.ZeroGrad()
+		set.StepSeed = *seed + uint64(i)
+		run.EmbedIDs(ids)
+		run.Forward(nil)
+		loss, _ := run.Loss(tgt)
+		run.BackwardLoss(1)
+		h.Step = i + 1
+		params.Step(h)
+		if s, ok := be.(syncer); ok {
+			if err := s.Sync(); err != nil {
+				return fmt.Errorf("step %d: %w", i+1, err)
+			}
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("step %d: loss %v", i+1, loss)
+		}
+		if i == 0 {
+			firstLoss = loss
+		}
+		lastLoss = loss
+		return nil
+	}
+	ms := make([]float64, *steps)
+	for i := 0; i < *warmup+*steps; i++ {
+		s0 := time.Now()
+		if err := step(i); err != nil {
+			return err
+		}
+		d := float64(time.Since(s0).Microseconds()) / 1e3
+		fmt.Fprintf(out, "step %d: %.1f ms, loss %.4f%s\n", i+1, d, lastLoss, map[bool]string{true: " (warm-up)"}[i < *warmup])
+		if i >= *warmup {
+			ms[i-*warmup] = d
+		}
+	}
+	med, lo, hi := medianMinMax(ms)
+	peak := "n/a"
+	if s, ok := be.(memStatser); ok {
+		_, _, p := s.MemStats()
+		peak = fmt.Sprintf("%.2f", float64(p)/(1<<30))
+	}
+	fmt.Fprintf(out, "train device=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f\n",
+		*dev.device, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss)
+	return nil
+}
+
+// benchTokens returns random token ids (B*T) and next-token targets, the
+// last position of each sequence ignored (-1), as a causal LM loss on
+// labels = ids shifts them.
+func benchTokens(B, T, V int, seed uint64) (ids, targets []int32) {
+	r := rand.New(rand.NewPCG(seed, 0x746f6b))
+	ids = make([]int32, B*T)
+	for i := range ids {
+		ids[i] = int32(r.IntN(V))
+	}
+	targets = make([]int32, B*T)
+	for i := range targets {
+		if (i+1)%T == 0 {
+			targets[i] = -1
+		} else {
+			targets[i] = ids[i+1]
+		}
+	}
+	return ids, targets
+}

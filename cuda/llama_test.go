@@ -1,0 +1,212 @@
+//go:build cuda
+
+// The whole training step on the GPU against the CPU backend: a small
+// LLaMA with LoRA on every projection (dropout on), left padding, loss,
+// backward to every weight, the adapters and the input, then AdamW steps.
+// The conformance suite checks each op; this checks that the model and the
+// adapters drive them the same way on both backends, and that a frozen
+// BF16 backbone (how the GPU trains) stays within bf16 rounding of F32.
+
+package cuda
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"embrec/llama"
+	"embrec/lora"
+	"embrec/tensor"
+	"embrec/tensor/half"
+	"embrec/train"
+)
+
+// stepSide is one backend's model, adapters and run.
+type stepSide struct {
+	be     tensor.Backend
+	m      *llama.Model
+	set    *lora.Set
+	params *train.Params
+	grads  *llama.Params // full weight gradients (nil: frozen backbone)
+	run    *llama.Run
+}
+
+var stepCfg = llama.Config{Hidden: 64, Intermediate: 172, Layers: 2, Heads: 4, KVHeads: 2, HeadSize: 16,
+	Vocab: 96, MaxPos: 64, NormEps: 1e-6, RopeTheta: 10000, BOS: 1, EOS: 2}
+
+const stepB, stepT = 3, 17
+
+func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads bool) *stepSide {
+	t.Helper()
+	m, err := llama.NewRandom(stepCfg, be, 0.05, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case bf16Weights && onGPU:
+		if err := m.Freeze(tensor.BF16); err != nil {
+			t.Fatal(err)
+		}
+	case bf16Weights: // the CPU multiplies F32: the same values, rounded
+		roundWeightsBF16(m)
+	}
+	lcfg := lora.Config{Rank: 4, Alpha: 8, Dropout: 0.1, Targets: lora.Projections}
+	c := stepCfg
+	set, err := lora.NewSet(be, lcfg, c.Layers, func(p string) (int, int) {
+		return lora.Dims(p, c.Hidden, c.Intermediate, c.QDim(), c.KVDim())
+	}, stepB*stepT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specs []train.Spec
+	for _, s := range set.Specs() {
+		specs = append(specs, train.Spec{Name: s.Name, Shape: s.Shape})
+	}
+	p := train.NewParams(be, specs)
+	set.Bind(p.Weight, p.Grad)
+	// Every adapter weight random (B too, which PEFT starts at zero), so
+	// that gradients reach A and the adapters change the output.
+	rng := rand.New(rand.NewPCG(11, 12))
+	w := make([]float32, p.Len())
+	for i := range w {
+		w[i] = float32(rng.NormFloat64() * 0.05)
+	}
+	be.Upload(p.W, w)
+	for l, row := range set.Layers {
+		for i, lin := range row {
+			pr, _ := llama.ParseProj(lcfg.Targets[i])
+			m.SetAdapter(l, pr, lin)
+		}
+	}
+	set.Training = true
+	s := &stepSide{be: be, m: m, set: set, params: p}
+	opt := llama.RunOptions{}
+	if fullGrads {
+		g, gp := m.NewGrads()
+		opt.Grads, s.grads = g, gp
+	}
+	s.run = m.NewRun(stepB, stepT, opt)
+	return s
+}
+
+// roundWeightsBF16 rounds every weight matrix of a CPU model to bf16 in
+// place (norm weights stay exact), the values the GPU's frozen copy holds.
+func roundWeightsBF16(m *llama.Model) {
+	for i, v := range m.Params.Views {
+		if v.Rank() == 1 {
+			continue
+		}
+		h := make([]float32, v.Len())
+		m.Backend.Download(h, v)
+		for j := range h {
+			h[j] = half.BF16ToF32(half.F32ToBF16(h[j]))
+		}
+		m.Backend.Upload(m.Params.Views[i], h)
+	}
+}
+
+// stepInputs: random ids, left padding in row 1, targets with ignored
+// positions.
+func stepInputs() (ids, mask, tgt []int32) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := stepB * stepT
+	ids, mask, tgt = make([]int32, n), make([]int32, n), make([]int32, n)
+	for i := range ids {
+		ids[i] = int32(rng.IntN(stepCfg.Vocab))
+		mask[i] = 1
+		tgt[i] = int32(rng.IntN(stepCfg.Vocab))
+		if i%5 == 0 {
+			tgt[i] = -1
+		}
+	}
+	for j := 0; j < 6; j++ { // row 1 left-padded by 6
+		mask[stepT+j], ids[stepT+j], tgt[stepT+j] = 0, 0, -1
+	}
+	return ids, mask, tgt
+}
+
+// step runs forward, loss and backward; it returns the loss.
+func (s *stepSide) step(i int, ids, mask, tgt []int32) float64 {
+	s.params.ZeroGrad()
+	if s.grads != nil {
+		s.be.Fill(s.grads.Flat, 0)
+	}
+	s.set.StepSeed = uint64(100 + i)
+	s.run.EmbedIDs(ids)
+	s.run.Forward(mask)
+	loss, _ := s.run.Loss(tgt)
+	s.run.BackwardLoss(1)
+	s.run.EmbedBackward(ids)
+	return loss
+}
+
+func download(be tensor.Backend, t *tensor.Tensor) []float32 {
+	h := make([]float32, t.Len())
+	be.Download(h, t)
+	return h
+}
+
+// relErr is ||got - want|| / ||want|| (NaN anywhere fails as +Inf).
+func relErr(got, want []float32) float64 {
+	var d, n float64
+	for i := range want {
+		g := float64(got[i])
+		if math.IsNaN(g) || math.IsInf(g, 0) {
+			return math.Inf(1)
+		}
+		d += (g - float64(want[i])) * (g - float64(want[i]))
+		n += float64(want[i]) * float64(want[i])
+	}
+	if n == 0 {
+		return math.Sqrt(d)
+	}
+	return math.Sqrt(d / n)
+}
+
+func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		bf16, full bool
+		tol        float64 // relative L2 error of loss, gradients and weights
+	}{
+		{"F32/full+lora", false, true, 1e-4},
+		{"BF16frozen/lora", true, false, 3e-2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gpu := newTestBackend(t)
+			cpu := tensor.NewCPU(0)
+			g := newStepSide(t, gpu, true, tc.bf16, tc.full)
+			c := newStepSide(t, cpu, false, tc.bf16, tc.full)
+			ids, mask, tgt := stepInputs()
+			h := tensor.AdamWParams{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
+			check := func(what string, got, want []float32) {
+				t.Helper()
+				e := relErr(got, want)
+				t.Logf("%s: relative error %.2e", what, e)
+				if !(e <= tc.tol) {
+					t.Errorf("%s: relative error %.3e > %.0e", what, e, tc.tol)
+				}
+			}
+			for i := 0; i < 3; i++ {
+				lg, lc := g.step(i, ids, mask, tgt), c.step(i, ids, mask, tgt)
+				if e := math.Abs(lg-lc) / math.Abs(lc); !(e <= tc.tol) {
+					t.Errorf("step %d: loss %v on the GPU, %v on the CPU (relative %.2e)", i, lg, lc, e)
+				} else {
+					t.Logf("step %d: loss %.6f vs %.6f (relative %.2e)", i, lg, lc, e)
+				}
+				check("LoRA gradients", download(gpu, g.params.G), download(cpu, c.params.G))
+				check("input gradient", download(gpu, g.run.DInput()), download(cpu, c.run.DInput()))
+				if tc.full {
+					check("weight gradients", download(gpu, g.grads.Flat), download(cpu, c.grads.Flat))
+				}
+				h.Step = i + 1
+				g.params.Step(h)
+				c.params.Step(h)
+				check("LoRA weights after AdamW", download(gpu, g.params.W), download(cpu, c.params.W))
+			}
+			if err := gpu.Sync(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
