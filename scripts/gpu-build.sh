@@ -14,7 +14,7 @@ eval "$(scripts/cuda-env.sh)"
 export GOOS=linux GOARCH=amd64
 go test -c -tags cuda -o "$dir/cuda.test" ./cuda
 go build -tags cuda -o "$dir/embrec" ./cmd/embrec
-cp scripts/gpu-check.sh scripts/bench-gpu-torch.py "$dir/"
+cp scripts/gpu-check.sh scripts/gpu-summary.py scripts/bench-gpu-torch.py "$dir/"
 git rev-parse --short HEAD >"$dir/COMMIT" 2>/dev/null || true
 ls -la "$dir" >&2
 echo "$dir"

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""The table gpu-check.sh prints last: embrec beside PyTorch on one card.
+
+Usage: gpu-summary.py LOGDIR CONFORMANCE   (reads the logs gpu-check.sh wrote)
+"""
+import datetime
+import os
+import re
+import subprocess
+import sys
+
+
+def read(logs, name):
+    try:
+        with open(os.path.join(logs, name)) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def main():
+    logs, conf = sys.argv[1], sys.argv[2]
+    try:
+        card = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                              capture_output=True, text=True).stdout.strip().splitlines()[0]
+    except (OSError, IndexError):
+        card = "?"
+    print(f"card: {card}, {datetime.date.today()}")
+    print(f"correctness (conformance, GEMM variants, training step vs CPU): {conf}")
+
+    torch_gemm = {}
+    for m in re.finditer(r"^gemm M=4096 K=(\d+) N=(\d+) \S+ ms=([\d.]+) tflops=([\d.]+)", read(logs, "bench-torch.log"), re.M):
+        torch_gemm[(m[1], m[2])] = float(m[4])
+    print(f"{'GEMM bf16 M=4096':44s} {'embrec TF/s':>11s} {'torch TF/s':>10s} {'ratio':>6s}")
+    for line in read(logs, "bench-gemm.log").splitlines():
+        if not line.startswith("BenchmarkGEMM"):
+            continue
+        name = line.split()[0]
+        tf = re.search(r"([\d.]+) TFLOP/s", line)
+        kn = re.search(r"K(\d+)_N(\d+)", name)
+        if not tf:
+            continue
+        t = torch_gemm.get((kn[1], kn[2])) if kn else None
+        e = float(tf[1])
+        ratio = f"{e / t:.2f}" if t else "-"
+        short = re.sub(r"^Benchmark|-\d+$", "", name)
+        print(f"{short:44s} {e:11.1f} {t if t else '-':>10} {ratio:>6s}")
+
+    print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
+    embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+)",
+                            read(logs, "bench-train.log"), re.M))
+    for e in embs:
+        label = "embrec ckpt" if e[1] == "true" else "embrec"
+        print(f"  {label:14s} {e[5]:>7s} tokens/s, {e[2]} ms (min {e[3]}, max {e[4]}), peak {e[6]} GiB")
+    if not embs:
+        print("  embrec:        failed (bench-train.log)")
+    emb = embs[0] if embs else None
+    for m in re.finditer(r"^train mode=(\w+) ms=([\d.]+) tokens_per_s=(\d+) peak_gib=([\d.]+)", read(logs, "bench-torch.log"), re.M):
+        ratio = f", embrec/torch {int(emb[5]) / int(m[3]):.2f}x" if emb else ""
+        print(f"  torch {m[1]:8s} {m[3]:>7s} tokens/s, {m[2]} ms, peak {m[4]} GiB{ratio}")
+
+    e2e = read(logs, "e2e.log")
+    last = re.findall(r"stage 2 step 300/300 loss ([\d.]+)", e2e)
+    row = re.search(r"^\| r \| sequential .*$", e2e, re.M)
+    print(f"end to end (embrec train+eval --device cuda, synthetic, tiny): final loss {last[-1] if last else '-'}; "
+          f"{row[0] if row else 'eval failed'}")
+
+
+if __name__ == "__main__":
+    main()
