@@ -14,7 +14,8 @@
 #      model with a frozen BF16 backbone, B*T = 8 x 256
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
-#      GPU_CHECK_COMPILE=1 also torch.compile)
+#      GPU_CHECK_COMPILE=1 also torch.compile; GPU_CHECK_TORCH_TRAIN=0
+#      skips the step)
 #   5. end to end: embrec train and eval with --device cuda on the built-in
 #      synthetic data (tiny random backbone, frozen BF16 in stage 2)
 #   6. a short table, last (also LOGDIR/summary.txt)
@@ -68,9 +69,10 @@ done
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 
 stamp "PyTorch reference"
-compile=
-[ "${GPU_CHECK_COMPILE:-0}" = 1 ] && compile=--compile
-PYTHONUNBUFFERED=1 timeout 240 python3 bench-gpu-torch.py $compile >"$logs/bench-torch.log" 2>&1 ||
+flags=
+[ "${GPU_CHECK_COMPILE:-0}" = 1 ] && flags=--compile
+[ "${GPU_CHECK_TORCH_TRAIN:-1}" = 0 ] && flags=--no-train
+PYTHONUNBUFFERED=1 timeout 240 python3 bench-gpu-torch.py $flags >"$logs/bench-torch.log" 2>&1 ||
 	echo "PyTorch reference failed or timed out (see bench-torch.log)"
 grep -E '^(#|gemm|train)' "$logs/bench-torch.log"
 
