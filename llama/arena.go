@@ -1,12 +1,12 @@
 // The activation arena: every buffer a forward/backward pass over a
-// (B, T) batch needs, carved out of one allocation sized once.
+// (B, T) batch needs, carved out of a few allocations sized once.
 
 package llama
 
 import "embrec/tensor"
 
-// arena plans views of one flat float32 tensor: request buffers with
-// take, then alloc sets them all.
+// arena plans views of flat float32 tensors: request buffers with take,
+// then alloc sets them all.
 type arena struct {
 	reqs  []arenaReq
 	total int
@@ -22,16 +22,32 @@ func (a *arena) take(dst **tensor.Tensor, shape ...int) {
 	a.total += numel(shape)
 }
 
-// alloc allocates the flat buffer and points every requested tensor at
-// its view; it returns the buffer.
-func (a *arena) alloc(b tensor.Allocator) *tensor.Tensor {
-	flat := b.New(tensor.F32, a.total)
-	off := 0
-	for _, r := range a.reqs {
-		*r.dst = flat.View(off, r.shape...)
-		off += numel(r.shape)
+// arenaChunk is the most elements of one allocation: GPU kernels index
+// a tensor with int32, and a 3B model's activations at B*T = 2048 are
+// over 3e9 floats.
+var arenaChunk = 1 << 30 // a variable for tests
+
+// alloc allocates the flat buffers, consecutive requests sharing one up
+// to arenaChunk elements, and points every requested tensor at its view;
+// it returns the buffers.
+func (a *arena) alloc(b tensor.Allocator) []*tensor.Tensor {
+	var flats []*tensor.Tensor
+	for i := 0; i < len(a.reqs); {
+		n, j := 0, i
+		for j < len(a.reqs) && (j == i || n+numel(a.reqs[j].shape) <= arenaChunk) {
+			n += numel(a.reqs[j].shape)
+			j++
+		}
+		flat := b.New(tensor.F32, n)
+		off := 0
+		for _, r := range a.reqs[i:j] {
+			*r.dst = flat.View(off, r.shape...)
+			off += numel(r.shape)
+		}
+		flats = append(flats, flat)
+		i = j
 	}
-	return flat
+	return flats
 }
 
 // layerActs are the saved activations of one block (all 2-D, N = B*T

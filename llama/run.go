@@ -32,7 +32,7 @@ type Run struct {
 	B, T, N   int
 	opt       RunOptions
 	g         *Weights
-	arenaFlat *tensor.Tensor
+	arenaFlat []*tensor.Tensor // the arena's allocations
 
 	res  []*tensor.Tensor // (L+1) x (N, C): res[0] is the input embedding
 	acts []layerActs      // (L), or (1) when checkpointing
