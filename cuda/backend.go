@@ -5,6 +5,7 @@ package cuda
 
 import (
 	"fmt"
+	"os"
 	"math"
 	"runtime"
 	"unsafe"
@@ -23,6 +24,10 @@ type Options struct {
 	// Debug synchronises after every kernel launch and reports the first
 	// failing kernel by name (also set by EMBREC_CUDA_DEBUG=1).
 	Debug bool
+	// Profile brackets every launch with CUDA events and keeps per-kernel
+	// GPU times (Backend.Profile, WriteProfile); also set by
+	// EMBREC_CUDA_PROFILE=1.
+	Profile bool
 	// BatchLaunches is the number of recorded commands after which a batch
 	// is handed to the device without waiting (0: 64).
 	BatchLaunches int
@@ -55,6 +60,7 @@ type Backend struct {
 	scratch   [2]*tensor.Tensor // bf16 operand conversions of MatMul, grown on demand
 	attnDP    *tensor.Tensor    // attention backward's dP, grown on demand
 	hostBytes []byte            // transfer staging for conversions
+	prof      *profiler         // nil unless Options.Profile
 }
 
 var _ tensor.Backend = (*Backend)(nil)
@@ -66,6 +72,9 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug}
+	if opts.Profile || os.Getenv("EMBREC_CUDA_PROFILE") == "1" {
+		b.prof = &profiler{}
+	}
 	for name := range sigs {
 		h, err := dev.function(name)
 		if err != nil {
@@ -189,12 +198,19 @@ func (b *Backend) launch(name string, grid, block [3]int, shmem int, args ...arg
 		block[0]*block[1]*block[2] <= 0 || block[0]*block[1]*block[2] > 1024 || block[2] > 64 {
 		panic(fmt.Sprintf("cuda: kernel %s: launch grid %v block %v outside CUDA's limits", name, grid, block))
 	}
-	b.cmds = append(b.cmds, opLaunch, fn, uint64(grid[0]), uint64(grid[1]), uint64(grid[2]),
-		uint64(block[0]), uint64(block[1]), uint64(block[2]), uint64(shmem), uint64(len(args)))
-	for _, a := range args {
-		b.cmds = append(b.cmds, a.bits)
+	rec := func() {
+		b.cmds = append(b.cmds, opLaunch, fn, uint64(grid[0]), uint64(grid[1]), uint64(grid[2]),
+			uint64(block[0]), uint64(block[1]), uint64(block[2]), uint64(shmem), uint64(len(args)))
+		for _, a := range args {
+			b.cmds = append(b.cmds, a.bits)
+		}
+		b.counted()
 	}
-	b.counted()
+	if b.prof != nil {
+		b.profiledLaunch(name, rec)
+		return
+	}
+	rec()
 }
 
 // elementwise grid: 256 threads, grid-stride loops cover the rest.
@@ -219,7 +235,13 @@ func (b *Backend) flush() {
 // Sync waits for all queued work and returns the first device error.
 func (b *Backend) Sync() error {
 	b.flush()
-	return b.dev.wait()
+	if err := b.dev.wait(); err != nil {
+		return err
+	}
+	if b.prof != nil {
+		return b.prof.harvest(b.dev)
+	}
+	return nil
 }
 
 func (b *Backend) mustWait() {

@@ -11,7 +11,8 @@
 #      after every launch (names the faulting kernel)
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 (CUDA events), and
 #      "embrec bench train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped
-#      model with a frozen BF16 backbone, B*T = 8 x 256
+#      model with a frozen BF16 backbone, B*T = 8 x 256, then once more
+#      with per-kernel CUDA-event timing (--profile)
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_COMPILE=1 also torch.compile; GPU_CHECK_TORCH_TRAIN=0
@@ -67,6 +68,10 @@ for ck in false true; do
 		echo "embrec bench train --checkpoint=$ck failed (see bench-train.log)"
 done
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
+timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
+	--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile >"$logs/bench-train-profile.log" 2>&1 ||
+	echo "embrec bench train --profile failed (see bench-train-profile.log)"
+sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile.log" | head -24
 
 stamp "PyTorch reference"
 flags=

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-profile] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -60,6 +61,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	steps := fs.Int("steps", 5, "timed steps")
 	warmup := fs.Int("warmup", 2, "untimed steps first")
 	seed := fs.Uint64("seed", 1, "seed of the weights, tokens and dropout")
+	profile := fs.Bool("profile", false, "cuda: time every kernel with CUDA events over the timed steps and print a per-kernel table (adds a little time per launch)")
 	ckpt := fs.Bool("checkpoint", false, "keep only block inputs and recompute each block in backward (less memory, about a third more compute)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,9 +79,16 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *B <= 0 || *T <= 0 || *T > cfg.MaxPos || *steps <= 0 || *warmup < 0 {
 		return fmt.Errorf("need -batch > 0, 0 < -seq <= %d, -steps > 0, -warmup >= 0", cfg.MaxPos)
 	}
+	if *profile {
+		os.Setenv("EMBREC_CUDA_PROFILE", "1") // read by cuda.New
+	}
 	be, err := dev.backend()
 	if err != nil {
 		return err
+	}
+	prof, _ := be.(profiler)
+	if *profile && prof == nil {
+		return errors.New("-profile needs -device cuda")
 	}
 	if c, ok := be.(interface{ Close() error }); ok {
 		defer c.Close()
@@ -168,6 +177,9 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		if i >= *warmup {
 			ms[i-*warmup] = d
 		}
+		if i == *warmup-1 && prof != nil {
+			prof.ResetProfile()
+		}
 	}
 	med, lo, hi := medianMinMax(ms)
 	peak := "n/a"
@@ -177,7 +189,17 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "train device=%s checkpoint=%v ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f\n",
 		*dev.device, *ckpt, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss)
+	if prof != nil {
+		fmt.Fprintf(out, "# GPU time per kernel over the %d timed steps:\n", *steps)
+		prof.WriteProfile(out)
+	}
 	return nil
+}
+
+// profiler is a backend that times its kernels (cuda with profiling on).
+type profiler interface {
+	ResetProfile()
+	WriteProfile(io.Writer)
 }
 
 // benchTokens returns random token ids (B*T) and next-token targets, the

@@ -1,0 +1,59 @@
+package cuda
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"embrec/tensor"
+)
+
+// TestProfileCountsEveryLaunch: in profile mode every launch the device
+// runs is bracketed by events and counted under its kernel's name, the
+// table lists them, and ResetProfile clears the totals.
+func TestProfileCountsEveryLaunch(t *testing.T) {
+	f := newFake(t, 64<<20)
+	b, err := newBackend(f, Options{Profile: true, BatchLaunches: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := b.New(tensor.F32, 1000), b.New(tensor.F32, 1000)
+	w := b.New(tensor.F32, 10)
+	before := map[string]int{}
+	for k, v := range f.launched {
+		before[k] = v
+	}
+	for range 7 {
+		b.Add(y, x, y)
+		b.Scale(x, 0.5)
+		b.RMSNormForward(x.Reshape(100, 10), b.New(tensor.F32, 100), y.Reshape(100, 10), w, 1e-6)
+	}
+	ks := b.Profile()
+	got := map[string]int{}
+	for _, k := range ks {
+		got[k.Name] = k.Launches
+	}
+	if len(got) == 0 {
+		t.Fatal("empty profile")
+	}
+	for name, n := range f.launched {
+		if d := n - before[name]; d != got[name] {
+			t.Errorf("%s: device ran %d launches, profile counted %d", name, d, got[name])
+		}
+	}
+	var buf bytes.Buffer
+	b.WriteProfile(&buf)
+	for name := range got {
+		if !strings.Contains(buf.String(), name) {
+			t.Errorf("table lacks %s:\n%s", name, buf.String())
+		}
+	}
+	b.ResetProfile()
+	if ks := b.Profile(); len(ks) != 0 {
+		t.Errorf("after ResetProfile: %v", ks)
+	}
+	plain, _ := newFakeBackend(t)
+	if plain.Profile() != nil {
+		t.Errorf("profile without Options.Profile")
+	}
+}
