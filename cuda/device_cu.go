@@ -76,6 +76,15 @@ static CUresult embrec_function(uint64_t* fn, CUmodule m, const char* name) {
 	return r;
 }
 
+// embrec_smem lets kernel fn use bytes of dynamic shared memory (above the
+// default 48 KiB) and prefers the largest shared-memory carveout for it.
+static CUresult embrec_smem(uint64_t fn, int bytes) {
+	CUfunction f = (CUfunction)(uintptr_t)fn;
+	CUresult r = cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+	if (r != CUDA_SUCCESS) return r;
+	return cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, CU_SHAREDMEM_CARVEOUT_MAX_SHARED);
+}
+
 static CUresult embrec_event(uint64_t* ev) {
 	CUevent e;
 	CUresult r = cuEventCreate(&e, CU_EVENT_DEFAULT);
@@ -217,6 +226,7 @@ func (d *cuDevice) init(opts Options) error {
 		return fmt.Errorf("cuda: arena of %d bytes (%d free): %w", d.size, free, err)
 	}
 	log := make([]byte, 16<<10)
+	smem := dynamicSmem()
 	for _, mod := range kernels.Modules() {
 		src, err := kernels.PTX(mod)
 		if err != nil {
@@ -239,6 +249,12 @@ func (d *cuDevice) init(opts Options) error {
 			C.free(unsafe.Pointer(cn))
 			if err := check("kernel "+k.Name, r); err != nil {
 				return err
+			}
+			if n := smem[k.Name]; n > 0 {
+				if err := check(fmt.Sprintf("kernel %s: allow %d bytes of dynamic shared memory", k.Name, n),
+					C.embrec_smem(fn, C.int(n))); err != nil {
+					return err
+				}
 			}
 			d.fns[k.Name] = uint64(fn)
 			d.names[uint64(fn)] = k.Name

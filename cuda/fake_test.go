@@ -11,6 +11,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +30,7 @@ type fakeDevice struct {
 	handles  map[string]uint64
 	sigs     map[string]string
 	launched map[string]int
+	smem     map[string]int // dynamic shared memory allowed above 48 KiB, as the real device sets it
 	events   uint64
 }
 
@@ -36,7 +40,7 @@ func newFake(t *testing.T, size int) *fakeDevice {
 		t.Fatal(err)
 	}
 	f := &fakeDevice{t: t, mem: make([]byte, size), fns: map[uint64]string{}, handles: map[string]uint64{},
-		sigs: sigs, launched: map[string]int{}}
+		sigs: sigs, launched: map[string]int{}, smem: dynamicSmem()}
 	for i, k := range kernels.Table {
 		f.handles[k.Name] = uint64(0x1000 + i)
 		f.fns[uint64(0x1000+i)] = k.Name
@@ -85,6 +89,9 @@ func (f *fakeDevice) submit(c []uint64, done func()) {
 			g, b := c[i+2:i+5], c[i+5:i+8]
 			if g[0] == 0 || g[1] == 0 || g[2] == 0 || g[1] > 65535 || g[2] > 65535 || b[0]*b[1]*b[2] > 1024 {
 				f.t.Fatalf("%s: grid %v block %v", name, g, b)
+			}
+			if limit := max(f.smem[name], 48<<10); c[i+8] > uint64(limit) {
+				f.t.Fatalf("%s: %d bytes of dynamic shared memory, limit %d", name, c[i+8], limit)
 			}
 			for k, p := range c[i+10 : i+10+np] {
 				// A 64-bit parameter at or above the arena base is a pointer.
@@ -220,19 +227,23 @@ func TestEveryOpLaunches(t *testing.T) {
 		b.RoPEBackward(f32(3, 24), f32(3, 24), cos, sin, pos, inter)
 	}
 	dts := []tensor.DType{tensor.F32, tensor.BF16}
-	for _, sz := range [][3]int{{0, 3, 5}, {3, 5, 0}, {7, 13, 17}, {129, 5, 300}, {256, 128, 64}} {
-		m, n, k := sz[0], sz[1], sz[2]
-		for combo := 0; combo < 16; combo++ {
-			ta, tb, da, db := combo&1 != 0, combo&2 != 0, dts[combo>>2&1], dts[combo>>3]
-			ash, bsh := []int{m, k}, []int{k, n}
-			if ta {
-				ash = []int{k, m}
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	for _, variant := range GEMMBF16Variants() {
+		GEMMBF16Variant = variant
+		for _, sz := range [][3]int{{0, 3, 5}, {3, 5, 0}, {7, 13, 17}, {129, 5, 300}, {256, 128, 64}} {
+			m, n, k := sz[0], sz[1], sz[2]
+			for combo := 0; combo < 16; combo++ {
+				ta, tb, da, db := combo&1 != 0, combo&2 != 0, dts[combo>>2&1], dts[combo>>3]
+				ash, bsh := []int{m, k}, []int{k, n}
+				if ta {
+					ash = []int{k, m}
+				}
+				if tb {
+					bsh = []int{n, k}
+				}
+				b.MatMul(f32(m, n), b.New(da, ash...), b.New(db, bsh...), ta, tb, float32(combo%2))
+				b.MatMul(f32(3, m, n), b.New(da, append([]int{3}, ash...)...), b.New(db, append([]int{3}, bsh...)...), ta, tb, 0)
 			}
-			if tb {
-				bsh = []int{n, k}
-			}
-			b.MatMul(f32(m, n), b.New(da, ash...), b.New(db, bsh...), ta, tb, float32(combo%2))
-			b.MatMul(f32(3, m, n), b.New(da, append([]int{3}, ash...)...), b.New(db, append([]int{3}, bsh...)...), ta, tb, 0)
 		}
 	}
 	for _, c := range []attnShape{{1, 1, 1, 1, 1, 1}, {2, 13, 13, 4, 2, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4}} {
@@ -307,5 +318,65 @@ func TestArena(t *testing.T) {
 	}
 	if used, peak := a.stats(); used != 0 || peak != 10*arenaAlign {
 		t.Fatal(used, peak)
+	}
+}
+
+// TestGEMMBF16Variants checks the variant table against the PTX: every
+// variant has its four kernels, its block size is the kernels'
+// __launch_bounds__ (.maxntid), its dynamic shared memory is the size the
+// kernels need (the constant <prefix>_smem, below which they trap), and
+// MatMul launches the selected variant with that grid, block and memory.
+func TestGEMMBF16Variants(t *testing.T) {
+	src, err := kernels.PTX("gemm_bf16")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bf16Variant(GEMMBF16Variant).name != GEMMBF16Variant {
+		t.Fatalf("default variant %q not in the table", GEMMBF16Variant)
+	}
+	for _, v := range gemmBF16Variants {
+		for _, k := range []string{v.kernel(false, false), v.kernel(false, true), v.kernel(true, false), v.kernel(true, true)} {
+			m := regexp.MustCompile(`\.visible \.entry ` + k + `\([^)]*\)\s*\.maxntid (\d+), 1, 1`).FindStringSubmatch(src)
+			if m == nil || m[1] != strconv.Itoa(v.threads) {
+				t.Errorf("%s: %d threads in the table, PTX .maxntid %v", k, v.threads, m)
+			}
+		}
+		m := regexp.MustCompile(`\.u32 ` + v.prefix + `_smem = (\d+);`).FindStringSubmatch(src)
+		switch {
+		case v.smem == 0 && m != nil:
+			t.Errorf("%s: no dynamic shared memory in the table, PTX says %s bytes", v.name, m[1])
+		case v.smem > 0 && (m == nil || m[1] != strconv.Itoa(v.smem)):
+			t.Errorf("%s: %d bytes of dynamic shared memory in the table, PTX %v", v.name, v.smem, m)
+		}
+	}
+	if len(GEMMBF16Variants()) != len(gemmBF16Variants) {
+		t.Fatal("GEMMBF16Variants")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "unknown BF16 GEMM variant") {
+			t.Fatalf("unknown variant not caught: %v", r)
+		}
+	}()
+	bf16Variant("nope")
+}
+
+// TestGEMMBF16Launch checks the launch MatMul records for each variant.
+func TestGEMMBF16Launch(t *testing.T) {
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	for _, v := range gemmBF16Variants {
+		GEMMBF16Variant = v.name
+		b, _ := newFakeBackend(t)
+		m, n, k := 300, 520, 40
+		x, y, out := b.New(tensor.BF16, 2, k, m), b.New(tensor.BF16, 2, n, k), b.New(tensor.F32, 2, m, n)
+		b.cmds = b.cmds[:0]
+		b.MatMul(out, x, y, true, true, 1)
+		c := b.cmds
+		if len(c) < 10 || c[0] != opLaunch || b.funcs[v.kernel(true, true)] != c[1] {
+			t.Fatalf("%s: not a launch of %s: %v", v.name, v.kernel(true, true), c)
+		}
+		want := []uint64{uint64((n + v.bn - 1) / v.bn), uint64((m + v.bm - 1) / v.bm), 2, uint64(v.threads), 1, 1, uint64(v.smem)}
+		if got := c[2:9]; !slices.Equal(got, want) {
+			t.Errorf("%s: grid, block, shared memory %v, want %v", v.name, got, want)
+		}
 	}
 }

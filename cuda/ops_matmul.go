@@ -79,7 +79,8 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 		return
 	}
 	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
-	name := bf16Kernels[boolInt(transA)*2+boolInt(transB)]
+	v := bf16Variant(GEMMBF16Variant)
+	name := v.kernel(transA, transB)
 	// The contiguous extent of each stored operand decides 16-byte copies.
 	extA, extB := k, n
 	if transA {
@@ -91,7 +92,7 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 	vec := func(p uint64, ext, ld, stride int) bool {
 		return p%16 == 0 && ext%8 == 0 && ld%8 == 0 && (bt == 1 || stride%8 == 0)
 	}
-	b.launch(name, [3]int{(n + 127) / 128, (m + 127) / 128, bt}, block256, 0,
+	b.launch(name, [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt}, [3]int{v.threads, 1, 1}, v.smem,
 		ptr(out), argPtr(xa), argPtr(ya), argI32(m), argI32(n), argI32(k), argI32(max(lda, 1)),
 		argI32(max(ldb, 1)), argI32(n), argF32(1), argF32(beta), argI64(sA), argI64(sB), argI64(sC),
 		argBool(vec(xa, extA, lda, sA)), argBool(vec(ya, extB, ldb, sB)))
@@ -114,7 +115,70 @@ func (b *Backend) asBF16(i int, t *tensor.Tensor) uint64 {
 	panic(fmt.Sprintf("cuda: MatMul: operand %v must be F32 or BF16", t))
 }
 
-var bf16Kernels = [4]string{"gemm_bf16_nn", "gemm_bf16_nt", "gemm_bf16_tn", "gemm_bf16_tt"}
+// gemmBF16 is one tile configuration of the tensor-core GEMM
+// (kernels/gemm_bf16.cu, which explains each): kernels
+// <prefix>_{nn,nt,tn,tt}, all with the same parameters and contract.
+type gemmBF16 struct {
+	name, prefix    string
+	bm, bn, threads int // C tile per block, threads per block
+	smem            int // dynamic shared memory in bytes (the PTX constant <prefix>_smem), 0 if none
+}
+
+// gemmBF16Variants is the variant table. v1 is the first kernel (128 x 128,
+// two stages, static shared memory), kept as the verified baseline.
+var gemmBF16Variants = []gemmBF16{
+	{"v1", "gemm_bf16", 128, 128, 256, 0},
+	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880},
+	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920},
+	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880},
+}
+
+// GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
+// that MatMul uses for BF16 products. Set it before a Backend runs
+// products (it is read at every MatMul, without synchronisation).
+var GEMMBF16Variant = "v2a"
+
+// GEMMBF16Variants returns the names of the tensor-core GEMM variants.
+func GEMMBF16Variants() []string {
+	var names []string
+	for _, v := range gemmBF16Variants {
+		names = append(names, v.name)
+	}
+	return names
+}
+
+// bf16Variant returns the variant called name; it panics on an unknown name.
+func bf16Variant(name string) gemmBF16 {
+	for _, v := range gemmBF16Variants {
+		if v.name == name {
+			return v
+		}
+	}
+	panic(fmt.Sprintf("cuda: unknown BF16 GEMM variant %q (have %v)", name, GEMMBF16Variants()))
+}
+
+// kernel returns the variant's kernel for the layouts: n = op(X) is X, t =
+// X stored transposed.
+func (v gemmBF16) kernel(transA, transB bool) string {
+	return v.prefix + "_" + [4]string{"nn", "nt", "tn", "tt"}[boolInt(transA)*2+boolInt(transB)]
+}
+
+// dynamicSmem maps every kernel launched with more dynamic shared memory
+// than the default limit (48 KiB) to its size: the device raises each
+// kernel's limit to it once, after loading the module.
+func dynamicSmem() map[string]int {
+	out := map[string]int{}
+	for _, v := range gemmBF16Variants {
+		if v.smem > 0 {
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					out[v.kernel(ta, tb)] = v.smem
+				}
+			}
+		}
+	}
+	return out
+}
 
 func boolInt(v bool) int {
 	if v {

@@ -47,6 +47,12 @@ var Table = []Kernel{
 
 	{"gemm_bf16_nn", "gemm_bf16"}, {"gemm_bf16_nt", "gemm_bf16"},
 	{"gemm_bf16_tn", "gemm_bf16"}, {"gemm_bf16_tt", "gemm_bf16"},
+	{"gemm_bf16_v2a_nn", "gemm_bf16"}, {"gemm_bf16_v2a_nt", "gemm_bf16"},
+	{"gemm_bf16_v2a_tn", "gemm_bf16"}, {"gemm_bf16_v2a_tt", "gemm_bf16"},
+	{"gemm_bf16_v2b_nn", "gemm_bf16"}, {"gemm_bf16_v2b_nt", "gemm_bf16"},
+	{"gemm_bf16_v2b_tn", "gemm_bf16"}, {"gemm_bf16_v2b_tt", "gemm_bf16"},
+	{"gemm_bf16_v2c_nn", "gemm_bf16"}, {"gemm_bf16_v2c_nt", "gemm_bf16"},
+	{"gemm_bf16_v2c_tn", "gemm_bf16"}, {"gemm_bf16_v2c_tt", "gemm_bf16"},
 
 	{"gemm_f32", "gemm_f32"},
 
