@@ -5,8 +5,8 @@ package cuda
 
 import (
 	"fmt"
-	"os"
 	"math"
+	"os"
 	"runtime"
 	"unsafe"
 
