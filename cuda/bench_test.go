@@ -19,15 +19,25 @@ import (
 // q/k/v/o (3200 -> 3200), gate/up (3200 -> 8640), down (8640 -> 3200).
 var gemmShapes = [][2]int{{3200, 3200}, {3200, 8640}, {8640, 3200}}
 
+// BenchmarkGEMMBF16 times every variant of the tensor-core GEMM (the
+// variant table in ops_matmul.go): sub-benchmarks <variant>/M<m>_K<k>_N<n>_<layout>,
+// e.g. BenchmarkGEMMBF16/v2a/M4096_K3200_N3200_nt; -bench 'GEMMBF16/v2a/'
+// selects one variant.
 func BenchmarkGEMMBF16(b *testing.B) {
 	be := newTestBackend(b)
-	for _, kn := range gemmShapes {
-		for _, layout := range []string{"nt", "nn"} {
-			m, k, n := 4096, kn[0], kn[1]
-			b.Run(fmt.Sprintf("M%d_K%d_N%d_%s", m, k, n, layout), func(b *testing.B) {
-				benchGEMM(b, be, m, n, k, layout == "nt", tensor.BF16)
-			})
-		}
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	for _, variant := range GEMMBF16Variants() {
+		b.Run(variant, func(b *testing.B) {
+			for _, kn := range gemmShapes {
+				for _, layout := range []string{"nt", "nn"} {
+					m, k, n := 4096, kn[0], kn[1]
+					b.Run(fmt.Sprintf("M%d_K%d_N%d_%s", m, k, n, layout), func(b *testing.B) {
+						GEMMBF16Variant = variant
+						benchGEMM(b, be, m, n, k, layout == "nt", tensor.BF16)
+					})
+				}
+			}
+		})
 	}
 }
 

@@ -1,8 +1,13 @@
 //go:build cuda
 
 // The tensor-core GEMM against a float64 product of the same BF16-rounded
-// operands, every layout, odd sizes (tails of every tile, unaligned rows
-// that take the element-by-element load path), accumulate and batched.
+// operands: every variant of the variant table, every layout, odd sizes
+// (tails of every tile, K not a multiple of the k-tile, fewer k-tiles than
+// pipeline stages, K = 0), unaligned operands that take the
+// element-by-element load path (odd sizes, or views one element off the
+// 16-byte alignment, which also take the scalar stores of C), accumulate
+// and batched. Outputs are poisoned with NaN where beta is 0, and a guard
+// after C must stay untouched.
 
 package cuda
 
@@ -18,16 +23,19 @@ import (
 
 func TestGEMMBF16(t *testing.T) {
 	b := newTestBackend(t)
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	rng := rand.New(rand.NewPCG(1, 2))
 	sizes := [][3]int{{1, 1, 1}, {16, 8, 16}, {128, 128, 32}, {130, 136, 40}, {37, 61, 29}, {256, 384, 520},
-		{129, 5, 300}, {4096 / 16, 3200 / 16, 8640 / 16}}
+		{129, 5, 300}, {260, 264, 72}, {256, 256, 96}, {5, 7, 0}, {4096 / 16, 3200 / 16, 8640 / 16}}
+	const guard, sentinel = 64, float32(-12345.5)
 	for _, sz := range sizes {
-		for combo := 0; combo < 8; combo++ {
+		for combo := 0; combo < 16; combo++ {
 			m, n, k := sz[0], sz[1], sz[2]
-			ta, tb, beta := combo&1 != 0, combo&2 != 0, float32(combo>>2)
+			ta, tb, beta := combo&1 != 0, combo&2 != 0, float32(combo>>2&1)
 			batch := 1 + combo%2
-			name := fmt.Sprintf("m%d_n%d_k%d_ta%v_tb%v_beta%v_batch%d", m, n, k, ta, tb, beta, batch)
-			av, bv, ov := make([]float32, batch*m*k), make([]float32, batch*k*n), make([]float32, batch*m*n)
+			off := combo >> 3 // 1: every operand one element past 16-byte alignment
+			name := fmt.Sprintf("m%d_n%d_k%d_ta%v_tb%v_beta%v_batch%d_off%d", m, n, k, ta, tb, beta, batch, off)
+			av, bv, ov := make([]float32, batch*m*k), make([]float32, batch*k*n), make([]float32, off+batch*m*n+guard)
 			for i := range av {
 				av[i] = half.BF16ToF32(half.F32ToBF16(float32(rng.NormFloat64())))
 			}
@@ -35,23 +43,16 @@ func TestGEMMBF16(t *testing.T) {
 				bv[i] = half.BF16ToF32(half.F32ToBF16(float32(rng.NormFloat64())))
 			}
 			for i := range ov {
-				ov[i] = float32(rng.NormFloat64())
+				switch {
+				case i < off || i >= off+batch*m*n:
+					ov[i] = sentinel
+				case beta == 0:
+					ov[i] = float32(math.NaN()) // must be overwritten, never read
+				default:
+					ov[i] = float32(rng.NormFloat64())
+				}
 			}
-			ash, bsh := []int{batch, m, k}, []int{batch, k, n}
-			if ta {
-				ash = []int{batch, k, m}
-			}
-			if tb {
-				bsh = []int{batch, n, k}
-			}
-			A, B, O := b.New(tensor.BF16, ash...), b.New(tensor.BF16, bsh...), b.New(tensor.F32, batch, m, n)
-			b.Upload(A, av)
-			b.Upload(B, bv)
-			b.Upload(O, ov)
-			b.MatMul(O, A, B, ta, tb, beta)
-			got := make([]float32, len(ov))
-			b.Download(got, O)
-			bad := 0
+			want, mags := make([]float64, batch*m*n), make([]float64, batch*m*n)
 			for p := 0; p < batch; p++ {
 				for i := 0; i < m; i++ {
 					for j := 0; j < n; j++ {
@@ -63,16 +64,53 @@ func TestGEMMBF16(t *testing.T) {
 							mag += math.Abs(x * y)
 						}
 						o := p*m*n + i*n + j
-						s += float64(beta) * float64(ov[o])
-						mag += math.Abs(float64(beta) * float64(ov[o]))
-						// exact bf16 products, float32 accumulation; 2u per addition allows
-						// for tensor-core rounding that truncates rather than rounds.
-						if err := math.Abs(float64(got[o]) - s); !(err <= 1e-6+2*float64(k+1)*6e-8*mag) {
+						if beta != 0 {
+							s += float64(beta) * float64(ov[off+o])
+							mag += math.Abs(float64(beta) * float64(ov[off+o]))
+						}
+						want[o], mags[o] = s, mag
+					}
+				}
+			}
+			ash, bsh := []int{batch, m, k}, []int{batch, k, n}
+			if ta {
+				ash = []int{batch, k, m}
+			}
+			if tb {
+				bsh = []int{batch, n, k}
+			}
+			A := b.New(tensor.BF16, off+len(av)).View(off, ash...)
+			B := b.New(tensor.BF16, off+len(bv)).View(off, bsh...)
+			Ofull := b.New(tensor.F32, len(ov))
+			O := Ofull.View(off, batch, m, n)
+			b.Upload(A, av)
+			b.Upload(B, bv)
+			for _, variant := range GEMMBF16Variants() {
+				GEMMBF16Variant = variant
+				b.Upload(Ofull, ov)
+				b.MatMul(O, A, B, ta, tb, beta)
+				got := make([]float32, len(ov))
+				b.Download(got, Ofull)
+				bad := 0
+				for i, v := range got {
+					if i < off || i >= off+batch*m*n {
+						if v != sentinel {
 							if bad < 3 {
-								t.Errorf("%s: C[%d,%d,%d] = %v, want %v", name, p, i, j, got[o], s)
+								t.Errorf("%s %s: guard word %d = %v, written", variant, name, i, v)
 							}
 							bad++
 						}
+						continue
+					}
+					o := i - off
+					// exact bf16 products, float32 accumulation; 2u per addition allows
+					// for tensor-core rounding that truncates rather than rounds.
+					if err := math.Abs(float64(v) - want[o]); !(err <= 1e-6+2*float64(k+1)*6e-8*mags[o]) {
+						if bad < 3 {
+							t.Errorf("%s %s: C[%d,%d,%d] = %v, want %v", variant, name,
+								o/(m*n), o/n%m, o%n, v, want[o])
+						}
+						bad++
 					}
 				}
 			}
