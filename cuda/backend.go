@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"unsafe"
 
 	"embrec/tensor"
@@ -72,6 +73,12 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug}
+	if v := os.Getenv("EMBREC_CUDA_GEMM"); v != "" { // a BF16 GEMM variant, for comparisons
+		if !slices.Contains(GEMMBF16Variants(), v) {
+			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want one of %v", v, GEMMBF16Variants())
+		}
+		GEMMBF16Variant = v
+	}
 	if opts.Profile || os.Getenv("EMBREC_CUDA_PROFILE") == "1" {
 		b.prof = &profiler{}
 	}

@@ -62,10 +62,13 @@ timeout 120 ./cuda.test -test.run '^$' -test.bench 'GEMM' -test.benchtime 1x >"$
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 
 stamp "embrec bench train"
-for ck in false true; do
-	timeout 120 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
-		--lora-targets q_proj,v_proj --steps 5 --warmup 2 --checkpoint=$ck >>"$logs/bench-train.log" 2>&1 ||
-		echo "embrec bench train --checkpoint=$ck failed (see bench-train.log)"
+for cfg in "false default" "true default" "false v1"; do
+	set -- $cfg
+	gemm=
+	[ "$2" != default ] && gemm=$2
+	EMBREC_CUDA_GEMM=$gemm timeout 120 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
+		--lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 --checkpoint=$1 >>"$logs/bench-train.log" 2>&1 ||
+		echo "embrec bench train --checkpoint=$1 (GEMM $2) failed (see bench-train.log)"
 done
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \

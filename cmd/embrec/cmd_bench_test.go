@@ -22,7 +22,7 @@ func TestBenchTrainCPU(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	last := lines[len(lines)-1]
-	m := regexp.MustCompile(`^train device=cpu checkpoint=false ms=([0-9.]+) .* tokens_per_s=([0-9]+) peak_gib=n/a loss_first=([0-9.]+) loss_last=([0-9.]+)$`).FindStringSubmatch(last)
+	m := regexp.MustCompile(`^train device=cpu checkpoint=false gemm=- ms=([0-9.]+) .* tokens_per_s=([0-9]+) peak_gib=n/a loss_first=([0-9.]+) loss_last=([0-9.]+)$`).FindStringSubmatch(last)
 	if m == nil {
 		t.Fatalf("summary line %q", last)
 	}

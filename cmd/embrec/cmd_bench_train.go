@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"embrec/cuda"
 	"embrec/llama"
 	"embrec/lora"
 	"embrec/tensor"
@@ -187,8 +188,12 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		_, _, p := s.MemStats()
 		peak = fmt.Sprintf("%.2f", float64(p)/(1<<30))
 	}
-	fmt.Fprintf(out, "train device=%s checkpoint=%v ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f\n",
-		*dev.device, *ckpt, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss)
+	gemm := "-"
+	if *dev.device == "cuda" {
+		gemm = cuda.GEMMBF16Variant
+	}
+	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f\n",
+		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss)
 	if prof != nil {
 		fmt.Fprintf(out, "# GPU time per kernel over the %d timed steps:\n", *steps)
 		prof.WriteProfile(out)
