@@ -60,6 +60,7 @@ type Backend struct {
 	partials  *tensor.Tensor
 	scratch   [2]*tensor.Tensor // bf16 operand conversions of MatMul, grown on demand
 	attnDP    *tensor.Tensor    // attention backward's dP, grown on demand
+	split     splitK            // split-K scratch of skinny float32 products
 	hostBytes []byte            // transfer staging for conversions
 	prof      *profiler         // nil unless Options.Profile
 }
