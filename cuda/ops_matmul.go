@@ -42,6 +42,73 @@ func (b *Backend) gemmF32(g gemmF32) {
 		argI64(g.sCb), argI64(g.sCh), argI32(g.heads), argI32(g.group))
 }
 
+// splitK is the scratch of split-K products: partial products (S, M, N)
+// and a vector of ones that sums them.
+type splitK struct {
+	parts, ones *tensor.Tensor
+}
+
+// Split-K: a float32 product with few 64 x 64 output tiles and a long K
+// (the LoRA products x A^T (N*T, r), their gradients dA (r, C) and dB
+// (C, r)) would occupy a handful of the GPU's multiprocessors for the
+// whole K loop. It runs instead as S partial products over K chunks, one
+// batched launch (plus one for a shorter last chunk), summed by one more
+// gemm_f32 launch: out (1, M*N) = ones (1, S) @ parts (S, M*N) + beta out.
+// The sum's order differs from one K loop by the S-1 additions of the
+// partial sums, within float32 rounding of the same terms.
+const (
+	splitKMinTiles = 64  // products with at least this many output tiles are not split
+	splitKMinK     = 512 // nor those with a shorter K
+	splitKTarget   = 256 // aim for about this many blocks (two per SM on a 132-SM H100/H200)
+	splitKMaxS     = 32
+)
+
+// splitKSlices returns S, the number of K chunks for an (m, n, k)
+// product: 1 means no split.
+func splitKSlices(m, n, k int) int {
+	tiles := ((m + 63) / 64) * ((n + 63) / 64)
+	if tiles >= splitKMinTiles || k < splitKMinK {
+		return 1
+	}
+	s := min((splitKTarget+tiles-1)/tiles, k/256, splitKMaxS)
+	return max(s, 1)
+}
+
+// matMulSplitK computes out = op(x) op(y) + beta out (2-D, F32) in s
+// K chunks of kc (a multiple of 16, gemm_f32's K step); see splitKSlices.
+func (b *Backend) matMulSplitK(out, x, y *tensor.Tensor, transA, transB bool, beta float32, m, n, k, lda, ldb, s int) {
+	kc := ((k+s-1)/s + 15) / 16 * 16
+	full := k / kc
+	rest := k - full*kc
+	slices := full + boolInt(rest > 0)
+	// Element offset of K chunk 1 in each stored operand.
+	strideA, strideB := kc, kc*ldb // x (m, k), y (k, n)
+	if transA {
+		strideA = kc * lda // x stored (k, m)
+	}
+	if transB {
+		strideB = kc // y stored (n, k)
+	}
+	sp := &b.split
+	if sp.parts == nil || sp.parts.Len() < slices*m*n {
+		sp.parts = b.New(tensor.F32, slices*m*n)
+	}
+	if sp.ones == nil || sp.ones.Len() < slices {
+		sp.ones = b.New(tensor.F32, splitKMaxS+1)
+		b.Fill(sp.ones, 1)
+	}
+	parts := addr(sp.parts)
+	b.gemmF32(gemmF32{c: parts, a: addr(x), b: addr(y), m: m, n: n, k: kc, lda: lda, ldb: ldb, ldc: n,
+		ta: transA, tb: transB, alpha: 1, sAb: strideA, sBb: strideB, sCb: m * n, batches: full, heads: 1})
+	if rest > 0 {
+		b.gemmF32(gemmF32{c: parts + uint64(4*full*m*n), a: addr(x) + uint64(4*full*strideA),
+			b: addr(y) + uint64(4*full*strideB), m: m, n: n, k: rest, lda: lda, ldb: ldb, ldc: n,
+			ta: transA, tb: transB, alpha: 1, batches: 1, heads: 1})
+	}
+	b.gemmF32(gemmF32{c: addr(out), a: addr(sp.ones), b: parts, m: 1, n: m * n, k: slices, lda: slices,
+		ldb: m * n, ldc: m * n, alpha: 1, beta: beta, batches: 1, heads: 1})
+}
+
 // MatMul implements tensor.MatMuler.
 func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta float32) {
 	needF32("MatMul", out)
@@ -73,6 +140,12 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 	}
 	sA, sB, sC := m*k, k*n, m*n
 	if x.DType() == tensor.F32 && y.DType() == tensor.F32 {
+		if bt == 1 {
+			if s := splitKSlices(m, n, k); s > 1 {
+				b.matMulSplitK(out, x, y, transA, transB, beta, m, n, k, lda, ldb, s)
+				return
+			}
+		}
 		b.gemmF32(gemmF32{c: addr(out), a: addr(x), b: addr(y), m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: n,
 			ta: transA, tb: transB, alpha: 1, beta: beta, sAb: sA, sBb: sB, sCb: sC, batches: bt, heads: 1})
 		return
