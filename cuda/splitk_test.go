@@ -177,9 +177,9 @@ func randVec(rng *rand.Rand, n int) []float32 {
 
 func TestSplitKSlices(t *testing.T) {
 	for _, c := range []struct{ m, n, k, want int }{
-		{2048, 8, 3200, 8},  // LoRA x A^T at OpenLLaMA-3B: 32 tiles
-		{8, 3200, 2048, 6},  // dA: 50 tiles
-		{2048, 3200, 8, 1},  // dx += dh A: K = r
+		{2048, 8, 3200, 8}, // LoRA x A^T at OpenLLaMA-3B: 32 tiles
+		{8, 3200, 2048, 6}, // dA: 50 tiles
+		{2048, 3200, 8, 1}, // dx += dh A: K = r
 		{4096, 4096, 4096, 1},
 		{64, 64, 511, 1},
 		{1, 1, 100000, 32},
