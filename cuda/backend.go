@@ -75,8 +75,8 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	}
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug}
 	if v := os.Getenv("EMBREC_CUDA_GEMM"); v != "" { // a BF16 GEMM variant, for comparisons
-		if !slices.Contains(GEMMBF16Variants(), v) {
-			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want one of %v", v, GEMMBF16Variants())
+		if v != "auto" && !slices.Contains(GEMMBF16Variants(), v) {
+			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto or one of %v", v, GEMMBF16Variants())
 		}
 		GEMMBF16Variant = v
 	}

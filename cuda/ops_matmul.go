@@ -151,7 +151,7 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 		return
 	}
 	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
-	v := bf16Variant(GEMMBF16Variant)
+	v := bf16For(n)
 	name := v.kernel(transA, transB)
 	// The contiguous extent of each stored operand decides 16-byte copies.
 	extA, extB := k, n
@@ -206,9 +206,24 @@ var gemmBF16Variants = []gemmBF16{
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products. Set it before a Backend runs
-// products (it is read at every MatMul, without synchronisation).
-var GEMMBF16Variant = "v2a"
+// that MatMul uses for BF16 products, or "auto" (bf16For). Set it before a
+// Backend runs products (it is read at every MatMul, without
+// synchronisation).
+var GEMMBF16Variant = "auto"
+
+// bf16For returns the variant for a product with n output columns. "auto"
+// follows the measurements at M = 4096 on an H200 (README, 2026-11-26):
+// v2b (128 x 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8%
+// over v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b).
+func bf16For(n int) gemmBF16 {
+	if GEMMBF16Variant != "auto" {
+		return bf16Variant(GEMMBF16Variant)
+	}
+	if n <= 4096 {
+		return bf16Variant("v2b")
+	}
+	return bf16Variant("v2a")
+}
 
 // GEMMBF16Variants returns the names of the tensor-core GEMM variants.
 func GEMMBF16Variants() []string {
