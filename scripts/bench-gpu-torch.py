@@ -13,7 +13,7 @@
    steps after 2 warm-ups; peak memory from torch.cuda.max_memory_allocated.
 
 Output lines start with "gemm" or "train" (parsed by gpu-check.sh).
-Usage: python3 bench-gpu-torch.py [--no-train] [--compile]
+Usage: python3 bench-gpu-torch.py [--no-gemm] [--no-train] [--compile | --compile-only]
 """
 import argparse
 import statistics
@@ -85,12 +85,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-train", action="store_true")
     ap.add_argument("--compile", action="store_true", help="also time the step under torch.compile")
+    ap.add_argument("--compile-only", action="store_true", help="time the step under torch.compile only")
+    ap.add_argument("--no-gemm", action="store_true")
     a = ap.parse_args()
     print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}", flush=True)
-    bench_gemm()
+    if not a.no_gemm:
+        bench_gemm()
     if not a.no_train:
-        bench_train(False)
-        if a.compile:
+        if not a.compile_only:
+            bench_train(False)
+        if a.compile or a.compile_only:
             bench_train(True)
 
 

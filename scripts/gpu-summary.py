@@ -47,17 +47,17 @@ def main():
         print(f"{short:44s} {e:11.1f} {t if t else '-':>10} {ratio:>6s}")
 
     print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
-    embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+)",
+    embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+).*\nattention=(\w+)",
                             read(logs, "bench-train.log"), re.M))
     for e in embs:
-        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]}"
-        print(f"  {label:16s} {e[6]:>7s} tokens/s, {e[3]} ms (min {e[4]}, max {e[5]}), peak {e[7]} GiB")
+        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} att={e[8]}"
+        print(f"  {label:26s} {e[6]:>7s} tokens/s, {e[3]} ms (min {e[4]}, max {e[5]}), peak {e[7]} GiB")
     if not embs:
         print("  embrec:        failed (bench-train.log)")
     emb = embs[0] if embs else None
     for m in re.finditer(r"^train mode=(\w+) ms=([\d.]+) tokens_per_s=(\d+) peak_gib=([\d.]+)", read(logs, "bench-torch.log"), re.M):
         ratio = f", embrec {emb[2]}/torch {int(emb[6]) / int(m[3]):.2f}x" if emb else ""
-        print(f"  torch {m[1]:10s} {m[3]:>7s} tokens/s, {m[2]} ms, peak {m[4]} GiB{ratio}")
+        print(f"  torch {m[1]:20s} {m[3]:>7s} tokens/s, {m[2]} ms, peak {m[4]} GiB{ratio}")
 
     e2e = read(logs, "e2e.log")
     last = re.findall(r"stage 2 step 300/300 loss ([\d.]+)", e2e)
