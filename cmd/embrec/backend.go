@@ -20,7 +20,7 @@ type deviceFlags struct {
 
 func addDeviceFlags(fs *flag.FlagSet) deviceFlags {
 	return deviceFlags{
-		device:  fs.String("device", "cpu", "cpu, or cuda (binaries built with -tags cuda; not yet validated on a GPU)"),
+		device:  fs.String("device", "cpu", "cpu, or cuda (binaries built with -tags cuda)"),
 		threads: fs.Int("threads", 0, "CPU threads (0 = all cores)"),
 	}
 }
