@@ -1,7 +1,10 @@
 // The materialised (T x T) attention's row kernels (tensor.Attention): the
-// masked causal softmax and its backward. The products around them
-// (scores = scale Q K^T, out = P V and the backward's four products) run on
-// gemm_f32 with per-head strides; a fused flash-style kernel is a later goal.
+// masked causal softmax and its backward, and the head packing of the
+// tensor-core path. The products around them (scores = scale Q K^T,
+// out = P V and the backward's four products) run either on the BF16 GEMM
+// over packed heads (the default, cuda/ops_attention.go) or on gemm_f32
+// with per-head strides (Options.AttentionF32); a fused flash-style kernel
+// is a later goal.
 
 #include "common.cuh"
 
@@ -48,4 +51,53 @@ extern "C" __global__ void softmax_backward_f32(float* dP, const float* P, int r
 	for (int j = lane; j < Tk; j += 32) dot += p[j] * d[j];
 	dot = warp_sum(dot);
 	for (int j = lane; j < Tk; j += 32) d[j] = p[j] * (d[j] - dot);
+}
+
+// pack_heads_bf16: out (B*NH, T, HSp) BF16 = scale * in (B, T, NHin*HS)
+// F32, rounded to nearest even, head h of out reading head h / (NH/NHin) of
+// in (GQA: a key/value head is expanded to each query head of its group;
+// NHin == NH is a plain regrouping), columns HS..HSp-1 zero. HSp >= HS is a
+// multiple of 8, so every row of out starts 16-byte aligned for the GEMM's
+// cp.async loads. One warp per output row (bh, t), lanes over the columns;
+// the rows are strided over the grid (any grid works; blocks of 256).
+extern "C" __global__ void pack_heads_bf16(__nv_bfloat16* out, const float* in, int B, int T, int NH, int NHin,
+                                           int HS, int HSp, float scale) {
+	int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
+	long long rows = (long long)B * NH * T;
+	int group = NH / NHin;
+	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
+		long long bh = r / T;
+		int t = (int)(r - bh * T);
+		long long bb = bh / NH;
+		int h = (int)(bh - bb * NH);
+		const float* src = in + ((bb * T + t) * NHin + h / group) * HS;
+		__nv_bfloat16* dst = out + r * HSp;
+		for (int d = lane; d < HSp; d += 32) dst[d] = __float2bfloat16_rn(d < HS ? scale * src[d] : 0.f);
+	}
+}
+
+// unpack_heads_f32: out (B, T, NHout*HS) F32 = scale * the sum, over the
+// group of NH/NHout query heads h = ho*group + g (g in order), of in
+// (B*NH, T, HSp) F32 columns 0..HS-1: the gradient of a key/value head
+// expanded by pack_heads_bf16 (NHout == NH: a plain copy). Overwrites out.
+// One warp per output (b, t, ho), lanes over the columns; rows strided over
+// the grid (any grid works; blocks of 256).
+extern "C" __global__ void unpack_heads_f32(float* out, const float* in, int B, int T, int NH, int NHout, int HS,
+                                            int HSp, float scale) {
+	int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
+	long long rows = (long long)B * T * NHout;
+	int group = NH / NHout;
+	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
+		long long bt = r / NHout;
+		int ho = (int)(r - bt * NHout);
+		long long bb = bt / T;
+		int t = (int)(bt - bb * T);
+		const float* src = in + ((bb * NH + (long long)ho * group) * T + t) * HSp;
+		float* dst = out + r * HS;
+		for (int d = lane; d < HS; d += 32) {
+			float s = 0.f;
+			for (int g = 0; g < group; g++) s += src[(long long)g * T * HSp + d];
+			dst[d] = scale * s;
+		}
+	}
 }

@@ -32,6 +32,7 @@ var Table = []Kernel{
 	{"swiglu_forward_f32", "act"}, {"swiglu_backward_f32", "act"},
 
 	{"masked_softmax_f32", "attention"}, {"softmax_backward_f32", "attention"},
+	{"pack_heads_bf16", "attention"}, {"unpack_heads_f32", "attention"},
 
 	{"fill_u32", "elementwise"}, {"fill_u16", "elementwise"},
 	{"add_f32", "elementwise"}, {"add_scaled_f32", "elementwise"},
