@@ -32,6 +32,11 @@ type Options struct {
 	// BatchLaunches is the number of recorded commands after which a batch
 	// is handed to the device without waiting (0: 64).
 	BatchLaunches int
+	// AttentionF32 runs the attention products on gemm_f32 (float32 FFMA,
+	// exact to float32 rounding) instead of the tensor cores (the default:
+	// Q, K, V, P and dO rounded to BF16, float32 accumulation; see the
+	// package documentation). Also set by EMBREC_CUDA_ATTENTION=f32.
+	AttentionF32 bool
 }
 
 // Backend is tensor.Backend on an NVIDIA GPU. Like the CPU backend it is
@@ -51,6 +56,8 @@ type Backend struct {
 	funcs map[string]uint64
 	sigs  map[string]string
 	debug bool
+	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
+	attnF32 bool
 
 	cmds      []uint64      // the batch being recorded
 	launches  int           // commands in cmds
@@ -60,6 +67,8 @@ type Backend struct {
 	partials  *tensor.Tensor
 	scratch   [2]*tensor.Tensor // bf16 operand conversions of MatMul, grown on demand
 	attnDP    *tensor.Tensor    // attention backward's dP, grown on demand
+	attnBF    [4]*tensor.Tensor // tensor-core attention's packed BF16 heads (q, k, v, dO), grown on demand
+	attnOut   *tensor.Tensor    // tensor-core attention's packed F32 products, grown on demand
 	split     splitK            // split-K scratch of skinny float32 products
 	hostBytes []byte            // transfer staging for conversions
 	prof      *profiler         // nil unless Options.Profile
@@ -79,6 +88,14 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto or one of %v", v, GEMMBF16Variants())
 		}
 		GEMMBF16Variant = v
+	}
+	switch v := os.Getenv("EMBREC_CUDA_ATTENTION"); v { // f32 sets Options.AttentionF32; bf16 names the default
+	case "", "bf16":
+		b.attnF32 = opts.AttentionF32
+	case "f32":
+		b.attnF32 = true
+	default:
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_ATTENTION=%q: want f32 or bf16", v)
 	}
 	if opts.Profile || os.Getenv("EMBREC_CUDA_PROFILE") == "1" {
 		b.prof = &profiler{}

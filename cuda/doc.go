@@ -25,6 +25,14 @@
 //
 // An op given another dtype panics with a "cuda:" message.
 //
+// Attention takes and returns F32, but by default its products run on the
+// tensor cores: Q, K, V, the probabilities P and, in the backward pass, dO
+// and dS are rounded to BF16 for the products (Q after the 1/sqrt(HS)
+// scale), with float32 accumulation, softmax and outputs, as PyTorch's
+// bf16 attention does; relative errors are about 1e-2 of the float32
+// result. Options.AttentionF32 (or EMBREC_CUDA_ATTENTION=f32) keeps every
+// attention product in float32 on gemm_f32 instead.
+//
 // # Execution
 //
 // Ops record commands (kernel launches with their parameters as exact C

@@ -1,7 +1,26 @@
 // Attention, materialised: scores Q K^T into the probs buffer, masked
-// softmax in place, P V; the backward pass on the same buffers. The
-// products run on gemm_f32 with per-(batch, head) strides and the GQA group
-// mapping of kernels/gemm_f32.cu.
+// softmax in place, P V; the backward pass on the same buffers.
+//
+// Two paths for the products (the softmax kernels are shared):
+//
+//   - tensor cores (the default): pack_heads_bf16 copies each of Q, K, V
+//     (and dO) into (B*NH, T, HSp) BF16, one contiguous matrix per query
+//     head, HSp = HS rounded up to a multiple of 8 with zero columns (so
+//     every row is 16-byte aligned for the GEMM's cp.async loads: HS = 100
+//     is not), K and V expanded from their key/value head to each query
+//     head of its group, Q pre-multiplied by 1/sqrt(HS). The products are
+//     then batched MatMuls over B*NH uniform (batch) strides, which run the
+//     BF16 GEMM variants unchanged (MatMul rounds the F32 operand, P or
+//     dS, to BF16 in its own scratch). unpack_heads_f32 copies the packed
+//     F32 results back into (B, T, heads*HS), summing a key/value head's
+//     gradient over its group in a fixed order. Nothing is saved between
+//     forward and backward beyond probs: the backward re-packs Q, K, V.
+//     Decoding with a KV cache (Tq < Tk, Tq = 1) takes this path too: the
+//     products are (Tq, HSp) x (HSp, Tk), which the GEMM handles with its
+//     bounds checks, and the causal offset lives in masked_softmax_f32.
+//   - gemm_f32 (Options.AttentionF32): float32 FFMA with per-(batch, head)
+//     strides and the GQA group mapping of kernels/gemm_f32.cu, exact to
+//     float32 rounding.
 
 package cuda
 
@@ -39,6 +58,40 @@ func (b *Backend) AttentionForward(out, probs, q, k, v *tensor.Tensor, keyMask [
 		b.Fill(out, 0)
 		return
 	}
+	if b.attnF32 {
+		b.attentionForwardF32(out, probs, q, k, v, keyMask, s)
+	} else {
+		b.attentionForwardBF16(out, probs, q, k, v, keyMask, s)
+	}
+}
+
+// maskedSoftmax turns probs (B, NH, Tq, Tk) from scores into
+// probabilities in place (masked_softmax_f32).
+func (b *Backend) maskedSoftmax(probs *tensor.Tensor, keyMask []int32, s attnShape) {
+	mask := b.ring.put(keyMask)
+	rows := s.B * s.NH * s.Tq
+	b.launch("masked_softmax_f32", [3]int{(rows + 3) / 4, 1, 1}, [3]int{128, 1, 1}, 0, ptr(probs), argPtr(mask),
+		argI32(rows), argI32(s.NH), argI32(s.Tq), argI32(s.Tk))
+}
+
+// softmaxBackward turns dP (B, NH, Tq, Tk) into dS in place
+// (softmax_backward_f32).
+func (b *Backend) softmaxBackward(dP uint64, probs *tensor.Tensor, s attnShape) {
+	rows := s.B * s.NH * s.Tq
+	b.launch("softmax_backward_f32", [3]int{(rows + 3) / 4, 1, 1}, [3]int{128, 1, 1}, 0, argPtr(dP), ptr(probs),
+		argI32(rows), argI32(s.Tk))
+}
+
+// attnDPBuf returns the backward's dP scratch, at least n elements.
+func (b *Backend) attnDPBuf(n int) *tensor.Tensor {
+	if b.attnDP == nil || b.attnDP.Len() < n {
+		b.attnDP = b.New(tensor.F32, n)
+	}
+	return b.attnDP
+}
+
+// attentionForwardF32: the products on gemm_f32 (Options.AttentionF32).
+func (b *Backend) attentionForwardF32(out, probs, q, k, v *tensor.Tensor, keyMask []int32, s attnShape) {
 	qC, kC, TT := s.NH*s.HS, s.NKV*s.HS, s.Tq*s.Tk
 	group := s.NH / s.NKV
 	scale := float32(1 / math.Sqrt(float64(s.HS)))
@@ -46,19 +99,14 @@ func (b *Backend) AttentionForward(out, probs, q, k, v *tensor.Tensor, keyMask [
 		lda: qC, ldb: kC, ldc: s.Tk, tb: true, alpha: scale,
 		sAb: s.Tq * qC, sAh: s.HS, sBb: s.Tk * kC, sBh: s.HS, sCb: s.NH * TT, sCh: TT,
 		batches: s.B, heads: s.NH, group: group})
-	mask := b.ring.put(keyMask)
-	rows := s.B * s.NH * s.Tq
-	b.launch("masked_softmax_f32", [3]int{(rows + 3) / 4, 1, 1}, [3]int{128, 1, 1}, 0, ptr(probs), argPtr(mask),
-		argI32(rows), argI32(s.NH), argI32(s.Tq), argI32(s.Tk))
+	b.maskedSoftmax(probs, keyMask, s)
 	b.gemmF32(gemmF32{c: addr(out), a: addr(probs), b: addr(v), m: s.Tq, n: s.HS, k: s.Tk,
 		lda: s.Tk, ldb: kC, ldc: qC, alpha: 1,
 		sAb: s.NH * TT, sAh: TT, sBb: s.Tk * kC, sBh: s.HS, sCb: s.Tq * qC, sCh: s.HS,
 		batches: s.B, heads: s.NH, group: group})
 }
 
-// AttentionBackward implements tensor.Attention. dV and dK of a key/value
-// head sum over its group of query heads: one launch per member of the
-// group, the first overwriting and the rest accumulating.
+// AttentionBackward implements tensor.Attention.
 func (b *Backend) AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *tensor.Tensor, heads, kvHeads int) {
 	s := attnCheck("AttentionBackward", dOut, probs, q, k, v, heads, kvHeads)
 	needF32("AttentionBackward", dq, dk, dv)
@@ -71,13 +119,22 @@ func (b *Backend) AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *tensor.Ten
 		b.Fill(dv, 0)
 		return
 	}
+	if b.attnF32 {
+		b.attentionBackwardF32(dq, dk, dv, dOut, q, k, v, probs, s)
+	} else {
+		b.attentionBackwardBF16(dq, dk, dv, dOut, q, k, v, probs, s)
+	}
+}
+
+// attentionBackwardF32: the products on gemm_f32 (Options.AttentionF32).
+// dV and dK of a key/value head sum over its group of query heads: one
+// launch per member of the group, the first overwriting and the rest
+// accumulating.
+func (b *Backend) attentionBackwardF32(dq, dk, dv, dOut, q, k, v, probs *tensor.Tensor, s attnShape) {
 	qC, kC, TT := s.NH*s.HS, s.NKV*s.HS, s.Tq*s.Tk
 	group := s.NH / s.NKV
 	scale := float32(1 / math.Sqrt(float64(s.HS)))
-	if b.attnDP == nil || b.attnDP.Len() < probs.Len() {
-		b.attnDP = b.New(tensor.F32, probs.Len())
-	}
-	dP := addr(b.attnDP)
+	dP := addr(b.attnDPBuf(probs.Len()))
 	P := addr(probs)
 	for g := 0; g < group; g++ { // dV (Tk, HS) (+)= P_h^T dO_h, h = kv*group + g
 		b.gemmF32(gemmF32{c: addr(dv), a: P + uint64(4*g*TT), b: addr(dOut) + uint64(4*g*s.HS),
@@ -90,9 +147,7 @@ func (b *Backend) AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *tensor.Ten
 		lda: qC, ldb: kC, ldc: s.Tk, tb: true, alpha: 1,
 		sAb: s.Tq * qC, sAh: s.HS, sBb: s.Tk * kC, sBh: s.HS, sCb: s.NH * TT, sCh: TT,
 		batches: s.B, heads: s.NH, group: group})
-	rows := s.B * s.NH * s.Tq
-	b.launch("softmax_backward_f32", [3]int{(rows + 3) / 4, 1, 1}, [3]int{128, 1, 1}, 0, argPtr(dP), ptr(probs),
-		argI32(rows), argI32(s.Tk))
+	b.softmaxBackward(dP, probs, s)
 	// dQ (Tq, HS) = scale dS K
 	b.gemmF32(gemmF32{c: addr(dq), a: dP, b: addr(k), m: s.Tq, n: s.HS, k: s.Tk,
 		lda: s.Tk, ldb: kC, ldc: qC, alpha: scale,
@@ -104,4 +159,83 @@ func (b *Backend) AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *tensor.Ten
 			sAb: s.NH * TT, sAh: group * TT, sBb: s.Tq * qC, sBh: group * s.HS, sCb: s.Tk * kC, sCh: s.HS,
 			batches: s.B, heads: s.NKV, group: 1})
 	}
+}
+
+// headPad is the packed head size: hs rounded up to a multiple of 8
+// BF16 elements (16 bytes).
+func headPad(hs int) int { return (hs + 7) &^ 7 }
+
+// packGrid: one warp per row, 8 per block of 256; the kernels stride over
+// the rest.
+func packGrid(rows int) [3]int { return [3]int{min((rows+7)/8, 1<<16), 1, 1} }
+
+// packHeads launches pack_heads_bf16: into slot i of the BF16 scratch
+// (grown on demand), (B*NH, T, HSp) = scale * in (B, T, nIn*HS), head h
+// reading head h / (NH/nIn). It returns the packed tensor.
+func (b *Backend) packHeads(i int, in *tensor.Tensor, s attnShape, T, nIn int, scale float32) *tensor.Tensor {
+	HSp := headPad(s.HS)
+	n := s.B * s.NH * T * HSp
+	if b.attnBF[i] == nil || b.attnBF[i].Len() < n {
+		b.attnBF[i] = b.New(tensor.BF16, n)
+	}
+	out := b.attnBF[i].View(0, s.B*s.NH, T, HSp)
+	b.launch("pack_heads_bf16", packGrid(s.B*s.NH*T), block256, 0, ptr(out), ptr(in), argI32(s.B), argI32(T),
+		argI32(s.NH), argI32(nIn), argI32(s.HS), argI32(HSp), argF32(scale))
+	return out
+}
+
+// packedF32 returns the F32 scratch for a packed product (B*NH, T, HSp),
+// grown on demand.
+func (b *Backend) packedF32(s attnShape, T int) *tensor.Tensor {
+	HSp := headPad(s.HS)
+	n := s.B * s.NH * T * HSp
+	if b.attnOut == nil || b.attnOut.Len() < n {
+		b.attnOut = b.New(tensor.F32, s.B*s.NH*max(s.Tq, s.Tk)*HSp)
+	}
+	return b.attnOut.View(0, s.B*s.NH, T, HSp)
+}
+
+// unpackHeads launches unpack_heads_f32: out (B, T, nOut*HS) = scale * the
+// sum of packed in (B*NH, T, HSp) over each group of NH/nOut heads.
+func (b *Backend) unpackHeads(out, in *tensor.Tensor, s attnShape, T, nOut int, scale float32) {
+	b.launch("unpack_heads_f32", packGrid(s.B*T*nOut), block256, 0, ptr(out), ptr(in), argI32(s.B), argI32(T),
+		argI32(s.NH), argI32(nOut), argI32(s.HS), argI32(headPad(s.HS)), argF32(scale))
+}
+
+// attentionForwardBF16: the products on the tensor cores over packed heads
+// (see the top of this file).
+func (b *Backend) attentionForwardBF16(out, probs, q, k, v *tensor.Tensor, keyMask []int32, s attnShape) {
+	scale := float32(1 / math.Sqrt(float64(s.HS)))
+	qp := b.packHeads(0, q, s, s.Tq, s.NH, scale)
+	kp := b.packHeads(1, k, s, s.Tk, s.NKV, 1)
+	vp := b.packHeads(2, v, s, s.Tk, s.NKV, 1)
+	P := probs.Reshape(s.B*s.NH, s.Tq, s.Tk)
+	b.MatMul(P, qp, kp, false, true, 0) // scores (Tq, Tk) = (scale Q) K^T per head
+	b.maskedSoftmax(probs, keyMask, s)
+	op := b.packedF32(s, s.Tq)
+	b.MatMul(op, P, vp, false, false, 0) // (Tq, HSp) = P V
+	b.unpackHeads(out, op, s, s.Tq, s.NH, 1)
+}
+
+// attentionBackwardBF16: the backward products on the tensor cores over
+// packed heads. dS is rounded to BF16 for dQ and dK, as P is for P V.
+func (b *Backend) attentionBackwardBF16(dq, dk, dv, dOut, q, k, v, probs *tensor.Tensor, s attnShape) {
+	scale := float32(1 / math.Sqrt(float64(s.HS)))
+	qp := b.packHeads(0, q, s, s.Tq, s.NH, scale)
+	kp := b.packHeads(1, k, s, s.Tk, s.NKV, 1)
+	vp := b.packHeads(2, v, s, s.Tk, s.NKV, 1)
+	dop := b.packHeads(3, dOut, s, s.Tq, s.NH, 1)
+	P := probs.Reshape(s.B*s.NH, s.Tq, s.Tk)
+	dvp := b.packedF32(s, s.Tk)
+	b.MatMul(dvp, P, dop, true, false, 0) // dV_h (Tk, HSp) = P^T dO
+	b.unpackHeads(dv, dvp, s, s.Tk, s.NKV, 1)
+	dS := b.attnDPBuf(probs.Len()).View(0, s.B*s.NH, s.Tq, s.Tk)
+	b.MatMul(dS, dop, vp, false, true, 0) // dP (Tq, Tk) = dO V^T
+	b.softmaxBackward(addr(dS), probs, s)
+	dqp := b.packedF32(s, s.Tq)
+	b.MatMul(dqp, dS, kp, false, false, 0) // dQ (Tq, HSp) = scale dS K
+	b.unpackHeads(dq, dqp, s, s.Tq, s.NH, scale)
+	dkp := b.packedF32(s, s.Tk)
+	b.MatMul(dkp, dS, qp, true, false, 0) // dK_h (Tk, HSp) = dS^T (scale Q)
+	b.unpackHeads(dk, dkp, s, s.Tk, s.NKV, 1)
 }
