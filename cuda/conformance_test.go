@@ -29,12 +29,22 @@ import (
 //     inside F32's 2e-5 of the sum of absolute terms.
 //   - convert: the same round-to-nearest-even as tensor/half.
 //
-// The tensor-core (BF16) path is not in the suite, whose operands are F32;
-// TestGEMMBF16 checks it with its own bound.
+// The tensor-core (BF16) paths are not in the suite, whose operands are
+// F32: it runs with Options.AttentionF32 (attention products on
+// gemm_f32); TestGEMMBF16 and TestAttentionBF16GPU check the tensor-core
+// GEMM and attention with their own bounds.
 var GPU = tensortest.F32
 
+// newTestBackend opens the device with the default options (tensor-core
+// attention).
 func newTestBackend(t testing.TB) *Backend {
-	b, err := New(Options{ArenaBytes: 2 << 30})
+	return newTestBackendOpts(t, Options{})
+}
+
+// newTestBackendOpts opens the device with opts and a 2 GiB arena.
+func newTestBackendOpts(t testing.TB, opts Options) *Backend {
+	opts.ArenaBytes = 2 << 30
+	b, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +57,7 @@ func newTestBackend(t testing.TB) *Backend {
 }
 
 func TestConformanceGPU(t *testing.T) {
-	b := newTestBackend(t)
+	b := newTestBackendOpts(t, Options{AttentionF32: true})
 	t.Logf("backend %s", b.Name())
 	tensortest.Run(t, b, GPU)
 	if err := b.Sync(); err != nil {
@@ -61,7 +71,7 @@ func TestConformanceGPUDebug(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	b, err := New(Options{ArenaBytes: 1 << 30, Debug: true})
+	b, err := New(Options{ArenaBytes: 1 << 30, Debug: true, AttentionF32: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,426 @@
+package cuda
+
+// The tensor-core attention (ops_attention.go) without a GPU: the fake
+// device with pack_heads_bf16, unpack_heads_f32, the BF16 GEMM, the
+// softmax kernels and the conversions emulated in Go from their documented
+// semantics (kernels/attention.cu, kernels/gemm_bf16.cu), so the host side
+// (packing shapes, GQA expansion and group sums, scale placement, the
+// layouts and strides of the six products, scratch reuse) is checked
+// against a float64 reference here. TestAttentionBF16GPU (cuda tag) runs
+// the same checks on the device, where the kernels themselves are tested.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"embrec/tensor"
+	"embrec/tensor/half"
+	"embrec/tensor/tensortest"
+)
+
+// attnBF16RelL2 bounds the relative L2 error of every output of the
+// tensor-core attention (out, probs, dq, dk, dv) against float64.
+//
+// Each product rounds its operands to BF16 (8 significant bits: relative
+// error at most u = 2^-8 = 3.9e-3, about u/sqrt(3) = 2.3e-3 RMS for random
+// values) and accumulates in float32 (negligible next to it). A product of
+// two rounded operands errs by about sqrt(2) * 2.3e-3 = 3.2e-3 RMS of its
+// terms; the chains here are at most three products deep (scores -> P ->
+// P V; dP -> dS -> dQ = dS K, dK = dS^T Q), and independent errors add in
+// quadrature: sqrt(3) * 3.2e-3 = 5.6e-3, plus the cancellation in
+// dS = P (dP - rowsum(P dP)), which magnifies the error of dP where the
+// row sum nearly cancels it. Measured on the cases below (emulated, with
+// the GPU's roundings): 1.1e-3 to 4.7e-3. A wrong head, scale, transpose or mask errs by
+// order 1, so 1e-2 separates rounding from bugs; it is the figure of
+// PyTorch's bf16 attention tests (atol = rtol = 1e-2).
+const attnBF16RelL2 = 1e-2
+
+// attnBF16Tol is the conformance suite's per-element table for the
+// tensor-core attention (tensortest.Attention allows each element
+// Atol + Rtol*(|ref| + rms(ref))). Single elements err more than the L2
+// figure: the suite's heads are small (HS 1 to 20) and its rows short, so
+// the rounding errors of a handful of terms do not average out, and
+// dS = P (dP - rowsum) cancels. Measured (emulated, same roundings as the
+// GPU): worst element 3.4e-2 of its magnitude, 8.6 u; 5e-2 (12.8 u) still
+// fails a wrong term, an error of order 1.
+var attnBF16Tol = tensortest.Tolerances{"attention": {Atol: 1e-5, Rtol: 5e-2}}
+
+// attnCases: HS = 100 (packed to 104) with GQA (8 query heads on 2
+// key/value heads), decoding (Tq = 1 and Tq < Tk), HS a multiple of 8 with
+// a group of 4, odd sizes; key masks with left padding (a query that sees
+// no key included).
+var attnCases = []attnShape{
+	{B: 2, Tq: 37, Tk: 37, NH: 8, NKV: 2, HS: 100},
+	{B: 1, Tq: 1, Tk: 19, NH: 8, NKV: 2, HS: 100},
+	{B: 2, Tq: 5, Tk: 21, NH: 4, NKV: 4, HS: 20},
+	{B: 3, Tq: 16, Tk: 16, NH: 4, NKV: 1, HS: 64},
+	{B: 1, Tq: 9, Tk: 9, NH: 3, NKV: 3, HS: 5},
+}
+
+// attnRef64 is attention in float64 from its definition (tensor.Attention):
+// out (B, Tq, NH*HS), probs (B, NH, Tq, Tk), and with dOut the gradients.
+func attnRef64(s attnShape, q, k, v, dOut []float64, mask []int32) (out, probs, dq, dk, dv []float64) {
+	qC, kC, g := s.NH*s.HS, s.NKV*s.HS, s.NH/s.NKV
+	out, probs = make([]float64, s.B*s.Tq*qC), make([]float64, s.B*s.NH*s.Tq*s.Tk)
+	dq, dk, dv = make([]float64, len(q)), make([]float64, len(k)), make([]float64, len(v))
+	scale := 1 / math.Sqrt(float64(s.HS))
+	Q := func(b, i, h, d int) int { return (b*s.Tq+i)*qC + h*s.HS + d }
+	K := func(b, j, h, d int) int { return (b*s.Tk+j)*kC + (h/g)*s.HS + d }
+	dP := make([]float64, s.Tk)
+	for b := 0; b < s.B; b++ {
+		for h := 0; h < s.NH; h++ {
+			for i := 0; i < s.Tq; i++ {
+				p := probs[((b*s.NH+h)*s.Tq+i)*s.Tk:][:s.Tk]
+				mx, sum := math.Inf(-1), 0.0
+				seen := func(j int) bool { return j <= i+s.Tk-s.Tq && (mask == nil || mask[b*s.Tk+j] != 0) }
+				for j := range p {
+					if seen(j) {
+						for d := 0; d < s.HS; d++ {
+							p[j] += q[Q(b, i, h, d)] * k[K(b, j, h, d)]
+						}
+						p[j] *= scale
+						mx = math.Max(mx, p[j])
+					}
+				}
+				for j := range p {
+					if seen(j) {
+						p[j] = math.Exp(p[j] - mx)
+						sum += p[j]
+					}
+				}
+				dot := 0.0
+				for j := range p {
+					if sum > 0 {
+						p[j] /= sum
+					}
+					dP[j] = 0
+					for d := 0; d < s.HS; d++ {
+						out[Q(b, i, h, d)] += p[j] * v[K(b, j, h, d)]
+						dv[K(b, j, h, d)] += p[j] * dOut[Q(b, i, h, d)]
+						dP[j] += dOut[Q(b, i, h, d)] * v[K(b, j, h, d)]
+					}
+					dot += p[j] * dP[j]
+				}
+				for j := range p {
+					ds := p[j] * (dP[j] - dot) * scale
+					for d := 0; d < s.HS; d++ {
+						dq[Q(b, i, h, d)] += ds * k[K(b, j, h, d)]
+						dk[K(b, j, h, d)] += ds * q[Q(b, i, h, d)]
+					}
+				}
+			}
+		}
+	}
+	return
+}
+
+// relL2 is ||got - want|| / ||want|| (NaN anywhere: +Inf).
+func relL2(got []float32, want []float64) float64 {
+	var d, n float64
+	for i, w := range want {
+		g := float64(got[i])
+		if math.IsNaN(g) || math.IsInf(g, 0) {
+			return math.Inf(1)
+		}
+		d += (g - w) * (g - w)
+		n += w * w
+	}
+	if n == 0 {
+		return math.Sqrt(d)
+	}
+	return math.Sqrt(d / n)
+}
+
+// checkAttention runs forward and backward of every case on b, outputs
+// poisoned with NaN first, and compares with attnRef64 (relative L2 at
+// most tol). It returns the largest error seen.
+func checkAttention(t *testing.T, b *Backend, cases []attnShape, tol float64) float64 {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(3, 4))
+	worst := 0.0
+	for ci, s := range cases {
+		for _, masked := range []bool{false, true} {
+			name := fmt.Sprintf("B%d_Tq%d_Tk%d_NH%d_NKV%d_HS%d_mask%v", s.B, s.Tq, s.Tk, s.NH, s.NKV, s.HS, masked)
+			var mask []int32
+			if masked { // batch b has its first b + ci%2 keys padded (with Tq == Tk, query 0 then sees none)
+				mask = make([]int32, s.B*s.Tk)
+				for bb := 0; bb < s.B; bb++ {
+					for j := 0; j < s.Tk; j++ {
+						mask[bb*s.Tk+j] = int32(boolInt(j >= bb+ci%2))
+					}
+				}
+			}
+			qC, kC := s.NH*s.HS, s.NKV*s.HS
+			gen := func(n int) ([]float32, []float64) {
+				h, r := make([]float32, n), make([]float64, n)
+				for i := range h {
+					h[i] = float32(rng.NormFloat64())
+					r[i] = float64(h[i])
+				}
+				return h, r
+			}
+			qh, qr := gen(s.B * s.Tq * qC)
+			kh, kr := gen(s.B * s.Tk * kC)
+			vh, vr := gen(s.B * s.Tk * kC)
+			dh, dr := gen(s.B * s.Tq * qC)
+			up := func(h []float32, shape ...int) *tensor.Tensor {
+				x := b.New(tensor.F32, shape...)
+				b.Upload(x, h)
+				return x
+			}
+			nan := func(shape ...int) *tensor.Tensor {
+				x := b.New(tensor.F32, shape...)
+				b.Fill(x, float32(math.NaN()))
+				return x
+			}
+			q, k, v, dOut := up(qh, s.B, s.Tq, qC), up(kh, s.B, s.Tk, kC), up(vh, s.B, s.Tk, kC), up(dh, s.B, s.Tq, qC)
+			out, probs := nan(s.B, s.Tq, qC), nan(s.B, s.NH, s.Tq, s.Tk)
+			dq, dk, dv := nan(s.B, s.Tq, qC), nan(s.B, s.Tk, kC), nan(s.B, s.Tk, kC)
+			b.AttentionForward(out, probs, q, k, v, mask, s.NH, s.NKV)
+			b.AttentionBackward(dq, dk, dv, dOut, q, k, v, probs, s.NH, s.NKV)
+			rOut, rP, rdq, rdk, rdv := attnRef64(s, qr, kr, vr, dr, mask)
+			line := name + ": relative L2 error"
+			for _, c := range []struct {
+				what string
+				got  *tensor.Tensor
+				want []float64
+			}{{"out", out, rOut}, {"probs", probs, rP}, {"dq", dq, rdq}, {"dk", dk, rdk}, {"dv", dv, rdv}} {
+				g := make([]float32, c.got.Len())
+				b.Download(g, c.got)
+				e := relL2(g, c.want)
+				worst = max(worst, e)
+				line += fmt.Sprintf(" %s %.2e", c.what, e)
+				if !(e <= tol) {
+					t.Errorf("%s: %s: relative L2 error %.3e > %.0e", name, c.what, e, tol)
+				}
+			}
+			t.Log(line)
+		}
+	}
+	t.Logf("largest relative L2 error %.2e (tolerance %.0e)", worst, tol)
+	return worst
+}
+
+// gemmLaunch is one emulated BF16 GEMM launch.
+type gemmLaunch struct {
+	name       string
+	vecA, vecB bool
+}
+
+// emulateAttention adds Go emulations of the kernels the tensor-core
+// attention launches to e; the BF16 GEMM launches are logged in *log.
+func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
+	i32 := func(p []uint64, j int) int { return int(int32(uint32(p[j]))) }
+	f32 := func(p []uint64, j int) float32 { return math.Float32frombits(uint32(p[j])) }
+	bf := func(a uint64) float32 { return half.BF16ToF32(binary.LittleEndian.Uint16(e.span("emu", a, 2))) }
+	setBF := func(a uint64, v float32) { binary.LittleEndian.PutUint16(e.span("emu", a, 2), half.F32ToBF16(v)) }
+	e.emu["f32_to_bf16"] = func(_ [3]uint64, p []uint64) {
+		for i := 0; i < i32(p, 2); i++ {
+			setBF(p[0]+uint64(2*i), e.f32(p[1]+uint64(4*i)))
+		}
+	}
+	e.emu["bf16_to_f32"] = func(_ [3]uint64, p []uint64) {
+		for i := 0; i < i32(p, 2); i++ {
+			e.setF32(p[0]+uint64(4*i), bf(p[1]+uint64(2*i)))
+		}
+	}
+	e.emu["pack_heads_bf16"] = func(_ [3]uint64, p []uint64) {
+		B, T, NH, NHin, HS, HSp, scale := i32(p, 2), i32(p, 3), i32(p, 4), i32(p, 5), i32(p, 6), i32(p, 7), f32(p, 8)
+		for bb := 0; bb < B; bb++ {
+			for h := 0; h < NH; h++ {
+				for t := 0; t < T; t++ {
+					for d := 0; d < HSp; d++ {
+						v := float32(0)
+						if d < HS {
+							v = scale * e.f32(p[1]+uint64(4*(((bb*T+t)*NHin+h/(NH/NHin))*HS+d)))
+						}
+						setBF(p[0]+uint64(2*(((bb*NH+h)*T+t)*HSp+d)), v)
+					}
+				}
+			}
+		}
+	}
+	e.emu["unpack_heads_f32"] = func(_ [3]uint64, p []uint64) {
+		B, T, NH, NHout, HS, HSp, scale := i32(p, 2), i32(p, 3), i32(p, 4), i32(p, 5), i32(p, 6), i32(p, 7), f32(p, 8)
+		g := NH / NHout
+		for bb := 0; bb < B; bb++ {
+			for t := 0; t < T; t++ {
+				for ho := 0; ho < NHout; ho++ {
+					for d := 0; d < HS; d++ {
+						s := float32(0)
+						for m := 0; m < g; m++ {
+							s += e.f32(p[1] + uint64(4*(((bb*NH+ho*g+m)*T+t)*HSp+d)))
+						}
+						e.setF32(p[0]+uint64(4*(((bb*T+t)*NHout+ho)*HS+d)), scale*s)
+					}
+				}
+			}
+		}
+	}
+	e.emu["masked_softmax_f32"] = func(_ [3]uint64, p []uint64) {
+		rows, NH, Tq, Tk := i32(p, 2), i32(p, 3), i32(p, 4), i32(p, 5)
+		for r := 0; r < rows; r++ {
+			b, i := r/(NH*Tq), r%Tq
+			row := p[0] + uint64(4*r*Tk)
+			seen := func(j int) bool {
+				return j <= i+Tk-Tq && (p[1] == 0 || int32(binary.LittleEndian.Uint32(e.span("mask", p[1]+uint64(4*(b*Tk+j)), 4))) != 0)
+			}
+			mx := math.Inf(-1)
+			for j := 0; j < Tk; j++ {
+				if seen(j) {
+					mx = math.Max(mx, float64(e.f32(row+uint64(4*j))))
+				}
+			}
+			sum := float32(0)
+			for j := 0; j < Tk; j++ {
+				x := float32(0)
+				if seen(j) {
+					x = float32(math.Exp(float64(e.f32(row+uint64(4*j))) - mx))
+				}
+				e.setF32(row+uint64(4*j), x)
+				sum += x
+			}
+			for j := 0; j < Tk && sum > 0; j++ {
+				e.setF32(row+uint64(4*j), e.f32(row+uint64(4*j))/sum)
+			}
+		}
+	}
+	e.emu["softmax_backward_f32"] = func(_ [3]uint64, p []uint64) {
+		rows, Tk := i32(p, 2), i32(p, 3)
+		for r := 0; r < rows; r++ {
+			d, pr := p[0]+uint64(4*r*Tk), p[1]+uint64(4*r*Tk)
+			dot := float32(0)
+			for j := 0; j < Tk; j++ {
+				dot += e.f32(pr+uint64(4*j)) * e.f32(d+uint64(4*j))
+			}
+			for j := 0; j < Tk; j++ {
+				e.setF32(d+uint64(4*j), e.f32(pr+uint64(4*j))*(e.f32(d+uint64(4*j))-dot))
+			}
+		}
+	}
+	for _, v := range gemmBF16Variants {
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				name := v.kernel(ta, tb)
+				e.emu[name] = func(grid [3]uint64, p []uint64) {
+					C, A, B := p[0], p[1], p[2]
+					M, N, K, lda, ldb, ldc := i32(p, 3), i32(p, 4), i32(p, 5), i32(p, 6), i32(p, 7), i32(p, 8)
+					alpha, beta := f32(p, 9), f32(p, 10)
+					sA, sB, sC := int(int64(p[11])), int(int64(p[12])), int(int64(p[13]))
+					*log = append(*log, gemmLaunch{name, i32(p, 14) != 0, i32(p, 15) != 0})
+					for z := 0; z < int(grid[2]); z++ {
+						a, bm, c := A+uint64(2*z*sA), B+uint64(2*z*sB), C+uint64(4*z*sC)
+						for i := 0; i < M; i++ {
+							for j := 0; j < N; j++ {
+								var s float64
+								for l := 0; l < K; l++ {
+									ai, bi := i*lda+l, l*ldb+j
+									if ta {
+										ai = l*lda + i
+									}
+									if tb {
+										bi = j*ldb + l
+									}
+									s += float64(bf(a+uint64(2*ai))) * float64(bf(bm+uint64(2*bi)))
+								}
+								o := c + uint64(4*(i*ldc+j))
+								x := alpha * float32(s)
+								if beta != 0 {
+									x += beta * e.f32(o)
+								}
+								e.setF32(o, x)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAttentionBF16Emulated: the tensor-core attention on the emulating
+// fake device against float64 (attnRef64 and the conformance suite's
+// attention cases with their padding checks), and every packed operand
+// read by the GEMM's 16-byte path; then the float32 path
+// (Options.AttentionF32) on the same device at the suite's F32 figures.
+func TestAttentionBF16Emulated(t *testing.T) {
+	b, e := newEmuBackend(t)
+	var log []gemmLaunch
+	emulateAttention(e, &log)
+	if b.attnF32 {
+		t.Fatal("tensor-core attention is not the default")
+	}
+	checkAttention(t, b, attnCases[:2], attnBF16RelL2)
+	// Forward: Q K^T (nt), P V (nn); backward: P^T dO (tn), dO V^T (nt),
+	// dS K (nn), dS^T Q (tn), per case and mask.
+	want := []string{"nt", "nn", "tn", "nt", "nn", "tn"}
+	if len(log) != 2*2*len(want) {
+		t.Fatalf("%d BF16 GEMM launches, want %d", len(log), 2*2*len(want))
+	}
+	for i, l := range log {
+		layout := want[i%len(want)]
+		if l.name[len(l.name)-2:] != layout || !l.vecB || (layout == "nt" && !l.vecA) {
+			t.Errorf("GEMM %d: %+v, want layout %s with every packed operand on the 16-byte path", i, l, layout)
+		}
+	}
+	checkAttention(t, b, attnCases[2:], attnBF16RelL2)
+	t.Run("suite", func(t *testing.T) { tensortest.Attention(t, b, attnBF16Tol) })
+	t.Run("F32", func(t *testing.T) {
+		b.attnF32 = true
+		n := e.launched["pack_heads_bf16"]
+		checkAttention(t, b, attnCases, 1e-5)
+		tensortest.Attention(t, b, tensortest.F32)
+		if e.launched["pack_heads_bf16"] != n {
+			t.Error("AttentionF32 packed heads")
+		}
+	})
+}
+
+// TestPackIndexMath checks the emulations' reading of the packing on one
+// element by hand: with NH = 4 query heads on NHin = 2 input heads, HS = 3
+// (HSp = 8), packed head 3 of batch 1 at position 2 reads input head 1.
+func TestPackIndexMath(t *testing.T) {
+	b, e := newEmuBackend(t)
+	emulateAttention(e, new([]gemmLaunch))
+	const B, T, NH, NHin, HS = 2, 3, 4, 2, 3
+	s := attnShape{B: B, Tq: T, Tk: T, NH: NH, NKV: NHin, HS: HS}
+	in := make([]float32, B*T*NHin*HS)
+	for i := range in {
+		in[i] = float32(i)
+	}
+	x := b.New(tensor.F32, B, T, NHin*HS)
+	b.Upload(x, in)
+	p := b.packHeads(0, x, s, T, NHin, 0.5)
+	if HSp := headPad(HS); HSp != 8 || p.Dim(0) != B*NH || p.Dim(1) != T || p.Dim(2) != HSp {
+		t.Fatalf("packed %v", p)
+	}
+	got := make([]float32, p.Len())
+	b.Download(got, p)
+	row := got[((1*NH+3)*T+2)*8:][:8]
+	base := ((1*T+2)*NHin + 1) * HS // in[b=1, t=2, head 1]
+	for d, w := range []float32{0.5 * float32(base), 0.5 * float32(base+1), 0.5 * float32(base+2), 0, 0, 0, 0, 0} {
+		if row[d] != w {
+			t.Fatalf("packed row %v, want input %d.. halved, zero-padded", row, base)
+		}
+	}
+	// unpack sums the group of 2: twice the packed value, scaled.
+	y := b.New(tensor.F32, B, T, NHin*HS)
+	pf := b.New(tensor.F32, p.Shape()...)
+	b.Copy(pf, p)
+	b.unpackHeads(y, pf, s, T, NHin, 1)
+	back := make([]float32, y.Len())
+	b.Download(back, y)
+	for i, v := range back {
+		if v != in[i] { // 0.5 * in, summed over a group of two, exact in bf16 for these integers
+			t.Fatalf("unpack(pack(x)) [%d] = %v, want %v", i, v, in[i])
+		}
+	}
+	for _, c := range [][2]int{{1, 8}, {8, 8}, {9, 16}, {100, 104}, {128, 128}} {
+		if headPad(c[0]) != c[1] {
+			t.Errorf("headPad(%d) = %d, want %d", c[0], headPad(c[0]), c[1])
+		}
+	}
+}
