@@ -31,7 +31,8 @@
 // scale), with float32 accumulation, softmax and outputs, as PyTorch's
 // bf16 attention does; relative errors are about 1e-2 of the float32
 // result. Options.AttentionF32 (or EMBREC_CUDA_ATTENTION=f32) keeps every
-// attention product in float32 on gemm_f32 instead.
+// attention product in float32 on gemm_f32 instead, as do calls with
+// fewer than 16 query rows per head (decoding steps).
 //
 // # Execution
 //

@@ -47,6 +47,10 @@ func attnCheck(op string, out, probs, q, k, v *tensor.Tensor, heads, kvHeads int
 	return s
 }
 
+// attnBF16MinRows: attention with fewer query rows per head (decoding
+// steps, very short sequences) uses the float32 products.
+const attnBF16MinRows = 16
+
 // AttentionForward implements tensor.Attention, materialised: scores =
 // scale Q K^T into probs, the masked softmax in place, out = P V.
 func (b *Backend) AttentionForward(out, probs, q, k, v *tensor.Tensor, keyMask []int32, heads, kvHeads int) {
@@ -58,7 +62,10 @@ func (b *Backend) AttentionForward(out, probs, q, k, v *tensor.Tensor, keyMask [
 		b.Fill(out, 0)
 		return
 	}
-	if b.attnF32 {
+	// Decoding steps (a few query rows against the whole cache) stay on the
+	// float32 path: packing the cache for one 128-row tile costs more than
+	// it saves.
+	if b.attnF32 || s.Tq < attnBF16MinRows {
 		b.attentionForwardF32(out, probs, q, k, v, keyMask, s)
 	} else {
 		b.attentionForwardBF16(out, probs, q, k, v, keyMask, s)
@@ -119,7 +126,7 @@ func (b *Backend) AttentionBackward(dq, dk, dv, dOut, q, k, v, probs *tensor.Ten
 		b.Fill(dv, 0)
 		return
 	}
-	if b.attnF32 {
+	if b.attnF32 || s.Tq < attnBF16MinRows {
 		b.attentionBackwardF32(dq, dk, dv, dOut, q, k, v, probs, s)
 	} else {
 		b.attentionBackwardBF16(dq, dk, dv, dOut, q, k, v, probs, s)
