@@ -339,8 +339,14 @@ func TestGEMMBF16Variants(t *testing.T) {
 	if GEMMBF16Variant != "auto" && bf16Variant(GEMMBF16Variant).name != GEMMBF16Variant {
 		t.Fatalf("default variant %q not in the table", GEMMBF16Variant)
 	}
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	GEMMBF16Variant = "auto"
 	if bf16For(3200).name != "v2b" || bf16For(8640).name != "v2a" {
 		t.Errorf("auto picks %s for N=3200, %s for N=8640", bf16For(3200).name, bf16For(8640).name)
+	}
+	GEMMBF16Variant = "v1"
+	if bf16For(3200).name != "v1" {
+		t.Errorf("v1 selected, %s used", bf16For(3200).name)
 	}
 	for _, v := range gemmBF16Variants {
 		for _, k := range []string{v.kernel(false, false), v.kernel(false, true), v.kernel(true, false), v.kernel(true, true)} {

@@ -208,13 +208,16 @@ var gemmBF16Variants = []gemmBF16{
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
 // that MatMul uses for BF16 products, or "auto" (bf16For). Set it before a
 // Backend runs products (it is read at every MatMul, without
-// synchronisation).
-var GEMMBF16Variant = "auto"
+// synchronisation). The default, v2a, gave the fastest OpenLLaMA-3B LoRA
+// step on an H200 (README, 2026-11-26: 179.9 ms against 183.1 for auto and
+// 228.7 for v1).
+var GEMMBF16Variant = "v2a"
 
 // bf16For returns the variant for a product with n output columns. "auto"
-// follows the measurements at M = 4096 on an H200 (README, 2026-11-26):
-// v2b (128 x 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8%
-// over v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b).
+// follows the GEMM benchmarks at M = 4096 on an H200: v2b (128 x 128
+// tiles, two blocks per SM) was fastest at N = 3200 (by 4-8% over v2a),
+// v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the training step's
+// M = 2048 it lost to v2a alone by 2%.
 func bf16For(n int) gemmBF16 {
 	if GEMMBF16Variant != "auto" {
 		return bf16Variant(GEMMBF16Variant)

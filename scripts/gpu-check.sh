@@ -13,7 +13,7 @@
 #      "embrec bench train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped
 #      model with a frozen BF16 backbone, B*T = 8 x 256, then once more
 #      with per-kernel CUDA-event timing (--profile); then one change at a
-#      time: recomputation, GEMM variant v2a, v1, float32 attention
+#      time: recomputation, GEMM variant auto, v1, float32 attention
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
@@ -64,7 +64,7 @@ grep -E '^Benchmark' "$logs/bench-gemm.log"
 stamp "embrec bench train"
 # checkpoint, GEMM variant, attention: the default, with recomputation,
 # then one change at a time
-for cfg in "false auto bf16" "true auto bf16" "false v2a bf16" "false v1 bf16" "false auto f32"; do
+for cfg in "false v2a bf16" "true v2a bf16" "false auto bf16" "false v1 bf16" "false v2a f32"; do
 	set -- $cfg
 	EMBREC_CUDA_GEMM=$2 EMBREC_CUDA_ATTENTION=$3 timeout 120 ./embrec bench train --device cuda --shape openllama-3b \
 		--batch 8 --seq 256 --lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 --checkpoint=$1 \

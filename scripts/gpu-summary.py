@@ -47,7 +47,7 @@ def main():
         print(f"{short:44s} {e:11.1f} {t if t else '-':>10} {ratio:>6s}")
 
     print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
-    embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+).*\nattention=(\w+)",
+    embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+).*\n(?:(?!train ).*\n)*?attention=(\w+)",
                             read(logs, "bench-train.log"), re.M))
     for e in embs:
         label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} att={e[8]}"

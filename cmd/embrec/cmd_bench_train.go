@@ -87,9 +87,13 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prof, _ := be.(profiler)
-	if *profile && prof == nil {
-		return errors.New("-profile needs -device cuda")
+	var prof profiler
+	if *profile {
+		p, ok := be.(profiler)
+		if !ok {
+			return errors.New("-profile needs -device cuda")
+		}
+		prof = p
 	}
 	if c, ok := be.(interface{ Close() error }); ok {
 		defer c.Close()
