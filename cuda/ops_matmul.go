@@ -109,6 +109,61 @@ func (b *Backend) matMulSplitK(out, x, y *tensor.Tensor, transA, transB bool, be
 		ldb: m * n, ldc: m * n, alpha: 1, beta: beta, batches: 1, heads: 1})
 }
 
+// Thin products (gemm_f32_thin): C with at most thinN columns, or rows
+// (through C^T = op(B)^T op(A)^T), and a long other side. One thread per
+// row of the long side, K split over grid.y slices summed like split-K.
+const (
+	thinN      = 16  // THIN_N of gemm_f32.cu
+	thinRows   = 128 // THIN_ROWS: rows per block
+	thinK      = 32  // THIN_K: K tile
+	thinTarget = 264 // aim for about this many blocks (two per SM on a 132-SM H100/H200)
+)
+
+// thinSlices returns the K slice length (a multiple of thinK) and the
+// number of slices for a thin product with rows long-side rows.
+func thinSlices(rows, k int) (kSlice, slices int) {
+	blocks := (rows + thinRows - 1) / thinRows
+	s := min((thinTarget+blocks-1)/blocks, max((k+4*thinK-1)/(4*thinK), 1), splitKMaxS) // >= 4 K tiles a slice
+	kSlice = ((k+s-1)/s + thinK - 1) / thinK * thinK
+	return kSlice, (k + kSlice - 1) / kSlice
+}
+
+// matMulThin runs a 2-D float32 product on gemm_f32_thin when C is thin;
+// it reports whether it did.
+func (b *Backend) matMulThin(out, x, y *tensor.Tensor, transA, transB bool, beta float32, m, n, k, lda, ldb int) bool {
+	A, B, ta, tb, M, N, ldA, ldB, transC := addr(x), addr(y), transA, transB, m, n, lda, ldb, false
+	switch {
+	case n <= thinN && m >= 2*thinN:
+	case m <= thinN && n >= 2*thinN: // C^T (n, m) = op(B)^T op(A)^T
+		A, B, ta, tb, M, N, ldA, ldB, transC = addr(y), addr(x), !transB, !transA, n, m, ldb, lda, true
+	default:
+		return false
+	}
+	kSlice, slices := thinSlices(M, k)
+	launch := func(c uint64, beta float32, sC int) {
+		b.launch("gemm_f32_thin", [3]int{(M + thinRows - 1) / thinRows, slices, 1}, [3]int{thinRows, 1, 1}, 0,
+			argPtr(c), argPtr(A), argPtr(B), argI32(M), argI32(N), argI32(k), argI32(max(ldA, 1)),
+			argI32(max(ldB, 1)), argI32(n), argBool(ta), argBool(tb), argBool(transC), argF32(1), argF32(beta),
+			argI32(kSlice), argI64(sC))
+	}
+	if slices == 1 {
+		launch(addr(out), beta, 0)
+		return true
+	}
+	sp := &b.split
+	if sp.parts == nil || sp.parts.Len() < slices*m*n {
+		sp.parts = b.New(tensor.F32, slices*m*n)
+	}
+	if sp.ones == nil || sp.ones.Len() < slices {
+		sp.ones = b.New(tensor.F32, splitKMaxS+1)
+		b.Fill(sp.ones, 1)
+	}
+	launch(addr(sp.parts), 0, m*n) // slice s: partial C at parts + s*m*n, C's layout
+	b.gemmF32(gemmF32{c: addr(out), a: addr(sp.ones), b: addr(sp.parts), m: 1, n: m * n, k: slices, lda: slices,
+		ldb: m * n, ldc: m * n, alpha: 1, beta: beta, batches: 1, heads: 1})
+	return true
+}
+
 // MatMul implements tensor.MatMuler.
 func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta float32) {
 	needF32("MatMul", out)
@@ -141,6 +196,9 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 	sA, sB, sC := m*k, k*n, m*n
 	if x.DType() == tensor.F32 && y.DType() == tensor.F32 {
 		if bt == 1 {
+			if b.matMulThin(out, x, y, transA, transB, beta, m, n, k, lda, ldb) {
+				return
+			}
 			if s := splitKSlices(m, n, k); s > 1 {
 				b.matMulSplitK(out, x, y, transA, transB, beta, m, n, k, lda, ldb, s)
 				return

@@ -105,6 +105,44 @@ func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 			}
 		},
 	}
+	e.emu["gemm_f32_thin"] = func(grid [3]uint64, p []uint64) {
+		i32 := func(j int) int { return int(int32(uint32(p[j]))) }
+		f32 := func(j int) float32 { return math.Float32frombits(uint32(p[j])) }
+		C, A, B := p[0], p[1], p[2]
+		M, N, K, lda, ldb, ldc := i32(3), i32(4), i32(5), i32(6), i32(7), i32(8)
+		ta, tb, tc, alpha, beta := i32(9) != 0, i32(10) != 0, i32(11) != 0, f32(12), f32(13)
+		kSlice, sC := i32(14), int(int64(p[15]))
+		if grid[0] != uint64((M+127)/128) {
+			e.t.Fatalf("gemm_f32_thin: grid.x %d for M %d", grid[0], M)
+		}
+		for sl := 0; sl < int(grid[1]); sl++ {
+			c := C + uint64(4*sl*sC)
+			for i := 0; i < M; i++ {
+				for j := 0; j < N; j++ {
+					var acc float32
+					for l := sl * kSlice; l < min(K, (sl+1)*kSlice); l++ {
+						ai, bi := i*lda+l, l*ldb+j
+						if ta {
+							ai = l*lda + i
+						}
+						if tb {
+							bi = j*ldb + l
+						}
+						acc += e.f32(A+uint64(4*ai)) * e.f32(B+uint64(4*bi))
+					}
+					o := c + uint64(4*(i*ldc+j))
+					if tc {
+						o = c + uint64(4*(j*ldc+i))
+					}
+					v := alpha * acc
+					if beta != 0 {
+						v += beta * e.f32(o)
+					}
+					e.setF32(o, v)
+				}
+			}
+		}
+	}
 	b, err := newBackend(e, Options{BatchLaunches: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -112,9 +150,12 @@ func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 	return b, e
 }
 
-// splitKCases are (m, n, k) products that split (skinny, long K; K a
-// multiple of the chunk or not) and one that does not.
-var splitKCases = [][3]int{{130, 8, 600}, {8, 70, 1037}, {3, 5, 2000}, {64, 64, 512}, {200, 200, 600}}
+// splitKCases are (m, n, k) products that run thin (C with at most 16
+// columns or rows: several K slices, a short last one, one slice) or split
+// (few tiles, long K; K a multiple of the chunk or not), and one that does
+// neither.
+var splitKCases = [][3]int{{130, 8, 600}, {8, 70, 1037}, {700, 8, 1000}, {5, 520, 300}, {200, 3, 40},
+	{3, 5, 2000}, {64, 64, 512}, {200, 200, 600}}
 
 // checkSplitK runs every layout and beta on b and compares with a float64
 // product; tol is relative to the sum of absolute terms.
@@ -190,10 +231,23 @@ func TestSplitKSlices(t *testing.T) {
 	}
 }
 
+func TestThinSlices(t *testing.T) {
+	for _, c := range []struct{ rows, k, kSlice, slices int }{
+		{2048, 3200, 192, 17}, // x A^T, dY B at OpenLLaMA-3B: 16 row blocks
+		{3200, 2048, 192, 11}, // dB (out, r) and dA^T (in, r): 25 row blocks
+		{200, 40, 64, 1},
+		{520, 300, 128, 3}, // the last slice is short
+	} {
+		if ks, s := thinSlices(c.rows, c.k); ks != c.kSlice || s != c.slices {
+			t.Errorf("thinSlices(%d, %d) = %d, %d; want %d, %d", c.rows, c.k, ks, s, c.kSlice, c.slices)
+		}
+	}
+}
+
 func TestMatMulSplitKEmulated(t *testing.T) {
 	b, e := newEmuBackend(t)
 	checkSplitK(t, b, 1e-5)
-	if e.launched["gemm_f32"] == 0 {
-		t.Fatal("no gemm_f32 launched")
+	if e.launched["gemm_f32"] == 0 || e.launched["gemm_f32_thin"] == 0 {
+		t.Fatalf("launches: %d gemm_f32, %d gemm_f32_thin", e.launched["gemm_f32"], e.launched["gemm_f32_thin"])
 	}
 }

@@ -95,3 +95,77 @@ gemm_f32(float* C, const float* A, const float* B, int M, int N, int K, int lda,
 		}
 	}
 }
+
+// gemm_f32_thin: the same product for a thin C, N <= THIN_N columns (the
+// LoRA products: x A^T (tokens, r), dY B (tokens, r), dY^T h (out, r)),
+// where a 64 x 64 tile would leave most of its work idle. One thread per
+// row of C keeps the N outputs of its row in registers; the block stages
+// THIN_ROWS rows x THIN_K of op(A) and THIN_K x N of op(B) in shared memory
+// (coalesced for either layout of A). grid.y splits K into slices of kSlice
+// (a multiple of THIN_K); slice s writes C + s * sC, so that slices > 1
+// write partial products the caller sums.
+//
+// transC writes element (i, j) to C[j*ldc + i]: with C^T = op(B)^T op(A)^T
+// the host runs products with a thin M (dA = dh^T x: (r, in)) as a thin N.
+// beta == 0 overwrites C without reading it.
+
+#define THIN_N 16
+#define THIN_ROWS 128
+#define THIN_K 32
+
+extern "C" __global__ void __launch_bounds__(THIN_ROWS)
+gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,
+              int transB, int transC, float alpha, float beta, int kSlice, long long sC) {
+	__shared__ float As[THIN_K][THIN_ROWS + 1];
+	__shared__ float Bs[THIN_K][THIN_N];
+	int tid = threadIdx.x;
+	int m0 = blockIdx.x * THIN_ROWS;
+	int kBegin = blockIdx.y * kSlice, kEnd = min(K, kBegin + kSlice);
+	C += blockIdx.y * sC;
+	float acc[THIN_N];
+#pragma unroll
+	for (int j = 0; j < THIN_N; j++) acc[j] = 0.f;
+
+	for (int k0 = kBegin; k0 < kEnd; k0 += THIN_K) {
+		// op(A) tile: THIN_ROWS x THIN_K = 4096 elements, 32 per thread.
+#pragma unroll 4
+		for (int l = 0; l < THIN_ROWS * THIN_K / THIN_ROWS; l++) {
+			int e = tid + THIN_ROWS * l;
+			int r, k;
+			if (transA) { // stored (K, M): consecutive threads walk rows
+				k = e / THIN_ROWS;
+				r = e % THIN_ROWS;
+			} else { // stored (M, K): consecutive threads walk k
+				r = e / THIN_K;
+				k = e % THIN_K;
+			}
+			int gm = m0 + r, gk = k0 + k;
+			float v = 0.f;
+			if (gm < M && gk < kEnd) v = transA ? A[(long long)gk * lda + gm] : A[(long long)gm * lda + gk];
+			As[k][r] = v;
+		}
+		// op(B) tile: THIN_K x N (N <= THIN_N), zero beyond N and kEnd.
+		for (int e = tid; e < THIN_K * THIN_N; e += THIN_ROWS) {
+			int k = e / THIN_N, j = e % THIN_N, gk = k0 + k;
+			float v = 0.f;
+			if (j < N && gk < kEnd) v = transB ? B[(long long)j * ldb + gk] : B[(long long)gk * ldb + j];
+			Bs[k][j] = v;
+		}
+		__syncthreads();
+#pragma unroll 8
+		for (int kk = 0; kk < THIN_K; kk++) {
+			float a = As[kk][tid];
+#pragma unroll
+			for (int j = 0; j < THIN_N; j++) acc[j] = fmaf(a, Bs[kk][j], acc[j]);
+		}
+		__syncthreads();
+	}
+	int m = m0 + tid;
+	if (m >= M) return;
+#pragma unroll
+	for (int j = 0; j < THIN_N; j++) {
+		if (j >= N) break;
+		float* c = transC ? C + (long long)j * ldc + m : C + (long long)m * ldc + j;
+		*c = beta == 0.f ? alpha * acc[j] : alpha * acc[j] + beta * *c;
+	}
+}

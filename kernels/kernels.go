@@ -55,7 +55,7 @@ var Table = []Kernel{
 	{"gemm_bf16_v2c_nn", "gemm_bf16"}, {"gemm_bf16_v2c_nt", "gemm_bf16"},
 	{"gemm_bf16_v2c_tn", "gemm_bf16"}, {"gemm_bf16_v2c_tt", "gemm_bf16"},
 
-	{"gemm_f32", "gemm_f32"},
+	{"gemm_f32", "gemm_f32"}, {"gemm_f32_thin", "gemm_f32"},
 
 	{"cross_entropy_forward_f32", "loss"}, {"cross_entropy_backward_f32", "loss"},
 
