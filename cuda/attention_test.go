@@ -313,27 +313,10 @@ func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
 					*log = append(*log, gemmLaunch{name, i32(p, 14) != 0, i32(p, 15) != 0})
 					for z := 0; z < int(grid[2]); z++ {
 						a, bm, c := A+uint64(2*z*sA), B+uint64(2*z*sB), C+uint64(4*z*sC)
-						for i := 0; i < M; i++ {
-							for j := 0; j < N; j++ {
-								var s float64
-								for l := 0; l < K; l++ {
-									ai, bi := i*lda+l, l*ldb+j
-									if ta {
-										ai = l*lda + i
-									}
-									if tb {
-										bi = j*ldb + l
-									}
-									s += float64(bf(a+uint64(2*ai))) * float64(bf(bm+uint64(2*bi)))
-								}
-								o := c + uint64(4*(i*ldc+j))
-								x := alpha * float32(s)
-								if beta != 0 {
-									x += beta * e.f32(o)
-								}
-								e.setF32(o, x)
-							}
-						}
+						e.product(M, N, 0, K, lda, ldb, ta, tb,
+							func(i int) float64 { return float64(bf(a + uint64(2*i))) },
+							func(i int) float64 { return float64(bf(bm + uint64(2*i))) },
+							func(i, j int) uint64 { return c + uint64(4*(i*ldc+j)) }, alpha, beta)
 					}
 				}
 			}

@@ -60,6 +60,41 @@ func (e *emuDevice) setF32(addr uint64, v float32) {
 	binary.LittleEndian.PutUint32(e.span("emu", addr, 4), math.Float32bits(v))
 }
 
+// f32At returns a loader of the float32 array at base, by element index.
+func (e *emuDevice) f32At(base uint64) func(int) float64 {
+	return func(i int) float64 { return float64(e.f32(base + uint64(4*i))) }
+}
+
+// product sets C(i, j) = alpha * sum over l in [k0, k1) of op(A)(i, l)
+// op(B)(l, j), plus beta * C(i, j) when beta != 0, summed in float64: the
+// contract of gemm_f32, gemm_f32_thin and the BF16 GEMMs. a and b load
+// elements of A and B as stored (row strides lda, ldb); at gives C's
+// address of (i, j).
+func (e *emuDevice) product(M, N, k0, k1, lda, ldb int, ta, tb bool, a, b func(int) float64,
+	at func(i, j int) uint64, alpha, beta float32) {
+	for i := 0; i < M; i++ {
+		for j := 0; j < N; j++ {
+			var s float64
+			for l := k0; l < k1; l++ {
+				ai, bi := i*lda+l, l*ldb+j
+				if ta {
+					ai = l*lda + i
+				}
+				if tb {
+					bi = j*ldb + l
+				}
+				s += a(ai) * b(bi)
+			}
+			o := at(i, j)
+			v := alpha * float32(s)
+			if beta != 0 {
+				v += beta * e.f32(o)
+			}
+			e.setF32(o, v)
+		}
+	}
+}
+
 func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 	e := &emuDevice{fakeDevice: newFake(t, 256<<20)}
 	e.emu = map[string]func([3]uint64, []uint64){
@@ -81,27 +116,8 @@ func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 				a := A + uint64(4*(bb*sAb+h*sAh))
 				bm := B + uint64(4*(bb*sBb+(h/group)*sBh))
 				c := C + uint64(4*(bb*sCb+h*sCh))
-				for i := 0; i < M; i++ {
-					for j := 0; j < N; j++ {
-						var s float32
-						for l := 0; l < K; l++ {
-							ai, bi := i*lda+l, l*ldb+j
-							if ta {
-								ai = l*lda + i
-							}
-							if tb {
-								bi = j*ldb + l
-							}
-							s += e.f32(a+uint64(4*ai)) * e.f32(bm+uint64(4*bi))
-						}
-						o := c + uint64(4*(i*ldc+j))
-						v := alpha * s
-						if beta != 0 {
-							v += beta * e.f32(o)
-						}
-						e.setF32(o, v)
-					}
-				}
+				e.product(M, N, 0, K, lda, ldb, ta, tb, e.f32At(a), e.f32At(bm),
+					func(i, j int) uint64 { return c + uint64(4*(i*ldc+j)) }, alpha, beta)
 			}
 		},
 	}
@@ -117,30 +133,13 @@ func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 		}
 		for sl := 0; sl < int(grid[1]); sl++ {
 			c := C + uint64(4*sl*sC)
-			for i := 0; i < M; i++ {
-				for j := 0; j < N; j++ {
-					var acc float32
-					for l := sl * kSlice; l < min(K, (sl+1)*kSlice); l++ {
-						ai, bi := i*lda+l, l*ldb+j
-						if ta {
-							ai = l*lda + i
-						}
-						if tb {
-							bi = j*ldb + l
-						}
-						acc += e.f32(A+uint64(4*ai)) * e.f32(B+uint64(4*bi))
-					}
-					o := c + uint64(4*(i*ldc+j))
+			e.product(M, N, sl*kSlice, min(K, (sl+1)*kSlice), lda, ldb, ta, tb, e.f32At(A), e.f32At(B),
+				func(i, j int) uint64 {
 					if tc {
-						o = c + uint64(4*(j*ldc+i))
+						return c + uint64(4*(j*ldc+i))
 					}
-					v := alpha * acc
-					if beta != 0 {
-						v += beta * e.f32(o)
-					}
-					e.setF32(o, v)
-				}
-			}
+					return c + uint64(4*(i*ldc+j))
+				}, alpha, beta)
 		}
 	}
 	b, err := newBackend(e, Options{BatchLaunches: 3})
