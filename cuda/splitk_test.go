@@ -1,10 +1,12 @@
-package cuda
+// Split-K and thin float32 products on an emulating fake device: the fake
+// device plus Go emulations of kernels from their documented semantics
+// (gemm_f32, gemm_f32_thin, fill_u32 here; attention_test.go adds the
+// attention kernels and the BF16 GEMMs). Checks the host side (slices,
+// operand offsets for every layout, the short last slice, transposed
+// output, beta) without a GPU; TestMatMulSplitKGPU runs the same shapes on
+// the device (cuda tag).
 
-// Split-K on the fake device, with gemm_f32 and fill_u32 emulated in Go
-// from their documented semantics (kernels/gemm_f32.cu): checks the host
-// side of the split (chunk sizes, operand offsets for every layout, the
-// remainder chunk, beta) without a GPU. TestMatMulSplitKGPU runs the same
-// shapes on the device (cuda tag).
+package cuda
 
 import (
 	"encoding/binary"
