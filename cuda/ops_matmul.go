@@ -89,15 +89,7 @@ func (b *Backend) matMulSplitK(out, x, y *tensor.Tensor, transA, transB bool, be
 	if transB {
 		strideB = kc // y stored (n, k)
 	}
-	sp := &b.split
-	if sp.parts == nil || sp.parts.Len() < slices*m*n {
-		sp.parts = b.New(tensor.F32, slices*m*n)
-	}
-	if sp.ones == nil || sp.ones.Len() < slices {
-		sp.ones = b.New(tensor.F32, splitKMaxS+1)
-		b.Fill(sp.ones, 1)
-	}
-	parts := addr(sp.parts)
+	parts := b.sliceParts(slices * m * n)
 	b.gemmF32(gemmF32{c: parts, a: addr(x), b: addr(y), m: m, n: n, k: kc, lda: lda, ldb: ldb, ldc: n,
 		ta: transA, tb: transB, alpha: 1, sAb: strideA, sBb: strideB, sCb: m * n, batches: full, heads: 1})
 	if rest > 0 {
@@ -105,8 +97,31 @@ func (b *Backend) matMulSplitK(out, x, y *tensor.Tensor, transA, transB bool, be
 			b: addr(y) + uint64(4*full*strideB), m: m, n: n, k: rest, lda: lda, ldb: ldb, ldc: n,
 			ta: transA, tb: transB, alpha: 1, batches: 1, heads: 1})
 	}
-	b.gemmF32(gemmF32{c: addr(out), a: addr(sp.ones), b: parts, m: 1, n: m * n, k: slices, lda: slices,
-		ldb: m * n, ldc: m * n, alpha: 1, beta: beta, batches: 1, heads: 1})
+	b.sumSlices(out, parts, slices, beta)
+}
+
+// sliceParts returns the split scratch for n floats of partial products.
+func (b *Backend) sliceParts(n int) uint64 {
+	if b.split.parts == nil || b.split.parts.Len() < n {
+		b.split.parts = b.New(tensor.F32, n)
+	}
+	return addr(b.split.parts)
+}
+
+// sumSlices sets out = sum of the slices partial products at parts (each
+// out's size and layout) + beta out, as one product: out (1, len) = ones
+// (1, slices) @ parts (slices, len) + beta out.
+func (b *Backend) sumSlices(out *tensor.Tensor, parts uint64, slices int, beta float32) {
+	if slices > splitKMaxS {
+		panic(fmt.Sprintf("cuda: %d K slices, at most %d", slices, splitKMaxS))
+	}
+	if b.split.ones == nil {
+		b.split.ones = b.New(tensor.F32, splitKMaxS)
+		b.Fill(b.split.ones, 1)
+	}
+	n := out.Len()
+	b.gemmF32(gemmF32{c: addr(out), a: addr(b.split.ones), b: parts, m: 1, n: n, k: slices, lda: slices,
+		ldb: n, ldc: n, alpha: 1, beta: beta, batches: 1, heads: 1})
 }
 
 // Thin products (gemm_f32_thin): C with at most thinN columns, or rows
@@ -150,17 +165,9 @@ func (b *Backend) matMulThin(out, x, y *tensor.Tensor, transA, transB bool, beta
 		launch(addr(out), beta, 0)
 		return true
 	}
-	sp := &b.split
-	if sp.parts == nil || sp.parts.Len() < slices*m*n {
-		sp.parts = b.New(tensor.F32, slices*m*n)
-	}
-	if sp.ones == nil || sp.ones.Len() < slices {
-		sp.ones = b.New(tensor.F32, splitKMaxS+1)
-		b.Fill(sp.ones, 1)
-	}
-	launch(addr(sp.parts), 0, m*n) // slice s: partial C at parts + s*m*n, C's layout
-	b.gemmF32(gemmF32{c: addr(out), a: addr(sp.ones), b: addr(sp.parts), m: 1, n: m * n, k: slices, lda: slices,
-		ldb: m * n, ldc: m * n, alpha: 1, beta: beta, batches: 1, heads: 1})
+	parts := b.sliceParts(slices * m * n)
+	launch(parts, 0, m*n) // slice s: partial C at parts + s*m*n, C's layout
+	b.sumSlices(out, parts, slices, beta)
 	return true
 }
 
