@@ -51,19 +51,10 @@ func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads 
 		roundWeightsBF16(m)
 	}
 	lcfg := lora.Config{Rank: 4, Alpha: 8, Dropout: 0.1, Targets: lora.Projections}
-	c := stepCfg
-	set, err := lora.NewSet(be, lcfg, c.Layers, func(p string) (int, int) {
-		return lora.Dims(p, c.Hidden, c.Intermediate, c.QDim(), c.KVDim())
-	}, stepB*stepT)
+	set, p, err := train.NewLoRA(m, lcfg, stepB*stepT, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var specs []train.Spec
-	for _, s := range set.Specs() {
-		specs = append(specs, train.Spec{Name: s.Name, Shape: s.Shape})
-	}
-	p := train.NewParams(be, specs)
-	set.Bind(p.Weight, p.Grad)
 	// Every adapter weight random (B too, which PEFT starts at zero), so
 	// that gradients reach A and the adapters change the output.
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -72,12 +63,7 @@ func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads 
 		w[i] = float32(rng.NormFloat64() * 0.05)
 	}
 	be.Upload(p.W, w)
-	for l, row := range set.Layers {
-		for i, lin := range row {
-			pr, _ := llama.ParseProj(lcfg.Targets[i])
-			m.SetAdapter(l, pr, lin)
-		}
-	}
+	train.AttachLoRA(m, set, true)
 	set.Training = true
 	s := &stepSide{be: be, m: m, set: set, params: p}
 	opt := llama.RunOptions{}

@@ -76,20 +76,11 @@ func NewRecommender(llm *llama.Model, enc *Encoder, f *Factors, opt Options) (*R
 		r.ItemProj.Init(opt.Seed + 2)
 	}
 	if opt.LoRA != nil {
-		set, err := lora.NewSet(b, *opt.LoRA, c.Layers, func(p string) (int, int) {
-			return lora.Dims(p, c.Hidden, c.Intermediate, c.QDim(), c.KVDim())
-		}, 0)
+		set, p, err := NewLoRA(llm, *opt.LoRA, 0, opt.Seed+3)
 		if err != nil {
 			return nil, err
 		}
-		var specs []Spec
-		for _, s := range set.Specs() {
-			specs = append(specs, Spec{s.Name, s.Shape})
-		}
-		r.LoRA = NewParams(b, specs)
-		set.Bind(r.LoRA.Weight, r.LoRA.Grad)
-		set.Init(opt.Seed + 3)
-		r.Adapters = set
+		r.Adapters, r.LoRA = set, p
 	}
 	if opt.Full {
 		if err := llm.MakeWritable(); err != nil {
@@ -105,19 +96,8 @@ func NewRecommender(llm *llama.Model, enc *Encoder, f *Factors, opt Options) (*R
 
 // AttachAdapters plugs (on) or unplugs the LoRA adapters into the backbone.
 func (r *Recommender) AttachAdapters(on bool) {
-	if r.Adapters == nil {
-		return
-	}
-	per := r.Adapters.Config.Targets
-	for l, row := range r.Adapters.Layers {
-		for i, lin := range row {
-			p, _ := llama.ParseProj(per[i])
-			if on {
-				r.LLM.SetAdapter(l, p, lin)
-			} else {
-				r.LLM.SetAdapter(l, p, nil)
-			}
-		}
+	if r.Adapters != nil {
+		AttachLoRA(r.LLM, r.Adapters, on)
 	}
 }
 

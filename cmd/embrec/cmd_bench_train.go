@@ -120,25 +120,11 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		return err
 	}
 	lcfg := lora.Config{Rank: *rank, Alpha: 2 * float64(*rank), Dropout: 0.05, Targets: strings.Split(*targets, ",")}
-	set, err := lora.NewSet(be, lcfg, cfg.Layers, func(p string) (int, int) {
-		return lora.Dims(p, cfg.Hidden, cfg.Intermediate, cfg.QDim(), cfg.KVDim())
-	}, *B**T)
+	set, params, err := train.NewLoRA(m, lcfg, *B**T, *seed+1)
 	if err != nil {
 		return err
 	}
-	var specs []train.Spec
-	for _, s := range set.Specs() {
-		specs = append(specs, train.Spec{Name: s.Name, Shape: s.Shape})
-	}
-	params := train.NewParams(be, specs)
-	set.Bind(params.Weight, params.Grad)
-	set.Init(*seed + 1)
-	for l, row := range set.Layers {
-		for i, lin := range row {
-			p, _ := llama.ParseProj(lcfg.Targets[i])
-			m.SetAdapter(l, p, lin)
-		}
-	}
+	train.AttachLoRA(m, set, true)
 	set.Training = true
 	run := m.NewRun(*B, *T, llama.RunOptions{Checkpoint: *ckpt})
 	ids, tgt := benchTokens(*B, *T, cfg.Vocab, *seed)
