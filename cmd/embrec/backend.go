@@ -26,12 +26,15 @@ func addDeviceFlags(fs *flag.FlagSet) deviceFlags {
 }
 
 // backend returns the selected backend.
-func (f deviceFlags) backend() (tensor.Backend, error) {
+func (f deviceFlags) backend() (tensor.Backend, error) { return f.backendWith(cuda.Options{}) }
+
+// backendWith returns the selected backend, a CUDA one opened with opts.
+func (f deviceFlags) backendWith(opts cuda.Options) (tensor.Backend, error) {
 	switch *f.device {
 	case "cpu":
 		return tensor.NewCPU(*f.threads), nil
 	case "cuda":
-		b, err := cuda.New(cuda.Options{})
+		b, err := cuda.New(opts)
 		if err != nil {
 			return nil, fmt.Errorf("--device cuda: %w", err)
 		}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"time"
 
@@ -27,19 +26,27 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-profile] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-profile] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
 
-// benchShapes are the model shapes "bench train" knows.
-var benchShapes = map[string]llama.Config{
-	// OpenLLaMA-3B (config.json of openlm-research/open_llama_3b).
-	"openllama-3b": {Hidden: 3200, Intermediate: 8640, Layers: 26, Heads: 32, KVHeads: 32, HeadSize: 100,
-		Vocab: 32000, MaxPos: 2048, NormEps: 1e-6, RopeTheta: 10000, BOS: 1, EOS: 2},
-	// A few-second smoke shape for the CPU.
-	"tiny": {Hidden: 64, Intermediate: 172, Layers: 2, Heads: 4, KVHeads: 4, HeadSize: 16,
-		Vocab: 256, MaxPos: 512, NormEps: 1e-6, RopeTheta: 10000, BOS: 1, EOS: 2},
+// openLLaMA3B is OpenLLaMA-3B's shape (config.json of
+// openlm-research/open_llama_3b), the default of "bench train".
+var openLLaMA3B = llama.Config{Hidden: 3200, Intermediate: 8640, Layers: 26, Heads: 32, KVHeads: 32, HeadSize: 100,
+	Vocab: 32000, MaxPos: 2048, NormEps: 1e-6, RopeTheta: 10000, BOS: 1, EOS: 2}
+
+// benchShape returns the named shape: openllama-3b, or one of
+// train.SmallConfigs with a 256-piece vocabulary (quick on the CPU).
+func benchShape(name string) (llama.Config, error) {
+	if name == "openllama-3b" {
+		return openLLaMA3B, nil
+	}
+	c, err := train.SmallConfig(name, 256, 512, 1, 2)
+	if err != nil {
+		return c, fmt.Errorf("-shape %q: want openllama-3b, tiny, small or base", name)
+	}
+	return c, nil
 }
 
 // syncer is a backend whose work is asynchronous (cuda): Sync waits for it.
@@ -52,7 +59,7 @@ type memStatser interface {
 
 func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	dev := addDeviceFlags(fs)
-	shape := fs.String("shape", "openllama-3b", "model shape: openllama-3b or tiny")
+	shape := fs.String("shape", "openllama-3b", "model shape: openllama-3b, or tiny, small, base (train's from-scratch shapes, vocabulary 256)")
 	layers := fs.Int("layers", 0, "number of blocks (0: the shape's)")
 	B := fs.Int("batch", 8, "sequences per step")
 	T := fs.Int("seq", 256, "tokens per sequence")
@@ -70,9 +77,9 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	cfg, ok := benchShapes[*shape]
-	if !ok {
-		return fmt.Errorf("-shape %q: want openllama-3b or tiny", *shape)
+	cfg, err := benchShape(*shape)
+	if err != nil {
+		return err
 	}
 	if *layers > 0 {
 		cfg.Layers = *layers
@@ -80,10 +87,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *B <= 0 || *T <= 0 || *T > cfg.MaxPos || *steps <= 0 || *warmup < 0 {
 		return fmt.Errorf("need -batch > 0, 0 < -seq <= %d, -steps > 0, -warmup >= 0", cfg.MaxPos)
 	}
-	if *profile {
-		os.Setenv("EMBREC_CUDA_PROFILE", "1") // read by cuda.New
-	}
-	be, err := dev.backend()
+	be, err := dev.backendWith(cuda.Options{Profile: *profile})
 	if err != nil {
 		return err
 	}
