@@ -168,7 +168,11 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 			return err
 		}
 		d := float64(time.Since(s0).Microseconds()) / 1e3
-		fmt.Fprintf(out, "step %d: %.1f ms, loss %.4f%s\n", i+1, d, lastLoss, map[bool]string{true: " (warm-up)"}[i < *warmup])
+		note := ""
+		if i < *warmup {
+			note = " (warm-up)"
+		}
+		fmt.Fprintf(out, "step %d: %.1f ms, loss %.4f%s\n", i+1, d, lastLoss, note)
 		if i >= *warmup {
 			ms[i-*warmup] = d
 		}
