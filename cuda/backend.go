@@ -238,6 +238,16 @@ func (b *Backend) launch(name string, grid, block [3]int, shmem int, args ...arg
 	rec()
 }
 
+// grow returns *slot, first replaced by a new dt tensor of n elements if
+// it is missing or shorter: the Backend's scratch buffers, reused in
+// stream order.
+func (b *Backend) grow(slot **tensor.Tensor, dt tensor.DType, n int) *tensor.Tensor {
+	if *slot == nil || (*slot).Len() < n {
+		*slot = b.New(dt, n)
+	}
+	return *slot
+}
+
 // elementwise grid: 256 threads, grid-stride loops cover the rest.
 func ewGrid(n int) [3]int { return [3]int{min((n+255)/256, 8192), 1, 1} }
 

@@ -90,12 +90,7 @@ func (b *Backend) softmaxBackward(dP uint64, probs *tensor.Tensor, s attnShape) 
 }
 
 // attnDPBuf returns the backward's dP scratch, at least n elements.
-func (b *Backend) attnDPBuf(n int) *tensor.Tensor {
-	if b.attnDP == nil || b.attnDP.Len() < n {
-		b.attnDP = b.New(tensor.F32, n)
-	}
-	return b.attnDP
-}
+func (b *Backend) attnDPBuf(n int) *tensor.Tensor { return b.grow(&b.attnDP, tensor.F32, n) }
 
 // attentionForwardF32: the products on gemm_f32 (Options.AttentionF32).
 func (b *Backend) attentionForwardF32(out, probs, q, k, v *tensor.Tensor, keyMask []int32, s attnShape) {
@@ -182,10 +177,7 @@ func packGrid(rows int) [3]int { return [3]int{min((rows+7)/8, 1<<16), 1, 1} }
 func (b *Backend) packHeads(i int, in *tensor.Tensor, s attnShape, T, nIn int, scale float32) *tensor.Tensor {
 	HSp := headPad(s.HS)
 	n := s.B * s.NH * T * HSp
-	if b.attnBF[i] == nil || b.attnBF[i].Len() < n {
-		b.attnBF[i] = b.New(tensor.BF16, n)
-	}
-	out := b.attnBF[i].View(0, s.B*s.NH, T, HSp)
+	out := b.grow(&b.attnBF[i], tensor.BF16, n).View(0, s.B*s.NH, T, HSp)
 	b.launch("pack_heads_bf16", packGrid(s.B*s.NH*T), block256, 0, ptr(out), ptr(in), argI32(s.B), argI32(T),
 		argI32(s.NH), argI32(nIn), argI32(s.HS), argI32(HSp), argF32(scale))
 	return out
@@ -195,11 +187,8 @@ func (b *Backend) packHeads(i int, in *tensor.Tensor, s attnShape, T, nIn int, s
 // grown on demand.
 func (b *Backend) packedF32(s attnShape, T int) *tensor.Tensor {
 	HSp := headPad(s.HS)
-	n := s.B * s.NH * T * HSp
-	if b.attnOut == nil || b.attnOut.Len() < n {
-		b.attnOut = b.New(tensor.F32, s.B*s.NH*max(s.Tq, s.Tk)*HSp)
-	}
-	return b.attnOut.View(0, s.B*s.NH, T, HSp)
+	// Sized for the longer of Tq and Tk: the backward pass asks for both.
+	return b.grow(&b.attnOut, tensor.F32, s.B*s.NH*max(s.Tq, s.Tk)*HSp).View(0, s.B*s.NH, T, HSp)
 }
 
 // unpackHeads launches unpack_heads_f32: out (B, T, nOut*HS) = scale * the

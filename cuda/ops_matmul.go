@@ -102,10 +102,7 @@ func (b *Backend) matMulSplitK(out, x, y *tensor.Tensor, transA, transB bool, be
 
 // sliceParts returns the split scratch for n floats of partial products.
 func (b *Backend) sliceParts(n int) uint64 {
-	if b.split.parts == nil || b.split.parts.Len() < n {
-		b.split.parts = b.New(tensor.F32, n)
-	}
-	return addr(b.split.parts)
+	return addr(b.grow(&b.split.parts, tensor.F32, n))
 }
 
 // sumSlices sets out = sum of the slices partial products at parts (each
@@ -242,10 +239,7 @@ func (b *Backend) asBF16(i int, t *tensor.Tensor) uint64 {
 	case tensor.BF16:
 		return addr(t)
 	case tensor.F32:
-		if b.scratch[i] == nil || b.scratch[i].Len() < t.Len() {
-			b.scratch[i] = b.New(tensor.BF16, t.Len())
-		}
-		s := b.scratch[i].View(0, t.Len())
+		s := b.grow(&b.scratch[i], tensor.BF16, t.Len()).View(0, t.Len())
 		b.Copy(s, t)
 		return addr(s)
 	}
