@@ -56,6 +56,11 @@ type Adapter interface {
 	Backward(dx, dOut, x *tensor.Tensor)
 }
 
+// Weight returns the layer's weight (or gradient) of projection p.
+func (L *Layer) Weight(p Proj) *tensor.Tensor {
+	return [numProj]*tensor.Tensor{L.Q, L.K, L.V, L.O, L.Gate, L.Up, L.Down}[p]
+}
+
 // SetAdapter installs a on projection p of layer l (nil removes it).
 func (m *Model) SetAdapter(l int, p Proj, a Adapter) {
 	if l < 0 || l >= m.Config.Layers || p >= numProj {

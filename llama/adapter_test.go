@@ -44,7 +44,7 @@ func TestAdapterEqualsMergedWeight(t *testing.T) {
 	for _, p := range []Proj{ProjQ, ProjK, ProjV, ProjO, ProjGate, ProjUp, ProjDown} {
 		t.Run(p.String(), func(t *testing.T) {
 			l := 1
-			w := weightOf(&base.Layers[l], p)
+			w := base.Layers[l].Weight(p)
 			D := b.New(tensor.F32, w.Shape()...)
 			vals := make([]float32, D.Len())
 			for i := range vals {
@@ -54,7 +54,7 @@ func TestAdapterEqualsMergedWeight(t *testing.T) {
 			a := &denseAdapter{b: b, D: D, dD: b.New(tensor.F32, w.Shape()...)}
 			base.SetAdapter(l, p, a)
 			defer base.SetAdapter(l, p, nil)
-			mw := weightOf(&merged.Layers[l], p)
+			mw := merged.Layers[l].Weight(p)
 			b.Copy(mw, w)
 			b.Add(mw, mw, D)
 			defer b.Copy(mw, w)
@@ -77,7 +77,7 @@ func TestAdapterEqualsMergedWeight(t *testing.T) {
 			if d, _ := maxAbsDiff(host(b, r1.DInput()), host(b, r2.DInput())); d > 1e-5 {
 				t.Errorf("dInput differs by %g", d)
 			}
-			if d, _ := maxAbsDiff(host(b, a.dD), host(b, weightOf(&g.Layers[l], p))); d > 1e-5 {
+			if d, _ := maxAbsDiff(host(b, a.dD), host(b, g.Layers[l].Weight(p))); d > 1e-5 {
 				t.Errorf("adapter gradient differs from merged weight gradient by %g", d)
 			}
 			want := 2 // forward + checkpoint recomputation (which skips down_proj)
@@ -89,10 +89,6 @@ func TestAdapterEqualsMergedWeight(t *testing.T) {
 			}
 		})
 	}
-}
-
-func weightOf(L *Layer, p Proj) *tensor.Tensor {
-	return [...]*tensor.Tensor{L.Q, L.K, L.V, L.O, L.Gate, L.Up, L.Down}[p]
 }
 
 func TestFrozenRunHasNoGradients(t *testing.T) {

@@ -50,63 +50,80 @@ func (a *arena) alloc(b tensor.Allocator) []*tensor.Tensor {
 	return flats
 }
 
-// layerActs are the saved activations of one block (all 2-D, N = B*T
-// rows), with 3-D views for attention.
+// layerActs are the activations one block saves for its backward pass
+// (all 2-D, N = B*T rows), with 3-D views for attention. Only what the
+// backward of a frozen or adapted block reads is kept per block; the
+// inputs of the linear layers (the RMSNorm outputs, the attention output,
+// silu(gate)*up) live in one scratch copy per Run (runScratch) and are
+// recomputed in backward from what is saved, when a weight gradient or an
+// adapter needs them.
 type layerActs struct {
-	xn1, rstd1     *tensor.Tensor // (N, C), (N)   attention RMSNorm out, 1/rms
-	q, k, v        *tensor.Tensor // (N, NH*HS), (N, NKV*HS) x2, after RoPE
-	probs          *tensor.Tensor // (B, NH, T, T) attention softmax
-	att            *tensor.Tensor // (N, NH*HS) attention output, o_proj input
-	res2           *tensor.Tensor // (N, C) residual after attention
-	xn2, rstd2     *tensor.Tensor // (N, C), (N)   MLP RMSNorm out, 1/rms
-	gate, up, h    *tensor.Tensor // (N, H) x3: gate_proj, up_proj, silu(gate)*up
-	q3, k3, v3, a3 *tensor.Tensor // 3-D views (B, T, .) of q, k, v, att
+	rstd1, rstd2 *tensor.Tensor // (N) x2: 1/rms of the attention and MLP RMSNorms
+	q, k, v      *tensor.Tensor // (N, NH*HS), (N, NKV*HS) x2, after RoPE
+	probs        *tensor.Tensor // (B, NH, T, T) attention softmax (shared under RecomputeAttention)
+	res2         *tensor.Tensor // (N, C) residual after attention
+	gate, up     *tensor.Tensor // (N, H) x2: gate_proj, up_proj outputs
+	q3, k3, v3   *tensor.Tensor // 3-D views (B, T, .) of q, k, v
 }
 
-func (a *layerActs) plan(ar *arena, c Config, B, T int) {
+func (a *layerActs) plan(ar *arena, c Config, B, T int, probs bool) {
 	N := B * T
-	ar.take(&a.xn1, N, c.Hidden)
 	ar.take(&a.rstd1, N)
 	ar.take(&a.q, N, c.QDim())
 	ar.take(&a.k, N, c.KVDim())
 	ar.take(&a.v, N, c.KVDim())
-	ar.take(&a.probs, B, c.Heads, T, T)
-	ar.take(&a.att, N, c.QDim())
+	if probs {
+		ar.take(&a.probs, B, c.Heads, T, T)
+	}
 	ar.take(&a.res2, N, c.Hidden)
-	ar.take(&a.xn2, N, c.Hidden)
 	ar.take(&a.rstd2, N)
 	ar.take(&a.gate, N, c.Intermediate)
 	ar.take(&a.up, N, c.Intermediate)
-	ar.take(&a.h, N, c.Intermediate)
 }
 
 func (a *layerActs) views(B, T int) {
 	a.q3 = a.q.Reshape(B, T, a.q.Cols())
 	a.k3 = a.k.Reshape(B, T, a.k.Cols())
 	a.v3 = a.v.Reshape(B, T, a.v.Cols())
-	a.a3 = a.att.Reshape(B, T, a.att.Cols())
 }
 
-// layerFloats is the number of float32 values one block saves per token
-// for the backward pass at sequence length T.
-func layerFloats(c Config, T int) int {
-	return 4*c.Hidden + 2 + 2*c.QDim() + 2*c.KVDim() + 3*c.Intermediate + c.Heads*T
+// runScratch are the block buffers that are not saved per block: written
+// by every block's forward, recomputed by its backward when needed.
+type runScratch struct {
+	xn    *tensor.Tensor // (N, C) RMSNorm output: input of q/k/v, then of gate/up
+	rstd  *tensor.Tensor // (N) 1/rms of a recomputed RMSNorm (discarded)
+	att   *tensor.Tensor // (N, NH*HS) attention output, o_proj input
+	a3    *tensor.Tensor // (B, T, NH*HS) view of att
+	h     *tensor.Tensor // (N, H) silu(gate)*up, down_proj input
+	probs *tensor.Tensor // (B, NH, T, T) the one softmax buffer under RecomputeAttention, else nil
+}
+
+func (s *runScratch) plan(ar *arena, c Config, B, T int, probs bool) {
+	N := B * T
+	ar.take(&s.xn, N, c.Hidden)
+	ar.take(&s.rstd, N)
+	ar.take(&s.att, N, c.QDim())
+	ar.take(&s.h, N, c.Intermediate)
+	if probs {
+		ar.take(&s.probs, B, c.Heads, T, T)
+	}
 }
 
 // ActivationBytes is the size of the arena NewRun allocates for a (B, T)
 // batch with the given options: the activation-memory budget. Per token it
-// is about 4 bytes times
+// is 4 bytes times
 //
-//	(L+1)*C                            residual stream at every block boundary
-//	+ S * (4C + 2 + 2*NH*HS + 2*NKV*HS + 3H + NH*T)   saved block activations
-//	+ 3C + 2*NH*HS + 2*NKV*HS + 3H + 2              backward scratch and final norm
-//	+ (V + C + 1) * R/(B*T)                         logits, for R selected rows
+//	(L+1)*C                                 residual stream at every block boundary
+//	+ S * (C + 2 + NH*HS + 2*NKV*HS + 2H + NH*T)   saved block activations
+//	+ 5C + 4*NH*HS + 3*NKV*HS + 4H + 2            block scratch, final norm, backward scratch
+//	+ (V + C + 1) * R/(B*T)                       logits, for R selected rows
 //
 // with S = L, or S = 1 under checkpointing (one block's activations,
-// recomputed from the saved residual in backward). For OpenLLaMA-3B
-// (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that is ~6.0 MB per token
-// without checkpointing and ~0.8 MB with it (plus logits: 128 KB per
-// selected row at V 32000).
+// recomputed from the saved residual in backward). RecomputeAttention
+// moves the NH*T softmax floats from every block to one shared buffer.
+// For OpenLLaMA-3B (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that
+// is about 4.2 MB per token, 3.8 MB recomputing attention and 0.8 MB
+// checkpointing (plus 141 KB per selected logit row at V 32000).
 func ActivationBytes(c Config, B, T int, opt RunOptions) int64 {
 	r := &Run{}
 	ar := r.plan(c, B, T, opt)

@@ -45,3 +45,139 @@ func TestArenaChunks(t *testing.T) {
 		}
 	}
 }
+
+// inputCheck wraps an adapter and records whether Backward was handed the
+// x that Forward saw (the Adapter contract).
+type inputCheck struct {
+	*denseAdapter
+	seen  []float32
+	wrong bool
+}
+
+func (a *inputCheck) Forward(out, x *tensor.Tensor) {
+	a.seen = host(a.b, x)
+	a.denseAdapter.Forward(out, x)
+}
+
+func (a *inputCheck) Backward(dx, dOut, x *tensor.Tensor) {
+	if d, _ := maxAbsDiff(a.seen, host(a.b, x)); d != 0 {
+		a.wrong = true
+	}
+	a.denseAdapter.Backward(dx, dOut, x)
+}
+
+// TestRecomputedInputsExact: the inputs of the linear layers are not saved
+// per block but recomputed in backward where a gradient reads them. With
+// adapters on all seven projections, full weight gradients and a padded
+// row, every adapter's Backward gets the input its Forward saw, and the
+// plain run, the checkpointing run (which recomputes whole blocks) and
+// the run that recomputes attention give bit-identical losses and
+// gradients; so does a run made before the adapters were set.
+func TestRecomputedInputsExact(t *testing.T) {
+	b := tensor.NewCPU(1)
+	cfg := smallConfig()
+	B, T := 2, 7
+	ids := make([]int32, B*T)
+	targets := make([]int32, B*T)
+	for i := range ids {
+		ids[i] = int32((i*7 + 3) % cfg.Vocab)
+		targets[i] = int32((i*5 + 1) % cfg.Vocab)
+	}
+	mask := []int32{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	step := func(opt RunOptions, runFirst bool) []float32 {
+		m, _ := NewRandom(cfg, b, 0.2, 3)
+		var g *Weights
+		var gp *Params
+		g, gp = m.NewGrads()
+		opt.Grads = g
+		var r *Run
+		if runFirst {
+			r = m.NewRun(B, T, opt)
+		}
+		var ads []*inputCheck
+		for l := 0; l < cfg.Layers; l++ {
+			for p := ProjQ; p < numProj; p++ {
+				w := m.Layers[l].Weight(p)
+				D := b.New(tensor.F32, w.Shape()...)
+				vals := make([]float32, D.Len())
+				for i := range vals {
+					vals[i] = float32((i+l+int(p))%13-6) * 0.01
+				}
+				b.Upload(D, vals)
+				a := &inputCheck{denseAdapter: &denseAdapter{b: b, D: D, dD: b.New(tensor.F32, w.Shape()...)}}
+				m.SetAdapter(l, p, a)
+				ads = append(ads, a)
+			}
+		}
+		if !runFirst {
+			r = m.NewRun(B, T, opt)
+		}
+		r.EmbedIDs(ids)
+		r.Forward(mask)
+		loss, _ := r.Loss(targets)
+		r.BackwardLoss(1)
+		out := append([]float32{float32(loss)}, host(b, r.DInput())...)
+		for i, a := range ads {
+			if a.wrong {
+				t.Errorf("checkpoint %v, recompute attention %v: adapter %d (layer %d, %v): Backward's x is not Forward's",
+					opt.Checkpoint, opt.RecomputeAttention, i, i/int(numProj), Proj(i%int(numProj)))
+			}
+			out = append(out, host(b, a.dD)...)
+		}
+		return append(out, tensor.Float32s(gp.Flat)...)
+	}
+	want := step(RunOptions{}, false)
+	for _, c := range []struct {
+		name     string
+		opt      RunOptions
+		runFirst bool
+	}{
+		{"checkpoint", RunOptions{Checkpoint: true}, false},
+		{"recompute-attention", RunOptions{RecomputeAttention: true}, false},
+		{"both", RunOptions{Checkpoint: true, RecomputeAttention: true}, false},
+		{"run-before-adapters", RunOptions{}, true},
+	} {
+		got := step(c.opt, c.runFirst)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s: value %d of %d is %v, plain run %v", c.name, i, len(want), got[i], want[i])
+				break
+			}
+		}
+	}
+}
+
+// TestActivationBytesFormula: the arena is the size ActivationBytes'
+// documentation gives, for every option.
+func TestActivationBytesFormula(t *testing.T) {
+	c := Config{Hidden: 48, Intermediate: 112, Layers: 3, Heads: 6, KVHeads: 2, HeadSize: 8,
+		Vocab: 50, MaxPos: 64, NormEps: 1e-6, RopeTheta: 10000}
+	C, H, q, kv, L, NH := c.Hidden, c.Intermediate, c.QDim(), c.KVDim(), c.Layers, c.Heads
+	for _, B := range []int{1, 3} {
+		for _, T := range []int{5, 16} {
+			for _, rows := range []int{0, 4} {
+				for _, ck := range []bool{false, true} {
+					for _, ra := range []bool{false, true} {
+						opt := RunOptions{Checkpoint: ck, RecomputeAttention: ra, MaxLogitRows: rows}
+						N, R, S := B*T, rows, L
+						if R == 0 {
+							R = N
+						}
+						if ck {
+							S = 1
+						}
+						perBlock, scratch := C+2+q+2*kv+2*H+NH*T, 5*C+4*q+3*kv+4*H+2
+						if ra && !ck {
+							perBlock -= NH * T
+							scratch += NH * T
+						}
+						want := 4 * int64(N*((L+1)*C+S*perBlock+scratch)+(c.Vocab+C+1)*R)
+						if got := ActivationBytes(c, B, T, opt); got != want {
+							t.Errorf("(B, T) = (%d, %d), %+v: %d bytes, documented %d", B, T, opt, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

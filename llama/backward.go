@@ -87,26 +87,51 @@ func (r *Run) BackwardHidden(dHidden *tensor.Tensor) {
 
 // layerBackward turns dres, the gradient w.r.t. block l's output, into the
 // gradient w.r.t. its input in (in place), accumulating weight gradients.
+// The inputs of the linear layers are recomputed into the run's scratch
+// only where a weight gradient or an adapter reads them; after a
+// checkpointing recompute (layerForward with a nil out) the scratch still
+// holds silu(gate)*up, the MLP norm's output and the attention of this
+// block.
 func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
-	m, b, c := r.m, r.m.Backend, r.m.Config
+	m, b, c, s := r.m, r.m.Backend, r.m.Config, &r.scr
 	L, G := &m.Layers[l], &r.g.Layers[l]
+	fresh := r.opt.Checkpoint
 	// MLP: out = res2 + down(silu(gate(xn2)) * up(xn2)), xn2 = norm(res2).
-	m.linearBackward(r.dh, G.Down, r.dres, a.h, L.Down, l, ProjDown, 0)
+	if !fresh && r.readsInput(l, ProjDown) {
+		b.SwiGLUForward(s.h, a.gate, a.up)
+	}
+	m.linearBackward(r.dh, G.Down, r.dres, s.h, L.Down, l, ProjDown, 0)
 	b.SwiGLUBackward(r.dgate, r.dup, r.dh, a.gate, a.up)
-	m.linearBackward(r.dxn, G.Gate, r.dgate, a.xn2, L.Gate, l, ProjGate, 0)
-	m.linearBackward(r.dxn, G.Up, r.dup, a.xn2, L.Up, l, ProjUp, 1)
+	if !fresh && (r.readsInput(l, ProjGate) || r.readsInput(l, ProjUp)) {
+		b.RMSNormForward(s.xn, s.rstd, a.res2, L.MLPNorm, c.NormEps)
+	}
+	m.linearBackward(r.dxn, G.Gate, r.dgate, s.xn, L.Gate, l, ProjGate, 0)
+	m.linearBackward(r.dxn, G.Up, r.dup, s.xn, L.Up, l, ProjUp, 1)
 	b.RMSNormBackward(r.dtmp, G.MLPNorm, r.dxn, a.res2, L.MLPNorm, a.rstd2)
 	b.Add(r.dres, r.dres, r.dtmp) // now d res2
 	// Attention: res2 = in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))).
-	m.linearBackward(r.datt, G.O, r.dres, a.att, L.O, l, ProjO, 0)
+	// Recomputing rewrites probs with the values the forward wrote.
+	if !fresh && (r.opt.RecomputeAttention || r.readsInput(l, ProjO)) {
+		b.AttentionForward(s.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+	}
+	m.linearBackward(r.datt, G.O, r.dres, s.att, L.O, l, ProjO, 0)
 	b.AttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, a.probs, c.Heads, c.KVHeads)
 	b.RoPEBackward(r.tmpQ, r.dq, m.cos, m.sin, r.pos, false)
 	b.RoPEBackward(r.tmpK, r.dk, m.cos, m.sin, r.pos, false)
-	m.linearBackward(r.dxn, G.Q, r.tmpQ, a.xn1, L.Q, l, ProjQ, 0)
-	m.linearBackward(r.dxn, G.K, r.tmpK, a.xn1, L.K, l, ProjK, 1)
-	m.linearBackward(r.dxn, G.V, r.dv, a.xn1, L.V, l, ProjV, 1)
+	if r.readsInput(l, ProjQ) || r.readsInput(l, ProjK) || r.readsInput(l, ProjV) {
+		b.RMSNormForward(s.xn, s.rstd, in, L.AttnNorm, c.NormEps)
+	}
+	m.linearBackward(r.dxn, G.Q, r.tmpQ, s.xn, L.Q, l, ProjQ, 0)
+	m.linearBackward(r.dxn, G.K, r.tmpK, s.xn, L.K, l, ProjK, 1)
+	m.linearBackward(r.dxn, G.V, r.dv, s.xn, L.V, l, ProjV, 1)
 	b.RMSNormBackward(r.dtmp, G.AttnNorm, r.dxn, in, L.AttnNorm, a.rstd1)
 	b.Add(r.dres, r.dres, r.dtmp) // now d in
+}
+
+// readsInput reports whether the backward of projection p in layer l reads
+// its input: for a weight gradient or an adapter.
+func (r *Run) readsInput(l int, p Proj) bool {
+	return r.m.adapters[l][p] != nil || r.g.Layers[l].Weight(p) != nil
 }
 
 // DInput returns the (B, T, C) gradient w.r.t. Input after a backward

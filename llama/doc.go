@@ -49,15 +49,23 @@
 //
 // # Activation memory
 //
-// ActivationBytes(cfg, B, T, opt) is the exact arena size. Per token, in
-// float32 values: (L+1)*C for the residual stream, plus per saved block
-// 4C + 2 + 2*NH*HS + 2*NKV*HS + 3H + NH*T, saved for all L blocks or, with
+// ActivationBytes(cfg, B, T, opt) is the exact arena size. A block saves
+// for its backward only what that backward reads whatever is trainable:
+// the two 1/rms vectors, q, k and v after RoPE, the attention softmax, the
+// residual after attention, and the gate and up projections. The inputs
+// of the seven linear layers (the two RMSNorm outputs, the attention
+// output, silu(gate)*up) are written to one scratch copy per Run and
+// recomputed in backward only where a weight gradient or an adapter reads
+// them: for LoRA on q and v, one RMSNorm per block. Per token, in float32
+// values: (L+1)*C for the residual stream, plus per saved block
+// C + 2 + NH*HS + 2*NKV*HS + 2H + NH*T, saved for all L blocks or, with
 // RunOptions.Checkpoint, for one block (recomputed from the residual in
-// backward: about one more forward of compute), plus backward scratch
-// 3C + 2*NH*HS + 2*NKV*HS + 3H and (V + C + 1) per logit row. For
-// OpenLLaMA-3B at (B, T) = (8, 128) this is about 6.0 MB per token without
-// checkpointing and 0.8 MB with it (6.2 GB and 0.8 GB for the batch, with 64
-// logit rows at 128 KB each).
+// backward: about one more forward of compute), plus scratch
+// 5C + 4*NH*HS + 3*NKV*HS + 4H + 2 and (V + C + 1) per logit row.
+// RunOptions.RecomputeAttention keeps one softmax buffer instead of one per
+// block and reruns each block's attention forward in backward. For
+// OpenLLaMA-3B at (B, T) = (8, 128) with every row a logit row this is
+// 4.13 GiB, 3.74 GiB recomputing attention and 0.87 GiB checkpointing.
 //
 // # Decoding
 //

@@ -16,6 +16,11 @@ type RunOptions struct {
 	// recomputes each block's activations in Backward (about one more
 	// forward pass of compute for L-fold less activation memory).
 	Checkpoint bool
+	// RecomputeAttention keeps no attention softmax per block: backward
+	// reruns each block's attention forward from its saved q, k and v
+	// (a small share of a step's compute) for B*NH*T*T fewer floats per
+	// block.
+	RecomputeAttention bool
 	// MaxLogitRows bounds the rows Logits and Loss may select (default,
 	// 0: all B*T rows). The logits buffer is MaxLogitRows x V.
 	MaxLogitRows int
@@ -36,6 +41,7 @@ type Run struct {
 
 	res  []*tensor.Tensor // (L+1) x (N, C): res[0] is the input embedding
 	acts []layerActs      // (L), or (1) when checkpointing
+	scr  runScratch       // unsaved block buffers, one copy
 
 	tmpQ, tmpK   *tensor.Tensor // (N, NH*HS), (N, NKV*HS) pre-RoPE projections
 	xnF, rstdF   *tensor.Tensor // (N, C), (N) final RMSNorm
@@ -71,8 +77,12 @@ func (m *Model) NewRun(B, T int, opt RunOptions) *Run {
 	ar := r.plan(m.Config, B, T, opt)
 	r.arenaFlat = ar.alloc(m.Backend)
 	for i := range r.acts {
+		if r.acts[i].probs == nil {
+			r.acts[i].probs = r.scr.probs
+		}
 		r.acts[i].views(B, T)
 	}
+	r.scr.a3 = r.scr.att.Reshape(B, T, r.scr.att.Cols())
 	C := m.Config.Hidden
 	r.dq3 = r.dq.Reshape(B, T, r.dq.Cols())
 	r.dk3 = r.dk.Reshape(B, T, r.dk.Cols())
@@ -113,10 +123,13 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 	if opt.Checkpoint {
 		nacts = 1
 	}
+	// Under checkpointing the one block buffer is recomputed anyway.
+	shareProbs := opt.RecomputeAttention && !opt.Checkpoint
 	r.acts = make([]layerActs, nacts)
 	for i := range r.acts {
-		r.acts[i].plan(ar, c, B, T)
+		r.acts[i].plan(ar, c, B, T, !shareProbs)
 	}
+	r.scr.plan(ar, c, B, T, shareProbs)
 	ar.take(&r.tmpQ, N, q)
 	ar.take(&r.tmpK, N, kv)
 	ar.take(&r.xnF, N, C)
@@ -231,23 +244,23 @@ func (r *Run) layerActs(l int) *layerActs {
 // layerForward runs block l from in (N, C) into out (N, C), saving its
 // activations in a; a nil out skips the final projection (recomputation).
 func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
-	m, b, c := r.m, r.m.Backend, r.m.Config
+	m, b, c, s := r.m, r.m.Backend, r.m.Config, &r.scr
 	L := &m.Layers[l]
-	b.RMSNormForward(a.xn1, a.rstd1, in, L.AttnNorm, c.NormEps)
-	m.linear(r.tmpQ, a.xn1, L.Q, l, ProjQ)
+	b.RMSNormForward(s.xn, a.rstd1, in, L.AttnNorm, c.NormEps)
+	m.linear(r.tmpQ, s.xn, L.Q, l, ProjQ)
 	b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
-	m.linear(r.tmpK, a.xn1, L.K, l, ProjK)
+	m.linear(r.tmpK, s.xn, L.K, l, ProjK)
 	b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
-	m.linear(a.v, a.xn1, L.V, l, ProjV)
-	b.AttentionForward(a.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
-	m.linear(a.res2, a.att, L.O, l, ProjO)
+	m.linear(a.v, s.xn, L.V, l, ProjV)
+	b.AttentionForward(s.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+	m.linear(a.res2, s.att, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)
-	b.RMSNormForward(a.xn2, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
-	m.linear(a.gate, a.xn2, L.Gate, l, ProjGate)
-	m.linear(a.up, a.xn2, L.Up, l, ProjUp)
-	b.SwiGLUForward(a.h, a.gate, a.up)
+	b.RMSNormForward(s.xn, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
+	m.linear(a.gate, s.xn, L.Gate, l, ProjGate)
+	m.linear(a.up, s.xn, L.Up, l, ProjUp)
+	b.SwiGLUForward(s.h, a.gate, a.up)
 	if out != nil {
-		m.linear(out, a.h, L.Down, l, ProjDown)
+		m.linear(out, s.h, L.Down, l, ProjDown)
 		b.Add(out, out, a.res2)
 	}
 }

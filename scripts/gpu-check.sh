@@ -62,12 +62,14 @@ timeout 120 ./cuda.test -test.run '^$' -test.bench 'GEMM' -test.benchtime 1x >"$
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 
 stamp "embrec bench train"
-# checkpoint, GEMM variant, attention: the default, with recomputation,
-# then one change at a time
-for cfg in "false v2a bf16" "true v2a bf16" "false auto bf16" "false v1 bf16" "false v2a f32"; do
+# checkpoint, GEMM variant, attention, recompute attention: the default,
+# with recomputation of blocks, then of attention, then one change at a time
+for cfg in "false v2a bf16 false" "true v2a bf16 false" "false v2a bf16 true" "false auto bf16 false" \
+	"false v1 bf16 false" "false v2a f32 false"; do
 	set -- $cfg
 	EMBREC_CUDA_GEMM=$2 EMBREC_CUDA_ATTENTION=$3 timeout 120 ./embrec bench train --device cuda --shape openllama-3b \
 		--batch 8 --seq 256 --lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 --checkpoint=$1 \
+		--recompute-attention=$4 \
 		>>"$logs/bench-train.log" 2>&1 || echo "embrec bench train $cfg failed (see bench-train.log)"
 	echo "attention=$3" >>"$logs/bench-train.log"
 done

@@ -10,29 +10,44 @@ import (
 
 // TestBenchTrainCPU runs "bench train" on the tiny shape: the summary line
 // is well-formed, the loss is finite and the adapters learn (AdamW moves
-// them, so the loss changes between steps); bad flags are refused.
+// them, so the loss changes between steps); recomputing attention gives
+// the same losses with a smaller arena; bad flags are refused.
 func TestBenchTrainCPU(t *testing.T) {
 	var out, errb bytes.Buffer
 	old := benchOut
 	benchOut = &out
 	defer func() { benchOut = old }()
-	if rc := runMain([]string{"bench", "train", "-shape", "tiny", "-batch", "2", "-seq", "32", "-steps", "3",
-		"-warmup", "1", "-threads", "1"}, &out, &errb); rc != 0 {
-		t.Fatalf("rc %d: %s", rc, errb.String())
+	summary := regexp.MustCompile(`^train device=cpu checkpoint=false gemm=- ms=([0-9.]+) .* tokens_per_s=([0-9]+) peak_gib=n/a ` +
+		`loss_first=([0-9.]+) loss_last=([0-9.]+) recompute_attention=(true|false) activations_mib=([0-9.]+)$`)
+	bench := func(extra ...string) []string {
+		out.Reset()
+		args := append([]string{"bench", "train", "-shape", "tiny", "-batch", "2", "-seq", "32", "-steps", "3",
+			"-warmup", "1", "-threads", "1"}, extra...)
+		if rc := runMain(args, &out, &errb); rc != 0 {
+			t.Fatalf("%v: rc %d: %s", extra, rc, errb.String())
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if got := len(lines); got != 1+4+1 {
+			t.Errorf("%d lines, want header, 4 steps, summary:\n%s", got, out.String())
+		}
+		m := summary.FindStringSubmatch(lines[len(lines)-1])
+		if m == nil {
+			t.Fatalf("summary line %q", lines[len(lines)-1])
+		}
+		return m
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	last := lines[len(lines)-1]
-	m := regexp.MustCompile(`^train device=cpu checkpoint=false gemm=- ms=([0-9.]+) .* tokens_per_s=([0-9]+) peak_gib=n/a loss_first=([0-9.]+) loss_last=([0-9.]+)$`).FindStringSubmatch(last)
-	if m == nil {
-		t.Fatalf("summary line %q", last)
-	}
+	m := bench()
 	first, _ := strconv.ParseFloat(m[3], 64)
 	lastLoss, _ := strconv.ParseFloat(m[4], 64)
 	if first < 4 || first > 7 || first == lastLoss { // ln(256) = 5.55 for near-uniform logits
 		t.Errorf("loss first %v last %v", first, lastLoss)
 	}
-	if got := len(lines); got != 1+4+1 {
-		t.Errorf("%d lines, want header, 4 steps, summary:\n%s", got, out.String())
+	r := bench("-recompute-attention")
+	if r[3] != m[3] || r[4] != m[4] || r[5] != "true" || m[5] != "false" {
+		t.Errorf("recomputing attention: losses %s, %s (want %s, %s), recompute_attention=%s", r[3], r[4], m[3], m[4], r[5])
+	}
+	if a, b := mustFloat(t, r[6]), mustFloat(t, m[6]); !(a < b) {
+		t.Errorf("activations %v MiB recomputing attention, %v MiB without", a, b)
 	}
 	for _, bad := range [][]string{{"-shape", "huge"}, {"-weights", "bf16"}, {"-seq", "100000", "-shape", "tiny"}} {
 		errb.Reset()
@@ -40,4 +55,13 @@ func TestBenchTrainCPU(t *testing.T) {
 			t.Errorf("%v accepted", bad)
 		}
 	}
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -26,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-profile] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-profile] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -71,6 +71,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the weights, tokens and dropout")
 	profile := fs.Bool("profile", false, "cuda: time every kernel with CUDA events over the timed steps and print a per-kernel table (adds a little time per launch)")
 	ckpt := fs.Bool("checkpoint", false, "keep only block inputs and recompute each block in backward (less memory, about a third more compute)")
+	recAtt := fs.Bool("recompute-attention", false, "keep no attention softmax per block; backward reruns each block's attention forward (B*NH*T*T fewer floats per block)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -130,7 +131,8 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	train.AttachLoRA(m, set, true)
 	set.Training = true
-	run := m.NewRun(*B, *T, llama.RunOptions{Checkpoint: *ckpt})
+	ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt}
+	run := m.NewRun(*B, *T, ropt)
 	ids, tgt := benchTokens(*B, *T, cfg.Vocab, *seed)
 	fmt.Fprintf(out, "# %s, %s-shaped, %d layers, %.2fB parameters (%s frozen), LoRA r=%d on %s (%d trainable), B*T = %d x %d; built in %.1f s\n",
 		be.Name(), *shape, cfg.Layers, float64(cfg.NumParams())/1e9, dt, *rank, *targets, params.Len(), *B, *T,
@@ -190,8 +192,9 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *dev.device == "cuda" {
 		gemm = cuda.GEMMBF16Variant
 	}
-	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f\n",
-		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss)
+	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f\n",
+		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss,
+		*recAtt, float64(llama.ActivationBytes(cfg, *B, *T, ropt))/(1<<20))
 	if prof != nil {
 		fmt.Fprintf(out, "# GPU time per kernel over the %d timed steps:\n", *steps)
 		prof.WriteProfile(out)
