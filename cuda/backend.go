@@ -11,6 +11,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"embrec/kernels"
 	"embrec/tensor"
 	"embrec/tensor/half"
 )
@@ -83,9 +84,14 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug}
+	_, _, cc := dev.describe()
 	if v := os.Getenv("EMBREC_CUDA_GEMM"); v != "" { // a BF16 GEMM variant, for comparisons
 		if v != "auto" && !slices.Contains(GEMMBF16Variants(), v) {
 			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto or one of %v", v, GEMMBF16Variants())
+		}
+		if v != "auto" && !kernels.Runs(bf16Variant(v).module, cc) {
+			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: its kernels (%s) do not run on compute capability %d.%d",
+				v, bf16Variant(v).module, cc/10, cc%10)
 		}
 		GEMMBF16Variant = v
 	}
@@ -101,13 +107,16 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		b.prof = &profiler{}
 	}
 	for name := range sigs {
+		if !kernels.Runs(kernels.ModuleOf(name), cc) {
+			continue // an sm_90a kernel on another GPU: not loaded
+		}
 		h, err := dev.function(name)
 		if err != nil {
 			return nil, fmt.Errorf("cuda: kernel %s: %w", name, err)
 		}
 		b.funcs[name] = h
 	}
-	name, mem, cc := dev.describe()
+	name, mem, _ := dev.describe()
 	b.cc = cc
 	b.name = fmt.Sprintf("cuda:%d %s (sm_%d, %.0f GiB)", opts.Device, name, cc, float64(mem)/(1<<30))
 	base, size := dev.arena()

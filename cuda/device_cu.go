@@ -228,6 +228,9 @@ func (d *cuDevice) init(opts Options) error {
 	log := make([]byte, 16<<10)
 	smem := dynamicSmem()
 	for _, mod := range kernels.Modules() {
+		if !kernels.Runs(mod, d.cc) {
+			continue // architecture-specific PTX (sm_90a) for another GPU
+		}
 		src, err := kernels.PTX(mod)
 		if err != nil {
 			return err

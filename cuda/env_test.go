@@ -1,6 +1,12 @@
 package cuda
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"embrec/tensor"
+)
 
 // TestGEMMVariantFromEnv: EMBREC_CUDA_GEMM selects a BF16 GEMM variant and
 // an unknown name is refused when the backend starts.
@@ -15,6 +21,46 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v1" {
 		t.Errorf("v1: err %v, variant %q", err, GEMMBF16Variant)
 	}
+}
+
+// TestWGMMAOnlyOnHopper: on a compute-capability 8.0 device the sm_90a
+// kernels are not looked up, EMBREC_CUDA_GEMM=v3a is refused, and a
+// product asked of a v3 variant there panics with a message naming it;
+// the other variants still run.
+func TestWGMMAOnlyOnHopper(t *testing.T) {
+	old := GEMMBF16Variant
+	defer func() { GEMMBF16Variant = old }()
+	ampere := func() *fakeDevice {
+		f := newFake(t, 64<<20)
+		f.cc = 80
+		for name := range f.handles {
+			if strings.HasPrefix(name, "gemm_wgmma_") {
+				delete(f.handles, name) // as the real device: the module is not loaded
+			}
+		}
+		return f
+	}
+	t.Setenv("EMBREC_CUDA_GEMM", "v3a")
+	if _, err := newBackend(ampere(), Options{}); err == nil || !strings.Contains(err.Error(), "compute capability 8.0") {
+		t.Errorf("v3a on sm_80: err %v", err)
+	}
+	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v3a" {
+		t.Errorf("v3a on sm_90: err %v, variant %q", err, GEMMBF16Variant)
+	}
+	t.Setenv("EMBREC_CUDA_GEMM", "v2a")
+	b, err := newBackend(ampere(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)
+	b.MatMul(y, x, w, false, true, 0)
+	GEMMBF16Variant = "v3b"
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "v3b (module gemm_wgmma) does not run") {
+			t.Errorf("v3b on sm_80: %v", r)
+		}
+	}()
+	b.MatMul(y, x, w, false, true, 0)
 }
 
 // TestAttentionF32FromEnv: EMBREC_CUDA_ATTENTION=f32 sets

@@ -32,6 +32,7 @@ type fakeDevice struct {
 	launched map[string]int
 	smem     map[string]int // dynamic shared memory allowed above 48 KiB, as the real device sets it
 	events   uint64
+	cc       int // compute capability it reports (90: an H100 or H200)
 }
 
 func newFake(t *testing.T, size int) *fakeDevice {
@@ -40,7 +41,7 @@ func newFake(t *testing.T, size int) *fakeDevice {
 		t.Fatal(err)
 	}
 	f := &fakeDevice{t: t, mem: make([]byte, size), fns: map[uint64]string{}, handles: map[string]uint64{},
-		sigs: sigs, launched: map[string]int{}, smem: dynamicSmem()}
+		sigs: sigs, launched: map[string]int{}, smem: dynamicSmem(), cc: 90}
 	for i, k := range kernels.Table {
 		f.handles[k.Name] = uint64(0x1000 + i)
 		f.fns[uint64(0x1000+i)] = k.Name
@@ -48,7 +49,7 @@ func newFake(t *testing.T, size int) *fakeDevice {
 	return f
 }
 
-func (f *fakeDevice) describe() (string, int64, int) { return "fake", int64(len(f.mem)), 90 }
+func (f *fakeDevice) describe() (string, int64, int) { return "fake", int64(len(f.mem)), f.cc }
 func (f *fakeDevice) arena() (uint64, int64)         { return fakeBase, int64(len(f.mem)) }
 func (f *fakeDevice) wait() error                    { return nil }
 func (f *fakeDevice) close() error                   { return nil }
@@ -332,10 +333,6 @@ func TestArena(t *testing.T) {
 // kernels need (the constant <prefix>_smem, below which they trap), and
 // MatMul launches the selected variant with that grid, block and memory.
 func TestGEMMBF16Variants(t *testing.T) {
-	src, err := kernels.PTX("gemm_bf16")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if GEMMBF16Variant != "auto" && bf16Variant(GEMMBF16Variant).name != GEMMBF16Variant {
 		t.Fatalf("default variant %q not in the table", GEMMBF16Variant)
 	}
@@ -349,6 +346,10 @@ func TestGEMMBF16Variants(t *testing.T) {
 		t.Errorf("v1 selected, %s used", bf16For(3200).name)
 	}
 	for _, v := range gemmBF16Variants {
+		src, err := kernels.PTX(v.module)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, k := range []string{v.kernel(false, false), v.kernel(false, true), v.kernel(true, false), v.kernel(true, true)} {
 			m := regexp.MustCompile(`\.visible \.entry ` + k + `\([^)]*\)\s*\.maxntid (\d+), 1, 1`).FindStringSubmatch(src)
 			if m == nil || m[1] != strconv.Itoa(v.threads) {

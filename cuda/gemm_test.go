@@ -15,11 +15,33 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"embrec/tensor"
 	"embrec/tensor/half"
 )
+
+// variantsUnderTest returns the BF16 GEMM variants to test and time:
+// every one, or the comma-separated names in EMBREC_TEST_GEMM
+// (scripts/gpu-check.sh tries the wgmma variants in a process of their own
+// first, since a kernel fault ends the process's CUDA context, and leaves
+// them out of the later runs if they failed).
+func variantsUnderTest(tb testing.TB) []string {
+	env := os.Getenv("EMBREC_TEST_GEMM")
+	if env == "" {
+		return GEMMBF16Variants()
+	}
+	names := strings.Split(env, ",")
+	for _, v := range names {
+		if !slices.Contains(GEMMBF16Variants(), v) {
+			tb.Fatalf("EMBREC_TEST_GEMM: no variant %q (have %v)", v, GEMMBF16Variants())
+		}
+	}
+	return names
+}
 
 func TestGEMMBF16(t *testing.T) {
 	b := newTestBackend(t)
@@ -85,7 +107,7 @@ func TestGEMMBF16(t *testing.T) {
 			O := Ofull.View(off, batch, m, n)
 			b.Upload(A, av)
 			b.Upload(B, bv)
-			for _, variant := range GEMMBF16Variants() {
+			for _, variant := range variantsUnderTest(t) {
 				GEMMBF16Variant = variant
 				b.Upload(Ofull, ov)
 				b.MatMul(O, A, B, ta, tb, beta)

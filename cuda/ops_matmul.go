@@ -212,9 +212,12 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 			ta: transA, tb: transB, alpha: 1, beta: beta, sAb: sA, sBb: sB, sCb: sC, batches: bt, heads: 1})
 		return
 	}
-	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
 	v := bf16For(n)
 	name := v.kernel(transA, transB)
+	if _, ok := b.funcs[name]; !ok {
+		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
+	}
+	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
 	// The contiguous extent of each stored operand decides 16-byte copies.
 	extA, extB := k, n
 	if transA {
@@ -247,21 +250,27 @@ func (b *Backend) asBF16(i int, t *tensor.Tensor) uint64 {
 }
 
 // gemmBF16 is one tile configuration of the tensor-core GEMM
-// (kernels/gemm_bf16.cu, which explains each): kernels
-// <prefix>_{nn,nt,tn,tt}, all with the same parameters and contract.
+// (kernels/gemm_bf16.cu and kernels/gemm_wgmma.cu, which explain each):
+// kernels <prefix>_{nn,nt,tn,tt}, all with the same parameters and
+// contract.
 type gemmBF16 struct {
 	name, prefix    string
-	bm, bn, threads int // C tile per block, threads per block
-	smem            int // dynamic shared memory in bytes (the PTX constant <prefix>_smem), 0 if none
+	bm, bn, threads int    // C tile per block, threads per block
+	smem            int    // dynamic shared memory in bytes (the PTX constant <prefix>_smem), 0 if none
+	module          string // the kernels' module: gemm_wgmma runs on compute capability 9.0 only
 }
 
 // gemmBF16Variants is the variant table. v1 is the first kernel (128 x 128,
-// two stages, static shared memory), kept as the verified baseline.
+// two stages, static shared memory), kept as the verified baseline; v2*
+// are mma.sync kernels for sm_80 and later; v3* are the wgmma kernels of
+// Hopper (sm_90a PTX, loaded only on such a device).
 var gemmBF16Variants = []gemmBF16{
-	{"v1", "gemm_bf16", 128, 128, 256, 0},
-	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880},
-	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920},
-	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880},
+	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16"},
+	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16"},
+	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16"},
+	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16"},
+	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma"},
+	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma"},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)

@@ -4,9 +4,11 @@
 // no GPU code, importable from any build.
 //
 // `go generate ./kernels` runs gen.sh, which holds every nvcc flag and
-// regenerates every *.ptx from its *.cu (sm_80 PTX, JIT-compiled by the
-// driver on Hopper). CI regenerates the PTX and fails if it differs from
-// what is committed (scripts/ci-cuda.sh).
+// regenerates every *.ptx from its *.cu: sm_80 PTX, JIT-compiled by the
+// driver on Hopper too, except gemm_wgmma, sm_90a PTX that runs on
+// compute capability 9.0 only (Runs). CI regenerates the PTX and fails if
+// it differs from what is committed, and assembles the sm_90a module with
+// a CUDA 12 ptxas (scripts/ci-cuda.sh).
 package kernels
 
 //go:generate ./gen.sh
@@ -14,6 +16,7 @@ package kernels
 import (
 	"embed"
 	"fmt"
+	"regexp"
 )
 
 //go:embed *.ptx
@@ -55,6 +58,11 @@ var Table = []Kernel{
 	{"gemm_bf16_v2c_nn", "gemm_bf16"}, {"gemm_bf16_v2c_nt", "gemm_bf16"},
 	{"gemm_bf16_v2c_tn", "gemm_bf16"}, {"gemm_bf16_v2c_tt", "gemm_bf16"},
 
+	{"gemm_wgmma_v3a_nn", "gemm_wgmma"}, {"gemm_wgmma_v3a_nt", "gemm_wgmma"},
+	{"gemm_wgmma_v3a_tn", "gemm_wgmma"}, {"gemm_wgmma_v3a_tt", "gemm_wgmma"},
+	{"gemm_wgmma_v3b_nn", "gemm_wgmma"}, {"gemm_wgmma_v3b_nt", "gemm_wgmma"},
+	{"gemm_wgmma_v3b_tn", "gemm_wgmma"}, {"gemm_wgmma_v3b_tt", "gemm_wgmma"},
+
 	{"gemm_f32", "gemm_f32"}, {"gemm_f32_thin", "gemm_f32"},
 
 	{"cross_entropy_forward_f32", "loss"}, {"cross_entropy_backward_f32", "loss"},
@@ -80,6 +88,16 @@ func Modules() []string {
 	return out
 }
 
+// ModuleOf returns the module of the kernel called name ("" if none).
+func ModuleOf(name string) string {
+	for _, k := range Table {
+		if k.Name == name {
+			return k.Module
+		}
+	}
+	return ""
+}
+
 // PTX returns the PTX text of a module (NUL-terminated, as
 // cuModuleLoadData wants it).
 func PTX(module string) (string, error) {
@@ -88,4 +106,36 @@ func PTX(module string) (string, error) {
 		return "", fmt.Errorf("kernels: no PTX module %q: %w", module, err)
 	}
 	return string(b) + "\x00", nil
+}
+
+var targetRE = regexp.MustCompile(`(?m)^\.target (sm_\d+a?)$`)
+
+// Target returns the .target of a module's PTX ("sm_80", "sm_90a").
+func Target(module string) (string, error) {
+	src, err := PTX(module)
+	if err != nil {
+		return "", err
+	}
+	m := targetRE.FindStringSubmatch(src)
+	if m == nil {
+		return "", fmt.Errorf("kernels: module %s has no .target line", module)
+	}
+	return m[1], nil
+}
+
+// Runs reports whether a module's PTX can be JIT-compiled for a device of
+// compute capability cc (major*10 + minor): PTX for sm_XY runs on any
+// cc >= XY, architecture-specific PTX (sm_90a) on cc 90 only.
+func Runs(module string, cc int) bool {
+	t, err := Target(module)
+	if err != nil {
+		return false
+	}
+	var v int
+	var a string
+	fmt.Sscanf(t, "sm_%d%s", &v, &a)
+	if a == "a" {
+		return cc == v
+	}
+	return cc >= v
 }

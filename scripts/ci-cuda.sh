@@ -6,7 +6,10 @@
 #      80 MB, between CI runs to skip the ~2 minute fetch and extraction),
 #   2. regenerates the PTX (go generate ./kernels) and fails if it differs
 #      from what is committed,
-#   3. builds and vets the GPU binary: CGO_ENABLED=1 go build -tags cuda ./...
+#   3. assembles the sm_90a module (the wgmma GEMM) with a CUDA 12 ptxas
+#      (scripts/ptxas-sm90a.sh; cached beside the SDK, ~80 MB) and fails on
+#      an error, a warning or serialised wgmma,
+#   4. builds and vets the GPU binary: CGO_ENABLED=1 go build -tags cuda ./...
 #      and the cuda-tagged test binary (linked against the SDK's libcuda
 #      stub; nothing runs: that needs a GPU, see scripts/gpu-check.sh).
 # Timings of each step are printed.
@@ -27,6 +30,14 @@ if ! git diff --exit-code --stat -- kernels/ || [ -n "$(git status --porcelain -
 	exit 1
 fi
 lap "PTX regenerated, unchanged"
+ptxas=$(scripts/ptxas-sm90a.sh)
+if ! out=$("$ptxas" -arch=sm_90a -v -o /dev/null kernels/gemm_wgmma.ptx 2>&1) ||
+	echo "$out" | grep -Eiq 'warning|error|serializ|Performance Loss'; then
+	echo "$out" | grep -Ei 'warning|error|serializ|Performance Loss' >&2
+	echo "ci-cuda: kernels/gemm_wgmma.ptx does not assemble cleanly for sm_90a" >&2
+	exit 1
+fi
+lap "sm_90a module assembled"
 eval "$(scripts/cuda-env.sh)"
 go build -tags cuda ./...
 go vet -tags cuda ./cuda/... ./cmd/...
