@@ -279,8 +279,8 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 #pragma unroll
 		for (int ks = 0; ks < BK / 16; ks++) {
 			unsigned long long da = wg_desc(a0 + ks * aStep, aLBO, aSBO), db = wg_desc(b0 + ks * bStep, bLBO, bSBO);
-			if (BN == 256) wgmma_m64n256<TA, !TB>(*(float(*)[128]) acc, da, db); // B stored (K, N): N-major
-			else wgmma_m64n128<TA, !TB>(*(float(*)[64]) acc, da, db);
+			if constexpr (BN == 256) wgmma_m64n256<TA, !TB>(acc, da, db); // B stored (K, N): N-major
+			else wgmma_m64n128<TA, !TB>(acc, da, db);
 		}
 		asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
 		asm volatile("wgmma.wait_group.sync.aligned 1;\n" ::: "memory"); // k-tile kt-1's wgmma retired

@@ -5,15 +5,19 @@
 # for the reference, python3 with torch, transformers and peft. No Go.
 #
 #   1. embrec info and nvidia-smi
-#   2. correctness first: the conformance suite on the GPU, every
-#      tensor-core GEMM variant, and the whole LoRA training step on the GPU
-#      against the CPU backend; if any fails, the suite again with a sync
-#      after every launch (names the faulting kernel)
+#   2. correctness first: the wgmma GEMM variants (v3*, sm_90a, never run
+#      before 2026-11-26's third session) in a process of their own, since
+#      a kernel fault ends the process's CUDA context; then the conformance
+#      suite on the GPU, every tensor-core GEMM variant (without v3* if they
+#      failed), and the whole LoRA training step on the GPU against the CPU
+#      backend; if any fails, the suite again with a sync after every launch
+#      (names the faulting kernel)
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 (CUDA events), and
 #      "embrec bench train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped
 #      model with a frozen BF16 backbone, B*T = 8 x 256, then once more
 #      with per-kernel CUDA-event timing (--profile); then one change at a
-#      time: recomputation, GEMM variant auto, v1, float32 attention
+#      time: recomputation of blocks, of attention, GEMM variants v3a, v3b
+#      (if they passed), auto, v1, float32 attention
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
@@ -43,6 +47,17 @@ stamp info
 } >"$logs/info.log" 2>&1
 cat "$logs/info.log"
 
+stamp "wgmma GEMM variants (own process)"
+if EMBREC_TEST_GEMM=v3a,v3b timeout 120 ./cuda.test -test.run '^TestGEMMBF16$' -test.v >"$logs/wgmma.log" 2>&1; then
+	wgmma=PASS
+else
+	wgmma=FAIL
+	status=1
+	export EMBREC_TEST_GEMM=v1,v2a,v2b,v2c # the rest without them
+fi
+echo "wgmma: $wgmma"
+grep -E -- '--- FAIL|panic|cuda:|C\[' "$logs/wgmma.log" | head -12
+
 stamp correctness
 if timeout 240 ./cuda.test -test.skip 'TestConformanceGPUDebug' -test.short -test.v >"$logs/correctness.log" 2>&1; then
 	conf=PASS
@@ -64,7 +79,10 @@ grep -E '^Benchmark' "$logs/bench-gemm.log"
 stamp "embrec bench train"
 # checkpoint, GEMM variant, attention, recompute attention: the default,
 # with recomputation of blocks, then of attention, then one change at a time
-for cfg in "false v2a bf16 false" "true v2a bf16 false" "false v2a bf16 true" "false auto bf16 false" \
+v3=
+[ $wgmma = PASS ] && v3='"false v3a bf16 false" "false v3b bf16 false"'
+eval "set -- $v3"
+for cfg in "false v2a bf16 false" "true v2a bf16 false" "false v2a bf16 true" "$@" "false auto bf16 false" \
 	"false v1 bf16 false" "false v2a f32 false"; do
 	set -- $cfg
 	EMBREC_CUDA_GEMM=$2 EMBREC_CUDA_ATTENTION=$3 timeout 120 ./embrec bench train --device cuda --shape openllama-3b \
@@ -96,7 +114,7 @@ run=$(mktemp -d)
 grep -E 'frozen|stage 2 step 300|^\| r ' "$logs/e2e.log"
 
 stamp summary
-python3 gpu-summary.py "$logs" "$conf" | tee "$logs/summary.txt"
+python3 gpu-summary.py "$logs" "$conf, wgmma GEMM $wgmma" | tee "$logs/summary.txt"
 
 if [ "${GPU_CHECK_COMPILE:-0}" = 1 ]; then # last: it may take minutes
 	stamp "PyTorch training step under torch.compile"

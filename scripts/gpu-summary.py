@@ -47,15 +47,15 @@ def main():
         print(f"{short:44s} {e:11.1f} {t if t else '-':>10} {ratio:>6s}")
 
     print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
-    embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+)"
+    embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+) loss_first=([\d.]+)"
                             r"(?:.* recompute_attention=(\w+) activations_mib=([\d.]+))?.*\n(?:(?!train ).*\n)*?attention=(\w+)",
                             read(logs, "bench-train.log"), re.M))
     for e in embs:
-        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} att={e[10]}"
-        if e[8] == "true":
+        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} att={e[11]}"
+        if e[9] == "true":
             label += " recompute-att"
-        arena = f", arena {float(e[9]) / 1024:.2f} GiB" if e[9] else ""
-        print(f"  {label:40s} {e[6]:>7s} tokens/s, {e[3]} ms (min {e[4]}, max {e[5]}), peak {e[7]} GiB{arena}")
+        arena = f", arena {float(e[10]) / 1024:.2f} GiB" if e[10] else ""
+        print(f"  {label:40s} {e[6]:>7s} tokens/s, {e[3]} ms (min {e[4]}, max {e[5]}), peak {e[7]} GiB{arena}, first loss {e[8]}")
     if not embs:
         print("  embrec:        failed (bench-train.log)")
     emb = embs[0] if embs else None
