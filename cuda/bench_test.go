@@ -26,7 +26,7 @@ var gemmShapes = [][2]int{{3200, 3200}, {3200, 8640}, {8640, 3200}}
 func BenchmarkGEMMBF16(b *testing.B) {
 	be := newTestBackend(b)
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
-	for _, variant := range variantsUnderTest(b) {
+	for _, variant := range variantsUnderTest(b, be) {
 		b.Run(variant, func(b *testing.B) {
 			for _, kn := range gemmShapes {
 				for _, layout := range []string{"nt", "nn"} {

@@ -15,33 +15,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"slices"
-	"strings"
 	"testing"
 
 	"embrec/tensor"
 	"embrec/tensor/half"
 )
-
-// variantsUnderTest returns the BF16 GEMM variants to test and time:
-// every one, or the comma-separated names in EMBREC_TEST_GEMM
-// (scripts/gpu-check.sh tries the wgmma variants in a process of their own
-// first, since a kernel fault ends the process's CUDA context, and leaves
-// them out of the later runs if they failed).
-func variantsUnderTest(tb testing.TB) []string {
-	env := os.Getenv("EMBREC_TEST_GEMM")
-	if env == "" {
-		return GEMMBF16Variants()
-	}
-	names := strings.Split(env, ",")
-	for _, v := range names {
-		if !slices.Contains(GEMMBF16Variants(), v) {
-			tb.Fatalf("EMBREC_TEST_GEMM: no variant %q (have %v)", v, GEMMBF16Variants())
-		}
-	}
-	return names
-}
 
 func TestGEMMBF16(t *testing.T) {
 	b := newTestBackend(t)
@@ -107,7 +85,7 @@ func TestGEMMBF16(t *testing.T) {
 			O := Ofull.View(off, batch, m, n)
 			b.Upload(A, av)
 			b.Upload(B, bv)
-			for _, variant := range variantsUnderTest(t) {
+			for _, variant := range variantsUnderTest(t, b) {
 				GEMMBF16Variant = variant
 				b.Upload(Ofull, ov)
 				b.MatMul(O, A, B, ta, tb, beta)
@@ -146,4 +124,11 @@ func idx(trans bool, r, c, rows, cols int) int {
 		return c*rows + r
 	}
 	return r*cols + c
+}
+
+// TestGEMMIndexProbes runs the index probes (gemm_probe_test.go) on the GPU.
+func TestGEMMIndexProbes(t *testing.T) {
+	for _, f := range runGEMMProbes(t, newTestBackend(t), [][3]int{{64, 128, 16}, {128, 256, 64}, {130, 264, 200}}) {
+		t.Error(f)
+	}
 }

@@ -214,7 +214,7 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 	}
 	v := bf16For(n)
 	name := v.kernel(transA, transB)
-	if _, ok := b.funcs[name]; !ok {
+	if !b.runsVariant(v) {
 		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
 	}
 	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
@@ -313,6 +313,13 @@ func bf16Variant(name string) gemmBF16 {
 		}
 	}
 	panic(fmt.Sprintf("cuda: unknown BF16 GEMM variant %q (have %v)", name, GEMMBF16Variants()))
+}
+
+// runsVariant reports whether v's kernels are loaded on b's device (the
+// sm_90a ones are not on other GPUs).
+func (b *Backend) runsVariant(v gemmBF16) bool {
+	_, ok := b.funcs[v.kernel(false, false)]
+	return ok
 }
 
 // kernel returns the variant's kernel for the layouts: n = op(X) is X, t =

@@ -48,7 +48,13 @@ stamp info
 cat "$logs/info.log"
 
 stamp "wgmma GEMM variants (own process)"
-if EMBREC_TEST_GEMM=v3a,v3b timeout 120 ./cuda.test -test.run '^TestGEMMBF16$' -test.v >"$logs/wgmma.log" 2>&1; then
+# the index probes first (a wrong layout shows as a map of what was read),
+# then the full GEMM test
+EMBREC_TEST_GEMM=v3a,v3b timeout 60 ./cuda.test -test.run '^TestGEMMIndexProbes$' -test.v >"$logs/wgmma.log" 2>&1
+probes=$?
+EMBREC_TEST_GEMM=v3a,v3b timeout 120 ./cuda.test -test.run '^TestGEMMBF16$' -test.v >>"$logs/wgmma.log" 2>&1
+full=$?
+if [ $probes = 0 ] && [ $full = 0 ]; then
 	wgmma=PASS
 else
 	wgmma=FAIL
@@ -56,7 +62,7 @@ else
 	export EMBREC_TEST_GEMM=v1,v2a,v2b,v2c # the rest without them
 fi
 echo "wgmma: $wgmma"
-grep -E -- '--- FAIL|panic|cuda:|C\[' "$logs/wgmma.log" | head -12
+grep -E -- '--- FAIL|panic|cuda:|C\[|wrong' "$logs/wgmma.log" | cut -c1-400 | head -16
 
 stamp correctness
 if timeout 240 ./cuda.test -test.skip 'TestConformanceGPUDebug' -test.short -test.v >"$logs/correctness.log" 2>&1; then

@@ -1,0 +1,174 @@
+// Index probes of the tensor-core GEMM: products whose every output names
+// the element it was computed from, so that a wrong shared-memory layout,
+// descriptor stride or fragment mapping (the wgmma kernels' first runs)
+// shows as a readable map of what was read instead of a numeric error.
+// Values are small integers, exact in BF16 and float32. They run on the GPU
+// (TestGEMMIndexProbes, cuda tag) and here on the emulating fake device,
+// which checks the probes themselves and the launches.
+
+package cuda
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"embrec/tensor"
+)
+
+// variantsUnderTest returns the BF16 GEMM variants to test and time:
+// every one, or the comma-separated names in EMBREC_TEST_GEMM
+// (scripts/gpu-check.sh tries the wgmma variants in a process of their own
+// first, since a kernel fault ends the process's CUDA context, and leaves
+// them out of the later runs if they failed), less those whose kernels
+// do not run on b's device (the wgmma ones off Hopper).
+func variantsUnderTest(tb testing.TB, b *Backend) []string {
+	names := GEMMBF16Variants()
+	if env := os.Getenv("EMBREC_TEST_GEMM"); env != "" {
+		names = strings.Split(env, ",")
+		for _, v := range names {
+			if !slices.Contains(GEMMBF16Variants(), v) {
+				tb.Fatalf("EMBREC_TEST_GEMM: no variant %q (have %v)", v, GEMMBF16Variants())
+			}
+		}
+	}
+	var out []string
+	for _, v := range names {
+		if b.runsVariant(bf16Variant(v)) {
+			out = append(out, v)
+		} else {
+			tb.Logf("variant %s: its kernels (%s) do not run on %s", v, bf16Variant(v).module, b.Name())
+		}
+	}
+	return out
+}
+
+// probe is one probe product: a(i, k) and b(k, j) give the operands and
+// want(i, j) the exact product; what decodes a wrong value.
+type probe struct {
+	name string
+	a, b func(i, k, j int) float32 // b is called with i = -1, a with j = -1
+	want func(i, j int) float32
+	what string
+}
+
+// gemmProbes, for a K-deep product (K <= 250):
+//   - rows: A(i, k) = i%250 + 1 at k = 0, B(0, j) = 1: C(i, j) is 1 + the A
+//     row that reached output row i;
+//   - cols: A(i, 0) = 1, B(0, j) = j%250 + 1: 1 + the B column that reached
+//     output column j;
+//   - depth: A(i, k) = 1 where k = i%K, B(k, j) = k + 1: 1 + the k at which
+//     A and B met (A's k-th element paired with B's row k).
+func gemmProbes(K int) []probe {
+	return []probe{
+		{"rows", func(i, k, _ int) float32 { return float32(b2f(k == 0) * (i%250 + 1)) },
+			func(_, k, _ int) float32 { return float32(b2f(k == 0)) },
+			func(i, _ int) float32 { return float32(i%250 + 1) }, "1 + A row"},
+		{"cols", func(_, k, _ int) float32 { return float32(b2f(k == 0)) },
+			func(_, k, j int) float32 { return float32(b2f(k == 0) * (j%250 + 1)) },
+			func(_, j int) float32 { return float32(j%250 + 1) }, "1 + B column"},
+		{"depth", func(i, k, _ int) float32 { return float32(b2f(k == i%K)) },
+			func(_, k, _ int) float32 { return float32(k + 1) },
+			func(i, _ int) float32 { return float32(i%K + 1) }, "1 + k"},
+	}
+}
+
+func b2f(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// TestGEMMIndexProbesEmulated: the probes on the emulating fake device
+// (every BF16 GEMM emulated from its contract) pass; with one kernel
+// emulated as reading B one column off, its "cols" probe fails and names
+// the column it read.
+func TestGEMMIndexProbesEmulated(t *testing.T) {
+	b, e := newEmuBackend(t)
+	emulateAttention(e, new([]gemmLaunch))
+	sizes := [][3]int{{64, 128, 16}, {37, 61, 29}}
+	for _, f := range runGEMMProbes(t, b, sizes) {
+		t.Error(f)
+	}
+	name := bf16Variant("v3a").kernel(false, true)
+	good := e.emu[name]
+	e.emu[name] = func(grid [3]uint64, p []uint64) {
+		q := slices.Clone(p)
+		q[2] += 2 * q[7] // B stored (N, K): one row (ldb elements) further, so column j+1
+		good(grid, q)
+	}
+	defer func() { e.emu[name] = good }()
+	fails := runGEMMProbes(t, b, sizes[:1])
+	if !strings.Contains(strings.Join(fails, "\n"), "v3a cols (m 64, n 128, k 16, transA false, transB true): 8192 of 8192 wrong (value = 1 + B column): (0,0): 2, want 1;") {
+		t.Errorf("shifted B not caught: %q", fails)
+	}
+}
+
+// runGEMMProbes runs every probe for every variant under test and layout,
+// at each size (m, n, k), on b; it returns one line per failing case.
+func runGEMMProbes(t *testing.T, b *Backend, sizes [][3]int) []string {
+	var fails []string
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	for _, sz := range sizes {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, p := range gemmProbes(k) {
+			for layout := 0; layout < 4; layout++ {
+				ta, tb := layout&2 != 0, layout&1 != 0
+				ash, bsh := []int{m, k}, []int{k, n}
+				if ta {
+					ash = []int{k, m}
+				}
+				if tb {
+					bsh = []int{n, k}
+				}
+				av, bv := make([]float32, m*k), make([]float32, k*n)
+				for i := 0; i < m; i++ {
+					for kk := 0; kk < k; kk++ {
+						at := i*k + kk
+						if ta {
+							at = kk*m + i
+						}
+						av[at] = p.a(i, kk, -1)
+					}
+				}
+				for kk := 0; kk < k; kk++ {
+					for j := 0; j < n; j++ {
+						at := kk*n + j
+						if tb {
+							at = j*k + kk
+						}
+						bv[at] = p.b(-1, kk, j)
+					}
+				}
+				A, B, C := b.New(tensor.BF16, ash...), b.New(tensor.BF16, bsh...), b.New(tensor.F32, m, n)
+				b.Upload(A, av)
+				b.Upload(B, bv)
+				for _, variant := range variantsUnderTest(t, b) {
+					GEMMBF16Variant = variant
+					b.MatMul(C, A, B, ta, tb, 0)
+					got := make([]float32, m*n)
+					b.Download(got, C)
+					bad, sample := 0, ""
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							if w := p.want(i, j); got[i*n+j] != w {
+								if bad < 6 {
+									sample += fmt.Sprintf(" (%d,%d): %v, want %v;", i, j, got[i*n+j], w)
+								}
+								bad++
+							}
+						}
+					}
+					if bad > 0 {
+						fails = append(fails, fmt.Sprintf("%s %s (m %d, n %d, k %d, transA %v, transB %v): %d of %d wrong (value = %s):%s",
+							variant, p.name, m, n, k, ta, tb, bad, m*n, p.what, sample))
+					}
+				}
+			}
+		}
+	}
+	return fails
+}
