@@ -222,6 +222,14 @@ func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
 			setBF(p[0]+uint64(2*i), e.f32(p[1]+uint64(4*i)))
 		}
 	}
+	e.emu["f32_to_bf16_x4"] = func(_ [3]uint64, p []uint64) {
+		if p[0]%8 != 0 || p[1]%16 != 0 {
+			e.t.Fatalf("f32_to_bf16_x4: dst %#x, src %#x not aligned", p[0], p[1])
+		}
+		for i := 0; i < 4*i32(p, 2); i++ {
+			setBF(p[0]+uint64(2*i), e.f32(p[1]+uint64(4*i)))
+		}
+	}
 	e.emu["bf16_to_f32"] = func(_ [3]uint64, p []uint64) {
 		for i := 0; i < i32(p, 2); i++ {
 			e.setF32(p[0]+uint64(4*i), bf(p[1]+uint64(2*i)))

@@ -57,6 +57,10 @@ func (b *Backend) Copy(dst, src *tensor.Tensor) {
 		return
 	}
 	name := convKernel(dst.DType(), src.DType())
+	if name == "f32_to_bf16" && n%4 == 0 && addr(src)%16 == 0 && addr(dst)%8 == 0 {
+		b.launch("f32_to_bf16_x4", ewGrid(n/4), block256, 0, ptr(dst), ptr(src), argI32(n/4))
+		return
+	}
 	b.launch(name, ewGrid(n), block256, 0, ptr(dst), ptr(src), argI32(n))
 }
 

@@ -76,6 +76,18 @@ extern "C" __global__ void f32_to_bf16(__nv_bfloat16* dst, const float* src, int
 	GRID_STRIDE(i, n) dst[i] = __float2bfloat16_rn(src[i]);
 }
 
+// f32_to_bf16_x4 is f32_to_bf16 over n4 groups of four elements, one
+// 16-byte load and one 8-byte store per group: for src 16-byte and dst
+// 8-byte aligned (the host checks and falls back to f32_to_bf16). The
+// tensor-core products convert their float32 operands with it.
+extern "C" __global__ void f32_to_bf16_x4(uint2* dst, const float4* src, int n4) {
+	GRID_STRIDE(i, n4) {
+		float4 v = src[i];
+		__nv_bfloat162 lo = __floats2bfloat162_rn(v.x, v.y), hi = __floats2bfloat162_rn(v.z, v.w);
+		dst[i] = make_uint2(*(unsigned*)&lo, *(unsigned*)&hi);
+	}
+}
+
 extern "C" __global__ void f32_to_f16(__half* dst, const float* src, int n) {
 	GRID_STRIDE(i, n) dst[i] = __float2half_rn(src[i]);
 }

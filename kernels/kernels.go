@@ -42,7 +42,7 @@ var Table = []Kernel{
 	{"mul_f32", "elementwise"}, {"scale_f32", "elementwise"},
 	{"sum_squares_f32", "elementwise"},
 	{"add_bias_f32", "elementwise"}, {"col_sum_accum_f32", "elementwise"},
-	{"f32_to_bf16", "elementwise"}, {"f32_to_f16", "elementwise"},
+	{"f32_to_bf16", "elementwise"}, {"f32_to_bf16_x4", "elementwise"}, {"f32_to_f16", "elementwise"},
 	{"bf16_to_f32", "elementwise"}, {"f16_to_f32", "elementwise"},
 	{"bf16_to_f16", "elementwise"}, {"f16_to_bf16", "elementwise"},
 
