@@ -50,7 +50,8 @@ var attnBF16Tol = tensortest.Tolerances{"attention": {Atol: 1e-5, Rtol: 5e-2}}
 
 // attnCases: HS = 100 (packed to 104) with GQA (8 query heads on 2
 // key/value heads), decoding (Tq = 1 and Tq < Tk), HS a multiple of 8 with
-// a group of 4, odd sizes; key masks with left padding (a query that sees
+// a group of 4, odd sizes (HS = 6: the scalar packing kernels, where the
+// others take the four-column ones); key masks with left padding (a query that sees
 // no key included).
 var attnCases = []attnShape{
 	{B: 2, Tq: 37, Tk: 37, NH: 8, NKV: 2, HS: 100},
@@ -58,6 +59,7 @@ var attnCases = []attnShape{
 	{B: 2, Tq: 5, Tk: 21, NH: 4, NKV: 4, HS: 20},
 	{B: 3, Tq: 16, Tk: 16, NH: 4, NKV: 1, HS: 64},
 	{B: 1, Tq: 9, Tk: 9, NH: 3, NKV: 3, HS: 5},
+	{B: 2, Tq: 18, Tk: 18, NH: 3, NKV: 1, HS: 6}, // HS not a multiple of 4: the scalar packing kernels
 }
 
 // attnRef64 is attention in float64 from its definition (tensor.Attention):
@@ -268,6 +270,15 @@ func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
 			}
 		}
 	}
+	for _, k := range []string{"pack_heads_bf16", "unpack_heads_f32"} { // the x4 kernels: same contract, aligned
+		f := e.emu[k]
+		e.emu[k+"_x4"] = func(g [3]uint64, p []uint64) {
+			if i32(p, 6)%4 != 0 || p[1]%16 != 0 && k == "pack_heads_bf16" || p[0]%16 != 0 && k == "unpack_heads_f32" {
+				e.t.Fatalf("%s_x4: HS %d, out %#x, in %#x", k, i32(p, 6), p[0], p[1])
+			}
+			f(g, p)
+		}
+	}
 	e.emu["masked_softmax_f32"] = func(_ [3]uint64, p []uint64) {
 		rows, NH, Tq, Tk := i32(p, 2), i32(p, 3), i32(p, 4), i32(p, 5)
 		for r := 0; r < rows; r++ {
@@ -368,10 +379,11 @@ func TestAttentionBF16Emulated(t *testing.T) {
 	t.Run("suite", func(t *testing.T) { tensortest.Attention(t, b, attnBF16Tol) })
 	t.Run("F32", func(t *testing.T) {
 		b.attnF32 = true
-		n := e.launched["pack_heads_bf16"]
+		packs := func() int { return e.launched["pack_heads_bf16"] + e.launched["pack_heads_bf16_x4"] }
+		n := packs()
 		checkAttention(t, b, attnCases, 1e-5)
 		tensortest.Attention(t, b, tensortest.F32)
-		if e.launched["pack_heads_bf16"] != n {
+		if packs() != n {
 			t.Error("AttentionF32 packed heads")
 		}
 	})

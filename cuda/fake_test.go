@@ -250,7 +250,7 @@ func TestEveryOpLaunches(t *testing.T) {
 	for _, attnF32 := range []bool{false, true} { // tensor-core and float32 attention
 		b.attnF32 = attnF32
 		for _, c := range []attnShape{{1, 1, 1, 1, 1, 1}, {2, 13, 13, 4, 2, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4},
-			{2, 17, 17, 8, 2, 100}, {1, 1, 33, 4, 1, 20}} {
+			{2, 17, 17, 8, 2, 100}, {1, 1, 33, 4, 1, 20}, {2, 17, 17, 3, 1, 6}} {
 			qC, kC := c.NH*c.HS, c.NKV*c.HS
 			q, k, v, o := f32(c.B, c.Tq, qC), f32(c.B, c.Tk, kC), f32(c.B, c.Tk, kC), f32(c.B, c.Tq, qC)
 			p := f32(c.B, c.NH, c.Tq, c.Tk)

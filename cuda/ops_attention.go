@@ -178,7 +178,11 @@ func (b *Backend) packHeads(i int, in *tensor.Tensor, s attnShape, T, nIn int, s
 	HSp := headPad(s.HS)
 	n := s.B * s.NH * T * HSp
 	out := b.grow(&b.attnBF[i], tensor.BF16, n).View(0, s.B*s.NH, T, HSp)
-	b.launch("pack_heads_bf16", packGrid(s.B*s.NH*T), block256, 0, ptr(out), ptr(in), argI32(s.B), argI32(T),
+	name := "pack_heads_bf16"
+	if s.HS%4 == 0 && addr(in)%16 == 0 {
+		name = "pack_heads_bf16_x4" // four columns a lane
+	}
+	b.launch(name, packGrid(s.B*s.NH*T), block256, 0, ptr(out), ptr(in), argI32(s.B), argI32(T),
 		argI32(s.NH), argI32(nIn), argI32(s.HS), argI32(HSp), argF32(scale))
 	return out
 }
@@ -194,7 +198,11 @@ func (b *Backend) packedF32(s attnShape, T int) *tensor.Tensor {
 // unpackHeads launches unpack_heads_f32: out (B, T, nOut*HS) = scale * the
 // sum of packed in (B*NH, T, HSp) over each group of NH/nOut heads.
 func (b *Backend) unpackHeads(out, in *tensor.Tensor, s attnShape, T, nOut int, scale float32) {
-	b.launch("unpack_heads_f32", packGrid(s.B*T*nOut), block256, 0, ptr(out), ptr(in), argI32(s.B), argI32(T),
+	name := "unpack_heads_f32"
+	if s.HS%4 == 0 && addr(out)%16 == 0 {
+		name = "unpack_heads_f32_x4" // four columns a lane
+	}
+	b.launch(name, packGrid(s.B*T*nOut), block256, 0, ptr(out), ptr(in), argI32(s.B), argI32(T),
 		argI32(s.NH), argI32(nOut), argI32(s.HS), argI32(headPad(s.HS)), argF32(scale))
 }
 

@@ -36,6 +36,7 @@ var Table = []Kernel{
 
 	{"masked_softmax_f32", "attention"}, {"softmax_backward_f32", "attention"},
 	{"pack_heads_bf16", "attention"}, {"unpack_heads_f32", "attention"},
+	{"pack_heads_bf16_x4", "attention"}, {"unpack_heads_f32_x4", "attention"},
 
 	{"fill_u32", "elementwise"}, {"fill_u16", "elementwise"},
 	{"add_f32", "elementwise"}, {"add_scaled_f32", "elementwise"},
