@@ -187,6 +187,9 @@ func TestEveryOpLaunches(t *testing.T) {
 		b.SumSquares(o)
 		b.SwiGLUForward(o, x, y)
 		b.SwiGLUBackward(o, y, x, x, y)
+		gh, uh := b.New(tensor.BF16, n), b.New(tensor.BF16, n) // saved BF16 activations
+		b.SwiGLUForward(o, gh, uh)
+		b.SwiGLUBackward(o, y, x, gh, uh)
 		b.GELUForward(o, x)
 		b.GELUBackward(o, y, x)
 		b.DropoutForward(o, y, x, 0.1, 7)

@@ -68,21 +68,34 @@ func (b *Backend) RoPEBackward(dIn, dOut, cos, sin *tensor.Tensor, pos []int32, 
 	b.rope(dIn, dOut, cos, sin, pos, interleaved, -1)
 }
 
-// SwiGLUForward implements tensor.Activations.
+// SwiGLUForward implements tensor.Activations (gate and up F32 or BF16).
 func (b *Backend) SwiGLUForward(out, gate, up *tensor.Tensor) {
-	needF32("SwiGLUForward", out, gate, up)
+	needF32("SwiGLUForward", out)
+	k := "swiglu_forward_" + swigluInputs("SwiGLUForward", gate, up)
 	if n := sameLen("SwiGLUForward", out, gate, up); n > 0 {
-		b.launch("swiglu_forward_f32", ewGrid(n), block256, 0, ptr(out), ptr(gate), ptr(up), argI32(n))
+		b.launch(k, ewGrid(n), block256, 0, ptr(out), ptr(gate), ptr(up), argI32(n))
 	}
 }
 
-// SwiGLUBackward implements tensor.Activations.
+// SwiGLUBackward implements tensor.Activations (gate and up F32 or BF16).
 func (b *Backend) SwiGLUBackward(dGate, dUp, dOut, gate, up *tensor.Tensor) {
-	needF32("SwiGLUBackward", dGate, dUp, dOut, gate, up)
+	needF32("SwiGLUBackward", dGate, dUp, dOut)
+	k := "swiglu_backward_" + swigluInputs("SwiGLUBackward", gate, up)
 	if n := sameLen("SwiGLUBackward", dGate, dUp, dOut, gate, up); n > 0 {
-		b.launch("swiglu_backward_f32", ewGrid(n), block256, 0, ptr(dGate), ptr(dUp), ptr(dOut), ptr(gate),
-			ptr(up), argI32(n))
+		b.launch(k, ewGrid(n), block256, 0, ptr(dGate), ptr(dUp), ptr(dOut), ptr(gate), ptr(up), argI32(n))
 	}
+}
+
+// swigluInputs names the kernel suffix for SwiGLU's gate and up: "f32", or
+// "bf16in" for saved BF16 activations.
+func swigluInputs(op string, gate, up *tensor.Tensor) string {
+	switch {
+	case gate.DType() == tensor.F32 && up.DType() == tensor.F32:
+		return "f32"
+	case gate.DType() == tensor.BF16 && up.DType() == tensor.BF16:
+		return "bf16in"
+	}
+	panic(fmt.Sprintf("cuda: %s: gate %v and up %v must be both F32 or both BF16", op, gate, up))
 }
 
 // GELUForward implements tensor.Activations.

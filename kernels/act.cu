@@ -26,6 +26,27 @@ extern "C" __global__ void swiglu_backward_f32(float* dGate, float* dUp, const f
 	}
 }
 
+// swiglu_forward_bf16in, swiglu_backward_bf16in: the same with gate and up
+// stored in BF16 (saved activations at half the memory); the arithmetic
+// is float32 on their values.
+extern "C" __global__ void swiglu_forward_bf16in(float* out, const __nv_bfloat16* gate, const __nv_bfloat16* up,
+                                                 int n) {
+	GRID_STRIDE(i, n) {
+		float x = __bfloat162float(gate[i]);
+		out[i] = x * sigmoidf(x) * __bfloat162float(up[i]);
+	}
+}
+
+extern "C" __global__ void swiglu_backward_bf16in(float* dGate, float* dUp, const float* dOut,
+                                                  const __nv_bfloat16* gate, const __nv_bfloat16* up, int n) {
+	GRID_STRIDE(i, n) {
+		float x = __bfloat162float(gate[i]), u = __bfloat162float(up[i]), dy = dOut[i];
+		float s = sigmoidf(x);
+		dGate[i] = dy * u * s * (1.f + x * (1.f - s));
+		dUp[i] = dy * (x * s);
+	}
+}
+
 #define GELU_C 0.7978845608028654f // sqrt(2/pi)
 
 // gelu_forward_f32: out = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).

@@ -33,6 +33,7 @@ type Kernel struct {
 var Table = []Kernel{
 	{"gelu_forward_f32", "act"}, {"gelu_backward_f32", "act"},
 	{"swiglu_forward_f32", "act"}, {"swiglu_backward_f32", "act"},
+	{"swiglu_forward_bf16in", "act"}, {"swiglu_backward_bf16in", "act"},
 
 	{"masked_softmax_f32", "attention"}, {"softmax_backward_f32", "attention"},
 	{"pack_heads_bf16", "attention"}, {"unpack_heads_f32", "attention"},

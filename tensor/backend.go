@@ -95,11 +95,13 @@ type Rotary interface {
 }
 
 // Activations are the MLP nonlinearities. They are element-wise: any
-// output may alias any input.
+// output may alias any input of its dtype.
 type Activations interface {
-	// SwiGLUForward sets out = silu(gate) * up; all (N, H).
+	// SwiGLUForward sets out = silu(gate) * up; all (N, H). gate and up are
+	// both F32 or both BF16 (saved activations kept in BF16); out is F32.
 	SwiGLUForward(out, gate, up *Tensor)
-	// SwiGLUBackward sets dGate and dUp from dOut.
+	// SwiGLUBackward sets dGate and dUp (F32) from dOut (F32); gate and up
+	// as in SwiGLUForward.
 	SwiGLUBackward(dGate, dUp, dOut, gate, up *Tensor)
 	// GELUForward sets out = gelu(in) (tanh approximation, as GPT-2).
 	GELUForward(out, in *Tensor)

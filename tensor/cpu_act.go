@@ -3,6 +3,12 @@
 
 package tensor
 
+import (
+	"fmt"
+
+	"embrec/tensor/half"
+)
+
 func sigmoid(x float32) float32 { return 1 / (1 + exp32(-x)) }
 
 const geluC = 0.7978845608028654 // sqrt(2/pi)
@@ -22,9 +28,35 @@ type actJob struct {
 	kind       actKind
 	o1, o2     []float32 // outputs
 	i1, i2, i3 []float32 // inputs
+	h1, h2     []uint16  // BF16 gate and up of SwiGLU, in place of i1, i2 (forward) or i2, i3 (backward)
+}
+
+// bf16Range decodes h[lo:hi] into a stack buffer of up to len(buf) values.
+func bf16Range(buf []float32, h []uint16) []float32 {
+	buf = buf[:len(h)]
+	for i, v := range h {
+		buf[i] = half.BF16ToF32(v)
+	}
+	return buf
 }
 
 func (j *actJob) run(lo, hi int) {
+	if j.h1 != nil { // BF16 gate and up: decode in blocks, then the F32 code
+		var gb, ub [256]float32
+		for a := lo; a < hi; a += len(gb) {
+			b := min(a+len(gb), hi)
+			g, u := bf16Range(gb[:], j.h1[a:b]), bf16Range(ub[:], j.h2[a:b])
+			k := *j
+			k.h1, k.h2 = nil, nil
+			if j.kind == swigluFwd {
+				k.o1, k.i1, k.i2 = j.o1[a:b], g, u
+			} else {
+				k.o1, k.o2, k.i1, k.i2, k.i3 = j.o1[a:b], j.o2[a:b], j.i1[a:b], g, u
+			}
+			k.run(0, b-a)
+		}
+		return
+	}
 	switch j.kind {
 	case swigluFwd: // o1 = silu(i1) * i2
 		o, g, u := j.o1[lo:hi], j.i1[lo:hi], j.i2[lo:hi]
@@ -64,14 +96,34 @@ func (c *CPU) activation(j actJob, n int) {
 // SwiGLUForward implements Activations.
 func (c *CPU) SwiGLUForward(out, gate, up *Tensor) {
 	checkSame("SwiGLUForward", out, gate, up)
-	c.activation(actJob{kind: swigluFwd, o1: Float32s(out), i1: Float32s(gate), i2: Float32s(up)}, out.Len())
+	j := actJob{kind: swigluFwd, o1: Float32s(out)}
+	if bf16Pair("SwiGLUForward", gate, up) {
+		j.h1, j.h2 = halfs(gate), halfs(up)
+	} else {
+		j.i1, j.i2 = Float32s(gate), Float32s(up)
+	}
+	c.activation(j, out.Len())
 }
 
 // SwiGLUBackward implements Activations.
 func (c *CPU) SwiGLUBackward(dGate, dUp, dOut, gate, up *Tensor) {
 	checkSame("SwiGLUBackward", dGate, dUp, dOut, gate, up)
-	c.activation(actJob{kind: swigluBwd, o1: Float32s(dGate), o2: Float32s(dUp),
-		i1: Float32s(dOut), i2: Float32s(gate), i3: Float32s(up)}, dOut.Len())
+	j := actJob{kind: swigluBwd, o1: Float32s(dGate), o2: Float32s(dUp), i1: Float32s(dOut)}
+	if bf16Pair("SwiGLUBackward", gate, up) {
+		j.h1, j.h2 = halfs(gate), halfs(up)
+	} else {
+		j.i2, j.i3 = Float32s(gate), Float32s(up)
+	}
+	c.activation(j, dOut.Len())
+}
+
+// bf16Pair reports whether SwiGLU's gate and up are BF16 (else both must
+// be F32).
+func bf16Pair(op string, gate, up *Tensor) bool {
+	if gate.DType() != up.DType() || (gate.DType() != BF16 && gate.DType() != F32) {
+		panic(fmt.Sprintf("tensor: %s: gate %v and up %v must be both F32 or both BF16", op, gate, up))
+	}
+	return gate.DType() == BF16
 }
 
 // GELUForward implements Activations (tanh approximation).

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"embrec/tensor"
+	"embrec/tensor/half"
 )
 
 // sentinel fills the padding around every tensor the suite creates.
@@ -168,6 +169,23 @@ func abs(v []float64) []float64 {
 	out := make([]float64, len(v))
 	for i, x := range v {
 		out[i] = math.Abs(x)
+	}
+	return out
+}
+
+// tensorAs returns a copy of t in dtype dt (converted by the backend's
+// Copy; no padding around it).
+func (e *env) tensorAs(dt tensor.DType, t *tensor.Tensor) *tensor.Tensor {
+	c := e.b.New(dt, t.Shape()...)
+	e.b.Copy(c, t)
+	return c
+}
+
+// roundBF16 returns v rounded to BF16 (to nearest even), as float64.
+func roundBF16(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(half.BF16ToF32(half.F32ToBF16(float32(x))))
 	}
 	return out
 }

@@ -18,15 +18,29 @@ func gelu(x float64) float64 {
 
 var actSizes = []int{0, 1, 7, 1000}
 
-// SwiGLU checks out = silu(gate) * up and its gradients.
+// SwiGLU checks out = silu(gate) * up and its gradients, with gate and
+// up in float32 and in BF16 (their values rounded, the reference computed
+// from the rounded values).
 func SwiGLU(t *testing.T, b tensor.Backend, tol Tolerances) {
-	for _, n := range actSizes {
+	for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
+		for _, n := range actSizes {
+			swiglu(t, b, tol, dt, n)
+		}
+	}
+}
+
+func swiglu(t *testing.T, b tensor.Backend, tol Tolerances, dt tensor.DType, n int) {
+	{
 		e := newEnv(t, b, tol, uint64(n))
 		gv, uv, dv := e.randn(n), e.randn(n), e.randn(n)
 		for i := range gv {
 			gv[i] *= 3
 		}
 		g, u, out := e.tensor("gate", gv, n), e.tensor("up", uv, n), e.tensor("out", nil, n)
+		if dt == tensor.BF16 {
+			gv, uv = roundBF16(gv), roundBF16(uv)
+			g, u = e.tensorAs(dt, g), e.tensorAs(dt, u)
+		}
 		e.b.SwiGLUForward(out, g, u)
 		fwd := func() []float64 {
 			o := make([]float64, n)
@@ -35,7 +49,7 @@ func SwiGLU(t *testing.T, b tensor.Backend, tol Tolerances) {
 			}
 			return o
 		}
-		e.compare(fmt.Sprintf("SwiGLUForward n%d", n), "activation", e.read(out), fwd(), nil)
+		e.compare(fmt.Sprintf("SwiGLUForward %v n%d", dt, n), "activation", e.read(out), fwd(), nil)
 		d, dg, du := e.tensor("dOut", dv, n), e.tensor("dGate", nil, n), e.tensor("dUp", nil, n)
 		e.b.SwiGLUBackward(dg, du, d, g, u)
 		refG, refU := make([]float64, n), make([]float64, n)
@@ -44,11 +58,13 @@ func SwiGLU(t *testing.T, b tensor.Backend, tol Tolerances) {
 			refG[i] = dv[i] * uv[i] * s * (1 + gv[i]*(1-s))
 			refU[i] = dv[i] * silu(gv[i])
 		}
-		e.compare(fmt.Sprintf("SwiGLUBackward dGate n%d", n), "activation", e.read(dg), refG, nil)
-		e.compare(fmt.Sprintf("SwiGLUBackward dUp n%d", n), "activation", e.read(du), refU, nil)
-		loss := func() float64 { return dot(dv, fwd()) }
-		e.fdCheck("SwiGLU dGate", gv, refG, loss, 3)
-		e.fdCheck("SwiGLU dUp", uv, refU, loss, 3)
+		e.compare(fmt.Sprintf("SwiGLUBackward %v dGate n%d", dt, n), "activation", e.read(dg), refG, nil)
+		e.compare(fmt.Sprintf("SwiGLUBackward %v dUp n%d", dt, n), "activation", e.read(du), refU, nil)
+		if dt == tensor.F32 {
+			loss := func() float64 { return dot(dv, fwd()) }
+			e.fdCheck("SwiGLU dGate", gv, refG, loss, 3)
+			e.fdCheck("SwiGLU dUp", uv, refU, loss, 3)
+		}
 		e.checkPadding()
 	}
 }
