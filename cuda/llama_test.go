@@ -5,7 +5,8 @@
 // backward to every weight, the adapters and the input, then AdamW steps.
 // The conformance suite checks each op; this checks that the model and the
 // adapters drive them the same way on both backends, and that a frozen
-// BF16 backbone (how the GPU trains) stays within bf16 rounding of F32.
+// BF16 backbone with BF16 saved MLP activations (how the GPU trains) stays
+// within bf16 rounding of F32.
 
 package cuda
 
@@ -66,7 +67,7 @@ func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads 
 	train.AttachLoRA(m, set, true)
 	set.Training = true
 	s := &stepSide{be: be, m: m, set: set, params: p}
-	opt := llama.RunOptions{}
+	opt := llama.RunOptions{SaveBF16: bf16Weights} // as train does with a BF16 backbone, on both sides
 	if fullGrads {
 		g, gp := m.NewGrads()
 		opt.Grads, s.grads = g, gp

@@ -5,21 +5,24 @@ package llama
 
 import "embrec/tensor"
 
-// arena plans views of flat float32 tensors: request buffers with take,
-// then alloc sets them all.
+// arena plans views of flat tensors: request buffers with take (float32)
+// or takeAs, then alloc sets them all.
 type arena struct {
 	reqs  []arenaReq
-	total int
+	bytes int64
 }
 
 type arenaReq struct {
 	dst   **tensor.Tensor
+	dt    tensor.DType
 	shape []int
 }
 
-func (a *arena) take(dst **tensor.Tensor, shape ...int) {
-	a.reqs = append(a.reqs, arenaReq{dst, shape})
-	a.total += numel(shape)
+func (a *arena) take(dst **tensor.Tensor, shape ...int) { a.takeAs(dst, tensor.F32, shape...) }
+
+func (a *arena) takeAs(dst **tensor.Tensor, dt tensor.DType, shape ...int) {
+	a.reqs = append(a.reqs, arenaReq{dst, dt, shape})
+	a.bytes += int64(numel(shape) * dt.Size())
 }
 
 // arenaChunk is the most elements of one allocation: GPU kernels index
@@ -27,18 +30,18 @@ func (a *arena) take(dst **tensor.Tensor, shape ...int) {
 // over 3e9 floats.
 var arenaChunk = 1 << 30 // a variable for tests
 
-// alloc allocates the flat buffers, consecutive requests sharing one up
-// to arenaChunk elements, and points every requested tensor at its view;
-// it returns the buffers.
+// alloc allocates the flat buffers, consecutive requests of one dtype
+// sharing one up to arenaChunk elements, and points every requested tensor
+// at its view; it returns the buffers.
 func (a *arena) alloc(b tensor.Allocator) []*tensor.Tensor {
 	var flats []*tensor.Tensor
 	for i := 0; i < len(a.reqs); {
-		n, j := 0, i
-		for j < len(a.reqs) && (j == i || n+numel(a.reqs[j].shape) <= arenaChunk) {
+		n, j, dt := 0, i, a.reqs[i].dt
+		for j < len(a.reqs) && a.reqs[j].dt == dt && (j == i || n+numel(a.reqs[j].shape) <= arenaChunk) {
 			n += numel(a.reqs[j].shape)
 			j++
 		}
-		flat := b.New(tensor.F32, n)
+		flat := b.New(dt, n)
 		off := 0
 		for _, r := range a.reqs[i:j] {
 			*r.dst = flat.View(off, r.shape...)
@@ -62,11 +65,11 @@ type layerActs struct {
 	q, k, v      *tensor.Tensor // (N, NH*HS), (N, NKV*HS) x2, after RoPE
 	probs        *tensor.Tensor // (B, NH, T, T) attention softmax (shared under RecomputeAttention)
 	res2         *tensor.Tensor // (N, C) residual after attention
-	gate, up     *tensor.Tensor // (N, H) x2: gate_proj, up_proj outputs
+	gate, up     *tensor.Tensor // (N, H) x2: gate_proj, up_proj outputs (BF16 under SaveBF16)
 	q3, k3, v3   *tensor.Tensor // 3-D views (B, T, .) of q, k, v
 }
 
-func (a *layerActs) plan(ar *arena, c Config, B, T int, probs bool) {
+func (a *layerActs) plan(ar *arena, c Config, B, T int, probs bool, mlp tensor.DType) {
 	N := B * T
 	ar.take(&a.rstd1, N)
 	ar.take(&a.q, N, c.QDim())
@@ -77,8 +80,8 @@ func (a *layerActs) plan(ar *arena, c Config, B, T int, probs bool) {
 	}
 	ar.take(&a.res2, N, c.Hidden)
 	ar.take(&a.rstd2, N)
-	ar.take(&a.gate, N, c.Intermediate)
-	ar.take(&a.up, N, c.Intermediate)
+	ar.takeAs(&a.gate, mlp, N, c.Intermediate)
+	ar.takeAs(&a.up, mlp, N, c.Intermediate)
 }
 
 func (a *layerActs) views(B, T int) {
@@ -120,12 +123,14 @@ func (s *runScratch) plan(ar *arena, c Config, B, T int, probs bool) {
 //
 // with S = L, or S = 1 under checkpointing (one block's activations,
 // recomputed from the saved residual in backward). RecomputeAttention
-// moves the NH*T softmax floats from every block to one shared buffer.
-// For OpenLLaMA-3B (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that
-// is about 4.2 MB per token, 3.8 MB recomputing attention and 0.8 MB
-// checkpointing (plus 141 KB per selected logit row at V 32000).
+// moves the NH*T softmax floats from every block to one shared buffer;
+// SaveBF16 stores the 2H saved gate and up values in 2 bytes each. For
+// OpenLLaMA-3B (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that is
+// about 4.2 MB per token (3.3 MB with SaveBF16), 3.8 MB recomputing
+// attention and 0.8 MB checkpointing (plus 141 KB per selected logit row at
+// V 32000).
 func ActivationBytes(c Config, B, T int, opt RunOptions) int64 {
 	r := &Run{}
 	ar := r.plan(c, B, T, opt)
-	return 4 * int64(ar.total)
+	return ar.bytes
 }

@@ -158,25 +158,98 @@ func TestActivationBytesFormula(t *testing.T) {
 			for _, rows := range []int{0, 4} {
 				for _, ck := range []bool{false, true} {
 					for _, ra := range []bool{false, true} {
-						opt := RunOptions{Checkpoint: ck, RecomputeAttention: ra, MaxLogitRows: rows}
-						N, R, S := B*T, rows, L
-						if R == 0 {
-							R = N
-						}
-						if ck {
-							S = 1
-						}
-						perBlock, scratch := C+2+q+2*kv+2*H+NH*T, 5*C+4*q+3*kv+4*H+2
-						if ra && !ck {
-							perBlock -= NH * T
-							scratch += NH * T
-						}
-						want := 4 * int64(N*((L+1)*C+S*perBlock+scratch)+(c.Vocab+C+1)*R)
-						if got := ActivationBytes(c, B, T, opt); got != want {
-							t.Errorf("(B, T) = (%d, %d), %+v: %d bytes, documented %d", B, T, opt, got, want)
+						for _, bf := range []bool{false, true} {
+							opt := RunOptions{Checkpoint: ck, RecomputeAttention: ra, SaveBF16: bf, MaxLogitRows: rows}
+							N, R, S := B*T, rows, L
+							if R == 0 {
+								R = N
+							}
+							if ck {
+								S = 1
+							}
+							perBlock, scratch := C+2+q+2*kv+2*H+NH*T, 5*C+4*q+3*kv+4*H+2
+							if ra && !ck {
+								perBlock -= NH * T
+								scratch += NH * T
+							}
+							want := 4 * int64(N*((L+1)*C+S*perBlock+scratch)+(c.Vocab+C+1)*R)
+							if bf {
+								want -= 2 * int64(N*S*2*H) // 2 of the 4 bytes of each saved gate and up value
+							}
+							if got := ActivationBytes(c, B, T, opt); got != want {
+								t.Errorf("(B, T) = (%d, %d), %+v: %d bytes, documented %d", B, T, opt, got, want)
+							}
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestSaveBF16: keeping the saved gate and up in BF16 leaves the forward
+// pass (the loss) unchanged, moves the gradients by about BF16's rounding,
+// and gives the same gradients with checkpointing or recomputed attention
+// (the MLP input of down_proj is recomputed from the rounded values there
+// too); adapters on every projection, full weight gradients, a padded row.
+func TestSaveBF16(t *testing.T) {
+	b := tensor.NewCPU(1)
+	cfg := smallConfig()
+	B, T := 2, 7
+	ids := make([]int32, B*T)
+	targets := make([]int32, B*T)
+	for i := range ids {
+		ids[i] = int32((i*7 + 3) % cfg.Vocab)
+		targets[i] = int32((i*5 + 1) % cfg.Vocab)
+	}
+	mask := []int32{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	step := func(opt RunOptions) []float32 {
+		m, _ := NewRandom(cfg, b, 0.2, 3)
+		g, gp := m.NewGrads()
+		opt.Grads = g
+		var ads []*denseAdapter
+		for l := 0; l < cfg.Layers; l++ {
+			for p := ProjQ; p < numProj; p++ {
+				w := m.Layers[l].Weight(p)
+				D := b.New(tensor.F32, w.Shape()...)
+				vals := make([]float32, D.Len())
+				for i := range vals {
+					vals[i] = float32((i+l+int(p))%13-6) * 0.01
+				}
+				b.Upload(D, vals)
+				a := &denseAdapter{b: b, D: D, dD: b.New(tensor.F32, w.Shape()...)}
+				m.SetAdapter(l, p, a)
+				ads = append(ads, a)
+			}
+		}
+		r := m.NewRun(B, T, opt)
+		r.EmbedIDs(ids)
+		r.Forward(mask)
+		loss, _ := r.Loss(targets)
+		r.BackwardLoss(1)
+		out := append([]float32{float32(loss)}, host(b, r.DInput())...)
+		for _, a := range ads {
+			out = append(out, host(b, a.dD)...)
+		}
+		return append(out, tensor.Float32s(gp.Flat)...)
+	}
+	f32 := step(RunOptions{})
+	bf := step(RunOptions{SaveBF16: true})
+	if bf[0] != f32[0] {
+		t.Errorf("loss %v with SaveBF16, %v without", bf[0], f32[0])
+	}
+	d, at := maxAbsDiff(f32[1:], bf[1:])
+	scale, _ := maxAbsDiff(f32[1:], make([]float32, len(f32)-1))
+	if d == 0 || d > 2e-2*scale {
+		t.Errorf("gradients moved by %.3g (at %d) of scale %.3g: want more than 0, at most 2e-2 of it", d, at, scale)
+	}
+	t.Logf("SaveBF16: gradients within %.2e of scale %.3g", d, scale)
+	for _, opt := range []RunOptions{{SaveBF16: true, Checkpoint: true}, {SaveBF16: true, RecomputeAttention: true}} {
+		got := step(opt)
+		for i := range bf {
+			if got[i] != bf[i] {
+				t.Errorf("%+v: value %d is %v, %v without", opt, i, got[i], bf[i])
+				break
 			}
 		}
 	}

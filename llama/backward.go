@@ -97,7 +97,10 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	L, G := &m.Layers[l], &r.g.Layers[l]
 	fresh := r.opt.Checkpoint
 	// MLP: out = res2 + down(silu(gate(xn2)) * up(xn2)), xn2 = norm(res2).
-	if !fresh && r.readsInput(l, ProjDown) {
+	// Under SaveBF16, silu(gate)*up is recomputed from the saved (rounded)
+	// values even after a checkpointing recompute, so that both give the
+	// same gradients.
+	if (!fresh || r.opt.SaveBF16) && r.readsInput(l, ProjDown) {
 		b.SwiGLUForward(s.h, a.gate, a.up)
 	}
 	m.linearBackward(r.dh, G.Down, r.dres, s.h, L.Down, l, ProjDown, 0)

@@ -21,6 +21,11 @@ type RunOptions struct {
 	// (a small share of a step's compute) for B*NH*T*T fewer floats per
 	// block.
 	RecomputeAttention bool
+	// SaveBF16 keeps the gate and up projections that each block saves for
+	// its backward in BF16: 2H of a block's saved floats at half the bytes.
+	// The forward pass is unchanged; the backward then computes from their
+	// rounded values (relative error about 2^-9 in the MLP's gradients).
+	SaveBF16 bool
 	// MaxLogitRows bounds the rows Logits and Loss may select (default,
 	// 0: all B*T rows). The logits buffer is MaxLogitRows x V.
 	MaxLogitRows int
@@ -126,8 +131,12 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 	// Under checkpointing the one block buffer is recomputed anyway.
 	shareProbs := opt.RecomputeAttention && !opt.Checkpoint
 	r.acts = make([]layerActs, nacts)
+	mlp := tensor.F32
+	if opt.SaveBF16 {
+		mlp = tensor.BF16
+	}
 	for i := range r.acts {
-		r.acts[i].plan(ar, c, B, T, !shareProbs)
+		r.acts[i].plan(ar, c, B, T, !shareProbs, mlp)
 	}
 	r.scr.plan(ar, c, B, T, shareProbs)
 	ar.take(&r.tmpQ, N, q)
@@ -256,9 +265,17 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m.linear(a.res2, s.att, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)
 	b.RMSNormForward(s.xn, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
-	m.linear(a.gate, s.xn, L.Gate, l, ProjGate)
-	m.linear(a.up, s.xn, L.Up, l, ProjUp)
-	b.SwiGLUForward(s.h, a.gate, a.up)
+	gate, up := a.gate, a.up
+	if r.opt.SaveBF16 { // float32 products in the backward scratch (free now), saved rounded
+		gate, up = r.dgate, r.dup
+	}
+	m.linear(gate, s.xn, L.Gate, l, ProjGate)
+	m.linear(up, s.xn, L.Up, l, ProjUp)
+	b.SwiGLUForward(s.h, gate, up)
+	if r.opt.SaveBF16 {
+		b.Copy(a.gate, gate)
+		b.Copy(a.up, up)
+	}
 	if out != nil {
 		m.linear(out, s.h, L.Down, l, ProjDown)
 		b.Add(out, out, a.res2)

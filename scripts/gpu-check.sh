@@ -16,8 +16,9 @@
 #      "embrec bench train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped
 #      model with a frozen BF16 backbone, B*T = 8 x 256, then once more
 #      with per-kernel CUDA-event timing (--profile); then one change at a
-#      time: recomputation of blocks, of attention, GEMM variants v3a, v3b
-#      (if they passed), auto, v1, float32 attention
+#      time: float32 saved activations, recomputation of blocks, of
+#      attention, GEMM variants v3a, v3b (if they passed); earlier runs
+#      compared GEMM v1 and auto and float32 attention (results/)
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
@@ -83,17 +84,17 @@ timeout 120 ./cuda.test -test.run '^$' -test.bench 'GEMM' -test.benchtime 1x >"$
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 
 stamp "embrec bench train"
-# checkpoint, GEMM variant, attention, recompute attention: the default,
-# with recomputation of blocks, then of attention, then one change at a time
+# checkpoint, GEMM variant, attention, recompute attention, saved MLP
+# activations: the default, then one change at a time
 v3=
-[ $wgmma = PASS ] && v3='"false v3a bf16 false" "false v3b bf16 false"'
+[ $wgmma = PASS ] && v3='"false v3a bf16 false bf16" "false v3b bf16 false bf16"'
 eval "set -- $v3"
-for cfg in "false v2a bf16 false" "true v2a bf16 false" "false v2a bf16 true" "$@" "false auto bf16 false" \
-	"false v1 bf16 false" "false v2a f32 false"; do
+for cfg in "false v2a bf16 false bf16" "false v2a bf16 false f32" "true v2a bf16 false bf16" \
+	"false v2a bf16 true bf16" "$@"; do
 	set -- $cfg
 	EMBREC_CUDA_GEMM=$2 EMBREC_CUDA_ATTENTION=$3 timeout 120 ./embrec bench train --device cuda --shape openllama-3b \
 		--batch 8 --seq 256 --lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 --checkpoint=$1 \
-		--recompute-attention=$4 \
+		--recompute-attention=$4 --saved $5 \
 		>>"$logs/bench-train.log" 2>&1 || echo "embrec bench train $cfg failed (see bench-train.log)"
 	echo "attention=$3" >>"$logs/bench-train.log"
 done

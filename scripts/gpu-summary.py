@@ -48,19 +48,24 @@ def main():
 
     print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
     embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+) loss_first=([\d.]+)"
-                            r"(?:.* recompute_attention=(\w+) activations_mib=([\d.]+))?.*\n(?:(?!train ).*\n)*?attention=(\w+)",
+                            r"(?:.* recompute_attention=(\w+) activations_mib=([\d.]+))?(?: saved=(\w+))?.*\n(?:(?!train ).*\n)*?attention=(\w+)",
                             read(logs, "bench-train.log"), re.M))
     for e in embs:
-        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} att={e[11]}"
+        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} att={e[12]}"
         if e[9] == "true":
             label += " recompute-att"
+        if e[11]:
+            label += f" saved={e[11]}"
         arena = f", arena {float(e[10]) / 1024:.2f} GiB" if e[10] else ""
         print(f"  {label:40s} {e[6]:>7s} tokens/s, {e[3]} ms (min {e[4]}, max {e[5]}), peak {e[7]} GiB{arena}, first loss {e[8]}")
     if not embs:
         print("  embrec:        failed (bench-train.log)")
     emb = embs[0] if embs else None
+    best = max(embs, key=lambda e: int(e[6])) if embs else None
     for m in re.finditer(r"^train mode=(\w+) ms=([\d.]+) tokens_per_s=(\d+) peak_gib=([\d.]+)", read(logs, "bench-torch.log"), re.M):
-        ratio = f", embrec {emb[2]}/torch {int(emb[6]) / int(m[3]):.2f}x" if emb else ""
+        ratio = f", embrec default/torch {int(emb[6]) / int(m[3]):.2f}x" if emb else ""
+        if best is not None and best is not emb:
+            ratio += f", fastest embrec ({best[2]}, {best[6]} tokens/s, peak {best[7]} GiB)/torch {int(best[6]) / int(m[3]):.2f}x"
         print(f"  torch {m[1]:20s} {m[3]:>7s} tokens/s, {m[2]} ms, peak {m[4]} GiB{ratio}")
 
     e2e = read(logs, "e2e.log")

@@ -107,7 +107,9 @@ func (r *Recommender) run(B, T int) *llama.Run {
 	if run, ok := r.runs[k]; ok {
 		return run
 	}
-	opt := llama.RunOptions{}
+	// A backbone frozen in BF16 (the GPU) keeps its saved MLP activations
+	// in BF16 too: they are the largest part of the activation memory.
+	opt := llama.RunOptions{SaveBF16: r.LLM.Layers[0].Gate.DType() == tensor.BF16}
 	if r.Full != nil {
 		opt.Grads = r.fullGrads
 	}

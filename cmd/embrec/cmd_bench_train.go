@@ -26,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-profile] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-saved bf16|f32] [-profile] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -72,6 +72,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	profile := fs.Bool("profile", false, "cuda: time every kernel with CUDA events over the timed steps and print a per-kernel table (adds a little time per launch)")
 	ckpt := fs.Bool("checkpoint", false, "keep only block inputs and recompute each block in backward (less memory, about a third more compute)")
 	recAtt := fs.Bool("recompute-attention", false, "keep no attention softmax per block; backward reruns each block's attention forward (B*NH*T*T fewer floats per block)")
+	saved := fs.String("saved", "", "dtype of the saved gate and up projections: bf16 or f32 (default: bf16 with BF16 weights, else f32)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -118,6 +119,16 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if _, ok := be.(tensor.FrozenDTyper); dt != tensor.F32 && !ok {
 		return errors.New("-weights bf16 needs -device cuda (the CPU backend multiplies float32 only)")
 	}
+	savedBF16 := dt == tensor.BF16
+	switch strings.ToLower(*saved) {
+	case "":
+	case "bf16":
+		savedBF16 = true
+	case "f32":
+		savedBF16 = false
+	default:
+		return fmt.Errorf("-saved %q: want bf16 or f32", *saved)
+	}
 
 	t0 := time.Now()
 	m, err := llama.NewFrozenRandom(cfg, be, dt, llama.DefaultStd, *seed)
@@ -131,7 +142,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	train.AttachLoRA(m, set, true)
 	set.Training = true
-	ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt}
+	ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, SaveBF16: savedBF16}
 	run := m.NewRun(*B, *T, ropt)
 	ids, tgt := benchTokens(*B, *T, cfg.Vocab, *seed)
 	fmt.Fprintf(out, "# %s, %s-shaped, %d layers, %.2fB parameters (%s frozen), LoRA r=%d on %s (%d trainable), B*T = %d x %d; built in %.1f s\n",
@@ -192,9 +203,9 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *dev.device == "cuda" {
 		gemm = cuda.GEMMBF16Variant
 	}
-	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f\n",
+	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s\n",
 		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss,
-		*recAtt, float64(llama.ActivationBytes(cfg, *B, *T, ropt))/(1<<20))
+		*recAtt, float64(llama.ActivationBytes(cfg, *B, *T, ropt))/(1<<20), map[bool]string{false: "f32", true: "bf16"}[ropt.SaveBF16])
 	if prof != nil {
 		fmt.Fprintf(out, "# GPU time per kernel over the %d timed steps:\n", *steps)
 		prof.WriteProfile(out)
