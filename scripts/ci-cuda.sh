@@ -8,7 +8,8 @@
 #      from what is committed,
 #   3. assembles the sm_90a module (the wgmma GEMM) with a CUDA 12 ptxas
 #      (scripts/ptxas-sm90a.sh; cached beside the SDK, ~80 MB) and fails on
-#      an error, a warning or serialised wgmma,
+#      an error, a warning or serialised wgmma (skipped with a warning where
+#      that ptxas cannot be fetched),
 #   4. builds and vets the GPU binary: CGO_ENABLED=1 go build -tags cuda ./...
 #      and the cuda-tagged test binary (linked against the SDK's libcuda
 #      stub; nothing runs: that needs a GPU, see scripts/gpu-check.sh).
@@ -30,14 +31,17 @@ if ! git diff --exit-code --stat -- kernels/ || [ -n "$(git status --porcelain -
 	exit 1
 fi
 lap "PTX regenerated, unchanged"
-ptxas=$(scripts/ptxas-sm90a.sh)
-if ! out=$("$ptxas" -arch=sm_90a -v -o /dev/null kernels/gemm_wgmma.ptx 2>&1) ||
-	echo "$out" | grep -Eiq 'warning|error|serializ|Performance Loss'; then
-	echo "$out" | grep -Ei 'warning|error|serializ|Performance Loss' >&2
-	echo "ci-cuda: kernels/gemm_wgmma.ptx does not assemble cleanly for sm_90a" >&2
-	exit 1
+if ptxas=$(scripts/ptxas-sm90a.sh); then
+	if ! out=$("$ptxas" -arch=sm_90a -v -o /dev/null kernels/gemm_wgmma.ptx 2>&1) ||
+		echo "$out" | grep -Eiq 'warning|error|serializ|Performance Loss'; then
+		echo "$out" | grep -Ei 'warning|error|serializ|Performance Loss' >&2
+		echo "ci-cuda: kernels/gemm_wgmma.ptx does not assemble cleanly for sm_90a" >&2
+		exit 1
+	fi
+	lap "sm_90a module assembled"
+else
+	echo "ci-cuda: WARNING: no CUDA 12 ptxas here (scripts/ptxas-sm90a.sh failed): the sm_90a module was not assembled" >&2
 fi
-lap "sm_90a module assembled"
 eval "$(scripts/cuda-env.sh)"
 go build -tags cuda ./...
 go vet -tags cuda ./cuda/... ./cmd/...
