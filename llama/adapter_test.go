@@ -28,18 +28,24 @@ func (a *denseAdapter) Backward(dx, dOut, x *tensor.Tensor) {
 	a.b.MatMul(a.dD, dOut, x, true, false, 1)
 }
 
+// testTokens returns n input ids and next-token targets that cover the
+// vocabulary in a fixed pattern.
+func testTokens(cfg Config, n int) (ids, targets []int32) {
+	ids, targets = make([]int32, n), make([]int32, n)
+	for i := range ids {
+		ids[i] = int32((i*7 + 3) % cfg.Vocab)
+		targets[i] = int32((i*5 + 1) % cfg.Vocab)
+	}
+	return ids, targets
+}
+
 func TestAdapterEqualsMergedWeight(t *testing.T) {
 	b := tensor.NewCPU(1)
 	cfg := smallConfig()
 	base, _ := NewRandom(cfg, b, 0.2, 3)
 	merged, _ := NewRandom(cfg, b, 0.2, 3)
 	B, T := 2, 7
-	ids := make([]int32, B*T)
-	targets := make([]int32, B*T)
-	for i := range ids {
-		ids[i] = int32((i*7 + 3) % cfg.Vocab)
-		targets[i] = int32((i*5 + 1) % cfg.Vocab)
-	}
+	ids, targets := testTokens(cfg, B*T)
 	targets[3] = -100
 	for _, p := range []Proj{ProjQ, ProjK, ProjV, ProjO, ProjGate, ProjUp, ProjDown} {
 		t.Run(p.String(), func(t *testing.T) {

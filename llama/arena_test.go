@@ -1,6 +1,8 @@
 package llama
 
 import (
+	"fmt"
+
 	"testing"
 
 	"embrec/tensor"
@@ -66,78 +68,81 @@ func (a *inputCheck) Backward(dx, dOut, x *tensor.Tensor) {
 	a.denseAdapter.Backward(dx, dOut, x)
 }
 
+// adaptedStep runs one forward/backward of smallConfig at (B, T) = (2, 7)
+// with a left-padded row, full weight gradients and an inputCheck adapter
+// on every projection of every layer (the Run made before the adapters
+// are set when runFirst). It returns the loss, the input gradient, the
+// adapters' and the weights' gradients in one slice, and the adapters
+// whose Backward was handed another x than their Forward saw.
+func adaptedStep(b tensor.Backend, opt RunOptions, runFirst bool) (vals []float32, wrong []string) {
+	cfg := smallConfig()
+	const B, T = 2, 7
+	ids, targets := testTokens(cfg, B*T)
+	mask := []int32{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	m, _ := NewRandom(cfg, b, 0.2, 3)
+	g, gp := m.NewGrads()
+	opt.Grads = g
+	var r *Run
+	if runFirst {
+		r = m.NewRun(B, T, opt)
+	}
+	var ads []*inputCheck
+	for l := 0; l < cfg.Layers; l++ {
+		for p := ProjQ; p < numProj; p++ {
+			w := m.Layers[l].Weight(p)
+			D := b.New(tensor.F32, w.Shape()...)
+			dv := make([]float32, D.Len())
+			for i := range dv {
+				dv[i] = float32((i+l+int(p))%13-6) * 0.01
+			}
+			b.Upload(D, dv)
+			a := &inputCheck{denseAdapter: &denseAdapter{b: b, D: D, dD: b.New(tensor.F32, w.Shape()...)}}
+			m.SetAdapter(l, p, a)
+			ads = append(ads, a)
+		}
+	}
+	if !runFirst {
+		r = m.NewRun(B, T, opt)
+	}
+	r.EmbedIDs(ids)
+	r.Forward(mask)
+	loss, _ := r.Loss(targets)
+	r.BackwardLoss(1)
+	vals = append([]float32{float32(loss)}, host(b, r.DInput())...)
+	for i, a := range ads {
+		if a.wrong {
+			wrong = append(wrong, fmt.Sprintf("layer %d %v", i/int(numProj), Proj(i%int(numProj))))
+		}
+		vals = append(vals, host(b, a.dD)...)
+	}
+	return append(vals, tensor.Float32s(gp.Flat)...), wrong
+}
+
 // TestRecomputedInputsExact: the inputs of the linear layers are not saved
 // per block but recomputed in backward where a gradient reads them. With
 // adapters on all seven projections, full weight gradients and a padded
-// row, every adapter's Backward gets the input its Forward saw, and the
-// plain run, the checkpointing run (which recomputes whole blocks) and
-// the run that recomputes attention give bit-identical losses and
-// gradients; so does a run made before the adapters were set.
+// row (adaptedStep), every adapter's Backward gets the input its Forward
+// saw, and the plain run, the checkpointing run (which recomputes whole
+// blocks) and the run that recomputes attention give bit-identical losses
+// and gradients; so does a run made before the adapters were set.
 func TestRecomputedInputsExact(t *testing.T) {
 	b := tensor.NewCPU(1)
-	cfg := smallConfig()
-	B, T := 2, 7
-	ids := make([]int32, B*T)
-	targets := make([]int32, B*T)
-	for i := range ids {
-		ids[i] = int32((i*7 + 3) % cfg.Vocab)
-		targets[i] = int32((i*5 + 1) % cfg.Vocab)
-	}
-	mask := []int32{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
-	step := func(opt RunOptions, runFirst bool) []float32 {
-		m, _ := NewRandom(cfg, b, 0.2, 3)
-		var g *Weights
-		var gp *Params
-		g, gp = m.NewGrads()
-		opt.Grads = g
-		var r *Run
-		if runFirst {
-			r = m.NewRun(B, T, opt)
-		}
-		var ads []*inputCheck
-		for l := 0; l < cfg.Layers; l++ {
-			for p := ProjQ; p < numProj; p++ {
-				w := m.Layers[l].Weight(p)
-				D := b.New(tensor.F32, w.Shape()...)
-				vals := make([]float32, D.Len())
-				for i := range vals {
-					vals[i] = float32((i+l+int(p))%13-6) * 0.01
-				}
-				b.Upload(D, vals)
-				a := &inputCheck{denseAdapter: &denseAdapter{b: b, D: D, dD: b.New(tensor.F32, w.Shape()...)}}
-				m.SetAdapter(l, p, a)
-				ads = append(ads, a)
-			}
-		}
-		if !runFirst {
-			r = m.NewRun(B, T, opt)
-		}
-		r.EmbedIDs(ids)
-		r.Forward(mask)
-		loss, _ := r.Loss(targets)
-		r.BackwardLoss(1)
-		out := append([]float32{float32(loss)}, host(b, r.DInput())...)
-		for i, a := range ads {
-			if a.wrong {
-				t.Errorf("checkpoint %v, recompute attention %v: adapter %d (layer %d, %v): Backward's x is not Forward's",
-					opt.Checkpoint, opt.RecomputeAttention, i, i/int(numProj), Proj(i%int(numProj)))
-			}
-			out = append(out, host(b, a.dD)...)
-		}
-		return append(out, tensor.Float32s(gp.Flat)...)
-	}
-	want := step(RunOptions{}, false)
+	want, _ := adaptedStep(b, RunOptions{}, false)
 	for _, c := range []struct {
 		name     string
 		opt      RunOptions
 		runFirst bool
 	}{
+		{"plain", RunOptions{}, false},
 		{"checkpoint", RunOptions{Checkpoint: true}, false},
 		{"recompute-attention", RunOptions{RecomputeAttention: true}, false},
 		{"both", RunOptions{Checkpoint: true, RecomputeAttention: true}, false},
 		{"run-before-adapters", RunOptions{}, true},
 	} {
-		got := step(c.opt, c.runFirst)
+		got, wrong := adaptedStep(b, c.opt, c.runFirst)
+		if len(wrong) > 0 {
+			t.Errorf("%s: Backward's x is not Forward's for %v", c.name, wrong)
+		}
 		for i := range want {
 			if got[i] != want[i] {
 				t.Errorf("%s: value %d of %d is %v, plain run %v", c.name, i, len(want), got[i], want[i])
@@ -191,50 +196,11 @@ func TestActivationBytesFormula(t *testing.T) {
 // pass (the loss) unchanged, moves the gradients by about BF16's rounding,
 // and gives the same gradients with checkpointing or recomputed attention
 // (the MLP input of down_proj is recomputed from the rounded values there
-// too); adapters on every projection, full weight gradients, a padded row.
+// too); adaptedStep's adapters, weight gradients and padding.
 func TestSaveBF16(t *testing.T) {
 	b := tensor.NewCPU(1)
-	cfg := smallConfig()
-	B, T := 2, 7
-	ids := make([]int32, B*T)
-	targets := make([]int32, B*T)
-	for i := range ids {
-		ids[i] = int32((i*7 + 3) % cfg.Vocab)
-		targets[i] = int32((i*5 + 1) % cfg.Vocab)
-	}
-	mask := []int32{0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
-	step := func(opt RunOptions) []float32 {
-		m, _ := NewRandom(cfg, b, 0.2, 3)
-		g, gp := m.NewGrads()
-		opt.Grads = g
-		var ads []*denseAdapter
-		for l := 0; l < cfg.Layers; l++ {
-			for p := ProjQ; p < numProj; p++ {
-				w := m.Layers[l].Weight(p)
-				D := b.New(tensor.F32, w.Shape()...)
-				vals := make([]float32, D.Len())
-				for i := range vals {
-					vals[i] = float32((i+l+int(p))%13-6) * 0.01
-				}
-				b.Upload(D, vals)
-				a := &denseAdapter{b: b, D: D, dD: b.New(tensor.F32, w.Shape()...)}
-				m.SetAdapter(l, p, a)
-				ads = append(ads, a)
-			}
-		}
-		r := m.NewRun(B, T, opt)
-		r.EmbedIDs(ids)
-		r.Forward(mask)
-		loss, _ := r.Loss(targets)
-		r.BackwardLoss(1)
-		out := append([]float32{float32(loss)}, host(b, r.DInput())...)
-		for _, a := range ads {
-			out = append(out, host(b, a.dD)...)
-		}
-		return append(out, tensor.Float32s(gp.Flat)...)
-	}
-	f32 := step(RunOptions{})
-	bf := step(RunOptions{SaveBF16: true})
+	f32, _ := adaptedStep(b, RunOptions{}, false)
+	bf, _ := adaptedStep(b, RunOptions{SaveBF16: true}, false)
 	if bf[0] != f32[0] {
 		t.Errorf("loss %v with SaveBF16, %v without", bf[0], f32[0])
 	}
@@ -245,7 +211,7 @@ func TestSaveBF16(t *testing.T) {
 	}
 	t.Logf("SaveBF16: gradients within %.2e of scale %.3g", d, scale)
 	for _, opt := range []RunOptions{{SaveBF16: true, Checkpoint: true}, {SaveBF16: true, RecomputeAttention: true}} {
-		got := step(opt)
+		got, _ := adaptedStep(b, opt, false)
 		for i := range bf {
 			if got[i] != bf[i] {
 				t.Errorf("%+v: value %d is %v, %v without", opt, i, got[i], bf[i])
