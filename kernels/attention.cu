@@ -53,6 +53,27 @@ extern "C" __global__ void softmax_backward_f32(float* dP, const float* P, int r
 	for (int j = lane; j < Tk; j += 32) d[j] = p[j] * (d[j] - dot);
 }
 
+// pack_src returns the offset in pack_heads' input of the first column of
+// output row r = (b*NH + h)*T + t: head h / (NH/NHin) of position t.
+__device__ __forceinline__ long long pack_src(long long r, int T, int NH, int NHin, int HS) {
+	long long bh = r / T;
+	int t = (int)(r - bh * T);
+	long long bb = bh / NH;
+	int h = (int)(bh - bb * NH);
+	return ((bb * T + t) * NHin + h / (NH / NHin)) * HS;
+}
+
+// unpack_src returns the offset in unpack_heads' input of the first column
+// of the group of output row r = (b*T + t)*NHout + ho: packed head
+// ho*group of batch b, position t.
+__device__ __forceinline__ long long unpack_src(long long r, int T, int NH, int NHout, int HSp) {
+	long long bt = r / NHout;
+	int ho = (int)(r - bt * NHout);
+	long long bb = bt / T;
+	int t = (int)(bt - bb * T);
+	return ((bb * NH + (long long)ho * (NH / NHout)) * T + t) * HSp;
+}
+
 // pack_heads_bf16: out (B*NH, T, HSp) BF16 = scale * in (B, T, NHin*HS)
 // F32, rounded to nearest even, head h of out reading head h / (NH/NHin) of
 // in (GQA: a key/value head is expanded to each query head of its group;
@@ -64,13 +85,8 @@ extern "C" __global__ void pack_heads_bf16(__nv_bfloat16* out, const float* in, 
                                            int HS, int HSp, float scale) {
 	int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
 	long long rows = (long long)B * NH * T;
-	int group = NH / NHin;
 	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
-		long long bh = r / T;
-		int t = (int)(r - bh * T);
-		long long bb = bh / NH;
-		int h = (int)(bh - bb * NH);
-		const float* src = in + ((bb * T + t) * NHin + h / group) * HS;
+		const float* src = in + pack_src(r, T, NH, NHin, HS);
 		__nv_bfloat16* dst = out + r * HSp;
 		for (int d = lane; d < HSp; d += 32) dst[d] = __float2bfloat16_rn(d < HS ? scale * src[d] : 0.f);
 	}
@@ -84,13 +100,8 @@ extern "C" __global__ void pack_heads_bf16_x4(__nv_bfloat16* out, const float* i
                                               int HS, int HSp, float scale) {
 	int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
 	long long rows = (long long)B * NH * T;
-	int group = NH / NHin;
 	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
-		long long bh = r / T;
-		int t = (int)(r - bh * T);
-		long long bb = bh / NH;
-		int h = (int)(bh - bb * NH);
-		const float4* src = (const float4*)(in + ((bb * T + t) * NHin + h / group) * HS);
+		const float4* src = (const float4*)(in + pack_src(r, T, NH, NHin, HS));
 		uint2* dst = (uint2*)(out + r * HSp);
 		for (int d = lane; 4 * d < HSp; d += 32) {
 			float4 v = 4 * d < HS ? src[d] : make_float4(0.f, 0.f, 0.f, 0.f);
@@ -113,11 +124,7 @@ extern "C" __global__ void unpack_heads_f32(float* out, const float* in, int B, 
 	long long rows = (long long)B * T * NHout;
 	int group = NH / NHout;
 	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
-		long long bt = r / NHout;
-		int ho = (int)(r - bt * NHout);
-		long long bb = bt / T;
-		int t = (int)(bt - bb * T);
-		const float* src = in + ((bb * NH + (long long)ho * group) * T + t) * HSp;
+		const float* src = in + unpack_src(r, T, NH, NHout, HSp);
 		float* dst = out + r * HS;
 		for (int d = lane; d < HS; d += 32) {
 			float s = 0.f;
@@ -136,11 +143,7 @@ extern "C" __global__ void unpack_heads_f32_x4(float* out, const float* in, int 
 	long long rows = (long long)B * T * NHout;
 	int group = NH / NHout;
 	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
-		long long bt = r / NHout;
-		int ho = (int)(r - bt * NHout);
-		long long bb = bt / T;
-		int t = (int)(bt - bb * T);
-		const float4* src = (const float4*)(in + ((bb * NH + (long long)ho * group) * T + t) * HSp);
+		const float4* src = (const float4*)(in + unpack_src(r, T, NH, NHout, HSp));
 		float4* dst = (float4*)(out + r * HS);
 		long long gs = (long long)T * HSp / 4; // one head further, in float4
 		for (int d = lane; 4 * d < HS; d += 32) {
