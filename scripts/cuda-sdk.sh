@@ -50,9 +50,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && has_nvcc "$prefix"; 
 	exit 0
 fi
 
-for tool in apt-get dpkg-deb tar; do
-	command -v $tool >/dev/null || { say "$tool not found (a Debian/Ubuntu system is needed)"; exit 1; }
-done
+. "$(dirname "$0")/lib-apt.sh"
 src=
 for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
 	if [ -f "$f" ] && grep -q '^URIs:.*debian' "$f"; then
@@ -65,29 +63,14 @@ done
 start=$(date +%s)
 work=$(mktemp -d "${TMPDIR:-/tmp}/embrec-cuda.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-apt=$work/apt
-mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$apt/cache/archives/partial" "$work/debs" "$work/x"
-: >"$apt/sources.list"
+mkdir -p "$work/debs" "$work/x"
+apt_private "$work/apt"
 # The system's entry, with the components swapped for contrib and non-free.
-sed 's/^Components:.*/Components: contrib non-free/' "$src" >"$apt/sources.list.d/embrec-cuda.sources"
-set -- -o Dir::Etc::SourceList="$apt/sources.list" \
-	-o Dir::Etc::SourceParts="$apt/sources.list.d" \
-	-o Dir::State::Lists="$apt/lists" \
-	-o Dir::Cache="$apt/cache" \
-	-o Debug::NoLocking=1 \
-	-o APT::Sandbox::User="$(id -un)"
-say "apt-get update (private lists in $apt)"
-apt-get "$@" -qq update >&2
+sed 's/^Components:.*/Components: contrib non-free/' "$src" >"$APT_DIR/sources.list.d/embrec-cuda.sources"
+say "apt-get update (private lists in $APT_DIR)"
+apt_get -qq update >&2
 say "apt-get download nvidia-cuda-toolkit nvidia-cuda-dev (~860 MB)"
-for try in 1 2 3; do # the mirror is fetched over plain HTTP: retry a broken transfer
-	if (cd "$work/debs" && apt-get "$@" -q download nvidia-cuda-toolkit nvidia-cuda-dev >&2); then
-		break
-	fi
-	[ $try = 3 ] && { say "download failed 3 times"; exit 1; }
-	say "download failed; retrying"
-	rm -f "$work"/debs/*.deb
-	sleep 5
-done
+apt_download "$work/debs" nvidia-cuda-toolkit nvidia-cuda-dev
 fetched=$(date +%s)
 
 x=$work/x

@@ -31,38 +31,22 @@ if [ -x "$prefix/bin/ptxas" ] && [ "$(major "$prefix/bin/ptxas")" -ge 12 ] 2>/de
 	echo "$prefix/bin/ptxas"
 	exit 0
 fi
-for tool in apt-get dpkg-deb tar; do
-	command -v $tool >/dev/null || { say "$tool not found (a Debian/Ubuntu system is needed)"; exit 1; }
-done
+. "$(dirname "$0")/lib-apt.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/embrec-ptxas.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-apt=$work/apt
-mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$apt/cache/archives/partial" "$work/debs" "$work/x"
-: >"$apt/sources.list"
-cat >"$apt/sources.list.d/embrec-ptxas.sources" <<'SRC'
+mkdir -p "$work/debs" "$work/x"
+apt_private "$work/apt"
+cat >"$APT_DIR/sources.list.d/embrec-ptxas.sources" <<'SRC'
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: trixie
 Components: non-free
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-set -- -o Dir::Etc::SourceList="$apt/sources.list" \
-	-o Dir::Etc::SourceParts="$apt/sources.list.d" \
-	-o Dir::State::Lists="$apt/lists" \
-	-o Dir::Cache="$apt/cache" \
-	-o Debug::NoLocking=1 \
-	-o APT::Sandbox::User="$(id -un)"
-say "apt-get update (Debian 13 non-free, private lists in $apt)"
-apt-get "$@" -qq update >&2
+say "apt-get update (Debian 13 non-free, private lists in $APT_DIR)"
+apt_get -qq update >&2
 say "apt-get download nvidia-cuda-toolkit (CUDA 12.4, ~87 MB)"
-for try in 1 2 3; do
-	if (cd "$work/debs" && apt-get "$@" -q download nvidia-cuda-toolkit >&2); then
-		break
-	fi
-	[ $try = 3 ] && { say "download failed 3 times"; exit 1; }
-	rm -f "$work"/debs/*.deb
-	sleep 5
-done
+apt_download "$work/debs" nvidia-cuda-toolkit
 dpkg-deb --fsys-tarfile "$work"/debs/nvidia-cuda-toolkit_*.deb | tar -x -C "$work/x" \
 	./usr/bin/ptxas ./usr/bin/nvdisasm ./usr/bin/cuobjdump
 new=$prefix.new.$$
