@@ -25,6 +25,7 @@
 // element by element with bounds checks: correct for any shape, slower.
 
 #include "common.cuh"
+#include "gemm_tile.cuh"
 
 #define BM 128
 #define BN 128
@@ -362,14 +363,7 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 	B += blockIdx.z * sB;
 	C += blockIdx.z * sC;
 	int bx = blockIdx.x, by = blockIdx.y;
-	if (CF::GROUP > 1) { // groups of GROUP block rows, column-major inside a group
-		int nx = gridDim.x, ny = gridDim.y;
-		int pid = by * nx + bx, per = CF::GROUP * nx;
-		int gid = pid / per, first = gid * CF::GROUP;
-		int gsz = min(ny - first, CF::GROUP), r = pid - gid * per;
-		by = first + r % gsz;
-		bx = r / gsz;
-	}
+	gemm_group_tile<CF::GROUP>(bx, by, gridDim.x, gridDim.y);
 	int m0 = by * BM, n0 = bx * BN;
 	int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 	int wm = (warp / CF::WARPS_N) * CF::WTM, wn = (warp % CF::WARPS_N) * CF::WTN;
@@ -438,19 +432,7 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 #pragma unroll
 			for (int ni = 0; ni < NI; ni++) {
 				int n = n0 + wn + ni * 8 + 2 * t;
-				float v0 = alpha * acc[mi][ni][2 * h], v1 = alpha * acc[mi][ni][2 * h + 1];
-				if (c2 && n + 1 < N) {
-					float2* p = (float2*)(row + n);
-					if (beta != 0.f) {
-						float2 o = *p;
-						v0 += beta * o.x;
-						v1 += beta * o.y;
-					}
-					*p = make_float2(v0, v1);
-				} else {
-					if (n < N) row[n] = beta == 0.f ? v0 : v0 + beta * row[n];
-					if (n + 1 < N) row[n + 1] = beta == 0.f ? v1 : v1 + beta * row[n + 1];
-				}
+				gemm_store_pair(row, n, N, alpha * acc[mi][ni][2 * h], alpha * acc[mi][ni][2 * h + 1], beta, c2);
 			}
 		}
 }

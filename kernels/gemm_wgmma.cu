@@ -44,6 +44,7 @@
 // first; each kernel traps when launched with less.
 
 #include "common.cuh"
+#include "gemm_tile.cuh"
 
 typedef unsigned short u16;
 
@@ -233,14 +234,7 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 	B += blockIdx.z * sB;
 	C += blockIdx.z * sC;
 	int bx = blockIdx.x, by = blockIdx.y;
-	if (CF::GROUP > 1) { // groups of GROUP block rows, column-major inside a group
-		int nx = gridDim.x, ny = gridDim.y;
-		int pid = by * nx + bx, per = CF::GROUP * nx;
-		int gid = pid / per, first = gid * CF::GROUP;
-		int gsz = min(ny - first, CF::GROUP), r = pid - gid * per;
-		by = first + r % gsz;
-		bx = r / gsz;
-	}
+	gemm_group_tile<CF::GROUP>(bx, by, gridDim.x, gridDim.y);
 	int m0 = by * BM, n0 = bx * BN;
 	int wg = threadIdx.x >> 7; // warpgroup: rows 64*wg .. 64*wg+63 of the tile
 
@@ -303,19 +297,7 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 #pragma unroll
 		for (int j = 0; j < BN / 8; j++) {
 			int n = n0 + j * 8 + 2 * (lane & 3);
-			float v0 = alpha * acc[4 * j + 2 * h], v1 = alpha * acc[4 * j + 2 * h + 1];
-			if (c2 && n + 1 < N) {
-				float2* p = (float2*)(row + n);
-				if (beta != 0.f) {
-					float2 o = *p;
-					v0 += beta * o.x;
-					v1 += beta * o.y;
-				}
-				*p = make_float2(v0, v1);
-			} else {
-				if (n < N) row[n] = beta == 0.f ? v0 : v0 + beta * row[n];
-				if (n + 1 < N) row[n + 1] = beta == 0.f ? v1 : v1 + beta * row[n + 1];
-			}
+			gemm_store_pair(row, n, N, alpha * acc[4 * j + 2 * h], alpha * acc[4 * j + 2 * h + 1], beta, c2);
 		}
 	}
 }
