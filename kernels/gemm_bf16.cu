@@ -437,25 +437,11 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 		}
 }
 
-#define GEMM_BF16_V2(name, CF, TA, TB)                                                                             \
-	extern "C" __global__ void __launch_bounds__(CF::NT, CF::MINB)                                                 \
-	    name(float* C, const u16* A, const u16* B, int M, int N, int K, int lda, int ldb, int ldc, float alpha,    \
-	         float beta, long long sA, long long sB, long long sC, int vecA, int vecB) {                           \
-		gemm_v2_body<CF, TA, TB>(C, A, B, M, N, K, lda, ldb, ldc, alpha, beta, sA, sB, sC, vecA, vecB);        \
-	}
-
-#define GEMM_BF16_V2_ALL(v, CF)                                                                                    \
-	extern "C" __device__ const int gemm_bf16_##v##_smem = CF::SMEM;                                               \
-	GEMM_BF16_V2(gemm_bf16_##v##_nn, CF, false, false)                                                             \
-	GEMM_BF16_V2(gemm_bf16_##v##_nt, CF, false, true)                                                              \
-	GEMM_BF16_V2(gemm_bf16_##v##_tn, CF, true, false)                                                              \
-	GEMM_BF16_V2(gemm_bf16_##v##_tt, CF, true, true)
-
 //                      BM   BN  WARPS_M WARPS_N STAGES MINB GROUP
 typedef GemmCfg<128, 256, 2, 4, 4, 1, 8> CfgV2a;
 typedef GemmCfg<128, 128, 2, 2, 4, 2, 8> CfgV2b;
 typedef GemmCfg<256, 128, 4, 2, 4, 1, 8> CfgV2c;
 
-GEMM_BF16_V2_ALL(v2a, CfgV2a)
-GEMM_BF16_V2_ALL(v2b, CfgV2b)
-GEMM_BF16_V2_ALL(v2c, CfgV2c)
+GEMM_ENTRIES(gemm_bf16_v2a, gemm_v2_body, (CfgV2a::NT, CfgV2a::MINB), CfgV2a)
+GEMM_ENTRIES(gemm_bf16_v2b, gemm_v2_body, (CfgV2b::NT, CfgV2b::MINB), CfgV2b)
+GEMM_ENTRIES(gemm_bf16_v2c, gemm_v2_body, (CfgV2c::NT, CfgV2c::MINB), CfgV2c)

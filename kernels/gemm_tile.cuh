@@ -37,3 +37,22 @@ __device__ __forceinline__ void gemm_store_pair(float* row, int n, int N, float 
 		if (n + 1 < N) row[n + 1] = beta == 0.f ? v1 : v1 + beta * row[n + 1];
 	}
 }
+
+// GEMM_ENTRIES defines the four kernels <prefix>_{nn,nt,tn,tt} of one tile
+// configuration CF, each calling body<CF, transA, transB> with the
+// parameters every tensor-core GEMM takes (see gemm_bf16.cu), under
+// __launch_bounds__ BOUNDS (parenthesised), and the device constant
+// <prefix>_smem = CF::SMEM, the dynamic shared memory the kernels need.
+#define GEMM_ENTRY(name, body, BOUNDS, CF, TA, TB)                                                                 \
+	extern "C" __global__ void __launch_bounds__ BOUNDS                                                            \
+	    name(float* C, const u16* A, const u16* B, int M, int N, int K, int lda, int ldb, int ldc, float alpha,    \
+	         float beta, long long sA, long long sB, long long sC, int vecA, int vecB) {                           \
+		body<CF, TA, TB>(C, A, B, M, N, K, lda, ldb, ldc, alpha, beta, sA, sB, sC, vecA, vecB);                    \
+	}
+
+#define GEMM_ENTRIES(prefix, body, BOUNDS, CF)                                                                     \
+	extern "C" __device__ const int prefix##_smem = CF::SMEM;                                                      \
+	GEMM_ENTRY(prefix##_nn, body, BOUNDS, CF, false, false)                                                        \
+	GEMM_ENTRY(prefix##_nt, body, BOUNDS, CF, false, true)                                                         \
+	GEMM_ENTRY(prefix##_tn, body, BOUNDS, CF, true, false)                                                         \
+	GEMM_ENTRY(prefix##_tt, body, BOUNDS, CF, true, true)

@@ -302,23 +302,9 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 	}
 }
 
-#define GEMM_WGMMA(name, CF, TA, TB)                                                                               \
-	extern "C" __global__ void __launch_bounds__(256, 1)                                                           \
-	    name(float* C, const u16* A, const u16* B, int M, int N, int K, int lda, int ldb, int ldc, float alpha,    \
-	         float beta, long long sA, long long sB, long long sC, int vecA, int vecB) {                           \
-		gemm_wgmma_body<CF, TA, TB>(C, A, B, M, N, K, lda, ldb, ldc, alpha, beta, sA, sB, sC, vecA, vecB);     \
-	}
-
-#define GEMM_WGMMA_ALL(v, CF)                                                                                      \
-	extern "C" __device__ const int gemm_wgmma_##v##_smem = CF::SMEM;                                              \
-	GEMM_WGMMA(gemm_wgmma_##v##_nn, CF, false, false)                                                              \
-	GEMM_WGMMA(gemm_wgmma_##v##_nt, CF, false, true)                                                               \
-	GEMM_WGMMA(gemm_wgmma_##v##_tn, CF, true, false)                                                               \
-	GEMM_WGMMA(gemm_wgmma_##v##_tt, CF, true, true)
-
 //                 BN STAGES GROUP
 typedef WgCfg<256, 4, 8> CfgV3a;
 typedef WgCfg<128, 6, 8> CfgV3b;
 
-GEMM_WGMMA_ALL(v3a, CfgV3a)
-GEMM_WGMMA_ALL(v3b, CfgV3b)
+GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (256, 1), CfgV3a)
+GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (256, 1), CfgV3b)
