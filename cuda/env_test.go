@@ -52,6 +52,9 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := strings.Join(b.RunnableGEMMVariants(), " "); got != "v1 v2a v2b v2c" {
+		t.Errorf("runnable on sm_80: %s", got)
+	}
 	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)
 	b.MatMul(y, x, w, false, true, 0)
 	GEMMBF16Variant = "v3b"

@@ -315,6 +315,18 @@ func bf16Variant(name string) gemmBF16 {
 	panic(fmt.Sprintf("cuda: unknown BF16 GEMM variant %q (have %v)", name, GEMMBF16Variants()))
 }
 
+// RunnableGEMMVariants returns the BF16 GEMM variants whose kernels are
+// loaded on b's device (the wgmma ones need compute capability 9.0).
+func (b *Backend) RunnableGEMMVariants() []string {
+	var out []string
+	for _, v := range gemmBF16Variants {
+		if b.runsVariant(v) {
+			out = append(out, v.name)
+		}
+	}
+	return out
+}
+
 // runsVariant reports whether v's kernels are loaded on b's device (the
 // sm_90a ones are not on other GPUs).
 func (b *Backend) runsVariant(v gemmBF16) bool {

@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"gorgonia.org/cu"
 
@@ -20,7 +21,7 @@ func init() {
 			return fmt.Errorf("count CUDA devices: %w", err)
 		}
 		v := cu.Version()
-		fmt.Fprintf(w, "cuda:       driver API %d.%d, %d device(s), kernels: sm_80 PTX (JIT)\n", v/1000, v%1000/10, n)
+		fmt.Fprintf(w, "cuda:       driver API %d.%d, %d device(s), kernels: sm_80 PTX (JIT), gemm_wgmma sm_90a PTX (compute capability 9.0)\n", v/1000, v%1000/10, n)
 		b, err := cuda.New(cuda.Options{ArenaBytes: 64 << 20})
 		if err != nil {
 			return err
@@ -32,6 +33,8 @@ func init() {
 		}
 		fmt.Fprintf(w, "device:     %s\n", b.Name())
 		fmt.Fprintf(w, "memory:     %.1f GiB total, %.1f GiB free\n", float64(total)/(1<<30), float64(free)/(1<<30))
+		fmt.Fprintf(w, "GEMM:       BF16 variant %s (EMBREC_CUDA_GEMM); runnable here: %s\n", cuda.GEMMBF16Variant,
+			strings.Join(b.RunnableGEMMVariants(), " "))
 		return nil
 	}
 }
