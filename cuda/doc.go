@@ -18,7 +18,12 @@
 //     gemm_f32 (float32 FFMA, no tf32: LoRA and projector products and
 //     their gradients stay exact to float32). If either is BF16, an F32
 //     operand is rounded to BF16 in a scratch buffer and the product runs on
-//     the tensor cores with float32 accumulation (gemm_bf16_*).
+//     the tensor cores with float32 accumulation: gemm_bf16_* (mma.sync,
+//     any GPU from sm_80) or, as variants v3a/v3b, gemm_wgmma_* (wgmma,
+//     sm_90a PTX loaded on compute capability 9.0 only); GEMMBF16Variant
+//     or EMBREC_CUDA_GEMM picks the variant.
+//   - SwiGLUForward, SwiGLUBackward: gate and up may be BF16 (saved
+//     activations, llama.RunOptions.SaveBF16).
 //   - EmbeddingForward: the table may be BF16 (rows widened to F32).
 //   - Copy, Fill, Upload, Download: any dtype, converting on the device.
 //   - UploadBits (not in tensor.Backend): raw BF16/F16 bits, unconverted.
