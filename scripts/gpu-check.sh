@@ -1,5 +1,5 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (about 3 minutes on an H100).
+# gpu-check.sh LOGDIR: the one prepared GPU run (about 4 minutes on an H100).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
