@@ -4,6 +4,7 @@
 package cuda
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -73,7 +74,16 @@ type Backend struct {
 	split     splitK            // split-K scratch of skinny float32 products
 	hostBytes []byte            // transfer staging for conversions
 	prof      *profiler         // nil unless Options.Profile
+	skipped   map[string]error  // optional (sm_90a) modules the driver refused, with its error
 }
+
+// errModuleSkipped marks a kernel of an architecture-specific module that
+// the driver refused to load: the Backend runs without it.
+var errModuleSkipped = errors.New("optional module not loaded")
+
+// Skipped returns, per optional module the driver refused to load (the
+// wgmma GEMM), the error; its GEMM variants are then not runnable.
+func (b *Backend) Skipped() map[string]error { return b.skipped }
 
 var _ tensor.Backend = (*Backend)(nil)
 
@@ -83,17 +93,11 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug}
+	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug, skipped: map[string]error{}}
 	_, _, cc := dev.describe()
-	if v := os.Getenv("EMBREC_CUDA_GEMM"); v != "" { // a BF16 GEMM variant, for comparisons
-		if v != "auto" && !slices.Contains(GEMMBF16Variants(), v) {
-			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto or one of %v", v, GEMMBF16Variants())
-		}
-		if v != "auto" && !kernels.Runs(bf16Variant(v).module, cc) {
-			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: its kernels (%s) do not run on compute capability %d.%d",
-				v, bf16Variant(v).module, cc/10, cc%10)
-		}
-		GEMMBF16Variant = v
+	gemmEnv := os.Getenv("EMBREC_CUDA_GEMM") // a BF16 GEMM variant, for comparisons
+	if gemmEnv != "" && gemmEnv != "auto" && !slices.Contains(GEMMBF16Variants(), gemmEnv) {
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto or one of %v", gemmEnv, GEMMBF16Variants())
 	}
 	switch v := os.Getenv("EMBREC_CUDA_ATTENTION"); v { // f32 sets Options.AttentionF32; bf16 names the default
 	case "", "bf16":
@@ -111,10 +115,24 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 			continue // an sm_90a kernel on another GPU: not loaded
 		}
 		h, err := dev.function(name)
+		if errors.Is(err, errModuleSkipped) {
+			b.skipped[kernels.ModuleOf(name)] = err // the driver refused an optional module
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("cuda: kernel %s: %w", name, err)
 		}
 		b.funcs[name] = h
+	}
+	if gemmEnv != "" {
+		if v := gemmEnv; v != "auto" && !b.runsVariant(bf16Variant(v)) {
+			why := fmt.Sprintf("compute capability %d.%d", cc/10, cc%10)
+			if err := b.skipped[bf16Variant(v).module]; err != nil {
+				why = err.Error()
+			}
+			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: its kernels (%s) do not run here: %s", v, bf16Variant(v).module, why)
+		}
+		GEMMBF16Variant = gemmEnv
 	}
 	name, mem, _ := dev.describe()
 	b.cc = cc

@@ -167,6 +167,9 @@ type cuDevice struct {
 	cc    int
 	fns   map[string]uint64
 	debug bool
+	// skipped holds the load error of each architecture-specific module
+	// (sm_90a) the driver refused: its kernels are absent, the rest runs.
+	skipped map[string]error
 
 	mu    sync.Mutex
 	err   error // first error of an asynchronous batch (CUDA errors are sticky)
@@ -176,7 +179,8 @@ type cuDevice struct {
 // openDevice starts the goroutine that owns the context and initialises
 // the device on it.
 func openDevice(opts Options) (*cuDevice, error) {
-	d := &cuDevice{work: make(chan func(), 8), fns: map[string]uint64{}, names: map[uint64]string{}, debug: opts.Debug}
+	d := &cuDevice{work: make(chan func(), 8), fns: map[string]uint64{}, names: map[uint64]string{}, debug: opts.Debug,
+		skipped: map[string]error{}}
 	initErr := make(chan error)
 	go func() {
 		runtime.LockOSThread() // for the life of the device: the context is current here only
@@ -240,7 +244,12 @@ func (d *cuDevice) init(opts Options) error {
 		r := C.embrec_load(&m, cs, (*C.char)(unsafe.Pointer(&log[0])), C.uint(len(log)))
 		C.free(unsafe.Pointer(cs))
 		if err := check("load PTX module "+mod, r); err != nil {
-			return fmt.Errorf("%w\n%s", err, C.GoString((*C.char)(unsafe.Pointer(&log[0]))))
+			err = fmt.Errorf("%w\n%s", err, C.GoString((*C.char)(unsafe.Pointer(&log[0]))))
+			if kernels.ArchSpecific(mod) {
+				d.skipped[mod] = err // an optional fast path: run without it
+				continue
+			}
+			return err
 		}
 		for _, k := range kernels.Table {
 			if k.Module != mod {
@@ -279,6 +288,9 @@ func (d *cuDevice) arena() (uint64, int64)         { return uint64(d.base), d.si
 func (d *cuDevice) function(name string) (uint64, error) {
 	fn, ok := d.fns[name]
 	if !ok {
+		if err := d.skipped[kernels.ModuleOf(name)]; err != nil {
+			return 0, fmt.Errorf("%w: %w", errModuleSkipped, err)
+		}
 		return 0, fmt.Errorf("not loaded")
 	}
 	return fn, nil

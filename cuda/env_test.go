@@ -26,7 +26,8 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 // TestWGMMAOnlyOnHopper: on a compute-capability 8.0 device the sm_90a
 // kernels are not looked up, EMBREC_CUDA_GEMM=v3a is refused, and a
 // product asked of a v3 variant there panics with a message naming it;
-// the other variants still run.
+// the other variants still run. On a 9.0 device whose driver refuses the
+// sm_90a module the backend starts without it and says why.
 func TestWGMMAOnlyOnHopper(t *testing.T) {
 	old := GEMMBF16Variant
 	defer func() { GEMMBF16Variant = old }()
@@ -44,6 +45,11 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	if _, err := newBackend(ampere(), Options{}); err == nil || !strings.Contains(err.Error(), "compute capability 8.0") {
 		t.Errorf("v3a on sm_80: err %v", err)
 	}
+	refused := newFake(t, 64<<20) // an H100 whose driver refuses the sm_90a module
+	refused.refuse = "gemm_wgmma"
+	if _, err := newBackend(refused, Options{}); err == nil || !strings.Contains(err.Error(), "JIT refused") {
+		t.Errorf("v3a with the module refused: err %v", err)
+	}
 	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v3a" {
 		t.Errorf("v3a on sm_90: err %v, variant %q", err, GEMMBF16Variant)
 	}
@@ -54,6 +60,13 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	}
 	if got := strings.Join(b.RunnableGEMMVariants(), " "); got != "v1 v2a v2b v2c" {
 		t.Errorf("runnable on sm_80: %s", got)
+	}
+	refused = newFake(t, 64<<20)
+	refused.refuse = "gemm_wgmma"
+	h, err := newBackend(refused, Options{})
+	if err != nil || !strings.Contains(fmt.Sprint(h.Skipped()["gemm_wgmma"]), "JIT refused") ||
+		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c" {
+		t.Errorf("module refused: err %v, skipped %v, runnable %v", err, h.Skipped(), h.RunnableGEMMVariants())
 	}
 	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)
 	b.MatMul(y, x, w, false, true, 0)

@@ -32,7 +32,8 @@ type fakeDevice struct {
 	launched map[string]int
 	smem     map[string]int // dynamic shared memory allowed above 48 KiB, as the real device sets it
 	events   uint64
-	cc       int // compute capability it reports (90: an H100 or H200)
+	cc       int    // compute capability it reports (90: an H100 or H200)
+	refuse   string // a module whose kernels report errModuleSkipped, as a driver that refused it
 }
 
 func newFake(t *testing.T, size int) *fakeDevice {
@@ -59,6 +60,9 @@ func (f *fakeDevice) elapsed(a, b uint64) (float64, error) {
 }
 
 func (f *fakeDevice) function(name string) (uint64, error) {
+	if f.refuse != "" && kernels.ModuleOf(name) == f.refuse {
+		return 0, fmt.Errorf("%w: JIT refused (fake)", errModuleSkipped)
+	}
 	h, ok := f.handles[name]
 	if !ok {
 		return 0, fmt.Errorf("no kernel %s", name)

@@ -17,6 +17,7 @@ import (
 	"embed"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 //go:embed *.ptx
@@ -123,6 +124,13 @@ func Target(module string) (string, error) {
 		return "", fmt.Errorf("kernels: module %s has no .target line", module)
 	}
 	return m[1], nil
+}
+
+// ArchSpecific reports whether a module is architecture-specific PTX
+// (sm_90a): an optional fast path that runs on one compute capability.
+func ArchSpecific(module string) bool {
+	t, err := Target(module)
+	return err == nil && strings.HasSuffix(t, "a")
 }
 
 // Runs reports whether a module's PTX can be JIT-compiled for a device of
