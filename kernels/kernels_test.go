@@ -120,4 +120,10 @@ func TestRuns(t *testing.T) {
 			t.Errorf("Runs(%s, %d) = %v", c.mod, c.cc, got)
 		}
 	}
+	if !ArchSpecific("gemm_wgmma") || ArchSpecific("gemm_bf16") || ArchSpecific("nope") {
+		t.Error("ArchSpecific: want gemm_wgmma only")
+	}
+	if ModuleOf("gemm_wgmma_v3a_nt") != "gemm_wgmma" || ModuleOf("nope") != "" {
+		t.Error("ModuleOf")
+	}
 }
