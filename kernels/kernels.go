@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 //go:embed *.ptx
@@ -113,17 +114,26 @@ func PTX(module string) (string, error) {
 
 var targetRE = regexp.MustCompile(`(?m)^\.target (sm_\d+a?)$`)
 
+// targets maps each module to its PTX's .target, read once.
+var targets = sync.OnceValue(func() map[string]string {
+	t := map[string]string{}
+	for _, mod := range Modules() {
+		if b, err := ptxFiles.ReadFile(mod + ".ptx"); err == nil {
+			if m := targetRE.FindSubmatch(b); m != nil {
+				t[mod] = string(m[1])
+			}
+		}
+	}
+	return t
+})
+
 // Target returns the .target of a module's PTX ("sm_80", "sm_90a").
 func Target(module string) (string, error) {
-	src, err := PTX(module)
-	if err != nil {
-		return "", err
+	t, ok := targets()[module]
+	if !ok {
+		return "", fmt.Errorf("kernels: no PTX module %q with a .target line", module)
 	}
-	m := targetRE.FindStringSubmatch(src)
-	if m == nil {
-		return "", fmt.Errorf("kernels: module %s has no .target line", module)
-	}
-	return m[1], nil
+	return t, nil
 }
 
 // ArchSpecific reports whether a module is architecture-specific PTX
