@@ -31,7 +31,7 @@ type actJob struct {
 	h1, h2     []uint16  // BF16 gate and up of SwiGLU, in place of i1, i2 (forward) or i2, i3 (backward)
 }
 
-// bf16Range decodes h[lo:hi] into a stack buffer of up to len(buf) values.
+// bf16Range decodes h (at most len(buf) values) into buf and returns it.
 func bf16Range(buf []float32, h []uint16) []float32 {
 	buf = buf[:len(h)]
 	for i, v := range h {
@@ -40,37 +40,45 @@ func bf16Range(buf []float32, h []uint16) []float32 {
 	return buf
 }
 
-func (j *actJob) run(lo, hi int) {
-	if j.h1 != nil { // BF16 gate and up: decode in blocks, then the F32 code
-		var gb, ub [256]float32
-		for a := lo; a < hi; a += len(gb) {
-			b := min(a+len(gb), hi)
-			g, u := bf16Range(gb[:], j.h1[a:b]), bf16Range(ub[:], j.h2[a:b])
-			k := *j
-			k.h1, k.h2 = nil, nil
-			if j.kind == swigluFwd {
-				k.o1, k.i1, k.i2 = j.o1[a:b], g, u
-			} else {
-				k.o1, k.o2, k.i1, k.i2, k.i3 = j.o1[a:b], j.o2[a:b], j.i1[a:b], g, u
-			}
-			k.run(0, b-a)
-		}
-		return
+// swigluForward sets o = silu(g) * u.
+func swigluForward(o, g, u []float32) {
+	for i, x := range g {
+		o[i] = x * sigmoid(x) * u[i]
 	}
+}
+
+// swigluBackward sets dg, du from d for gate g and up u.
+func swigluBackward(dg, du, d, g, u []float32) {
+	for i, x := range g {
+		s := sigmoid(x)
+		dy := d[i]
+		dg[i] = dy * u[i] * s * (1 + x*(1-s)) // d/dg silu(g) = s (1 + g (1 - s))
+		du[i] = dy * x * s
+	}
+}
+
+func (j *actJob) run(lo, hi int) {
 	switch j.kind {
 	case swigluFwd: // o1 = silu(i1) * i2
-		o, g, u := j.o1[lo:hi], j.i1[lo:hi], j.i2[lo:hi]
-		for i, x := range g {
-			o[i] = x * sigmoid(x) * u[i]
+		if j.h1 != nil {
+			var gb, ub [256]float32 // BF16 gate and up decoded a block at a time
+			for a := lo; a < hi; a += len(gb) {
+				b := min(a+len(gb), hi)
+				swigluForward(j.o1[a:b], bf16Range(gb[:], j.h1[a:b]), bf16Range(ub[:], j.h2[a:b]))
+			}
+			return
 		}
+		swigluForward(j.o1[lo:hi], j.i1[lo:hi], j.i2[lo:hi])
 	case swigluBwd: // o1 = dGate, o2 = dUp from i1 = dOut, i2 = gate, i3 = up
-		dg, du, d, g, u := j.o1[lo:hi], j.o2[lo:hi], j.i1[lo:hi], j.i2[lo:hi], j.i3[lo:hi]
-		for i, x := range g {
-			s := sigmoid(x)
-			dy := d[i]
-			dg[i] = dy * u[i] * s * (1 + x*(1-s)) // d/dg silu(g) = s (1 + g (1 - s))
-			du[i] = dy * x * s
+		if j.h1 != nil {
+			var gb, ub [256]float32
+			for a := lo; a < hi; a += len(gb) {
+				b := min(a+len(gb), hi)
+				swigluBackward(j.o1[a:b], j.o2[a:b], j.i1[a:b], bf16Range(gb[:], j.h1[a:b]), bf16Range(ub[:], j.h2[a:b]))
+			}
+			return
 		}
+		swigluBackward(j.o1[lo:hi], j.o2[lo:hi], j.i1[lo:hi], j.i2[lo:hi], j.i3[lo:hi])
 	case geluFwd: // o1 = gelu(i1) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 		o, x := j.o1[lo:hi], j.i1[lo:hi]
 		for i, v := range x {
