@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"embrec/llama"
 )
 
 // TestBenchTrainCPU runs "bench train" on the tiny shape: the summary line
@@ -71,4 +74,33 @@ func mustFloat(t *testing.T, s string) float64 {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestBenchTrainPlan: -plan prints the exact sizes of the frozen weights
+// and the activation arena for the OpenLLaMA-3B shape without building it
+// (a cuda plan needs no GPU), and refuses bad dtype flags.
+func TestBenchTrainPlan(t *testing.T) {
+	var out, errb bytes.Buffer
+	old := benchOut
+	benchOut = &out
+	defer func() { benchOut = old }()
+	if rc := runMain([]string{"bench", "train", "-plan", "-device", "cuda", "-recompute-attention"}, &out, &errb); rc != 0 {
+		t.Fatalf("rc %d: %s", rc, errb.String())
+	}
+	gib := func(n int64) string { return fmt.Sprintf("%8.2f GiB", float64(n)/(1<<30)) }
+	ropt := llama.RunOptions{RecomputeAttention: true, SaveBF16: true}
+	for _, want := range []string{
+		"frozen weights    " + gib(2*openLLaMA3B.NumParams()) + "  BF16",
+		"activation arena  " + gib(llama.ActivationBytes(openLLaMA3B, 8, 256, ropt)) + "  saved gate/up bf16, checkpoint false, recompute attention true",
+		"r=8 on q_proj,v_proj: 2662400 parameters", // 26 layers x 8 x ((3200+3200) + (3200+3200))
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, bad := range [][]string{{"-saved", "f16"}, {"-weights", "f8"}, {"-lora-targets", "x_proj"}} {
+		if rc := runMain(append([]string{"bench", "train", "-plan"}, bad...), &out, &errb); rc == 0 {
+			t.Errorf("-plan %v accepted", bad)
+		}
+	}
 }

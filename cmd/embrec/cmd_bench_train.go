@@ -26,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-saved bf16|f32] [-profile] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-saved bf16|f32] [-plan] [-profile] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -73,6 +73,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	ckpt := fs.Bool("checkpoint", false, "keep only block inputs and recompute each block in backward (less memory, about a third more compute)")
 	recAtt := fs.Bool("recompute-attention", false, "keep no attention softmax per block; backward reruns each block's attention forward (B*NH*T*T fewer floats per block)")
 	saved := fs.String("saved", "", "dtype of the saved gate and up projections: bf16 or f32 (default: bf16 with BF16 weights, else f32)")
+	plan := fs.Bool("plan", false, "print the memory plan (frozen weights, LoRA state, activation arena) and exit, without building a model or opening a device")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -89,6 +90,19 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *B <= 0 || *T <= 0 || *T > cfg.MaxPos || *steps <= 0 || *warmup < 0 {
 		return fmt.Errorf("need -batch > 0, 0 < -seq <= %d, -steps > 0, -warmup >= 0", cfg.MaxPos)
 	}
+	lcfg := lora.Config{Rank: *rank, Alpha: 2 * float64(*rank), Dropout: 0.05, Targets: strings.Split(*targets, ",")}
+	if *plan {
+		native := tensor.F32
+		if *dev.device == "cuda" {
+			native = tensor.BF16 // the cuda backend's FrozenDType
+		}
+		dt, savedBF16, err := benchDTypes(*weights, *saved, native)
+		if err != nil {
+			return err
+		}
+		ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, SaveBF16: savedBF16}
+		return writeTrainPlan(out, *shape, cfg, *B, *T, dt, lcfg, ropt)
+	}
 	be, err := dev.backendWith(cuda.Options{Profile: *profile})
 	if err != nil {
 		return err
@@ -104,30 +118,16 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if c, ok := be.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
-	dt := tensor.F32
-	switch strings.ToLower(*weights) {
-	case "":
-		if fd, ok := be.(tensor.FrozenDTyper); ok {
-			dt = fd.FrozenDType()
-		}
-	case "bf16":
-		dt = tensor.BF16
-	case "f32":
-	default:
-		return fmt.Errorf("-weights %q: want bf16 or f32", *weights)
+	native := tensor.F32
+	if fd, ok := be.(tensor.FrozenDTyper); ok {
+		native = fd.FrozenDType()
+	}
+	dt, savedBF16, err := benchDTypes(*weights, *saved, native)
+	if err != nil {
+		return err
 	}
 	if _, ok := be.(tensor.FrozenDTyper); dt != tensor.F32 && !ok {
 		return errors.New("-weights bf16 needs -device cuda (the CPU backend multiplies float32 only)")
-	}
-	savedBF16 := dt == tensor.BF16
-	switch strings.ToLower(*saved) {
-	case "":
-	case "bf16":
-		savedBF16 = true
-	case "f32":
-		savedBF16 = false
-	default:
-		return fmt.Errorf("-saved %q: want bf16 or f32", *saved)
 	}
 
 	t0 := time.Now()
@@ -135,7 +135,6 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	lcfg := lora.Config{Rank: *rank, Alpha: 2 * float64(*rank), Dropout: 0.05, Targets: strings.Split(*targets, ",")}
 	set, params, err := train.NewLoRA(m, lcfg, *B**T, *seed+1)
 	if err != nil {
 		return err
