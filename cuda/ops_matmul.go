@@ -214,7 +214,7 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 	}
 	v := bf16For(n)
 	name := v.kernel(transA, transB)
-	if !b.runsVariant(v) {
+	if _, ok := b.funcs[name]; !ok { // a wgmma variant off Hopper
 		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
 	}
 	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
