@@ -108,16 +108,9 @@ func SolveSide(dst []float32, r *Matrix, other []float32, cfg Config) error {
 			scr[w] = newCGScratch(k)
 		}
 		alpha := float32(cfg.Alpha)
-		forBlocks(r.Rows, threads, func(w, _, lo, hi int) {
-			for u := lo; u < hi; u++ {
-				x := dst[u*k : u*k+k]
-				cols, vals := r.Row(u)
-				if len(cols) == 0 {
-					clear(x)
-					continue
-				}
-				cgRow(x, g, other, cols, vals, alpha, cfg.CGSteps, scr[w])
-			}
+		solveRows(r, dst, k, threads, errs, func(w int, x []float32, cols []int32, vals []float32) error {
+			cgRow(x, g, other, cols, vals, alpha, cfg.CGSteps, scr[w])
+			return nil
 		})
 	case SolverCholesky:
 		g64 := make([]float64, k*k)
@@ -128,18 +121,8 @@ func SolveSide(dst []float32, r *Matrix, other []float32, cfg Config) error {
 		for w := range scr {
 			scr[w] = newCholScratch(k)
 		}
-		forBlocks(r.Rows, threads, func(w, b, lo, hi int) {
-			for u := lo; u < hi; u++ {
-				x := dst[u*k : u*k+k]
-				cols, vals := r.Row(u)
-				if len(cols) == 0 {
-					clear(x)
-					continue
-				}
-				if err := cholRow(x, g64, other, cols, vals, cfg.Alpha, scr[w]); err != nil && errs[b] == nil {
-					errs[b] = fmt.Errorf("row %d: %w", u, err)
-				}
-			}
+		solveRows(r, dst, k, threads, errs, func(w int, x []float32, cols []int32, vals []float32) error {
+			return cholRow(x, g64, other, cols, vals, cfg.Alpha, scr[w])
 		})
 	}
 	for _, err := range errs {
@@ -156,4 +139,25 @@ func zeroEmpty(f []float32, r *Matrix, k int) {
 			clear(f[u*k : u*k+k])
 		}
 	}
+}
+
+// solveRows runs solve on the factor row x (K) of every row u of r with
+// observations, over the parallel blocks of forBlocks (w is the worker, for
+// its scratch), and zeroes the rows without any. The first error of each
+// block is kept in errs[block], naming its row.
+func solveRows(r *Matrix, dst []float32, k, threads int, errs []error,
+	solve func(w int, x []float32, cols []int32, vals []float32) error) {
+	forBlocks(r.Rows, threads, func(w, b, lo, hi int) {
+		for u := lo; u < hi; u++ {
+			x := dst[u*k : u*k+k]
+			cols, vals := r.Row(u)
+			if len(cols) == 0 {
+				clear(x)
+				continue
+			}
+			if err := solve(w, x, cols, vals); err != nil && errs[b] == nil {
+				errs[b] = fmt.Errorf("row %d: %w", u, err)
+			}
+		}
+	})
 }
