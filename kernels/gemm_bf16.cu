@@ -26,6 +26,7 @@
 
 #include "common.cuh"
 #include "gemm_tile.cuh"
+#include "ptx.cuh"
 
 #define BM 128
 #define BN 128
@@ -34,12 +35,6 @@
 #define TILE (BM * (BK + SPAD)) // elements of one stage of one operand: max(128*40, 32*136)
 
 typedef unsigned short u16;
-
-__device__ __forceinline__ unsigned smem_u32(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
-
-__device__ __forceinline__ void cp_async16(void* dst, const void* src, int src_bytes) {
-	asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(src_bytes));
-}
 
 // load_tile copies rows [row0, row0+ROWS) x cols [col0, col0+COLS) of a
 // matrix g (element (r, c) at g[r*ld + c], valid for r < nrows, c < ncols)
@@ -62,26 +57,6 @@ __device__ __forceinline__ void load_tile(u16* s, const u16* g, int ld, int row0
 				dst[e] = (gr < nrows && gc + e < ncols) ? g[(long long)gr * ld + gc + e] : (u16)0;
 		}
 	}
-}
-
-__device__ __forceinline__ void ldsm_x4(unsigned* r, const u16* p) {
-	asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-	             : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-	             : "r"(smem_u32(p)));
-}
-
-__device__ __forceinline__ void ldsm_x4_trans(unsigned* r, const u16* p) {
-	asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-	             : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-	             : "r"(smem_u32(p)));
-}
-
-__device__ __forceinline__ void mma_bf16(float* c, const unsigned* a, const unsigned* b) {
-	asm volatile(
-	    "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-	    "{%0,%1,%2,%3};\n"
-	    : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-	    : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
 template <bool TA, bool TB>
@@ -115,14 +90,14 @@ __device__ __forceinline__ void gemm_bf16_body(float* C, const u16* A, const u16
 
 	int nk = (K + BK - 1) / BK;
 	if (nk > 0) load_stage<TA, TB>(smA[0], smB[0], A, B, M, N, K, lda, ldb, m0, n0, 0, vecA, vecB);
-	asm volatile("cp.async.commit_group;\n" ::);
+	cp_async_commit();
 	for (int kt = 0; kt < nk; kt++) {
 		int st = kt & 1;
 		if (kt + 1 < nk)
 			load_stage<TA, TB>(smA[st ^ 1], smB[st ^ 1], A, B, M, N, K, lda, ldb, m0, n0, (kt + 1) * BK, vecA,
 			                   vecB);
-		asm volatile("cp.async.commit_group;\n" ::); // possibly empty: keeps "wait 1" uniform
-		asm volatile("cp.async.wait_group 1;\n" ::);  // stage st has landed (this thread's copies)
+		cp_async_commit(); // possibly empty: keeps "wait 1" uniform
+		cp_async_wait<1>(); // stage st has landed (this thread's copies)
 		__syncthreads();                              // ... and every other thread's
 		const u16* a_s = smA[st];
 		const u16* b_s = smB[st];
@@ -160,7 +135,7 @@ __device__ __forceinline__ void gemm_bf16_body(float* C, const u16* A, const u16
 		}
 		__syncthreads(); // stage st is overwritten by the next iteration's prefetch
 	}
-	asm volatile("cp.async.wait_all;\n" ::);
+	cp_async_wait_all();
 
 	int g = lane >> 2, t = lane & 3;
 #pragma unroll
@@ -352,10 +327,8 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
                                              long long sC, int vecA, int vecB) {
 	constexpr int BM = CF::BM, BN = CF::BN, BK = CF::BK, KS = CF::KS, S = CF::STAGES;
 	constexpr int MI = CF::MI, NI = CF::NI, A_ST = CF::A_ST, B_ST = CF::B_ST;
-	extern __shared__ __align__(16) unsigned char v2_smem[];
-	unsigned dyn;
-	asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(dyn));
-	if (dyn < (unsigned)CF::SMEM) __trap(); // launched with too little shared memory: fail loudly
+	EXTERN_SHARED(unsigned char, v2_smem);
+	if (dynamic_smem_size() < (unsigned)CF::SMEM) __trap(); // launched with too little shared memory: fail loudly
 	u16* smA = (u16*)v2_smem; // S stages of A_ST elements
 	u16* smB = smA + S * A_ST; // then S stages of B_ST elements
 
@@ -382,9 +355,9 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 		if (s < nk)
 			v2_load_stage<CF, TA, TB>(smA + s * A_ST, smB + s * B_ST, A, B, M, N, K, lda, ldb, m0, n0, s * BK, vecA,
 			                          vecB);
-		asm volatile("cp.async.commit_group;\n" ::); // possibly empty: keeps the group count uniform
+		cp_async_commit(); // possibly empty: keeps the group count uniform
 	}
-	asm volatile("cp.async.wait_group %0;\n" ::"n"(S - 2)); // k-tile 0 landed (this thread's copies)
+	cp_async_wait<S - 2>(); // k-tile 0 landed (this thread's copies)
 	__syncthreads();                                         // ... and everyone's
 
 	unsigned af[2][MI][4], bfr[2][NI][2];
@@ -395,7 +368,7 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 		for (int ks = 0; ks < KS; ks++) {
 			int ns = rs, nks = (ks + 1) * 16;
 			if (ks == KS - 1) {
-				asm volatile("cp.async.wait_group %0;\n" ::"n"(S - 2)); // k-tile kt+1 landed (this thread)
+				cp_async_wait<S - 2>(); // k-tile kt+1 landed (this thread)
 				__syncthreads(); // everyone's copies; everyone done with stage (kt-1) % S
 				ns = (kt + 1) % S;
 				nks = 0;
@@ -408,7 +381,7 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 				if (kn < nk)
 					v2_load_stage<CF, TA, TB>(smA + (kn % S) * A_ST, smB + (kn % S) * B_ST, A, B, M, N, K, lda, ldb,
 					                          m0, n0, kn * BK, vecA, vecB);
-				asm volatile("cp.async.commit_group;\n" ::);
+				cp_async_commit();
 			}
 #pragma unroll
 			for (int mi = 0; mi < MI; mi++)
@@ -416,7 +389,7 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 				for (int ni = 0; ni < NI; ni++) mma_bf16(acc[mi][ni], af[ks & 1][mi], bfr[ks & 1][ni]);
 		}
 	}
-	asm volatile("cp.async.wait_all;\n" ::);
+	cp_async_wait_all();
 
 	// epilogue: float2 stores where C's base (with the batch offset) is
 	// 8-byte aligned and ldc even (n is always even), scalar ones otherwise
