@@ -35,27 +35,6 @@ import (
 // GEMM and attention with their own bounds.
 var GPU = tensortest.F32
 
-// newTestBackend opens the device with the default options (tensor-core
-// attention).
-func newTestBackend(t testing.TB) *Backend {
-	return newTestBackendOpts(t, Options{})
-}
-
-// newTestBackendOpts opens the device with opts and a 2 GiB arena.
-func newTestBackendOpts(t testing.TB, opts Options) *Backend {
-	opts.ArenaBytes = 2 << 30
-	b, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := b.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return b
-}
-
 func TestConformanceGPU(t *testing.T) {
 	b := newTestBackendOpts(t, Options{AttentionF32: true})
 	t.Logf("backend %s", b.Name())

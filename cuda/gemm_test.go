@@ -1,5 +1,3 @@
-//go:build cuda
-
 // The tensor-core GEMM against a float64 product of the same BF16-rounded
 // operands: every variant of the variant table, every layout, odd sizes
 // (tails of every tile, K not a multiple of the k-tile, fewer k-tiles than

@@ -1,5 +1,3 @@
-//go:build cuda
-
 // The whole training step on the GPU against the CPU backend: a small
 // LLaMA with LoRA on every projection (dropout on), left padding, loss,
 // backward to every weight, the adapters and the input, then AdamW steps.

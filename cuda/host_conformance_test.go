@@ -1,0 +1,16 @@
+package cuda
+
+import (
+	"testing"
+
+	"embrec/tensor/tensortest"
+)
+
+// TestConformanceHost runs the conformance suite on the emulated kernels.
+func TestConformanceHost(t *testing.T) {
+	b := newHostBackend(t, Options{AttentionF32: true})
+	tensortest.Run(t, b, tensortest.F32)
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+}

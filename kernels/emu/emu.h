@@ -1,0 +1,230 @@
+// emu.h: the CUDA C++ of kernels/*.cu compiled for the CPU, so that the
+// tests run the kernels' own source without a GPU (the emulator of the
+// cuda package's tests; see main.cc for the process around it).
+//
+// g++ compiles each kernel file with this header included first
+// (-include emu.h). It defines what nvcc would: the execution-space
+// keywords (empty), __shared__ (static: one block runs at a time, so a
+// static is the block's shared memory), the built-in index variables, the
+// vector, bf16 and half types, the intrinsics the kernels call, and the
+// inline PTX of kernels/ptx.cuh (which declares nothing under EMBREC_EMU).
+//
+// Execution: every thread of a block is a fiber (ucontext) on one OS
+// thread, switched cooperatively, so a run is deterministic. A fiber yields
+// only at __syncthreads and at warp-collective operations (shuffles,
+// ldmatrix, mma); the block barrier releases when every thread that has
+// not exited has arrived, a warp collective when all 32 lanes have. A
+// state in which no fiber can run is a deadlock, reported with where each
+// thread waits. Blocks run one after another.
+//
+// Semantics follow the PTX ISA where a kernel could depend on them:
+//   - cp.async: the 16 bytes are read at issue and written to shared
+//     memory only when a cp.async.wait_group / wait_all retires the group,
+//     so a kernel that reads a stage before waiting sees the old contents;
+//   - ldmatrix (.x4, .trans) and mma.sync.m16n8k16.row.col (bf16 in,
+//     float32 accumulate) with the fragment layouts of the ISA; the mma sums
+//     the 16 products of each output in double and adds the accumulator;
+//   - dynamic shared memory is filled with 0xff bytes (a NaN in float32
+//     and in bf16) before each block, so a read of what was never written
+//     shows up in the results.
+// Not emulated: wgmma and the rest of sm_90a (kernels/gemm_wgmma.cu is not
+// built), memory ordering between blocks, and timing.
+
+#pragma once
+#define EMBREC_EMU 1
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <type_traits>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __restrict__ __restrict
+#define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
+
+struct uint3 {
+	unsigned x, y, z;
+};
+typedef uint3 dim3;
+
+// The built-in variables of the running fiber (set by the scheduler before
+// it switches to a fiber; every switch is an opaque call, so a kernel never
+// keeps a stale copy).
+extern uint3 threadIdx, blockIdx, blockDim, gridDim;
+
+struct alignas(8) float2 {
+	float x, y;
+};
+struct alignas(16) float4 {
+	float x, y, z, w;
+};
+struct alignas(8) uint2 {
+	unsigned x, y;
+};
+struct alignas(16) uint4 {
+	unsigned x, y, z, w;
+};
+inline float2 make_float2(float x, float y) { return {x, y}; }
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+inline uint2 make_uint2(unsigned x, unsigned y) { return {x, y}; }
+inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return {x, y, z, w}; }
+
+struct __nv_bfloat16 {
+	unsigned short x;
+};
+struct alignas(4) __nv_bfloat162 {
+	__nv_bfloat16 x, y;
+};
+struct __half {
+	unsigned short x;
+};
+
+inline float __bfloat162float(__nv_bfloat16 h) {
+	uint32_t u = (uint32_t)h.x << 16;
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+// Round to nearest, ties to even; NaN stays a (quiet) NaN.
+inline __nv_bfloat16 __float2bfloat16_rn(float f) {
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	if ((u & 0x7fffffffu) > 0x7f800000u) return {(unsigned short)((u >> 16) | 0x40)};
+	u += 0x7fffu + ((u >> 16) & 1);
+	return {(unsigned short)(u >> 16)};
+}
+
+inline __nv_bfloat162 __floats2bfloat162_rn(float a, float b) {
+	return {__float2bfloat16_rn(a), __float2bfloat16_rn(b)};
+}
+
+inline float __half2float(__half h) {
+	_Float16 v;
+	memcpy(&v, &h.x, 2);
+	return (float)v;
+}
+
+inline __half __float2half_rn(float f) {
+	_Float16 v = (_Float16)f; // IEEE round to nearest even
+	__half h;
+	memcpy(&h.x, &v, 2);
+	return h;
+}
+
+template <class A, class B>
+inline typename std::common_type<A, B>::type min(A a, B b) {
+	return a < b ? a : b;
+}
+template <class A, class B>
+inline typename std::common_type<A, B>::type max(A a, B b) {
+	return a < b ? b : a;
+}
+
+namespace emu {
+[[noreturn]] void trap(const char* why);
+void syncthreads();
+// warp_collective: the calling lane deposits size bytes of in and waits
+// for the other 31 lanes of its warp, all at the same collective op; then
+// compute(all, size, out_l, l) runs for every lane l, all holding the 32
+// deposits (size bytes apart), out_l the out of lane l.
+typedef void (*Collective)(const void* all, int size, void* out, int lane);
+void warp_collective(int op, const void* in, int size, void* out, Collective compute);
+unsigned dynamic_smem_bytes();
+unsigned char* dynamic_smem();
+void cp_async(void* dst, const void* src, int src_bytes);
+void cp_async_commit();
+void cp_async_wait(int n);
+void ldmatrix_x4(unsigned* r, const unsigned short* p, bool trans);
+void mma_bf16_16816(float* c, const unsigned* a, const unsigned* b);
+} // namespace emu
+
+#define __trap() ::emu::trap("__trap()")
+#define __syncthreads() ::emu::syncthreads()
+
+// atomicAdd: fibers switch only at barriers and collectives, so a
+// read-modify-write is atomic.
+template <class T>
+inline T atomicAdd(T* p, T v) {
+	T old = *p;
+	*p = old + v;
+	return old;
+}
+
+// __shfl_xor_sync: lane l receives v of lane l ^ laneMask. Every lane of
+// the warp must take part (the kernels pass the full mask).
+template <class T>
+inline T __shfl_xor_sync(unsigned mask, T v, int laneMask) {
+	static_assert(sizeof(T) <= 8, "shuffle of at most 8 bytes");
+	if (mask != 0xffffffffu) ::emu::trap("__shfl_xor_sync with a partial mask is not emulated");
+	struct In {
+		T v;
+		int m;
+	} in{v, laneMask};
+	T out;
+	::emu::warp_collective(1, &in, sizeof(In), &out, [](const void* all, int, void* out, int lane) {
+		const In* ins = (const In*)all;
+		*(T*)out = ins[lane ^ (ins[lane].m & 31)].v;
+	});
+	return out;
+}
+
+// What kernels/ptx.cuh provides on the GPU.
+#define EXTERN_SHARED(type, name) type* name = (type*)::emu::dynamic_smem()
+inline void cp_async16(void* dst, const void* src, int src_bytes) { ::emu::cp_async(dst, src, src_bytes); }
+inline void cp_async_commit() { ::emu::cp_async_commit(); }
+template <int N>
+inline void cp_async_wait() {
+	::emu::cp_async_wait(N);
+}
+inline void cp_async_wait_all() {
+	::emu::cp_async_commit();
+	::emu::cp_async_wait(0);
+}
+inline void ldsm_x4(unsigned* r, const unsigned short* p) { ::emu::ldmatrix_x4(r, p, false); }
+inline void ldsm_x4_trans(unsigned* r, const unsigned short* p) { ::emu::ldmatrix_x4(r, p, true); }
+inline void mma_bf16(float* c, const unsigned* a, const unsigned* b) { ::emu::mma_bf16_16816(c, a, b); }
+inline unsigned dynamic_smem_size() { return ::emu::dynamic_smem_bytes(); }
+
+// Registration of the kernels of one translation unit (the generated
+// wrapper of each kernel file): name and an invoker that unpacks the
+// command stream's parameter words into the kernel's C types.
+namespace emu {
+typedef void (*Invoker)(void* fn, const uint64_t* words);
+struct Reg {
+	Reg(const char* name, void* fn, int nparams, Invoker inv);
+};
+
+template <class T>
+inline T from_word(uint64_t w) {
+	if constexpr (std::is_pointer<T>::value) {
+		return reinterpret_cast<T>((uintptr_t)w);
+	} else if constexpr (std::is_same<T, float>::value) {
+		uint32_t u = (uint32_t)w;
+		float f;
+		memcpy(&f, &u, 4);
+		return f;
+	} else {
+		static_assert(std::is_integral<T>::value, "kernel parameters: pointers, integers, float");
+		return (T)w;
+	}
+}
+
+template <class... A, size_t... I>
+inline void call(void (*f)(A...), const uint64_t* w, std::index_sequence<I...>) {
+	f(from_word<A>(w[I])...);
+}
+
+template <class... A>
+inline Reg reg(const char* name, void (*f)(A...)) {
+	return Reg(name, (void*)f, sizeof...(A), [](void* fn, const uint64_t* w) {
+		call((void (*)(A...))fn, w, std::index_sequence_for<A...>{});
+	});
+}
+} // namespace emu
