@@ -320,6 +320,30 @@ func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
 			}
 		}
 	}
+	// The tensor-core path's softmax kernels: the float32 ones above plus
+	// BF16 copies of their operands for the products.
+	e.emu["masked_softmax_f32_bf16"] = func(g [3]uint64, p []uint64) {
+		rows, Tk := i32(p, 3), i32(p, 6)
+		e.emu["masked_softmax_f32"](g, []uint64{p[0], p[2], p[3], p[4], p[5], p[6]})
+		for i := 0; i < rows*Tk; i++ {
+			setBF(p[1]+uint64(2*i), e.f32(p[0]+uint64(4*i)))
+		}
+	}
+	e.emu["softmax_backward_bf16"] = func(_ [3]uint64, p []uint64) {
+		dS, pb, dP, P, rows, Tk := p[0], p[1], p[2], p[3], i32(p, 4), i32(p, 5)
+		for r := 0; r < rows; r++ {
+			d, pr := dP+uint64(4*r*Tk), P+uint64(4*r*Tk)
+			dot := float32(0)
+			for j := 0; j < Tk; j++ {
+				dot += e.f32(pr+uint64(4*j)) * e.f32(d+uint64(4*j))
+			}
+			for j := 0; j < Tk; j++ {
+				o := uint64(r*Tk + j)
+				setBF(dS+2*o, e.f32(pr+uint64(4*j))*(e.f32(d+uint64(4*j))-dot))
+				setBF(pb+2*o, e.f32(pr+uint64(4*j)))
+			}
+		}
+	}
 	for _, v := range gemmBF16Variants {
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
@@ -356,10 +380,10 @@ func TestAttentionBF16Emulated(t *testing.T) {
 		t.Fatal("tensor-core attention is not the default")
 	}
 	checkAttention(t, b, attnCases[:2], attnBF16RelL2)
-	// Forward: Q K^T (nt), P V (nn); backward: P^T dO (tn), dO V^T (nt),
+	// Forward: Q K^T (nt), P V (nn); backward: dO V^T (nt), P^T dO (tn),
 	// dS K (nn), dS^T Q (tn), per case and mask.
 	// Cases with fewer than attnBF16MinRows query rows run in float32.
-	want := []string{"nt", "nn", "tn", "nt", "nn", "tn"}
+	want := []string{"nt", "nn", "nt", "tn", "nn", "tn"}
 	nWant := 0
 	for _, c := range attnCases[:2] {
 		if c.Tq >= attnBF16MinRows {

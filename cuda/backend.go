@@ -69,7 +69,7 @@ type Backend struct {
 	partials  *tensor.Tensor
 	scratch   [2]*tensor.Tensor // bf16 operand conversions of MatMul, grown on demand
 	attnDP    *tensor.Tensor    // attention backward's dP, grown on demand
-	attnBF    [4]*tensor.Tensor // tensor-core attention's packed BF16 heads (q, k, v, dO), grown on demand
+	attnBF    [6]*tensor.Tensor // tensor-core attention's BF16 scratch: packed heads (q, k, v, dO), P, dS; grown on demand
 	attnOut   *tensor.Tensor    // tensor-core attention's packed F32 products, grown on demand
 	split     splitK            // split-K scratch of skinny float32 products
 	hostBytes []byte            // transfer staging for conversions

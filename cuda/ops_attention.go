@@ -10,8 +10,10 @@
 //     is not), K and V expanded from their key/value head to each query
 //     head of its group, Q pre-multiplied by 1/sqrt(HS). The products are
 //     then batched MatMuls over B*NH uniform (batch) strides, which run the
-//     BF16 GEMM variants unchanged (MatMul rounds the F32 operand, P or
-//     dS, to BF16 in its own scratch). unpack_heads_f32 copies the packed
+//     BF16 GEMM variants unchanged. The softmax kernels write their
+//     operands in BF16 themselves (masked_softmax_f32_bf16: P beside the
+//     float32 probs; softmax_backward_bf16: dS and P), so no product
+//     converts a T x T matrix. unpack_heads_f32 copies the packed
 //     F32 results back into (B, T, heads*HS), summing a key/value head's
 //     gradient over its group in a fixed order. Nothing is saved between
 //     forward and backward beyond probs: the backward re-packs Q, K, V.
@@ -215,27 +217,41 @@ func (b *Backend) attentionForwardBF16(out, probs, q, k, v *tensor.Tensor, keyMa
 	vp := b.packHeads(2, v, s, s.Tk, s.NKV, 1)
 	P := probs.Reshape(s.B*s.NH, s.Tq, s.Tk)
 	b.MatMul(P, qp, kp, false, true, 0) // scores (Tq, Tk) = (scale Q) K^T per head
-	b.maskedSoftmax(probs, keyMask, s)
+	pb := b.attnBF16(4, s)
+	mask := b.ring.put(keyMask)
+	rows := s.B * s.NH * s.Tq
+	b.launch("masked_softmax_f32_bf16", [3]int{(rows + 3) / 4, 1, 1}, [3]int{128, 1, 1}, 0, ptr(probs), ptr(pb),
+		argPtr(mask), argI32(rows), argI32(s.NH), argI32(s.Tq), argI32(s.Tk))
 	op := b.packedF32(s, s.Tq)
-	b.MatMul(op, P, vp, false, false, 0) // (Tq, HSp) = P V
+	b.MatMul(op, pb, vp, false, false, 0) // (Tq, HSp) = P V, P in BF16 from the softmax
 	b.unpackHeads(out, op, s, s.Tq, s.NH, 1)
 }
 
+// attnBF16 returns BF16 scratch slot i (4: P, 5: dS) shaped (B*NH, Tq, Tk),
+// grown on demand.
+func (b *Backend) attnBF16(i int, s attnShape) *tensor.Tensor {
+	n := s.B * s.NH * s.Tq * s.Tk
+	return b.grow(&b.attnBF[i], tensor.BF16, n).View(0, s.B*s.NH, s.Tq, s.Tk)
+}
+
 // attentionBackwardBF16: the backward products on the tensor cores over
-// packed heads. dS is rounded to BF16 for dQ and dK, as P is for P V.
+// packed heads. softmax_backward_bf16 writes dS and P in BF16 (the
+// operands of the dQ, dK and dV products) from float32 dP and P.
 func (b *Backend) attentionBackwardBF16(dq, dk, dv, dOut, q, k, v, probs *tensor.Tensor, s attnShape) {
 	scale := float32(1 / math.Sqrt(float64(s.HS)))
 	qp := b.packHeads(0, q, s, s.Tq, s.NH, scale)
 	kp := b.packHeads(1, k, s, s.Tk, s.NKV, 1)
 	vp := b.packHeads(2, v, s, s.Tk, s.NKV, 1)
 	dop := b.packHeads(3, dOut, s, s.Tq, s.NH, 1)
-	P := probs.Reshape(s.B*s.NH, s.Tq, s.Tk)
+	dP := b.attnDPBuf(probs.Len()).View(0, s.B*s.NH, s.Tq, s.Tk)
+	b.MatMul(dP, dop, vp, false, true, 0) // dP (Tq, Tk) = dO V^T
+	dS, pb := b.attnBF16(5, s), b.attnBF16(4, s)
+	rows := s.B * s.NH * s.Tq
+	b.launch("softmax_backward_bf16", [3]int{(rows + 3) / 4, 1, 1}, [3]int{128, 1, 1}, 0, ptr(dS), ptr(pb), ptr(dP),
+		ptr(probs), argI32(rows), argI32(s.Tk))
 	dvp := b.packedF32(s, s.Tk)
-	b.MatMul(dvp, P, dop, true, false, 0) // dV_h (Tk, HSp) = P^T dO
+	b.MatMul(dvp, pb, dop, true, false, 0) // dV_h (Tk, HSp) = P^T dO
 	b.unpackHeads(dv, dvp, s, s.Tk, s.NKV, 1)
-	dS := b.attnDPBuf(probs.Len()).View(0, s.B*s.NH, s.Tq, s.Tk)
-	b.MatMul(dS, dop, vp, false, true, 0) // dP (Tq, Tk) = dO V^T
-	b.softmaxBackward(addr(dS), probs, s)
 	dqp := b.packedF32(s, s.Tq)
 	b.MatMul(dqp, dS, kp, false, false, 0) // dQ (Tq, HSp) = scale dS K
 	b.unpackHeads(dq, dqp, s, s.Tq, s.NH, scale)

@@ -8,15 +8,16 @@
 
 #include "common.cuh"
 
-// masked_softmax_f32 turns each row of probs (B, NH, Tq, Tk) from scores
-// into probabilities over the keys j <= i + Tk - Tq (query i's position)
-// whose mask[b*Tk + j] != 0 (mask NULL: all keys valid); other entries
-// become 0, and a row that sees no key becomes all zeros. One warp per row,
-// 4 rows per block of 128 threads.
-extern "C" __global__ void masked_softmax_f32(float* probs, const int* mask, int rows, int NH, int Tq, int Tk) {
-	int r = blockIdx.x * 4 + (threadIdx.x >> 5);
-	int lane = threadIdx.x & 31;
-	if (r >= rows) return;
+// masked_softmax_row turns row r of probs (B, NH, Tq, Tk) from scores into
+// probabilities over the keys j <= i + Tk - Tq (query i's position) whose
+// mask[b*Tk + j] != 0 (mask NULL: all keys valid); other entries become 0,
+// and a row that sees no key becomes all zeros. With BF, pb (the same
+// shape, BF16) receives the probabilities rounded to nearest even: the
+// operand of the P V product, without a separate conversion pass. One warp
+// per row.
+template <bool BF>
+__device__ __forceinline__ void masked_softmax_row(float* probs, __nv_bfloat16* pb, const int* mask, int r, int NH,
+                                                   int Tq, int Tk, int lane) {
 	int b = r / (NH * Tq), i = r % Tq;
 	int last = i + Tk - Tq;
 	float* p = probs + (long long)r * Tk;
@@ -33,10 +34,32 @@ extern "C" __global__ void masked_softmax_f32(float* probs, const int* mask, int
 		sum += e;
 	}
 	sum = warp_sum(sum);
-	if (sum > 0) {
-		float inv = 1.f / sum;
+	float inv = sum > 0 ? 1.f / sum : 0.f;
+	if (BF) {
+		__nv_bfloat16* q = pb + (long long)r * Tk;
+		for (int j = lane; j < Tk; j += 32) {
+			float v = j <= last ? p[j] * inv : 0.f;
+			if (j <= last) p[j] = v;
+			q[j] = __float2bfloat16_rn(v);
+		}
+	} else if (sum > 0) {
 		for (int j = lane; j <= last && j < Tk; j += 32) p[j] *= inv;
 	}
+}
+
+// masked_softmax_f32: masked_softmax_row over rows rows; 4 rows (warps)
+// per block of 128 threads.
+extern "C" __global__ void masked_softmax_f32(float* probs, const int* mask, int rows, int NH, int Tq, int Tk) {
+	int r = blockIdx.x * 4 + (threadIdx.x >> 5);
+	if (r < rows) masked_softmax_row<false>(probs, 0, mask, r, NH, Tq, Tk, threadIdx.x & 31);
+}
+
+// masked_softmax_f32_bf16: masked_softmax_f32 that also writes the
+// probabilities in BF16 to pb.
+extern "C" __global__ void masked_softmax_f32_bf16(float* probs, __nv_bfloat16* pb, const int* mask, int rows,
+                                                   int NH, int Tq, int Tk) {
+	int r = blockIdx.x * 4 + (threadIdx.x >> 5);
+	if (r < rows) masked_softmax_row<true>(probs, pb, mask, r, NH, Tq, Tk, threadIdx.x & 31);
 }
 
 // softmax_backward_f32: dS = P * (dP - rowsum(P * dP)), in place on dP;
@@ -51,6 +74,26 @@ extern "C" __global__ void softmax_backward_f32(float* dP, const float* P, int r
 	for (int j = lane; j < Tk; j += 32) dot += p[j] * d[j];
 	dot = warp_sum(dot);
 	for (int j = lane; j < Tk; j += 32) d[j] = p[j] * (d[j] - dot);
+}
+
+// softmax_backward_bf16: the tensor-core path's softmax backward: dS =
+// P * (dP - rowsum(P * dP)) written in BF16 to dS, and P rounded to BF16 to
+// pb (the operands of the dQ, dK and dV products), from float32 dP and P,
+// which are only read. One warp per row, 4 rows per block of 128 threads.
+extern "C" __global__ void softmax_backward_bf16(__nv_bfloat16* dS, __nv_bfloat16* pb, const float* dP,
+                                                 const float* P, int rows, int Tk) {
+	int r = blockIdx.x * 4 + (threadIdx.x >> 5);
+	int lane = threadIdx.x & 31;
+	if (r >= rows) return;
+	long long o = (long long)r * Tk;
+	float dot = 0;
+	for (int j = lane; j < Tk; j += 32) dot += P[o + j] * dP[o + j];
+	dot = warp_sum(dot);
+	for (int j = lane; j < Tk; j += 32) {
+		float p = P[o + j];
+		dS[o + j] = __float2bfloat16_rn(p * (dP[o + j] - dot));
+		pb[o + j] = __float2bfloat16_rn(p);
+	}
 }
 
 // pack_src returns the offset in pack_heads' input of the first column of

@@ -38,6 +38,7 @@ var Table = []Kernel{
 	{"swiglu_forward_bf16in", "act"}, {"swiglu_backward_bf16in", "act"},
 
 	{"masked_softmax_f32", "attention"}, {"softmax_backward_f32", "attention"},
+	{"masked_softmax_f32_bf16", "attention"}, {"softmax_backward_bf16", "attention"},
 	{"pack_heads_bf16", "attention"}, {"unpack_heads_f32", "attention"},
 	{"pack_heads_bf16_x4", "attention"}, {"unpack_heads_f32_x4", "attention"},
 
