@@ -10,6 +10,7 @@ package cuda
 
 import (
 	"fmt"
+	"slices"
 
 	"embrec/tensor"
 )
@@ -362,4 +363,25 @@ func boolInt(v bool) int {
 		return 1
 	}
 	return 0
+}
+
+// MatMulSharedInput implements tensor.SharedInputMatMuler: outs[i] = x @
+// ws[i]^T. With an F32 x and BF16 weights, x is rounded to BF16 once (into
+// MatMul's first conversion slot) instead of once per product; the
+// products then read it as it is, so the results are those of separate
+// MatMuls, bit for bit.
+func (b *Backend) MatMulSharedInput(outs []*tensor.Tensor, x *tensor.Tensor, ws []*tensor.Tensor) {
+	if len(outs) != len(ws) {
+		panic(fmt.Sprintf("cuda: MatMulSharedInput: %d outputs for %d weights", len(outs), len(ws)))
+	}
+	xb := x
+	if x.DType() == tensor.F32 && len(ws) > 1 && !slices.ContainsFunc(ws, func(w *tensor.Tensor) bool {
+		return w.DType() != tensor.BF16
+	}) {
+		xb = b.grow(&b.scratch[0], tensor.BF16, x.Len()).View(0, x.Shape()...)
+		b.Copy(xb, x)
+	}
+	for i, w := range ws {
+		b.MatMul(outs[i], xb, w, false, true, 0)
+	}
 }

@@ -80,6 +80,23 @@ func (m *Model) linear(out, x, w *tensor.Tensor, l int, p Proj) {
 	}
 }
 
+// linears computes outs[i] = x W^T (+ adapter delta) for projections ps of
+// layer l, one input shared by all (q, k, v; gate, up): the products run
+// as one tensor.SharedInputMatMul, so a backend that converts x for the
+// product converts it once, then the adapters add their deltas in order.
+func (m *Model) linears(outs []*tensor.Tensor, x *tensor.Tensor, l int, ps ...Proj) {
+	ws := make([]*tensor.Tensor, len(ps))
+	for i, p := range ps {
+		ws[i] = m.Layers[l].Weight(p)
+	}
+	tensor.SharedInputMatMul(m.Backend, outs, x, ws)
+	for i, p := range ps {
+		if a := m.adapters[l][p]; a != nil {
+			a.Forward(outs[i], x)
+		}
+	}
+}
+
 // linearBackward sets (beta 0) or accumulates (beta 1) dx = dOut W (plus
 // the adapter's part) and accumulates dW += dOut^T x when dW is not nil.
 func (m *Model) linearBackward(dx, dW, dOut, x, w *tensor.Tensor, l int, p Proj, beta float32) {

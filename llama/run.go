@@ -256,11 +256,9 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m, b, c, s := r.m, r.m.Backend, r.m.Config, &r.scr
 	L := &m.Layers[l]
 	b.RMSNormForward(s.xn, a.rstd1, in, L.AttnNorm, c.NormEps)
-	m.linear(r.tmpQ, s.xn, L.Q, l, ProjQ)
+	m.linears([]*tensor.Tensor{r.tmpQ, r.tmpK, a.v}, s.xn, l, ProjQ, ProjK, ProjV)
 	b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
-	m.linear(r.tmpK, s.xn, L.K, l, ProjK)
 	b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
-	m.linear(a.v, s.xn, L.V, l, ProjV)
 	b.AttentionForward(s.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
 	m.linear(a.res2, s.att, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)
@@ -269,8 +267,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	if r.opt.SaveBF16 { // float32 products in the backward scratch (free now), saved rounded
 		gate, up = r.dgate, r.dup
 	}
-	m.linear(gate, s.xn, L.Gate, l, ProjGate)
-	m.linear(up, s.xn, L.Up, l, ProjUp)
+	m.linears([]*tensor.Tensor{gate, up}, s.xn, l, ProjGate, ProjUp)
 	b.SwiGLUForward(s.h, gate, up)
 	if r.opt.SaveBF16 {
 		b.Copy(a.gate, gate)

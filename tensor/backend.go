@@ -2,6 +2,8 @@
 
 package tensor
 
+import "fmt"
+
 // Backend is everything the LLaMA forward and backward, the projectors and
 // the optimizer need. The CPU backend (NewCPU) implements it in pure Go plus
 // amd64 assembly; the cuda package implements it on NVIDIA GPUs. Shapes use
@@ -175,4 +177,29 @@ type AdamWParams struct {
 // there. Backends without it multiply F32 only.
 type FrozenDTyper interface {
 	FrozenDType() DType
+}
+
+// SharedInputMatMuler is an optional fused op: several linear layers of one
+// input, outs[i] = x @ ws[i]^T (each ws[i] (out_i, in) as in MatMul, beta
+// 0). A backend that converts x for every product (the cuda backend rounds
+// an F32 x to BF16 for the tensor cores when the weights are BF16)
+// converts it once. The fallback, one MatMul(outs[i], x, ws[i], false,
+// true, 0) per weight, gives the same result (SharedInputMatMul).
+type SharedInputMatMuler interface {
+	MatMulSharedInput(outs []*Tensor, x *Tensor, ws []*Tensor)
+}
+
+// SharedInputMatMul runs outs[i] = x @ ws[i]^T on b, fused where b
+// implements SharedInputMatMuler.
+func SharedInputMatMul(b Backend, outs []*Tensor, x *Tensor, ws []*Tensor) {
+	if len(outs) != len(ws) {
+		panic(fmt.Sprintf("tensor: SharedInputMatMul: %d outputs for %d weights", len(outs), len(ws)))
+	}
+	if f, ok := b.(SharedInputMatMuler); ok {
+		f.MatMulSharedInput(outs, x, ws)
+		return
+	}
+	for i, w := range ws {
+		b.MatMul(outs[i], x, w, false, true, 0)
+	}
 }
