@@ -21,7 +21,9 @@
 //     the tensor cores with float32 accumulation: gemm_bf16_* (mma.sync,
 //     any GPU from sm_80) or, as variants v3a/v3b, gemm_wgmma_* (wgmma,
 //     sm_90a PTX loaded on compute capability 9.0 only); GEMMBF16Variant
-//     or EMBREC_CUDA_GEMM picks the variant.
+//     or EMBREC_CUDA_GEMM picks the variant. MatMulSharedInput
+//     (tensor.SharedInputMatMuler: the q/k/v or gate/up products of one
+//     input) rounds the shared F32 input once for all its products.
 //   - SwiGLUForward, SwiGLUBackward: gate and up may be BF16 (saved
 //     activations, llama.RunOptions.SaveBF16).
 //   - EmbeddingForward: the table may be BF16 (rows widened to F32).
@@ -49,6 +51,16 @@
 // PTX signature when recorded, and every CUDA result code when run; with
 // Options.Debug (or EMBREC_CUDA_DEBUG=1) each launch is followed by a
 // synchronisation, so an error names its kernel.
+//
+// # Tests without a GPU
+//
+// The device seam (device.go) has three implementations: the GPU
+// (device_cu.go, cuda tag), a fake device that checks every command and
+// runs Go models of some kernels (fake_test.go, splitk_test.go,
+// attention_test.go), and the kernels' own CUDA source compiled for the
+// CPU by kernels/emu (host_test.go). Without the cuda tag the tests that
+// need a device (the conformance suite, GEMM, attention, split-K, the
+// training step) run on the last; with it, on the GPU (open_*_test.go).
 //
 // Device memory is one arena allocated at start and sub-allocated in Go;
 // a tensor's block returns to the arena when the tensor becomes

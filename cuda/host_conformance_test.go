@@ -1,3 +1,6 @@
+// The conformance suite on the host-compiled kernels (host_test.go), at
+// the CPU's float32 tolerances (the GPU's figures: conformance_test.go).
+
 package cuda
 
 import (

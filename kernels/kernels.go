@@ -9,6 +9,13 @@
 // compute capability 9.0 only (Runs). CI regenerates the PTX and fails if
 // it differs from what is committed, and assembles the sm_90a module with
 // a CUDA 12 ptxas (scripts/ci-cuda.sh).
+//
+// The same sources also compile for the CPU: emu/ (emu.h, main.cc) is a
+// small emulator of CUDA's execution model that the cuda package's tests
+// build with the host C++ compiler, so the kernels run without a GPU. The
+// inline PTX of the mma.sync kernels sits behind named functions in
+// ptx.cuh, which the emulator replaces; gemm_wgmma (sm_90a) is not
+// emulated.
 package kernels
 
 //go:generate ./gen.sh
