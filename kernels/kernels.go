@@ -49,6 +49,9 @@ var Table = []Kernel{
 	{"pack_heads_bf16", "attention"}, {"unpack_heads_f32", "attention"},
 	{"pack_heads_bf16_x4", "attention"}, {"unpack_heads_f32_x4", "attention"},
 
+	{"flash_forward_bf16", "flash"}, {"flash_backward_dot", "flash"},
+	{"flash_backward_dkdv", "flash"}, {"flash_backward_dq", "flash"},
+
 	{"fill_u32", "elementwise"}, {"fill_u16", "elementwise"},
 	{"add_f32", "elementwise"}, {"add_scaled_f32", "elementwise"},
 	{"mul_f32", "elementwise"}, {"scale_f32", "elementwise"},

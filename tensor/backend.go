@@ -203,3 +203,18 @@ func SharedInputMatMul(b Backend, outs []*Tensor, x *Tensor, ws []*Tensor) {
 		b.MatMul(outs[i], x, w, false, true, 0)
 	}
 }
+
+// FlashAttention is an optional fused attention (the cuda backend on the
+// tensor cores): the function of Attention without the (B, NH, Tq, Tk)
+// probabilities. The forward pass writes out and lse (B, NH, Tq), the
+// log-sum-exp of each query row's scaled scores (-Inf for a row that sees
+// no key); the backward pass takes both with the same q, k, v and key mask
+// and recomputes the probabilities blockwise. Head sizes up to
+// FlashAttentionMaxHeadSize. The fallback is Attention with its
+// probabilities buffer.
+type FlashAttention interface {
+	FlashAttentionMaxHeadSize() int
+	FlashAttentionForward(out, lse, q, k, v *Tensor, keyMask []int32, heads, kvHeads int)
+	// FlashAttentionBackward sets dq, dk and dv from dOut.
+	FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse *Tensor, keyMask []int32, heads, kvHeads int)
+}
