@@ -35,7 +35,7 @@ var stepCfg = llama.Config{Hidden: 64, Intermediate: 172, Layers: 2, Heads: 4, K
 
 const stepB, stepT = 3, 17
 
-func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads bool) *stepSide {
+func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads, flash bool) *stepSide {
 	t.Helper()
 	m, err := llama.NewRandom(stepCfg, be, 0.05, 7)
 	if err != nil {
@@ -66,6 +66,7 @@ func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads 
 	set.Training = true
 	s := &stepSide{be: be, m: m, set: set, params: p}
 	opt := llama.RunOptions{SaveBF16: bf16Weights} // as train does with a BF16 backbone, on both sides
+	opt.FlashAttention = flash && onGPU            // the CPU side materialises attention
 	if fullGrads {
 		g, gp := m.NewGrads()
 		opt.Grads, s.grads = g, gp
@@ -150,18 +151,19 @@ func relErr(got, want []float32) float64 {
 
 func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		bf16, full bool
-		tol        float64 // relative L2 error of loss, gradients and weights
+		name              string
+		bf16, full, flash bool
+		tol               float64 // relative L2 error of loss, gradients and weights
 	}{
-		{"F32/full+lora", false, true, 1e-4},   // float32 attention (Options.AttentionF32)
-		{"BF16frozen/lora", true, false, 3e-2}, // tensor-core attention, the default
+		{"F32/full+lora", false, true, false, 1e-4},        // float32 attention (Options.AttentionF32)
+		{"BF16frozen/lora", true, false, false, 3e-2},      // tensor-core attention, the default
+		{"BF16frozen/lora/flash", true, false, true, 3e-2}, // fused attention (RunOptions.FlashAttention)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			gpu := newTestBackendOpts(t, Options{AttentionF32: !tc.bf16})
 			cpu := tensor.NewCPU(0)
-			g := newStepSide(t, gpu, true, tc.bf16, tc.full)
-			c := newStepSide(t, cpu, false, tc.bf16, tc.full)
+			g := newStepSide(t, gpu, true, tc.bf16, tc.full, tc.flash)
+			c := newStepSide(t, cpu, false, tc.bf16, tc.full, false)
 			ids, mask, tgt := stepInputs()
 			h := tensor.AdamWParams{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
 			check := func(what string, got, want []float32) {

@@ -99,9 +99,10 @@ type runScratch struct {
 	a3    *tensor.Tensor // (B, T, NH*HS) view of att
 	h     *tensor.Tensor // (N, H) silu(gate)*up, down_proj input
 	probs *tensor.Tensor // (B, NH, T, T) the one softmax buffer under RecomputeAttention, else nil
+	lse   *tensor.Tensor // (B, NH, T) the fused attention's log-sum-exp under FlashAttention, else nil
 }
 
-func (s *runScratch) plan(ar *arena, c Config, B, T int, probs bool) {
+func (s *runScratch) plan(ar *arena, c Config, B, T int, probs, lse bool) {
 	N := B * T
 	ar.take(&s.xn, N, c.Hidden)
 	ar.take(&s.rstd, N)
@@ -109,6 +110,9 @@ func (s *runScratch) plan(ar *arena, c Config, B, T int, probs bool) {
 	ar.take(&s.h, N, c.Intermediate)
 	if probs {
 		ar.take(&s.probs, B, c.Heads, T, T)
+	}
+	if lse {
+		ar.take(&s.lse, B, c.Heads, T)
 	}
 }
 
@@ -124,6 +128,8 @@ func (s *runScratch) plan(ar *arena, c Config, B, T int, probs bool) {
 // with S = L, or S = 1 under checkpointing (one block's activations,
 // recomputed from the saved residual in backward). RecomputeAttention
 // moves the NH*T softmax floats from every block to one shared buffer;
+// FlashAttention drops them from every block and keeps NH log-sum-exp
+// floats per token in one buffer;
 // SaveBF16 stores the 2H saved gate and up values in 2 bytes each. For
 // OpenLLaMA-3B (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that is
 // about 4.2 MB per token (3.3 MB with SaveBF16), 3.8 MB recomputing

@@ -3,6 +3,7 @@ package llama
 import (
 	"fmt"
 
+	"strings"
 	"testing"
 
 	"embrec/tensor"
@@ -164,25 +165,32 @@ func TestActivationBytesFormula(t *testing.T) {
 				for _, ck := range []bool{false, true} {
 					for _, ra := range []bool{false, true} {
 						for _, bf := range []bool{false, true} {
-							opt := RunOptions{Checkpoint: ck, RecomputeAttention: ra, SaveBF16: bf, MaxLogitRows: rows}
-							N, R, S := B*T, rows, L
-							if R == 0 {
-								R = N
-							}
-							if ck {
-								S = 1
-							}
-							perBlock, scratch := C+2+q+2*kv+2*H+NH*T, 5*C+4*q+3*kv+4*H+2
-							if ra && !ck {
-								perBlock -= NH * T
-								scratch += NH * T
-							}
-							want := 4 * int64(N*((L+1)*C+S*perBlock+scratch)+(c.Vocab+C+1)*R)
-							if bf {
-								want -= 2 * int64(N*S*2*H) // 2 of the 4 bytes of each saved gate and up value
-							}
-							if got := ActivationBytes(c, B, T, opt); got != want {
-								t.Errorf("(B, T) = (%d, %d), %+v: %d bytes, documented %d", B, T, opt, got, want)
+							for _, fa := range []bool{false, true} {
+								opt := RunOptions{Checkpoint: ck, RecomputeAttention: ra, SaveBF16: bf, FlashAttention: fa,
+									MaxLogitRows: rows}
+								N, R, S := B*T, rows, L
+								if R == 0 {
+									R = N
+								}
+								if ck {
+									S = 1
+								}
+								perBlock, scratch := C+2+q+2*kv+2*H+NH*T, 5*C+4*q+3*kv+4*H+2
+								switch {
+								case fa:
+									perBlock -= NH * T
+									scratch += NH
+								case ra && !ck:
+									perBlock -= NH * T
+									scratch += NH * T
+								}
+								want := 4 * int64(N*((L+1)*C+S*perBlock+scratch)+(c.Vocab+C+1)*R)
+								if bf {
+									want -= 2 * int64(N*S*2*H) // 2 of the 4 bytes of each saved gate and up value
+								}
+								if got := ActivationBytes(c, B, T, opt); got != want {
+									t.Errorf("(B, T) = (%d, %d), %+v: %d bytes, documented %d", B, T, opt, got, want)
+								}
 							}
 						}
 					}
@@ -219,4 +227,24 @@ func TestSaveBF16(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFlashAttentionNeedsBackend: the CPU backend has no fused attention,
+// so a Run asking for it is refused with a message.
+func TestFlashAttentionNeedsBackend(t *testing.T) {
+	c := Config{Hidden: 16, Intermediate: 32, Layers: 1, Heads: 2, KVHeads: 1, HeadSize: 8, Vocab: 20, MaxPos: 8,
+		NormEps: 1e-6, RopeTheta: 10000}
+	m, err := NewRandom(c, tensor.NewCPU(1), 0.02, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if FlashAttentionSupported(m.Backend, c) {
+		t.Fatal("the CPU backend reports fused attention")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "FlashAttention") {
+			t.Errorf("NewRun with FlashAttention on the CPU: panic %v", r)
+		}
+	}()
+	m.NewRun(1, 4, RunOptions{FlashAttention: true})
 }

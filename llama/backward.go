@@ -113,12 +113,18 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	b.RMSNormBackward(r.dtmp, G.MLPNorm, r.dxn, a.res2, L.MLPNorm, a.rstd2)
 	b.Add(r.dres, r.dres, r.dtmp) // now d res2
 	// Attention: res2 = in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))).
-	// Recomputing rewrites probs with the values the forward wrote.
-	if !fresh && (r.opt.RecomputeAttention || r.readsInput(l, ProjO)) {
-		b.AttentionForward(s.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+	// Recomputing rewrites probs (or the fused attention's output and
+	// log-sum-exp, which its backward reads) with what the forward wrote.
+	if !fresh && (r.opt.RecomputeAttention || r.opt.FlashAttention || r.readsInput(l, ProjO)) {
+		r.attentionForward(a)
 	}
 	m.linearBackward(r.datt, G.O, r.dres, s.att, L.O, l, ProjO, 0)
-	b.AttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, a.probs, c.Heads, c.KVHeads)
+	if r.opt.FlashAttention {
+		b.(tensor.FlashAttention).FlashAttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, s.a3, s.lse,
+			r.mask, c.Heads, c.KVHeads)
+	} else {
+		b.AttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, a.probs, c.Heads, c.KVHeads)
+	}
 	b.RoPEBackward(r.tmpQ, r.dq, m.cos, m.sin, r.pos, false)
 	b.RoPEBackward(r.tmpK, r.dk, m.cos, m.sin, r.pos, false)
 	if r.readsInput(l, ProjQ) || r.readsInput(l, ProjK) || r.readsInput(l, ProjV) {

@@ -21,6 +21,13 @@ type RunOptions struct {
 	// (a small share of a step's compute) for B*NH*T*T fewer floats per
 	// block.
 	RecomputeAttention bool
+	// FlashAttention runs attention on the backend's fused kernels
+	// (tensor.FlashAttention): no softmax is kept anywhere, only each query
+	// row's log-sum-exp (B*NH*T floats, one scratch copy), and backward
+	// reruns each block's fused forward for its output before the fused
+	// backward. NewRun panics if the backend lacks it or the head size is
+	// over its limit (FlashAttentionSupported).
+	FlashAttention bool
 	// SaveBF16 keeps the gate and up projections that each block saves for
 	// its backward in BF16: 2H of a block's saved floats at half the bytes.
 	// The forward pass is unchanged; the backward then computes from their
@@ -78,6 +85,9 @@ func (m *Model) NewRun(B, T int, opt RunOptions) *Run {
 	if B <= 0 || T <= 0 || T > m.Config.MaxPos {
 		panic(fmt.Sprintf("llama: NewRun: (B, T) = (%d, %d), T must be in [1, %d]", B, T, m.Config.MaxPos))
 	}
+	if opt.FlashAttention && !FlashAttentionSupported(m.Backend, m.Config) {
+		panic(fmt.Sprintf("llama: NewRun: FlashAttention on backend %s (head size %d)", m.Backend.Name(), m.Config.HeadSize))
+	}
 	r := &Run{m: m}
 	ar := r.plan(m.Config, B, T, opt)
 	r.arenaFlat = ar.alloc(m.Backend)
@@ -128,17 +138,19 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 	if opt.Checkpoint {
 		nacts = 1
 	}
-	// Under checkpointing the one block buffer is recomputed anyway.
-	shareProbs := opt.RecomputeAttention && !opt.Checkpoint
+	// Under checkpointing the one block buffer is recomputed anyway; fused
+	// attention keeps no probabilities at all.
+	shareProbs := opt.RecomputeAttention && !opt.Checkpoint && !opt.FlashAttention
+	blockProbs := !shareProbs && !opt.FlashAttention
 	r.acts = make([]layerActs, nacts)
 	mlp := tensor.F32
 	if opt.SaveBF16 {
 		mlp = tensor.BF16
 	}
 	for i := range r.acts {
-		r.acts[i].plan(ar, c, B, T, !shareProbs, mlp)
+		r.acts[i].plan(ar, c, B, T, blockProbs, mlp)
 	}
-	r.scr.plan(ar, c, B, T, shareProbs)
+	r.scr.plan(ar, c, B, T, shareProbs, opt.FlashAttention)
 	ar.take(&r.tmpQ, N, q)
 	ar.take(&r.tmpK, N, kv)
 	ar.take(&r.xnF, N, C)
@@ -259,7 +271,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m.linears([]*tensor.Tensor{r.tmpQ, r.tmpK, a.v}, s.xn, l, ProjQ, ProjK, ProjV)
 	b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
 	b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
-	b.AttentionForward(s.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+	r.attentionForward(a)
 	m.linear(a.res2, s.att, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)
 	b.RMSNormForward(s.xn, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
@@ -277,6 +289,25 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 		m.linear(out, s.h, L.Down, l, ProjDown)
 		b.Add(out, out, a.res2)
 	}
+}
+
+// attentionForward writes block a's attention output into the scratch
+// (fused, or materialised into a.probs).
+func (r *Run) attentionForward(a *layerActs) {
+	b, c, s := r.m.Backend, r.m.Config, &r.scr
+	if r.opt.FlashAttention {
+		b.(tensor.FlashAttention).FlashAttentionForward(s.a3, s.lse, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+		return
+	}
+	b.AttentionForward(s.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+}
+
+// FlashAttentionSupported reports whether RunOptions.FlashAttention can run
+// on b for models of config c: b implements tensor.FlashAttention for c's
+// head size.
+func FlashAttentionSupported(b tensor.Backend, c Config) bool {
+	f, ok := b.(tensor.FlashAttention)
+	return ok && c.HeadSize <= f.FlashAttentionMaxHeadSize()
 }
 
 // Hidden returns the (B, T, C) output of the final RMSNorm.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (about 4 minutes on an H100).
+# gpu-check.sh LOGDIR: the one prepared GPU run (about 5 minutes on an H100).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
@@ -16,15 +16,18 @@
 #      "embrec bench train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped
 #      model with a frozen BF16 backbone, B*T = 8 x 256, then once more
 #      with per-kernel CUDA-event timing (--profile); then one change at a
-#      time: float32 saved activations, recomputation of blocks, of
-#      attention, GEMM variants v3a, v3b (if they passed); earlier runs
+#      time: the fused attention kernels (--flash-attention, also profiled),
+#      float32 saved activations, recomputation of blocks, of attention,
+#      GEMM variants v3a, v3b and v3a with fused attention (if they
+#      passed); earlier runs
 #      compared GEMM v1 and auto and float32 attention (results/)
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
 #      it under torch.compile too, after the summary)
 #   5. end to end: embrec train and eval with --device cuda on the built-in
-#      synthetic data (tiny random backbone, frozen BF16 in stage 2)
+#      synthetic data (tiny random backbone, frozen BF16 in stage 2), and
+#      the same training with --flash-attention
 #   6. a short table, last (also LOGDIR/summary.txt)
 #
 # Exit status: 1 if a correctness step failed.
@@ -84,17 +87,20 @@ timeout 120 ./cuda.test -test.run '^$' -test.bench 'GEMM' -test.benchtime 1x >"$
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 
 stamp "embrec bench train"
-# checkpoint, GEMM variant, attention, recompute attention, saved MLP
-# activations: the default, then one change at a time
+# checkpoint, GEMM variant, attention (bf16, or flash: the fused kernels),
+# recompute attention, saved MLP activations: the default, then one change
+# at a time
 v3=
-[ $wgmma = PASS ] && v3='"false v3a bf16 false bf16" "false v3b bf16 false bf16"'
+[ $wgmma = PASS ] && v3='"false v3a bf16 false bf16" "false v3b bf16 false bf16" "false v3a flash false bf16"'
 eval "set -- $v3"
-for cfg in "false v2a bf16 false bf16" "false v2a bf16 false f32" "true v2a bf16 false bf16" \
-	"false v2a bf16 true bf16" "$@"; do
+for cfg in "false v2a bf16 false bf16" "false v2a flash false bf16" "false v2a bf16 false f32" \
+	"true v2a bf16 false bf16" "false v2a bf16 true bf16" "$@"; do
 	set -- $cfg
-	EMBREC_CUDA_GEMM=$2 EMBREC_CUDA_ATTENTION=$3 timeout 120 ./embrec bench train --device cuda --shape openllama-3b \
+	att=$3 flash=false
+	[ "$3" = flash ] && att=bf16 flash=true
+	EMBREC_CUDA_GEMM=$2 EMBREC_CUDA_ATTENTION=$att timeout 120 ./embrec bench train --device cuda --shape openllama-3b \
 		--batch 8 --seq 256 --lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 --checkpoint=$1 \
-		--recompute-attention=$4 --saved $5 \
+		--recompute-attention=$4 --saved $5 --flash-attention=$flash \
 		>>"$logs/bench-train.log" 2>&1 || echo "embrec bench train $cfg failed (see bench-train.log)"
 	echo "attention=$3" >>"$logs/bench-train.log"
 done
@@ -103,6 +109,10 @@ timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --s
 	--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile >"$logs/bench-train-profile.log" 2>&1 ||
 	echo "embrec bench train --profile failed (see bench-train-profile.log)"
 sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile.log" | head -24
+timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
+	--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile --flash-attention >"$logs/bench-train-profile-flash.log" 2>&1 ||
+	echo "embrec bench train --profile --flash-attention failed (see bench-train-profile-flash.log)"
+sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile-flash.log" | head -24
 
 stamp "PyTorch reference"
 flags=
@@ -119,6 +129,10 @@ run=$(mktemp -d)
 		timeout 60 ./embrec eval --device cuda --run "$run/r" --users 200
 } >"$logs/e2e.log" 2>&1 || echo "end-to-end run failed (see e2e.log)"
 grep -E 'frozen|stage 2 step 300|^\| r ' "$logs/e2e.log"
+timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
+	--steps 300 --flash-attention --out "$run/f" >"$logs/e2e-flash.log" 2>&1 ||
+	echo "end-to-end run with --flash-attention failed (see e2e-flash.log)"
+grep -E 'stage 2 step 300' "$logs/e2e-flash.log"
 
 stamp summary
 python3 gpu-summary.py "$logs" "$conf, wgmma GEMM $wgmma" | tee "$logs/summary.txt"

@@ -28,6 +28,11 @@ type Recommender struct {
 	Full       *Params        // the whole backbone (full fine-tuning), or nil
 	fullGrads  *llama.Weights // views of Full.G bound as llama weights
 
+	// FlashAttention trains with the backend's fused attention
+	// (llama.RunOptions.FlashAttention; the cuda backend). Set it before
+	// the first step; Runs already made keep their choice.
+	FlashAttention bool
+
 	b    tensor.Backend
 	runs map[[2]int]*llama.Run
 	scr  map[scratchKey]*tensor.Tensor // gathered factors and projections, by use and size
@@ -109,7 +114,7 @@ func (r *Recommender) run(B, T int) *llama.Run {
 	}
 	// A backbone frozen in BF16 (the GPU) keeps its saved MLP activations
 	// in BF16 too: they are the largest part of the activation memory.
-	opt := llama.RunOptions{SaveBF16: r.LLM.Layers[0].Gate.DType() == tensor.BF16}
+	opt := llama.RunOptions{SaveBF16: r.LLM.Layers[0].Gate.DType() == tensor.BF16, FlashAttention: r.FlashAttention}
 	if r.Full != nil {
 		opt.Grads = r.fullGrads
 	}

@@ -68,8 +68,8 @@ func writeTrainPlan(w io.Writer, shape string, cfg llama.Config, B, T int, dt te
 	fmt.Fprintf(w, "frozen weights    %s  %v\n", gib(weights), dt)
 	fmt.Fprintf(w, "LoRA state        %s  r=%d on %s: %d parameters x (weight, gradient, AdamW m, v) in float32\n",
 		gib(loraBytes), lcfg.Rank, strings.Join(lcfg.Targets, ","), loraParams)
-	fmt.Fprintf(w, "activation arena  %s  saved gate/up %s, checkpoint %v, recompute attention %v\n",
-		gib(acts), saved, ropt.Checkpoint, ropt.RecomputeAttention)
+	fmt.Fprintf(w, "activation arena  %s  saved gate/up %s, checkpoint %v, recompute attention %v, flash attention %v\n",
+		gib(acts), saved, ropt.Checkpoint, ropt.RecomputeAttention, ropt.FlashAttention)
 	fmt.Fprintf(w, "total             %s  plus the backend's scratch (on the GPU: BF16 operand copies, packed attention heads, LoRA dropout buffers)\n",
 		gib(weights+loraBytes+acts))
 	return nil

@@ -21,7 +21,7 @@ func TestBenchTrainCPU(t *testing.T) {
 	benchOut = &out
 	defer func() { benchOut = old }()
 	summary := regexp.MustCompile(`^train device=cpu checkpoint=false gemm=- ms=([0-9.]+) .* tokens_per_s=([0-9]+) peak_gib=n/a ` +
-		`loss_first=([0-9.]+) loss_last=([0-9.]+) recompute_attention=(true|false) activations_mib=([0-9.]+) saved=(f32|bf16)$`)
+		`loss_first=([0-9.]+) loss_last=([0-9.]+) recompute_attention=(true|false) activations_mib=([0-9.]+) saved=(f32|bf16) flash_attention=(true|false)$`)
 	bench := func(extra ...string) []string {
 		out.Reset()
 		args := append([]string{"bench", "train", "-shape", "tiny", "-batch", "2", "-seq", "32", "-steps", "3",
@@ -59,7 +59,11 @@ func TestBenchTrainCPU(t *testing.T) {
 	if h[3] != m[3] || h[7] != "bf16" || mustFloat(t, h[6]) >= mustFloat(t, m[6]) {
 		t.Errorf("-saved bf16: first loss %s (want %s), saved=%s, activations %s MiB (float32: %s)", h[3], m[3], h[7], h[6], m[6])
 	}
-	for _, bad := range [][]string{{"-shape", "huge"}, {"-weights", "bf16"}, {"-saved", "f16"}, {"-seq", "100000", "-shape", "tiny"}} {
+	if m[8] != "false" {
+		t.Errorf("flash_attention=%s by default", m[8])
+	}
+	for _, bad := range [][]string{{"-shape", "huge"}, {"-weights", "bf16"}, {"-saved", "f16"}, {"-seq", "100000", "-shape", "tiny"},
+		{"-shape", "tiny", "-flash-attention"}} { // the CPU backend has no fused attention
 		errb.Reset()
 		if rc := runMain(append([]string{"bench", "train"}, bad...), &out, &errb); rc == 0 {
 			t.Errorf("%v accepted", bad)

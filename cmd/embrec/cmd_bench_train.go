@@ -26,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-saved bf16|f32] [-plan] [-profile] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-flash-attention] [-saved bf16|f32] [-plan] [-profile] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -72,6 +72,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	profile := fs.Bool("profile", false, "cuda: time every kernel with CUDA events over the timed steps and print a per-kernel table (adds a little time per launch)")
 	ckpt := fs.Bool("checkpoint", false, "keep only block inputs and recompute each block in backward (less memory, about a third more compute)")
 	recAtt := fs.Bool("recompute-attention", false, "keep no attention softmax per block; backward reruns each block's attention forward (B*NH*T*T fewer floats per block)")
+	flash := fs.Bool("flash-attention", false, "cuda: fused attention kernels (no softmax kept; backward reruns each block's fused forward)")
 	saved := fs.String("saved", "", "dtype of the saved gate and up projections: bf16 or f32 (default: bf16 with BF16 weights, else f32)")
 	plan := fs.Bool("plan", false, "print the memory plan (frozen weights, LoRA state, activation arena) and exit, without building a model or opening a device")
 	if err := fs.Parse(args); err != nil {
@@ -100,7 +101,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, SaveBF16: savedBF16}
+		ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, FlashAttention: *flash, SaveBF16: savedBF16}
 		return writeTrainPlan(out, *shape, cfg, *B, *T, dt, lcfg, ropt)
 	}
 	be, err := dev.backendWith(cuda.Options{Profile: *profile})
@@ -130,6 +131,9 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		return errors.New("-weights bf16 needs -device cuda (the CPU backend multiplies float32 only)")
 	}
 
+	if *flash && !llama.FlashAttentionSupported(be, cfg) {
+		return fmt.Errorf("-flash-attention: backend %s has no fused attention for head size %d", be.Name(), cfg.HeadSize)
+	}
 	t0 := time.Now()
 	m, err := llama.NewFrozenRandom(cfg, be, dt, llama.DefaultStd, *seed)
 	if err != nil {
@@ -141,7 +145,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	train.AttachLoRA(m, set, true)
 	set.Training = true
-	ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, SaveBF16: savedBF16}
+	ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, FlashAttention: *flash, SaveBF16: savedBF16}
 	run := m.NewRun(*B, *T, ropt)
 	ids, tgt := benchTokens(*B, *T, cfg.Vocab, *seed)
 	fmt.Fprintf(out, "# %s, %s-shaped, %d layers, %.2fB parameters (%s frozen), LoRA r=%d on %s (%d trainable), B*T = %d x %d; built in %.1f s\n",
@@ -202,9 +206,10 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *dev.device == "cuda" {
 		gemm = cuda.GEMMBF16Variant
 	}
-	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s\n",
+	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s flash_attention=%v\n",
 		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss,
-		*recAtt, float64(llama.ActivationBytes(cfg, *B, *T, ropt))/(1<<20), map[bool]string{false: "f32", true: "bf16"}[ropt.SaveBF16])
+		*recAtt, float64(llama.ActivationBytes(cfg, *B, *T, ropt))/(1<<20), map[bool]string{false: "f32", true: "bf16"}[ropt.SaveBF16],
+		ropt.FlashAttention)
 	if prof != nil {
 		fmt.Fprintf(out, "# GPU time per kernel over the %d timed steps:\n", *steps)
 		prof.WriteProfile(out)

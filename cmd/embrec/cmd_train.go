@@ -6,6 +6,7 @@ package main
 
 import (
 	"embrec/internal/atomicfile"
+	"embrec/llama"
 
 	"context"
 	"encoding/json"
@@ -154,6 +155,7 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	tf := addTrainFlags(fs)
 	out := fs.String("out", "", "run directory (required)")
 	saveEvery := fs.Int("save-every", 100, "checkpoint every N steps (and at the end, and on Ctrl-C)")
+	flash := fs.Bool("flash-attention", false, "cuda: train with the fused attention kernels (no softmax kept in memory)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json, schedule included, wins over flags)")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -188,16 +190,20 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	return trainRun(ctx, spec, s1, s2, *out, *saveEvery, *resume, b, os.Stdout)
+	return trainRun(ctx, spec, s1, s2, *out, *saveEvery, *resume, *flash, b, os.Stdout)
 }
 
 // trainRun builds the recommender and trains both stages into dir.
-func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig, dir string, saveEvery int, resume bool, b tensor.Backend, w io.Writer) error {
+func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig, dir string, saveEvery int, resume, flash bool, b tensor.Backend, w io.Writer) error {
 	fmt.Fprintf(w, "backend: %s\n", b.Name())
 	built, err := train.Build(spec, b, w)
 	if err != nil {
 		return err
 	}
+	if flash && !llama.FlashAttentionSupported(b, built.Rec.LLM.Config) {
+		return fmt.Errorf("--flash-attention: backend %s has no fused attention for head size %d", b.Name(), built.Rec.LLM.Config.HeadSize)
+	}
+	built.Rec.FlashAttention = flash
 	if !resume {
 		if err := train.SaveSpec(dir, spec); err != nil {
 			return err
