@@ -39,7 +39,10 @@
 // bf16 attention does; relative errors are about 1e-2 of the float32
 // result. Options.AttentionF32 (or EMBREC_CUDA_ATTENTION=f32) keeps every
 // attention product in float32 on gemm_f32 instead, as do calls with
-// fewer than 16 query rows per head (decoding steps).
+// fewer than 16 query rows per head (decoding steps). FlashAttentionForward
+// and FlashAttentionBackward (tensor.FlashAttention, kernels/flash.cu)
+// are the fused alternative with the same roundings and no probabilities
+// in memory; llama uses them under RunOptions.FlashAttention.
 //
 // # Execution
 //
