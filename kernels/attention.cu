@@ -3,8 +3,8 @@
 // tensor-core path. The products around them (scores = scale Q K^T,
 // out = P V and the backward's four products) run either on the BF16 GEMM
 // over packed heads (the default, cuda/ops_attention.go) or on gemm_f32
-// with per-head strides (Options.AttentionF32); a fused flash-style kernel
-// is a later goal.
+// with per-head strides (Options.AttentionF32). The fused alternative,
+// without the T x T buffers, is flash.cu.
 
 #include "common.cuh"
 

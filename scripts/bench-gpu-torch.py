@@ -12,7 +12,10 @@
    attention, transformers' default); tokens/s from the median of 5 timed
    steps after 2 warm-ups; peak memory from torch.cuda.max_memory_allocated.
 
-Output lines start with "gemm" or "train" (parsed by gpu-check.sh).
+3. Attention alone: scaled_dot_product_attention (causal) forward + backward
+   at the step's shape (B 8, 32 heads, T 256, head size 100) in bf16.
+
+Output lines start with "gemm", "attention" or "train" (parsed by gpu-check.sh).
 Usage: python3 bench-gpu-torch.py [--no-gemm] [--no-train] [--compile | --compile-only]
 """
 import argparse
@@ -44,6 +47,23 @@ def bench_gemm():
         w = torch.randn(N, K, device="cuda", dtype=torch.bfloat16)
         ms = timed(lambda: torch.matmul(x, w.t()), 5, 20)
         print(f"gemm M={M} K={K} N={N} layout=nt ms={ms:.4f} tflops={2 * M * N * K / ms / 1e9:.1f}", flush=True)
+
+
+def bench_attention():
+    """SDPA (causal) forward + backward at the OpenLLaMA-3B training shape,
+    B 8, 32 heads, T 256, head size 100, bf16: what the model's attention
+    runs, beside embrec's BenchmarkAttention."""
+    import torch.nn.functional as F
+    B, NH, T, HS = 8, 32, 256, 100
+    q, k, v = (torch.randn(B, NH, T, HS, device="cuda", dtype=torch.bfloat16, requires_grad=True) for _ in range(3))
+    g = torch.randn(B, NH, T, HS, device="cuda", dtype=torch.bfloat16)
+
+    def step():
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        out.backward(g)
+
+    ms = timed(step, 5, 20)
+    print(f"attention B={B} T={T} NH={NH} HS={HS} sdpa fwd+bwd ms={ms:.4f}", flush=True)
 
 
 def bench_train(compile_model):
@@ -91,6 +111,7 @@ def main():
     print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}", flush=True)
     if not a.no_gemm:
         bench_gemm()
+        bench_attention()
     if not a.no_train:
         if not a.compile_only:
             bench_train(False)

@@ -82,7 +82,7 @@ fi
 grep -E -- '^(--- |ok|PASS|FAIL)|relative error|loss' "$logs/correctness.log" | head -60
 
 stamp "embrec GEMM benchmarks"
-timeout 120 ./cuda.test -test.run '^$' -test.bench 'GEMM' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
+timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
 	echo "embrec GEMM benchmarks failed (see bench-gemm.log)"
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 
@@ -119,7 +119,7 @@ flags=
 [ "${GPU_CHECK_TORCH_TRAIN:-1}" = 0 ] && flags=--no-train
 PYTHONUNBUFFERED=1 timeout 240 python3 bench-gpu-torch.py $flags >"$logs/bench-torch.log" 2>&1 ||
 	echo "PyTorch reference failed or timed out (see bench-torch.log)"
-grep -E '^(#|gemm|train)' "$logs/bench-torch.log"
+grep -E '^(#|gemm|attention|train)' "$logs/bench-torch.log"
 
 stamp "end to end: embrec train + eval --device cuda"
 run=$(mktemp -d)

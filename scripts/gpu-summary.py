@@ -46,6 +46,11 @@ def main():
         short = re.sub(r"^Benchmark|-\d+$", "", name)
         print(f"{short:44s} {e:11.1f} {t if t else '-':>10} {ratio:>6s}")
 
+    sdpa = re.search(r"^attention .* sdpa fwd\+bwd ms=([\d.]+)", read(logs, "bench-torch.log"), re.M)
+    for m in re.finditer(r"^BenchmarkAttention/(\w+)/(\S+?)(?:-\d+)?\s.*?([\d.]+) ms/op", read(logs, "bench-gemm.log"), re.M):
+        ratio = f", torch SDPA {float(sdpa[1]):.3f} ms: {float(sdpa[1]) / float(m[3]):.2f}x" if sdpa else ""
+        print(f"attention fwd+bwd {m[2]} {m[1]:13s} {float(m[3]):8.3f} ms{ratio}")
+
     print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
     embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+) loss_first=([\d.]+)"
                             r"(?:.* recompute_attention=(\w+) activations_mib=([\d.]+))?(?: saved=(\w+))?.*\n(?:(?!train ).*\n)*?attention=(\w+)",
