@@ -58,14 +58,14 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(b.RunnableGEMMVariants(), " "); got != "v1 v2a v2b v2c" {
+	if got := strings.Join(b.RunnableGEMMVariants(), " "); got != "v1 v2a v2b v2c v2d" {
 		t.Errorf("runnable on sm_80: %s", got)
 	}
 	refused = newFake(t, 64<<20)
 	refused.refuse = "gemm_wgmma"
 	h, err := newBackend(refused, Options{})
 	if err != nil || !strings.Contains(fmt.Sprint(h.Skipped()["gemm_wgmma"]), "JIT refused") ||
-		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c" {
+		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c v2d" {
 		t.Errorf("module refused: err %v, skipped %v, runnable %v", err, h.Skipped(), h.RunnableGEMMVariants())
 	}
 	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)

@@ -270,6 +270,7 @@ var gemmBF16Variants = []gemmBF16{
 	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16"},
 	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16"},
 	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16"},
+	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16"},
 	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma"},
 	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma"},
 }

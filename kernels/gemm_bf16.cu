@@ -196,7 +196,7 @@ GEMM_BF16(gemm_bf16_tt, true, true)
 // k-tile kt - 1, which every thread has passed: no stage is overwritten
 // while it is read. STAGES >= 3.
 //
-// Configurations (all BK = 32, warp tile 64 x 64: per k16 step 4 ldmatrix
+// Configurations (BK = 32 but v2d's 64, warp tile 64 x 64: per k16 step 4 ldmatrix
 // for A and 4 for B feed 32 mma; shared rows padded by 8 elements as
 // above; every stage sized for the larger of the two layouts of each
 // operand, so one dynamic size serves all four layouts of a variant):
@@ -207,13 +207,17 @@ GEMM_BF16(gemm_bf16_tt, true, true)
 //        __launch_bounds__(128, 2): two blocks of 4 warps per SM
 //   v2c  256 x 128 tile, 8 warps (4 x 2), 4 stages, 120 KiB shared,
 //        __launch_bounds__(256, 1): v2a with M and N swapped
+//   v2d  v2a with k-tiles of 64 (four k16 steps per barrier instead of
+//        two) and 3 stages, 162 KiB shared
 //
 // ptxas (CUDA 11.8) for sm_90 (CHECK=1 go generate ./kernels), registers
-// per thread for nn / nt / tn / tt, no spills, no stack frame in any:
+// per thread for nn / nt / tn / tt, no spills or stack frame but v2d tt:
 //
 //   v2a  242 / 242 / 240 / 244    122880 bytes dynamic shared memory
 //   v2b  250 / 244 / 238 / 248     81920 bytes (2 blocks: 64K registers, 160 KiB)
 //   v2c  244 / 240 / 240 / 240    122880 bytes
+//   v2d  254 / 254 / 255 / 255    165888 bytes (tt: 8 bytes spilled; the
+//                                 training step runs nt and nn)
 //
 // (the first kernels: 104 registers, 40960 bytes static shared memory).
 // The budget is tight: 128 accumulators and 64 fragment registers per
@@ -230,9 +234,9 @@ GEMM_BF16(gemm_bf16_tt, true, true)
 #undef BK
 #undef TILE
 
-template <int BM_, int BN_, int WARPS_M_, int WARPS_N_, int STAGES_, int MINB_, int GROUP_>
+template <int BM_, int BN_, int WARPS_M_, int WARPS_N_, int STAGES_, int MINB_, int GROUP_, int BK_ = 32>
 struct GemmCfg {
-	static constexpr int BM = BM_, BN = BN_, BK = 32, KS = BK / 16;
+	static constexpr int BM = BM_, BN = BN_, BK = BK_, KS = BK / 16;
 	static constexpr int WARPS_M = WARPS_M_, WARPS_N = WARPS_N_, NT = 32 * WARPS_M_ * WARPS_N_;
 	static constexpr int WTM = BM / WARPS_M, WTN = BN / WARPS_N; // warp tile
 	static constexpr int MI = WTM / 16, NI = WTN / 8;            // mma tiles per warp
@@ -410,11 +414,13 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 		}
 }
 
-//                      BM   BN  WARPS_M WARPS_N STAGES MINB GROUP
+//                      BM   BN  WARPS_M WARPS_N STAGES MINB GROUP BK
 typedef GemmCfg<128, 256, 2, 4, 4, 1, 8> CfgV2a;
 typedef GemmCfg<128, 128, 2, 2, 4, 2, 8> CfgV2b;
 typedef GemmCfg<256, 128, 4, 2, 4, 1, 8> CfgV2c;
+typedef GemmCfg<128, 256, 2, 4, 3, 1, 8, 64> CfgV2d;
 
 GEMM_ENTRIES(gemm_bf16_v2a, gemm_v2_body, (CfgV2a::NT, CfgV2a::MINB), CfgV2a)
 GEMM_ENTRIES(gemm_bf16_v2b, gemm_v2_body, (CfgV2b::NT, CfgV2b::MINB), CfgV2b)
 GEMM_ENTRIES(gemm_bf16_v2c, gemm_v2_body, (CfgV2c::NT, CfgV2c::MINB), CfgV2c)
+GEMM_ENTRIES(gemm_bf16_v2d, gemm_v2_body, (CfgV2d::NT, CfgV2d::MINB), CfgV2d)

@@ -72,6 +72,8 @@ var Table = []Kernel{
 	{"gemm_bf16_v2b_tn", "gemm_bf16"}, {"gemm_bf16_v2b_tt", "gemm_bf16"},
 	{"gemm_bf16_v2c_nn", "gemm_bf16"}, {"gemm_bf16_v2c_nt", "gemm_bf16"},
 	{"gemm_bf16_v2c_tn", "gemm_bf16"}, {"gemm_bf16_v2c_tt", "gemm_bf16"},
+	{"gemm_bf16_v2d_nn", "gemm_bf16"}, {"gemm_bf16_v2d_nt", "gemm_bf16"},
+	{"gemm_bf16_v2d_tn", "gemm_bf16"}, {"gemm_bf16_v2d_tt", "gemm_bf16"},
 
 	{"gemm_wgmma_v3a_nn", "gemm_wgmma"}, {"gemm_wgmma_v3a_nt", "gemm_wgmma"},
 	{"gemm_wgmma_v3a_tn", "gemm_wgmma"}, {"gemm_wgmma_v3a_tt", "gemm_wgmma"},

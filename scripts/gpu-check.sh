@@ -17,7 +17,7 @@
 #      model with a frozen BF16 backbone, B*T = 8 x 256, then once more
 #      with per-kernel CUDA-event timing (--profile); then one change at a
 #      time: the fused attention kernels (--flash-attention, also profiled),
-#      float32 saved activations, recomputation of blocks, of attention,
+#      GEMM variant v2d (k-tiles of 64), float32 saved activations, recomputation of blocks, of attention,
 #      GEMM variants v3a, v3b and v3a with fused attention (if they
 #      passed); earlier runs
 #      compared GEMM v1 and auto and float32 attention (results/)
@@ -63,7 +63,7 @@ if [ $probes = 0 ] && [ $full = 0 ]; then
 else
 	wgmma=FAIL
 	status=1
-	export EMBREC_TEST_GEMM=v1,v2a,v2b,v2c # the rest without them
+	export EMBREC_TEST_GEMM=v1,v2a,v2b,v2c,v2d # the rest without them
 fi
 echo "wgmma: $wgmma"
 grep -E -- '--- FAIL|panic|cuda:|C\[|wrong' "$logs/wgmma.log" | cut -c1-400 | head -16
@@ -93,8 +93,8 @@ stamp "embrec bench train"
 v3=
 [ $wgmma = PASS ] && v3='"false v3a bf16 false bf16" "false v3b bf16 false bf16" "false v3a flash false bf16"'
 eval "set -- $v3"
-for cfg in "false v2a bf16 false bf16" "false v2a flash false bf16" "false v2a bf16 false f32" \
-	"true v2a bf16 false bf16" "false v2a bf16 true bf16" "$@"; do
+for cfg in "false v2a bf16 false bf16" "false v2a flash false bf16" "false v2d bf16 false bf16" \
+	"false v2a bf16 false f32" "true v2a bf16 false bf16" "false v2a bf16 true bf16" "$@"; do
 	set -- $cfg
 	att=$3 flash=false
 	[ "$3" = flash ] && att=bf16 flash=true
