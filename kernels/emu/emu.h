@@ -106,16 +106,44 @@ inline __nv_bfloat162 __floats2bfloat162_rn(float a, float b) {
 }
 
 inline float __half2float(__half h) {
-	_Float16 v;
-	memcpy(&v, &h.x, 2);
-	return (float)v;
+	uint32_t s = (uint32_t)(h.x & 0x8000) << 16, e = (h.x >> 10) & 0x1f, m = h.x & 0x3ff, x;
+	if (e == 0x1f) {
+		x = s | 0x7f800000u | m << 13; // Inf, NaN
+	} else if (e != 0) {
+		x = s | (e + 112) << 23 | m << 13;
+	} else if (m == 0) {
+		x = s;
+	} else { // subnormal: m * 2^-24, normalised
+		uint32_t sh = 0;
+		while (!(m & 0x400)) m <<= 1, sh++;
+		x = s | (113 - sh) << 23 | (m & 0x3ff) << 13;
+	}
+	float f;
+	memcpy(&f, &x, 4);
+	return f;
 }
 
+// Round to nearest, ties to even, with subnormals; 65520 and above to Inf.
 inline __half __float2half_rn(float f) {
-	_Float16 v = (_Float16)f; // IEEE round to nearest even
-	__half h;
-	memcpy(&h.x, &v, 2);
-	return h;
+	uint32_t x;
+	memcpy(&x, &f, 4);
+	uint32_t sign = (x >> 16) & 0x8000, a = x & 0x7fffffffu, h;
+	if (a > 0x7f800000u) {
+		h = sign | 0x7e00;
+	} else if (a >= 0x477ff000u) {
+		h = sign | 0x7c00;
+	} else if (a >= 0x38800000u) { // a normal half
+		uint32_t m = a - 0x38000000u; // exponent rebiased from 127 to 15
+		h = sign | (m + 0xfff + ((m >> 13) & 1)) >> 13;
+	} else if (a >= 0x33000000u) { // a subnormal half: mantissa * 2^(e-126) units of 2^-24
+		uint32_t e = a >> 23, mant = (a & 0x7fffff) | 0x800000, shift = 126 - e;
+		uint32_t r = mant >> shift, rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+		if (rem > half || (rem == half && (r & 1))) r++;
+		h = sign | r;
+	} else {
+		h = sign;
+	}
+	return {(unsigned short)h};
 }
 
 template <class A, class B>
