@@ -26,7 +26,8 @@ type RunOptions struct {
 	// row's log-sum-exp (B*NH*T floats, one scratch copy), and backward
 	// reruns each block's fused forward for its output before the fused
 	// backward. NewRun panics if the backend lacks it or the head size is
-	// over its limit (FlashAttentionSupported).
+	// over its limit (FlashAttentionSupported). It makes RecomputeAttention
+	// moot: there is no softmax to keep or share.
 	FlashAttention bool
 	// SaveBF16 keeps the gate and up projections that each block saves for
 	// its backward in BF16: 2H of a block's saved floats at half the bytes.
