@@ -271,11 +271,13 @@ func TestEveryOpLaunches(t *testing.T) {
 	for _, c := range []attnShape{{1, 1, 1, 1, 1, 1}, {2, 13, 13, 4, 2, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4},
 		{2, 70, 70, 8, 2, 100}, {1, 4, 0, 2, 1, 4}} { // fused attention, empty shapes included
 		qC, kC := c.NH*c.HS, c.NKV*c.HS
-		q, k, v, o := f32(c.B, c.Tq, qC), f32(c.B, c.Tk, kC), f32(c.B, c.Tk, kC), f32(c.B, c.Tq, qC)
-		lse := f32(c.B, c.NH, c.Tq)
-		b.FlashAttentionForward(o, lse, q, k, v, make([]int32, c.B*c.Tk), c.NH, c.NKV)
-		b.FlashAttentionBackward(f32(c.B, c.Tq, qC), f32(c.B, c.Tk, kC), f32(c.B, c.Tk, kC), o, q, k, v, o, lse, nil,
-			c.NH, c.NKV)
+		o, lse := f32(c.B, c.Tq, qC), f32(c.B, c.NH, c.Tq)
+		for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
+			q, k, v := b.New(dt, c.B, c.Tq, qC), b.New(dt, c.B, c.Tk, kC), b.New(dt, c.B, c.Tk, kC)
+			b.FlashAttentionForward(o, lse, q, k, v, make([]int32, c.B*c.Tk), c.NH, c.NKV)
+			b.FlashAttentionBackward(f32(c.B, c.Tq, qC), f32(c.B, c.Tk, kC), f32(c.B, c.Tk, kC), o, q, k, v, o, lse, nil,
+				c.NH, c.NKV)
+		}
 	}
 	tensor.ClipGlobalNorm(b, []*tensor.Tensor{f32(10), f32(3)}, 1)
 	if _, err := b.Elapsed(func() { b.Scale(f32(5), 2) }); err != nil {

@@ -2,7 +2,8 @@
 // attnCases (GQA, decoding shapes, left-padded key masks with a query that
 // sees no key, odd head sizes) plus a training shape (T = 256, several key
 // blocks, causal skipping), Tq < Tk across block edges, and the largest
-// head size. Outputs start as NaN, so every element must be written.
+// head size. Outputs start as NaN, so every element must be written; BF16
+// copies of q, k and v must give the same bits as the float32 ones.
 
 package cuda
 
@@ -130,6 +131,28 @@ func TestFlashAttention(t *testing.T) {
 				t.Errorf("%s: lse off by %.3e", name, lseErr)
 			}
 			t.Log(line)
+			// BF16 copies of q, k, v (what a Run saves under SaveBF16) give the
+			// same bits: the kernels round float32 inputs the same way.
+			bf := func(x *tensor.Tensor) *tensor.Tensor {
+				y := b.New(tensor.BF16, x.Shape()...)
+				b.Copy(y, x)
+				return y
+			}
+			qb, kb, vb := bf(q), bf(k), bf(v)
+			out2, lse2 := nan(s.B, s.Tq, qC), nan(s.B, s.NH, s.Tq)
+			dq2, dk2, dv2 := nan(s.B, s.Tq, qC), nan(s.B, s.Tk, kC), nan(s.B, s.Tk, kC)
+			b.FlashAttentionForward(out2, lse2, qb, kb, vb, mask, s.NH, s.NKV)
+			b.FlashAttentionBackward(dq2, dk2, dv2, dOut, qb, kb, vb, out2, lse2, mask, s.NH, s.NKV)
+			for _, c := range [][2]*tensor.Tensor{{out, out2}, {lse, lse2}, {dq, dq2}, {dk, dk2}, {dv, dv2}} {
+				x, y := make([]float32, c[0].Len()), make([]float32, c[1].Len())
+				b.Download(x, c[0])
+				b.Download(y, c[1])
+				for i := range x {
+					if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+						t.Fatalf("%s: BF16 inputs: element %d is %v, %v with float32 inputs", name, i, y[i], x[i])
+					}
+				}
+			}
 		}
 	}
 	t.Logf("largest relative L2 error %.2e (tolerance %.0e)", worst, attnBF16RelL2)

@@ -23,7 +23,10 @@ func (b *Backend) FlashAttentionMaxHeadSize() int { return flashHeadSize }
 
 // flashCheck validates the shapes of a fused attention call.
 func flashCheck(op string, out, lse, q, k, v *tensor.Tensor, keyMask []int32, heads, kvHeads int) attnShape {
-	needF32(op, out, lse, q, k, v)
+	needF32(op, out, lse)
+	if dt := q.DType(); dt != tensor.F32 && dt != tensor.BF16 || k.DType() != dt || v.DType() != dt {
+		panic(fmt.Sprintf("cuda: %s: q %v, k %v, v %v: want all F32 or all BF16", op, q, k, v))
+	}
 	if q.Rank() != 3 || k.Rank() != 3 || heads <= 0 || kvHeads <= 0 || heads%kvHeads != 0 || q.Dim(2)%heads != 0 {
 		panic(fmt.Sprintf("cuda: %s: q %v, k %v, heads %d/%d", op, q, k, heads, kvHeads))
 	}
@@ -41,6 +44,14 @@ func flashCheck(op string, out, lse, q, k, v *tensor.Tensor, keyMask []int32, he
 	return s
 }
 
+// flashIn is the kernel suffix for q, k and v's dtype.
+func flashIn(q *tensor.Tensor) string {
+	if q.DType() == tensor.BF16 {
+		return "_bf16in"
+	}
+	return ""
+}
+
 // FlashAttentionForward implements tensor.FlashAttention.
 func (b *Backend) FlashAttentionForward(out, lse, q, k, v *tensor.Tensor, keyMask []int32, heads, kvHeads int) {
 	s := flashCheck("FlashAttentionForward", out, lse, q, k, v, keyMask, heads, kvHeads)
@@ -53,7 +64,7 @@ func (b *Backend) FlashAttentionForward(out, lse, q, k, v *tensor.Tensor, keyMas
 		return
 	}
 	mask := b.ring.put(keyMask)
-	b.launch("flash_forward_bf16", [3]int{(s.Tq + flashRows - 1) / flashRows, s.NH, s.B}, [3]int{128, 1, 1}, 0,
+	b.launch("flash_forward_bf16"+flashIn(q), [3]int{(s.Tq + flashRows - 1) / flashRows, s.NH, s.B}, [3]int{128, 1, 1}, 0,
 		ptr(out), ptr(lse), ptr(q), ptr(k), ptr(v), argPtr(mask), argI32(s.Tq), argI32(s.Tk), argI32(s.NH),
 		argI32(s.NKV), argI32(s.HS), argF32(float32(1/math.Sqrt(float64(s.HS)))))
 }
@@ -79,10 +90,10 @@ func (b *Backend) FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse *te
 	b.launch("flash_backward_dot", packGrid(s.B*s.Tq*s.NH), block256, 0, ptr(D), ptr(dOut), ptr(out), argI32(s.B),
 		argI32(s.Tq), argI32(s.NH), argI32(s.HS))
 	mask := b.ring.put(keyMask)
-	b.launch("flash_backward_dkdv", [3]int{(s.Tk + flashRows - 1) / flashRows, s.NKV, s.B}, [3]int{128, 1, 1}, 0,
+	b.launch("flash_backward_dkdv"+flashIn(q), [3]int{(s.Tk + flashRows - 1) / flashRows, s.NKV, s.B}, [3]int{128, 1, 1}, 0,
 		ptr(dk), ptr(dv), ptr(q), ptr(k), ptr(v), ptr(dOut), ptr(lse), ptr(D), argPtr(mask), argI32(s.Tq),
 		argI32(s.Tk), argI32(s.NH), argI32(s.NKV), argI32(s.HS), scale)
-	b.launch("flash_backward_dq", [3]int{(s.Tq + flashRows - 1) / flashRows, s.NH, s.B}, [3]int{128, 1, 1}, 0,
+	b.launch("flash_backward_dq"+flashIn(q), [3]int{(s.Tq + flashRows - 1) / flashRows, s.NH, s.B}, [3]int{128, 1, 1}, 0,
 		ptr(dq), ptr(q), ptr(k), ptr(v), ptr(dOut), ptr(lse), ptr(D), argPtr(mask), argI32(s.Tq), argI32(s.Tk),
 		argI32(s.NH), argI32(s.NKV), argI32(s.HS), scale)
 }

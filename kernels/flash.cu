@@ -14,12 +14,13 @@
 // query i sees key j iff j <= i + Tk - Tq and mask[b*Tk + j] != 0 (mask
 // NULL: every key). lse and D are (B, NH, Tq).
 //
-// Precision as the materialised tensor-core path: Q (times 1/sqrt(HS),
-// the scale argument), K, V, dO, P and dS rounded to BF16 for the products
-// (mma.sync m16n8k16, float32 accumulation); softmax, sums and outputs in
-// float32. Operands go from global float32 to shared BF16 through
-// registers (rounded to nearest even), head columns HS..FD-1 as zeros: HS
-// <= FD.
+// Precision: Q, K, V, dO, P and dS rounded to BF16 for the products
+// (mma.sync m16n8k16, float32 accumulation), the scores scaled by
+// 1/sqrt(HS) (the scale argument) in float32 after the product; softmax,
+// sums and outputs in float32. q, k and v are float32 (rounded to nearest
+// even on the way to shared memory) or, in the *_bf16in kernels, already
+// BF16 (copied): the same values give the same bits. Head columns
+// HS..FD-1 are zeros in shared memory: HS <= FD.
 //
 // Tiles: 4 warps, each owning 16 rows (queries, or keys in dK/dV) of the
 // block's 64; shared rows padded to FLD elements (240 bytes: 16-byte
@@ -43,22 +44,26 @@ __device__ __forceinline__ unsigned pack_bf16(float a, float b) {
 	return *(unsigned*)&h;
 }
 
+// bf16_bits returns x rounded to BF16 (float32) or x's bits (BF16).
+__device__ __forceinline__ unsigned bf16_bits(float x) { return pack_bf16(x, 0.f) & 0xffffu; }
+__device__ __forceinline__ unsigned bf16_bits(__nv_bfloat16 x) { return *(const u16*)&x; }
+
 // flash_load copies rows row0 .. row0+ROWS-1 of one head (row r at
-// g + r*ld, HS floats) times scale into shared s (ROWS x FD BF16, stride
-// FLD); rows at or past nrows and columns at or past HS are zeros.
-template <int ROWS>
-__device__ __forceinline__ void flash_load(u16* s, const float* g, long long ld, int row0, int nrows, int HS,
-                                           float scale) {
+// g + r*ld, HS elements of T, float or BF16) into shared s (ROWS x FD
+// BF16, stride FLD); rows at or past nrows and columns at or past HS are
+// zeros.
+template <int ROWS, class T>
+__device__ __forceinline__ void flash_load(u16* s, const T* g, long long ld, int row0, int nrows, int HS) {
 	for (int idx = threadIdx.x; idx < ROWS * (FD / 2); idx += blockDim.x) {
 		int r = idx / (FD / 2), c = 2 * (idx % (FD / 2));
 		int gr = row0 + r;
-		float v0 = 0.f, v1 = 0.f;
+		unsigned v0 = 0, v1 = 0;
 		if (gr < nrows) {
-			const float* p = g + (long long)gr * ld;
-			if (c < HS) v0 = scale * p[c];
-			if (c + 1 < HS) v1 = scale * p[c + 1];
+			const T* p = g + (long long)gr * ld;
+			if (c < HS) v0 = bf16_bits(p[c]);
+			if (c + 1 < HS) v1 = bf16_bits(p[c + 1]);
 		}
-		*(unsigned*)(s + r * FLD + c) = pack_bf16(v0, v1);
+		*(unsigned*)(s + r * FLD + c) = v0 | v1 << 16;
 	}
 }
 
@@ -144,11 +149,11 @@ __device__ __forceinline__ void zero(float (&x)[R][C]) {
 #define FBC 64 // forward: keys per step
 #define FBH 32 // dK/dV: queries per step; dQ: keys per step
 
-// flash_forward_bf16: out and lse for query rows blockIdx.x*64 .. of head
+// flash_forward_body: out and lse for query rows blockIdx.x*64 .. of head
 // blockIdx.y, batch blockIdx.z. Blocks of 128 threads.
-extern "C" __global__ void __launch_bounds__(128)
-    flash_forward_bf16(float* out, float* lse, const float* q, const float* k, const float* v, const int* mask, int Tq,
-                       int Tk, int NH, int NKV, int HS, float scale) {
+template <class T>
+__device__ __forceinline__ void flash_forward_body(float* out, float* lse, const T* q, const T* k, const T* v,
+                                              const int* mask, int Tq, int Tk, int NH, int NKV, int HS, float scale) {
 	__shared__ __align__(16) u16 sQ[FBR * FLD];
 	__shared__ __align__(16) u16 sK[FBC * FLD];
 	__shared__ __align__(16) u16 sV[FBC * FLD];
@@ -156,9 +161,9 @@ extern "C" __global__ void __launch_bounds__(128)
 	int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, t = lane & 3;
 	long long qC = (long long)NH * HS, kC = (long long)NKV * HS;
 	const int* m = mask ? mask + (long long)b * Tk : 0;
-	const float* kh = k + (long long)b * Tk * kC + kvh * HS;
-	const float* vh = v + (long long)b * Tk * kC + kvh * HS;
-	flash_load<FBR>(sQ, q + (long long)b * Tq * qC + h * HS, qC, q0, Tq, HS, scale);
+	const T* kh = k + (long long)b * Tk * kC + kvh * HS;
+	const T* vh = v + (long long)b * Tk * kC + kvh * HS;
+	flash_load<FBR>(sQ, q + (long long)b * Tq * qC + h * HS, qC, q0, Tq, HS);
 	__syncthreads();
 	unsigned qf[FKS][4];
 #pragma unroll
@@ -170,8 +175,8 @@ extern "C" __global__ void __launch_bounds__(128)
 	int kend = min(Tk, q0 + FBR + Tk - Tq); // the block's last query sees keys below this
 	for (int k0 = 0; k0 < kend; k0 += FBC) {
 		__syncthreads(); // every warp is done with the previous tiles
-		flash_load<FBC>(sK, kh, kC, k0, Tk, HS, 1.f);
-		flash_load<FBC>(sV, vh, kC, k0, Tk, HS, 1.f);
+		flash_load<FBC>(sK, kh, kC, k0, Tk, HS);
+		flash_load<FBC>(sV, vh, kC, k0, Tk, HS);
 		__syncthreads();
 		float s[FBC / 8][4];
 		zero(s);
@@ -182,7 +187,8 @@ extern "C" __global__ void __launch_bounds__(128)
 		for (int nt = 0; nt < FBC / 8; nt++)
 #pragma unroll
 			for (int e = 0; e < 4; e++) {
-				if (!flash_sees(row[e >> 1], k0 + nt * 8 + 2 * t + (e & 1), Tq, Tk, m)) s[nt][e] = -INFINITY;
+				s[nt][e] = flash_sees(row[e >> 1], k0 + nt * 8 + 2 * t + (e & 1), Tq, Tk, m) ? scale * s[nt][e]
+				                                                                             : -INFINITY;
 				rmax[e >> 1] = fmaxf(rmax[e >> 1], s[nt][e]);
 			}
 #pragma unroll
@@ -227,6 +233,20 @@ extern "C" __global__ void __launch_bounds__(128)
 	}
 }
 
+// The kernels: q, k, v float32, or BF16 (_bf16in); the same parameters.
+extern "C" __global__ void __launch_bounds__(128)
+    flash_forward_bf16(float* out, float* lse, const float* q, const float* k, const float* v, const int* mask, int Tq,
+                       int Tk, int NH, int NKV, int HS, float scale) {
+	flash_forward_body(out, lse, q, k, v, mask, Tq, Tk, NH, NKV, HS, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+    flash_forward_bf16_bf16in(float* out, float* lse, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                              const __nv_bfloat16* v, const int* mask, int Tq, int Tk, int NH, int NKV, int HS,
+                              float scale) {
+	flash_forward_body(out, lse, q, k, v, mask, Tq, Tk, NH, NKV, HS, scale);
+}
+
 // flash_backward_dot: D (B, NH, Tq) = the dot product of dO and out over
 // each query row of each head (the softmax backward's rowsum(P * dP)). One
 // warp per row (b, i, h), rows strided over the grid; blocks of 256.
@@ -248,14 +268,14 @@ extern "C" __global__ void flash_backward_dot(float* D, const float* dO, const f
 	}
 }
 
-// flash_backward_dkdv: dK and dV of key rows blockIdx.x*64 .. of
+// flash_dkdv_body: dK and dV of key rows blockIdx.x*64 .. of
 // key/value head blockIdx.y, batch blockIdx.z: the sum over the query
 // heads of its group, in order, and over blocks of 32 queries, in order.
-// Each warp holds its 16 keys' transposed scores S^T = K (scale Q)^T.
-extern "C" __global__ void __launch_bounds__(128)
-    flash_backward_dkdv(float* dk, float* dv, const float* q, const float* k, const float* v, const float* dO,
-                        const float* lse, const float* D, const int* mask, int Tq, int Tk, int NH, int NKV, int HS,
-                        float scale) {
+// Each warp holds its 16 keys' transposed scores S^T = scale K Q^T.
+template <class T>
+__device__ __forceinline__ void flash_dkdv_body(float* dk, float* dv, const T* q, const T* k, const T* v,
+                                                    const float* dO, const float* lse, const float* D, const int* mask,
+                                                    int Tq, int Tk, int NH, int NKV, int HS, float scale) {
 	__shared__ __align__(16) u16 sK[FBR * FLD];
 	__shared__ __align__(16) u16 sV[FBR * FLD];
 	__shared__ __align__(16) u16 sQ[FBH * FLD];
@@ -265,8 +285,8 @@ extern "C" __global__ void __launch_bounds__(128)
 	int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, t = lane & 3;
 	long long qC = (long long)NH * HS, kC = (long long)NKV * HS;
 	const int* m = mask ? mask + (long long)b * Tk : 0;
-	flash_load<FBR>(sK, k + (long long)b * Tk * kC + kvh * HS, kC, k0, Tk, HS, 1.f);
-	flash_load<FBR>(sV, v + (long long)b * Tk * kC + kvh * HS, kC, k0, Tk, HS, 1.f);
+	flash_load<FBR>(sK, k + (long long)b * Tk * kC + kvh * HS, kC, k0, Tk, HS);
+	flash_load<FBR>(sV, v + (long long)b * Tk * kC + kvh * HS, kC, k0, Tk, HS);
 	float dK[FNT][4], dV[FNT][4];
 	zero(dK);
 	zero(dV);
@@ -274,14 +294,14 @@ extern "C" __global__ void __launch_bounds__(128)
 	int qstart = max(0, k0 - (Tk - Tq)) / FBH * FBH; // earlier queries see none of these keys
 	for (int gi = 0; gi < group; gi++) {
 		int h = kvh * group + gi;
-		const float* qh = q + (long long)b * Tq * qC + h * HS;
+		const T* qh = q + (long long)b * Tq * qC + h * HS;
 		const float* dOh = dO + (long long)b * Tq * qC + h * HS;
 		const float* Lh = lse + ((long long)b * NH + h) * Tq;
 		const float* Dh = D + ((long long)b * NH + h) * Tq;
 		for (int q0 = qstart; q0 < Tq; q0 += FBH) {
 			__syncthreads(); // every warp is done with the previous tiles
-			flash_load<FBH>(sQ, qh, qC, q0, Tq, HS, scale);
-			flash_load<FBH>(sdO, dOh, qC, q0, Tq, HS, 1.f);
+			flash_load<FBH>(sQ, qh, qC, q0, Tq, HS);
+			flash_load<FBH>(sdO, dOh, qC, q0, Tq, HS);
 			if (threadIdx.x < FBH) {
 				int i = q0 + threadIdx.x;
 				sL[threadIdx.x] = i < Tq ? Lh[i] : -INFINITY;
@@ -295,7 +315,7 @@ extern "C" __global__ void __launch_bounds__(128)
 			for (int ks = 0; ks < FKS; ks++) {
 				unsigned a[4];
 				frag_a(a, sK, warp * 16, ks * 16, lane);
-				mma_nk<FBH / 8>(st, a, sQ, ks * 16, lane); // S^T = K (scale Q)^T
+				mma_nk<FBH / 8>(st, a, sQ, ks * 16, lane); // S^T / scale = K Q^T
 				frag_a(a, sV, warp * 16, ks * 16, lane);
 				mma_nk<FBH / 8>(dpt, a, sdO, ks * 16, lane); // dP^T = V dO^T
 			}
@@ -305,7 +325,8 @@ extern "C" __global__ void __launch_bounds__(128)
 				for (int e = 0; e < 4; e++) {
 					int c = nt * 8 + 2 * t + (e & 1);
 					float L = sL[c];
-					float p = flash_sees(q0 + c, key[e >> 1], Tq, Tk, m) && L != -INFINITY ? expf(st[nt][e] - L) : 0.f;
+					bool sees = flash_sees(q0 + c, key[e >> 1], Tq, Tk, m) && L != -INFINITY;
+					float p = sees ? expf(scale * st[nt][e] - L) : 0.f;
 					st[nt][e] = p;                        // P^T
 					dpt[nt][e] = p * (dpt[nt][e] - sD[c]); // dS^T
 				}
@@ -315,7 +336,7 @@ extern "C" __global__ void __launch_bounds__(128)
 				acc_to_a(a, st[2 * c], st[2 * c + 1]);
 				mma_kn<FNT>(dV, a, sdO, c * 16, lane); // dV += P^T dO
 				acc_to_a(a, dpt[2 * c], dpt[2 * c + 1]);
-				mma_kn<FNT>(dK, a, sQ, c * 16, lane); // dK += dS^T (scale Q)
+				mma_kn<FNT>(dK, a, sQ, c * 16, lane); // dK / scale += dS^T Q
 			}
 		}
 	}
@@ -331,19 +352,34 @@ extern "C" __global__ void __launch_bounds__(128)
 			for (int e = 0; e < 2; e++) {
 				int d = dt * 8 + 2 * t + e;
 				if (d < HS) {
-					dkr[d] = dK[dt][2 * r + e];
+					dkr[d] = scale * dK[dt][2 * r + e];
 					dvr[d] = dV[dt][2 * r + e];
 				}
 			}
 	}
 }
 
-// flash_backward_dq: dQ = scale dS K for query rows blockIdx.x*64 .. of
+extern "C" __global__ void __launch_bounds__(128)
+    flash_backward_dkdv(float* dk, float* dv, const float* q, const float* k, const float* v, const float* dO,
+                        const float* lse, const float* D, const int* mask, int Tq, int Tk, int NH, int NKV, int HS,
+                        float scale) {
+	flash_dkdv_body<float>(dk, dv, q, k, v, dO, lse, D, mask, Tq, Tk, NH, NKV, HS, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+    flash_backward_dkdv_bf16in(float* dk, float* dv, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                               const __nv_bfloat16* v, const float* dO, const float* lse, const float* D,
+                               const int* mask, int Tq, int Tk, int NH, int NKV, int HS, float scale) {
+	flash_dkdv_body<__nv_bfloat16>(dk, dv, q, k, v, dO, lse, D, mask, Tq, Tk, NH, NKV, HS, scale);
+}
+
+// flash_dq_body: dQ = scale dS K for query rows blockIdx.x*64 .. of
 // head blockIdx.y, batch blockIdx.z, summed over blocks of 32 keys in
 // order.
-extern "C" __global__ void __launch_bounds__(128)
-    flash_backward_dq(float* dq, const float* q, const float* k, const float* v, const float* dO, const float* lse,
-                      const float* D, const int* mask, int Tq, int Tk, int NH, int NKV, int HS, float scale) {
+template <class T>
+__device__ __forceinline__ void flash_dq_body(float* dq, const T* q, const T* k, const T* v, const float* dO,
+                                                  const float* lse, const float* D, const int* mask, int Tq, int Tk,
+                                                  int NH, int NKV, int HS, float scale) {
 	__shared__ __align__(16) u16 sQ[FBR * FLD];
 	__shared__ __align__(16) u16 sdO[FBR * FLD];
 	__shared__ __align__(16) u16 sK[FBH * FLD];
@@ -352,10 +388,10 @@ extern "C" __global__ void __launch_bounds__(128)
 	int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, t = lane & 3;
 	long long qC = (long long)NH * HS, kC = (long long)NKV * HS;
 	const int* m = mask ? mask + (long long)b * Tk : 0;
-	const float* kh = k + (long long)b * Tk * kC + kvh * HS;
-	const float* vh = v + (long long)b * Tk * kC + kvh * HS;
-	flash_load<FBR>(sQ, q + (long long)b * Tq * qC + h * HS, qC, q0, Tq, HS, scale);
-	flash_load<FBR>(sdO, dO + (long long)b * Tq * qC + h * HS, qC, q0, Tq, HS, 1.f);
+	const T* kh = k + (long long)b * Tk * kC + kvh * HS;
+	const T* vh = v + (long long)b * Tk * kC + kvh * HS;
+	flash_load<FBR>(sQ, q + (long long)b * Tq * qC + h * HS, qC, q0, Tq, HS);
+	flash_load<FBR>(sdO, dO + (long long)b * Tq * qC + h * HS, qC, q0, Tq, HS);
 	__syncthreads();
 	unsigned qf[FKS][4], of[FKS][4];
 #pragma unroll
@@ -376,15 +412,15 @@ extern "C" __global__ void __launch_bounds__(128)
 	int kend = min(Tk, q0 + FBR + Tk - Tq);
 	for (int k0 = 0; k0 < kend; k0 += FBH) {
 		__syncthreads();
-		flash_load<FBH>(sK, kh, kC, k0, Tk, HS, 1.f);
-		flash_load<FBH>(sV, vh, kC, k0, Tk, HS, 1.f);
+		flash_load<FBH>(sK, kh, kC, k0, Tk, HS);
+		flash_load<FBH>(sV, vh, kC, k0, Tk, HS);
 		__syncthreads();
 		float s[FBH / 8][4], dp[FBH / 8][4];
 		zero(s);
 		zero(dp);
 #pragma unroll
 		for (int ks = 0; ks < FKS; ks++) {
-			mma_nk<FBH / 8>(s, qf[ks], sK, ks * 16, lane);  // S = (scale Q) K^T
+			mma_nk<FBH / 8>(s, qf[ks], sK, ks * 16, lane);  // S / scale = Q K^T
 			mma_nk<FBH / 8>(dp, of[ks], sV, ks * 16, lane); // dP = dO V^T
 		}
 #pragma unroll
@@ -393,7 +429,7 @@ extern "C" __global__ void __launch_bounds__(128)
 			for (int e = 0; e < 4; e++) {
 				int r = e >> 1;
 				bool sees = flash_sees(row[r], k0 + nt * 8 + 2 * t + (e & 1), Tq, Tk, m) && L[r] != -INFINITY;
-				float p = sees ? expf(s[nt][e] - L[r]) : 0.f;
+				float p = sees ? expf(scale * s[nt][e] - L[r]) : 0.f;
 				s[nt][e] = p * (dp[nt][e] - Dr[r]); // dS
 			}
 #pragma unroll
@@ -416,4 +452,17 @@ extern "C" __global__ void __launch_bounds__(128)
 				if (d < HS) dst[d] = scale * dQ[dt][2 * r + e];
 			}
 	}
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+    flash_backward_dq(float* dq, const float* q, const float* k, const float* v, const float* dO, const float* lse,
+                      const float* D, const int* mask, int Tq, int Tk, int NH, int NKV, int HS, float scale) {
+	flash_dq_body<float>(dq, q, k, v, dO, lse, D, mask, Tq, Tk, NH, NKV, HS, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+    flash_backward_dq_bf16in(float* dq, const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v,
+                             const float* dO, const float* lse, const float* D, const int* mask, int Tq, int Tk, int NH,
+                             int NKV, int HS, float scale) {
+	flash_dq_body<__nv_bfloat16>(dq, q, k, v, dO, lse, D, mask, Tq, Tk, NH, NKV, HS, scale);
 }

@@ -51,6 +51,8 @@ var Table = []Kernel{
 
 	{"flash_forward_bf16", "flash"}, {"flash_backward_dot", "flash"},
 	{"flash_backward_dkdv", "flash"}, {"flash_backward_dq", "flash"},
+	{"flash_forward_bf16_bf16in", "flash"}, {"flash_backward_dkdv_bf16in", "flash"},
+	{"flash_backward_dq_bf16in", "flash"},
 
 	{"fill_u32", "elementwise"}, {"fill_u16", "elementwise"},
 	{"add_f32", "elementwise"}, {"add_scaled_f32", "elementwise"},

@@ -62,19 +62,19 @@ func (a *arena) alloc(b tensor.Allocator) []*tensor.Tensor {
 // adapter needs them.
 type layerActs struct {
 	rstd1, rstd2 *tensor.Tensor // (N) x2: 1/rms of the attention and MLP RMSNorms
-	q, k, v      *tensor.Tensor // (N, NH*HS), (N, NKV*HS) x2, after RoPE
+	q, k, v      *tensor.Tensor // (N, NH*HS), (N, NKV*HS) x2, after RoPE (BF16 under SaveBF16 with FlashAttention)
 	probs        *tensor.Tensor // (B, NH, T, T) attention softmax (shared under RecomputeAttention)
 	res2         *tensor.Tensor // (N, C) residual after attention
 	gate, up     *tensor.Tensor // (N, H) x2: gate_proj, up_proj outputs (BF16 under SaveBF16)
 	q3, k3, v3   *tensor.Tensor // 3-D views (B, T, .) of q, k, v
 }
 
-func (a *layerActs) plan(ar *arena, c Config, B, T int, probs bool, mlp tensor.DType) {
+func (a *layerActs) plan(ar *arena, c Config, B, T int, probs bool, mlp, qkv tensor.DType) {
 	N := B * T
 	ar.take(&a.rstd1, N)
-	ar.take(&a.q, N, c.QDim())
-	ar.take(&a.k, N, c.KVDim())
-	ar.take(&a.v, N, c.KVDim())
+	ar.takeAs(&a.q, qkv, N, c.QDim())
+	ar.takeAs(&a.k, qkv, N, c.KVDim())
+	ar.takeAs(&a.v, qkv, N, c.KVDim())
 	if probs {
 		ar.take(&a.probs, B, c.Heads, T, T)
 	}
@@ -130,7 +130,8 @@ func (s *runScratch) plan(ar *arena, c Config, B, T int, probs, lse bool) {
 // moves the NH*T softmax floats from every block to one shared buffer;
 // FlashAttention drops them from every block and keeps NH log-sum-exp
 // floats per token in one buffer;
-// SaveBF16 stores the 2H saved gate and up values in 2 bytes each. For
+// SaveBF16 stores the 2H saved gate and up values in 2 bytes each, and
+// with FlashAttention the NH*HS + 2*NKV*HS saved q, k and v values too. For
 // OpenLLaMA-3B (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that is
 // about 4.2 MB per token (3.3 MB with SaveBF16), 3.8 MB recomputing
 // attention and 0.8 MB checkpointing (plus 141 KB per selected logit row at

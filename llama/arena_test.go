@@ -188,6 +188,9 @@ func TestActivationBytesFormula(t *testing.T) {
 								if bf {
 									want -= 2 * int64(N*S*2*H) // 2 of the 4 bytes of each saved gate and up value
 								}
+								if bf && fa {
+									want -= 2 * int64(N*S*(q+2*kv)) // and of each saved q, k and v value
+								}
 								if got := ActivationBytes(c, B, T, opt); got != want {
 									t.Errorf("(B, T) = (%d, %d), %+v: %d bytes, documented %d", B, T, opt, got, want)
 								}

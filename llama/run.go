@@ -148,8 +148,12 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 	if opt.SaveBF16 {
 		mlp = tensor.BF16
 	}
+	qkv := tensor.F32
+	if opt.SaveBF16 && opt.FlashAttention {
+		qkv = tensor.BF16 // the fused attention rounds them to BF16 anyway
+	}
 	for i := range r.acts {
-		r.acts[i].plan(ar, c, B, T, blockProbs, mlp)
+		r.acts[i].plan(ar, c, B, T, blockProbs, mlp, qkv)
 	}
 	r.scr.plan(ar, c, B, T, shareProbs, opt.FlashAttention)
 	ar.take(&r.tmpQ, N, q)
@@ -269,9 +273,21 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m, b, c, s := r.m, r.m.Backend, r.m.Config, &r.scr
 	L := &m.Layers[l]
 	b.RMSNormForward(s.xn, a.rstd1, in, L.AttnNorm, c.NormEps)
-	m.linears([]*tensor.Tensor{r.tmpQ, r.tmpK, a.v}, s.xn, l, ProjQ, ProjK, ProjV)
-	b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
-	b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
+	if a.q.DType() == tensor.BF16 {
+		// Saved in BF16 (SaveBF16 with FlashAttention): computed in float32
+		// in the backward's q/k/v gradient buffers (unused until this block's
+		// backward), then rounded.
+		m.linears([]*tensor.Tensor{r.tmpQ, r.tmpK, r.dv}, s.xn, l, ProjQ, ProjK, ProjV)
+		b.RoPEForward(r.dq, r.tmpQ, m.cos, m.sin, r.pos, false)
+		b.RoPEForward(r.dk, r.tmpK, m.cos, m.sin, r.pos, false)
+		b.Copy(a.q, r.dq)
+		b.Copy(a.k, r.dk)
+		b.Copy(a.v, r.dv)
+	} else {
+		m.linears([]*tensor.Tensor{r.tmpQ, r.tmpK, a.v}, s.xn, l, ProjQ, ProjK, ProjV)
+		b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
+		b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
+	}
 	r.attentionForward(a)
 	m.linear(a.res2, s.att, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)

@@ -209,7 +209,9 @@ func SharedInputMatMul(b Backend, outs []*Tensor, x *Tensor, ws []*Tensor) {
 // probabilities. The forward pass writes out and lse (B, NH, Tq), the
 // log-sum-exp of each query row's scaled scores (-Inf for a row that sees
 // no key); the backward pass takes both with the same q, k, v and key mask
-// and recomputes the probabilities blockwise. Head sizes up to
+// and recomputes the probabilities blockwise. q, k and v may be F32 or
+// (all three) BF16: the products round them to BF16 anyway, so BF16 copies
+// give the same results for half the memory. Head sizes up to
 // FlashAttentionMaxHeadSize. The fallback is Attention with its
 // probabilities buffer.
 type FlashAttention interface {

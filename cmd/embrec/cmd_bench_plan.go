@@ -59,7 +59,10 @@ func writeTrainPlan(w io.Writer, shape string, cfg llama.Config, B, T int, dt te
 	loraBytes := 4 * 4 * loraParams // weights, gradients, AdamW m and v, float32
 	acts := llama.ActivationBytes(cfg, B, T, ropt)
 	saved := "f32"
-	if ropt.SaveBF16 {
+	switch {
+	case ropt.SaveBF16 && ropt.FlashAttention:
+		saved = "bf16 (and q/k/v)"
+	case ropt.SaveBF16:
 		saved = "bf16"
 	}
 	gib := func(n int64) string { return fmt.Sprintf("%8.2f GiB", float64(n)/(1<<30)) }
