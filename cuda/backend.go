@@ -71,6 +71,7 @@ type Backend struct {
 	attnDP    *tensor.Tensor    // attention backward's dP, grown on demand
 	attnBF    [6]*tensor.Tensor // tensor-core attention's BF16 scratch: packed heads (q, k, v, dO), P, dS; grown on demand
 	flashD    *tensor.Tensor    // fused attention backward: rowsum(dO * out) (B, NH, Tq), grown on demand
+	dropScr   [2]*tensor.Tensor // MatMulDropIn/Out's unfused shapes: dropped-out operand and mask, grown on demand
 	attnOut   *tensor.Tensor    // tensor-core attention's packed F32 products, grown on demand
 	split     splitK            // split-K scratch of skinny float32 products
 	hostBytes []byte            // transfer staging for conversions

@@ -279,6 +279,9 @@ func TestEveryOpLaunches(t *testing.T) {
 				c.NH, c.NKV)
 		}
 	}
+	b.MatMulDropIn(f32(64, 8), f32(64, 48), f32(8, 48), false, true, 0, 0, 0.1, 3) // LoRA's fused dropout
+	b.MatMulDropIn(f32(8, 48), f32(64, 8), f32(64, 48), true, false, 1, 1, 0.1, 3)
+	b.MatMulDropOut(f32(64, 48), f32(64, 8), f32(8, 48), 1, 0.1, 3)
 	tensor.ClipGlobalNorm(b, []*tensor.Tensor{f32(10), f32(3)}, 1)
 	if _, err := b.Elapsed(func() { b.Scale(f32(5), 2) }); err != nil {
 		t.Fatal(err)

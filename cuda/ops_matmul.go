@@ -141,23 +141,46 @@ func thinSlices(rows, k int) (kSlice, slices int) {
 	return kSlice, (k + kSlice - 1) / kSlice
 }
 
-// matMulThin runs a 2-D float32 product on gemm_f32_thin when C is thin;
-// it reports whether it did.
-func (b *Backend) matMulThin(out, x, y *tensor.Tensor, transA, transB bool, beta float32, m, n, k, lda, ldb int) bool {
+// thinDrop is a dropout applied to one operand of a thin product on the
+// fly (gemm_f32_thin_drop): operand which (0: x, 1: y) times
+// dropout_mask(seed, element, p, keep).
+type thinDrop struct {
+	which   int
+	p, keep float32
+	seed    uint64
+}
+
+// thinShape reports whether a 2-D product (m, n, k) runs on gemm_f32_thin.
+func thinShape(m, n int) bool {
+	return n <= thinN && m >= 2*thinN || m <= thinN && n >= 2*thinN
+}
+
+// matMulThin runs a 2-D float32 product on gemm_f32_thin when C is thin
+// (with drop, gemm_f32_thin_drop); it reports whether it did.
+func (b *Backend) matMulThin(out, x, y *tensor.Tensor, transA, transB bool, beta float32, m, n, k, lda, ldb int,
+	drop *thinDrop) bool {
 	A, B, ta, tb, M, N, ldA, ldB, transC := addr(x), addr(y), transA, transB, m, n, lda, ldb, false
+	dropA := drop != nil && drop.which == 0
 	switch {
 	case n <= thinN && m >= 2*thinN:
 	case m <= thinN && n >= 2*thinN: // C^T (n, m) = op(B)^T op(A)^T
 		A, B, ta, tb, M, N, ldA, ldB, transC = addr(y), addr(x), !transB, !transA, n, m, ldb, lda, true
+		dropA = drop != nil && drop.which == 1
 	default:
 		return false
 	}
 	kSlice, slices := thinSlices(M, k)
 	launch := func(c uint64, beta float32, sC int) {
-		b.launch("gemm_f32_thin", [3]int{(M + thinRows - 1) / thinRows, slices, 1}, [3]int{thinRows, 1, 1}, 0,
-			argPtr(c), argPtr(A), argPtr(B), argI32(M), argI32(N), argI32(k), argI32(max(ldA, 1)),
+		grid := [3]int{(M + thinRows - 1) / thinRows, slices, 1}
+		args := []arg{argPtr(c), argPtr(A), argPtr(B), argI32(M), argI32(N), argI32(k), argI32(max(ldA, 1)),
 			argI32(max(ldB, 1)), argI32(n), argBool(ta), argBool(tb), argBool(transC), argF32(1), argF32(beta),
-			argI32(kSlice), argI64(sC))
+			argI32(kSlice), argI64(sC)}
+		if drop == nil {
+			b.launch("gemm_f32_thin", grid, [3]int{thinRows, 1, 1}, 0, args...)
+			return
+		}
+		args = append(args, argF32(drop.p), argF32(drop.keep), argU64(drop.seed), argBool(dropA), argBool(!dropA))
+		b.launch("gemm_f32_thin_drop", grid, [3]int{thinRows, 1, 1}, 0, args...)
 	}
 	if slices == 1 {
 		launch(addr(out), beta, 0)
@@ -201,7 +224,7 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 	sA, sB, sC := m*k, k*n, m*n
 	if x.DType() == tensor.F32 && y.DType() == tensor.F32 {
 		if bt == 1 {
-			if b.matMulThin(out, x, y, transA, transB, beta, m, n, k, lda, ldb) {
+			if b.matMulThin(out, x, y, transA, transB, beta, m, n, k, lda, ldb, nil) {
 				return
 			}
 			if s := splitKSlices(m, n, k); s > 1 {

@@ -16,6 +16,9 @@
 // 4 x 4 outputs strided by 16; K in steps of 16 through shared memory.
 // beta == 0 overwrites C without reading it (stale NaNs never leak).
 
+#include "common.cuh"
+#include "dropout.cuh"
+
 #define FB 64
 #define FK 16
 
@@ -113,9 +116,15 @@ gemm_f32(float* C, const float* A, const float* B, int M, int N, int K, int lda,
 #define THIN_ROWS 128
 #define THIN_K 32
 
-extern "C" __global__ void __launch_bounds__(THIN_ROWS)
-gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,
-              int transB, int transC, float alpha, float beta, int kSlice, long long sC) {
+// thin_body is gemm_f32_thin; with DROP, the operand flagged by dropA or
+// dropB is read through a dropout mask, element e (its offset from the
+// operand's base, which must be its flat index) times dropout_mask(seed,
+// e, p, keep): exactly DropoutForward's x * mask, applied on the fly.
+template <bool DROP>
+__device__ __forceinline__ void thin_body(float* C, const float* A, const float* B, int M, int N, int K, int lda,
+                                          int ldb, int ldc, int transA, int transB, int transC, float alpha,
+                                          float beta, int kSlice, long long sC, float p, float keep,
+                                          unsigned long long seed, int dropA, int dropB) {
 	__shared__ float As[THIN_K][THIN_ROWS + 1];
 	__shared__ float Bs[THIN_K][THIN_N];
 	int tid = threadIdx.x;
@@ -141,14 +150,22 @@ gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int
 			}
 			int gm = m0 + r, gk = k0 + k;
 			float v = 0.f;
-			if (gm < M && gk < kEnd) v = transA ? A[(long long)gk * lda + gm] : A[(long long)gm * lda + gk];
+			if (gm < M && gk < kEnd) {
+				long long o = transA ? (long long)gk * lda + gm : (long long)gm * lda + gk;
+				v = A[o];
+				if (DROP && dropA) v *= dropout_mask(seed, o, p, keep);
+			}
 			As[k][r] = v;
 		}
 		// op(B) tile: THIN_K x N (N <= THIN_N), zero beyond N and kEnd.
 		for (int e = tid; e < THIN_K * THIN_N; e += THIN_ROWS) {
 			int k = e / THIN_N, j = e % THIN_N, gk = k0 + k;
 			float v = 0.f;
-			if (j < N && gk < kEnd) v = transB ? B[(long long)j * ldb + gk] : B[(long long)gk * ldb + j];
+			if (j < N && gk < kEnd) {
+				long long o = transB ? (long long)j * ldb + gk : (long long)gk * ldb + j;
+				v = B[o];
+				if (DROP && dropB) v *= dropout_mask(seed, o, p, keep);
+			}
 			Bs[k][j] = v;
 		}
 		__syncthreads();
@@ -167,5 +184,43 @@ gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int
 		if (j >= N) break;
 		float* c = transC ? C + (long long)j * ldc + m : C + (long long)m * ldc + j;
 		*c = beta == 0.f ? alpha * acc[j] : alpha * acc[j] + beta * *c;
+	}
+}
+
+extern "C" __global__ void __launch_bounds__(THIN_ROWS)
+gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,
+              int transB, int transC, float alpha, float beta, int kSlice, long long sC) {
+	thin_body<false>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC, 0.f, 0.f, 0,
+	                 0, 0);
+}
+
+// gemm_f32_thin_drop: gemm_f32_thin with operand A (dropA) or B (dropB)
+// dropped out on the fly (LoRA's input dropout, tensor.DropoutMatMuler).
+extern "C" __global__ void __launch_bounds__(THIN_ROWS)
+gemm_f32_thin_drop(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc,
+                   int transA, int transB, int transC, float alpha, float beta, int kSlice, long long sC, float p,
+                   float keep, unsigned long long seed, int dropA, int dropB) {
+	thin_body<true>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC, p, keep, seed,
+	                dropA, dropB);
+}
+
+// gemm_f32_drop_out: C (M, N) = beta * C + (A @ B) * mask for a short K
+// (A (M, K), B (K, N), row-major, contiguous), the mask over C's elements
+// (dropout_mask of element m*N + n): the input gradient of a product whose
+// input was dropped out, DropoutBackward fused into the product. The K
+// products accumulate in order in one FMA chain, as gemm_f32 does for
+// K <= FK, and the mask multiplies the sum before beta * C is added, as
+// the unfused DropoutBackward then AddScaled do, so the bits match them.
+// One thread per element of C, grid-stride.
+extern "C" __global__ void gemm_f32_drop_out(float* C, const float* A, const float* B, int M, int N, int K,
+                                             float beta, float p, float keep, unsigned long long seed) {
+	GRID_STRIDE(i, (long long)M * N) {
+		long long m = i / N;
+		int n = (int)(i - m * N);
+		const float* a = A + m * K;
+		float acc = 0.f;
+		for (int k = 0; k < K; k++) acc = fmaf(a[k], B[(long long)k * N + n], acc);
+		float v = __fmul_rn(acc, dropout_mask(seed, i, p, keep)); // rounded before the sum: no FMA contraction
+		C[i] = beta == 0.f ? v : beta * C[i] + v;
 	}
 }

@@ -83,6 +83,7 @@ var Table = []Kernel{
 	{"gemm_wgmma_v3b_tn", "gemm_wgmma"}, {"gemm_wgmma_v3b_tt", "gemm_wgmma"},
 
 	{"gemm_f32", "gemm_f32"}, {"gemm_f32_thin", "gemm_f32"},
+	{"gemm_f32_thin_drop", "gemm_f32"}, {"gemm_f32_drop_out", "gemm_f32"},
 
 	{"cross_entropy_forward_f32", "loss"}, {"cross_entropy_backward_f32", "loss"},
 

@@ -2,18 +2,7 @@
 // (tensor.Dropouts, tensor.Optimizer).
 
 #include "common.cuh"
-
-// dropout_uniform is tensor.DropoutUniform bit for bit: SplitMix64's
-// finaliser over seed + (i+1) * golden ratio (64-bit wrap-around), top 24
-// bits as a float in [0, 1). The conversion of a 24-bit integer to float and
-// the multiplication by 2^-24 are exact.
-__device__ __forceinline__ float dropout_uniform(unsigned long long seed, long long i) {
-	unsigned long long z = seed + (unsigned long long)(i + 1) * 0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return (float)(unsigned int)(z >> 40) * (1.0f / 16777216.0f);
-}
+#include "dropout.cuh"
 
 // dropout_forward_f32: mask = (U(seed, i) < p) ? 0 : keep; out = in * mask.
 // keep = 1/(1-p) is computed by the host in float32, as the CPU backend does.

@@ -44,6 +44,19 @@ func (l *Linear) input(x *tensor.Tensor) (xd, mask *tensor.Tensor) {
 	return xd, mask
 }
 
+// fusedDropout returns the backend's fused dropout products and this
+// step's dropout when the adapter drops its input out and the backend
+// applies the mask inside its products (tensor.DropoutMatMuler: the same
+// bits as input's buffers, without them).
+func (l *Linear) fusedDropout() (tensor.DropoutMatMuler, float32, uint64, bool) {
+	s := l.set
+	f, ok := s.b.(tensor.DropoutMatMuler)
+	if !ok || !s.Training || l.Dropout == 0 {
+		return nil, 0, 0, false
+	}
+	return f, l.Dropout, s.StepSeed ^ l.seed, true
+}
+
 // Forward adds the adapter's path to out (N, Out) for input x (N, In).
 func (l *Linear) Forward(out, x *tensor.Tensor) {
 	if x.Cols() != l.In || out.Cols() != l.Out || x.Rows() != out.Rows() {
@@ -51,9 +64,13 @@ func (l *Linear) Forward(out, x *tensor.Tensor) {
 	}
 	b := l.set.b
 	n := x.Rows()
-	xd, _ := l.input(x)
 	hs := l.hsView(n)
-	b.MatMul(hs, xd, l.A, false, true, 0) // (N, R) = (N, In) @ (R, In)^T
+	if f, p, seed, ok := l.fusedDropout(); ok {
+		f.MatMulDropIn(hs, x, l.A, false, true, 0, 0, p, seed) // (N, R) = dropout(x) @ A^T
+	} else {
+		xd, _ := l.input(x)
+		b.MatMul(hs, xd, l.A, false, true, 0) // (N, R) = (N, In) @ (R, In)^T
+	}
 	b.Scale(hs, l.Scale)
 	b.MatMul(out, hs, l.B, false, true, 1) // (N, Out) += (N, R) @ (Out, R)^T
 }
@@ -74,6 +91,15 @@ func (l *Linear) Backward(dx, dOut, x *tensor.Tensor) {
 	dh := s.scratch(2, n, l.Rank)
 	b.MatMul(dh, dOut, l.B, false, false, 0) // (N, R) = (N, Out) @ (Out, R)
 	b.Scale(dh, l.Scale)
+	if f, p, seed, ok := l.fusedDropout(); ok { // the mask applied inside the products
+		if l.DA != nil {
+			f.MatMulDropIn(l.DA, dh, x, true, false, 1, 1, p, seed) // (R, In) += dh^T @ dropout(x)
+		}
+		if dx != nil {
+			f.MatMulDropOut(dx, dh, l.A, 1, p, seed) // (N, In) += (dh @ A) * mask
+		}
+		return
+	}
 	xd, mask := l.input(x)
 	if l.DA != nil {
 		b.MatMul(l.DA, dh, xd, true, false, 1) // (R, In) += (N, R)^T @ (N, In)

@@ -220,3 +220,20 @@ type FlashAttention interface {
 	// FlashAttentionBackward sets dq, dk and dv from dOut.
 	FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse *Tensor, keyMask []int32, heads, kvHeads int)
 }
+
+// DropoutMatMuler is an optional fused op for a dropout before a product
+// (a LoRA adapter's input dropout): the mask of DropoutForward(·, ·, x, p,
+// seed), a pure function of p, seed and the element index, applied inside
+// the product instead of stored. Results are those of the unfused ops, bit
+// for bit. The fallback is DropoutForward into a buffer, then MatMul (and
+// DropoutBackward, AddScaled for MatMulDropOut).
+type DropoutMatMuler interface {
+	// MatMulDropIn is MatMul(out, a, b, transA, transB, beta) with operand
+	// a (which 0) or b (which 1) replaced by its dropout x * mask(p, seed).
+	MatMulDropIn(out, a, b *Tensor, transA, transB bool, beta float32, which int, p float32, seed uint64)
+	// MatMulDropOut sets out = beta*out + (a @ b) * mask(p, seed), the mask
+	// over out's elements (a (M, K), b (K, N), no transposes): the input
+	// gradient through a dropout, DropoutBackward(dIn, a@b, mask) added to
+	// dIn.
+	MatMulDropOut(out, a, b *Tensor, beta float32, p float32, seed uint64)
+}
