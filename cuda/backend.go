@@ -39,6 +39,10 @@ type Options struct {
 	// Q, K, V, P and dO rounded to BF16, float32 accumulation; see the
 	// package documentation). Also set by EMBREC_CUDA_ATTENTION=f32.
 	AttentionF32 bool
+	// UnfusedDropout makes MatMulDropIn and MatMulDropOut run the unfused
+	// ops (a dropped-out copy and its mask in scratch), the same bits, for
+	// comparisons. Also set by EMBREC_CUDA_FUSED_DROPOUT=0.
+	UnfusedDropout bool
 }
 
 // Backend is tensor.Backend on an NVIDIA GPU. Like the CPU backend it is
@@ -60,6 +64,8 @@ type Backend struct {
 	debug bool
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
+	// unfusedDrop: Options.UnfusedDropout
+	unfusedDrop bool
 
 	cmds      []uint64      // the batch being recorded
 	launches  int           // commands in cmds
@@ -108,6 +114,14 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		b.attnF32 = true
 	default:
 		return nil, fmt.Errorf("cuda: EMBREC_CUDA_ATTENTION=%q: want f32 or bf16", v)
+	}
+	switch v := os.Getenv("EMBREC_CUDA_FUSED_DROPOUT"); v {
+	case "", "1":
+		b.unfusedDrop = opts.UnfusedDropout
+	case "0":
+		b.unfusedDrop = true
+	default:
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_FUSED_DROPOUT=%q: want 0 or 1", v)
 	}
 	if opts.Profile || os.Getenv("EMBREC_CUDA_PROFILE") == "1" {
 		b.prof = &profiler{}

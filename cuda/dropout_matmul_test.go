@@ -14,7 +14,13 @@ import (
 )
 
 func TestDropoutMatMul(t *testing.T) {
-	b := newTestBackend(t)
+	for _, unfused := range []bool{false, true} {
+		b := newTestBackendOpts(t, Options{UnfusedDropout: unfused})
+		checkDropoutMatMul(t, b)
+	}
+}
+
+func checkDropoutMatMul(t *testing.T, b *Backend) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	rnd := func(shape ...int) *tensor.Tensor {
 		x := b.New(tensor.F32, shape...)

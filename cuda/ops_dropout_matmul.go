@@ -2,8 +2,9 @@
 // dropout without the dropped-out copy of the input and its mask in memory.
 // The thin products read the operand through the mask (gemm_f32_thin_drop)
 // and the input gradient applies it to the product's result
-// (gemm_f32_drop_out); other shapes run the unfused ops in scratch. Either
-// way the bits are the unfused ops' (TestDropoutMatMul).
+// (gemm_f32_drop_out); other shapes, and every shape under
+// Options.UnfusedDropout, run the unfused ops in scratch. Either way the
+// bits are the unfused ops' (TestDropoutMatMul).
 
 package cuda
 
@@ -24,7 +25,7 @@ func (b *Backend) MatMulDropIn(out, x, y *tensor.Tensor, transA, transB bool, be
 		panic(fmt.Sprintf("cuda: MatMulDropIn: operand %d, dropout %v", which, p))
 	}
 	op := [2]*tensor.Tensor{x, y}[which]
-	if p > 0 && x.Rank() == 2 && y.Rank() == 2 && x.DType() == tensor.F32 && y.DType() == tensor.F32 &&
+	if p > 0 && !b.unfusedDrop && x.Rank() == 2 && y.Rank() == 2 && x.DType() == tensor.F32 && y.DType() == tensor.F32 &&
 		out.DType() == tensor.F32 {
 		m, k := x.Rows(), x.Cols()
 		if transA {
@@ -65,7 +66,7 @@ func (b *Backend) MatMulDropOut(out, x, y *tensor.Tensor, beta float32, p float3
 	if M*N == 0 {
 		return
 	}
-	if K <= dropOutMaxK {
+	if K <= dropOutMaxK && !b.unfusedDrop {
 		b.launch("gemm_f32_drop_out", ewGrid(M*N), block256, 0, ptr(out), ptr(x), ptr(y), argI32(M), argI32(N),
 			argI32(K), argF32(beta), argF32(p), argF32(1/(1-p)), argU64(seed))
 		return
