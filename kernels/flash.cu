@@ -3,14 +3,16 @@
 // the (B, NH, Tq, Tk) probabilities. The forward pass walks the keys in
 // blocks with an online softmax (running row maximum and sum, the output
 // rescaled as the maximum grows) and saves only each query row's
-// log-sum-exp; the backward pass recomputes the probabilities blockwise
-// from it, in two kernels so that every gradient is a sum in a fixed order
-// (no atomics): dK and dV per block of keys (walking the query heads of
-// the key/value head's group and the query blocks), dQ per block of
-// queries (walking the keys).
+// log-sum-exp. The backward pass computes D = rowsum(dO * out), then
+// recomputes the probabilities blockwise from the log-sum-exp in two
+// kernels, so that every gradient is a sum in a fixed order (no atomics):
+// dK and dV per block of keys (walking the query heads of the key/value
+// head's group and the query blocks), dQ per block of queries (walking the
+// keys).
 //
 // Layouts as tensor.Attention: q, out, dq, dO (B, Tq, NH*HS), k, v, dk, dv
-// (B, Tk, NKV*HS), float32; query head h reads key/value head h / (NH/NKV);
+// (B, Tk, NKV*HS), float32 (q, k, v BF16 in the *_bf16in kernels); query
+// head h reads key/value head h / (NH/NKV);
 // query i sees key j iff j <= i + Tk - Tq and mask[b*Tk + j] != 0 (mask
 // NULL: every key). lse and D are (B, NH, Tq).
 //
