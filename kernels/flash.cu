@@ -139,6 +139,18 @@ __device__ __forceinline__ void mma_kn(float (*acc)[4], const unsigned* a, const
 	}
 }
 
+// store_row writes row r (0: the lane's row lane/4, 1: that + 8) of a
+// warp's (16, FD) accumulator tile, times mul, to dst's first HS columns.
+__device__ __forceinline__ void store_row(float* dst, const float (&acc)[FNT][4], int r, int t, int HS, float mul) {
+#pragma unroll
+	for (int dt = 0; dt < FNT; dt++)
+#pragma unroll
+		for (int e = 0; e < 2; e++) {
+			int d = dt * 8 + 2 * t + e;
+			if (d < HS) dst[d] = mul * acc[dt][2 * r + e];
+		}
+}
+
 template <int R, int C>
 __device__ __forceinline__ void zero(float (&x)[R][C]) {
 #pragma unroll
@@ -222,15 +234,7 @@ __device__ __forceinline__ void flash_forward_body(float* out, float* lse, const
 		float lt = quad_sum(l[r]);
 		int i = row[r];
 		if (i >= Tq) continue;
-		float inv = lt > 0.f ? 1.f / lt : 0.f;
-		float* dst = out + ((long long)b * Tq + i) * qC + h * HS;
-#pragma unroll
-		for (int dt = 0; dt < FNT; dt++)
-#pragma unroll
-			for (int e = 0; e < 2; e++) {
-				int d = dt * 8 + 2 * t + e;
-				if (d < HS) dst[d] = o[dt][2 * r + e] * inv;
-			}
+		store_row(out + ((long long)b * Tq + i) * qC + h * HS, o, r, t, HS, lt > 0.f ? 1.f / lt : 0.f);
 		if (t == 0) lse[((long long)b * NH + h) * Tq + i] = lt > 0.f ? mx[r] + logf(lt) : -INFINITY;
 	}
 }
@@ -346,18 +350,8 @@ __device__ __forceinline__ void flash_dkdv_body(float* dk, float* dv, const T* q
 	for (int r = 0; r < 2; r++) {
 		int j = key[r];
 		if (j >= Tk) continue;
-		float* dkr = dk + ((long long)b * Tk + j) * kC + kvh * HS;
-		float* dvr = dv + ((long long)b * Tk + j) * kC + kvh * HS;
-#pragma unroll
-		for (int dt = 0; dt < FNT; dt++)
-#pragma unroll
-			for (int e = 0; e < 2; e++) {
-				int d = dt * 8 + 2 * t + e;
-				if (d < HS) {
-					dkr[d] = scale * dK[dt][2 * r + e];
-					dvr[d] = dV[dt][2 * r + e];
-				}
-			}
+		store_row(dk + ((long long)b * Tk + j) * kC + kvh * HS, dK, r, t, HS, scale);
+		store_row(dv + ((long long)b * Tk + j) * kC + kvh * HS, dV, r, t, HS, 1.f);
 	}
 }
 
@@ -445,14 +439,7 @@ __device__ __forceinline__ void flash_dq_body(float* dq, const T* q, const T* k,
 	for (int r = 0; r < 2; r++) {
 		int i = row[r];
 		if (i >= Tq) continue;
-		float* dst = dq + ((long long)b * Tq + i) * qC + h * HS;
-#pragma unroll
-		for (int dt = 0; dt < FNT; dt++)
-#pragma unroll
-			for (int e = 0; e < 2; e++) {
-				int d = dt * 8 + 2 * t + e;
-				if (d < HS) dst[d] = scale * dQ[dt][2 * r + e];
-			}
+		store_row(dq + ((long long)b * Tq + i) * qC + h * HS, dQ, r, t, HS, scale);
 	}
 }
 
