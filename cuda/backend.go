@@ -43,6 +43,10 @@ type Options struct {
 	// ops (a dropped-out copy and its mask in scratch), the same bits, for
 	// comparisons. Also set by EMBREC_CUDA_FUSED_DROPOUT=0.
 	UnfusedDropout bool
+	// ScalarThin makes the thin float32 products (LoRA's) load op(A) one
+	// element at a time instead of in float4 chunks, the same bits, for
+	// comparisons. Also set by EMBREC_CUDA_THIN_LOADS=scalar.
+	ScalarThin bool
 }
 
 // Backend is tensor.Backend on an NVIDIA GPU. Like the CPU backend it is
@@ -64,8 +68,8 @@ type Backend struct {
 	debug bool
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
-	// unfusedDrop: Options.UnfusedDropout
-	unfusedDrop bool
+	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin
+	unfusedDrop, thinScalar bool
 
 	cmds      []uint64      // the batch being recorded
 	launches  int           // commands in cmds
@@ -122,6 +126,14 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		b.unfusedDrop = true
 	default:
 		return nil, fmt.Errorf("cuda: EMBREC_CUDA_FUSED_DROPOUT=%q: want 0 or 1", v)
+	}
+	switch v := os.Getenv("EMBREC_CUDA_THIN_LOADS"); v {
+	case "", "float4":
+		b.thinScalar = opts.ScalarThin
+	case "scalar":
+		b.thinScalar = true
+	default:
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_THIN_LOADS=%q: want scalar or float4", v)
 	}
 	if opts.Profile || os.Getenv("EMBREC_CUDA_PROFILE") == "1" {
 		b.prof = &profiler{}

@@ -116,6 +116,50 @@ gemm_f32(float* C, const float* A, const float* B, int M, int N, int K, int lda,
 #define THIN_ROWS 128
 #define THIN_K 32
 
+// thin_load_a4 is the op(A) tile load of thin_body four elements at a
+// time (float4 loads along A's stored rows), for vecA: A 16-byte aligned,
+// lda a multiple of 4, and the stored rows' extent (K, or M when transA) a
+// multiple of 4, so that a 4-element chunk is inside the matrix or outside
+// it whole. Four times the bytes per load of the scalar path, all of a
+// thread's loads unrolled: the tile is read with more memory parallelism
+// (run 5's thin products moved about 0.6 TB/s, latency-bound at two blocks
+// per SM). The values stored, and so the results, are the scalar path's.
+template <bool DROP>
+__device__ __forceinline__ void thin_load_a4(float (*As)[THIN_ROWS + 1], const float* A, int M, int lda, int transA,
+                                             int m0, int k0, int kEnd, float p, float keep, unsigned long long seed,
+                                             int dropA) {
+	int tid = threadIdx.x;
+#pragma unroll
+	for (int l = 0; l < THIN_ROWS * THIN_K / 4 / THIN_ROWS; l++) {
+		int e = tid + THIN_ROWS * l;
+		int r, k;
+		if (transA) { // stored (K, M): a row of the tile is 128 m, 32 chunks
+			k = e / (THIN_ROWS / 4);
+			r = e % (THIN_ROWS / 4) * 4;
+		} else { // stored (M, K): a row is 32 k, 8 chunks
+			r = e / (THIN_K / 4);
+			k = e % (THIN_K / 4) * 4;
+		}
+		int gm = m0 + r, gk = k0 + k;
+		long long o = transA ? (long long)gk * lda + gm : (long long)gm * lda + gk;
+		float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+		if (gk < kEnd && gm < M) {
+			v = *(const float4*)(A + o);
+			if (DROP && dropA) {
+				v.x *= dropout_mask(seed, o, p, keep);
+				v.y *= dropout_mask(seed, o + 1, p, keep);
+				v.z *= dropout_mask(seed, o + 2, p, keep);
+				v.w *= dropout_mask(seed, o + 3, p, keep);
+			}
+		}
+		if (transA) {
+			As[k][r] = v.x, As[k][r + 1] = v.y, As[k][r + 2] = v.z, As[k][r + 3] = v.w;
+		} else {
+			As[k][r] = v.x, As[k + 1][r] = v.y, As[k + 2][r] = v.z, As[k + 3][r] = v.w;
+		}
+	}
+}
+
 // thin_body is gemm_f32_thin; with DROP, the operand flagged by dropA or
 // dropB is read through a dropout mask, element e (its offset from the
 // operand's base, which must be its flat index) times dropout_mask(seed,
@@ -124,7 +168,7 @@ template <bool DROP>
 __device__ __forceinline__ void thin_body(float* C, const float* A, const float* B, int M, int N, int K, int lda,
                                           int ldb, int ldc, int transA, int transB, int transC, float alpha,
                                           float beta, int kSlice, long long sC, float p, float keep,
-                                          unsigned long long seed, int dropA, int dropB) {
+                                          unsigned long long seed, int dropA, int dropB, int vecA) {
 	__shared__ float As[THIN_K][THIN_ROWS + 1];
 	__shared__ float Bs[THIN_K][THIN_N];
 	int tid = threadIdx.x;
@@ -137,25 +181,29 @@ __device__ __forceinline__ void thin_body(float* C, const float* A, const float*
 
 	for (int k0 = kBegin; k0 < kEnd; k0 += THIN_K) {
 		// op(A) tile: THIN_ROWS x THIN_K = 4096 elements, 32 per thread.
+		if (vecA) {
+			thin_load_a4<DROP>(As, A, M, lda, transA, m0, k0, kEnd, p, keep, seed, dropA);
+		} else {
 #pragma unroll 4
-		for (int l = 0; l < THIN_ROWS * THIN_K / THIN_ROWS; l++) {
-			int e = tid + THIN_ROWS * l;
-			int r, k;
-			if (transA) { // stored (K, M): consecutive threads walk rows
-				k = e / THIN_ROWS;
-				r = e % THIN_ROWS;
-			} else { // stored (M, K): consecutive threads walk k
-				r = e / THIN_K;
-				k = e % THIN_K;
+			for (int l = 0; l < THIN_ROWS * THIN_K / THIN_ROWS; l++) {
+				int e = tid + THIN_ROWS * l;
+				int r, k;
+				if (transA) { // stored (K, M): consecutive threads walk rows
+					k = e / THIN_ROWS;
+					r = e % THIN_ROWS;
+				} else { // stored (M, K): consecutive threads walk k
+					r = e / THIN_K;
+					k = e % THIN_K;
+				}
+				int gm = m0 + r, gk = k0 + k;
+				float v = 0.f;
+				if (gm < M && gk < kEnd) {
+					long long o = transA ? (long long)gk * lda + gm : (long long)gm * lda + gk;
+					v = A[o];
+					if (DROP && dropA) v *= dropout_mask(seed, o, p, keep);
+				}
+				As[k][r] = v;
 			}
-			int gm = m0 + r, gk = k0 + k;
-			float v = 0.f;
-			if (gm < M && gk < kEnd) {
-				long long o = transA ? (long long)gk * lda + gm : (long long)gm * lda + gk;
-				v = A[o];
-				if (DROP && dropA) v *= dropout_mask(seed, o, p, keep);
-			}
-			As[k][r] = v;
 		}
 		// op(B) tile: THIN_K x N (N <= THIN_N), zero beyond N and kEnd.
 		for (int e = tid; e < THIN_K * THIN_N; e += THIN_ROWS) {
@@ -189,9 +237,9 @@ __device__ __forceinline__ void thin_body(float* C, const float* A, const float*
 
 extern "C" __global__ void __launch_bounds__(THIN_ROWS)
 gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,
-              int transB, int transC, float alpha, float beta, int kSlice, long long sC) {
+              int transB, int transC, float alpha, float beta, int kSlice, long long sC, int vecA) {
 	thin_body<false>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC, 0.f, 0.f, 0,
-	                 0, 0);
+	                 0, 0, vecA);
 }
 
 // gemm_f32_thin_drop: gemm_f32_thin with operand A (dropA) or B (dropB)
@@ -199,9 +247,9 @@ gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int
 extern "C" __global__ void __launch_bounds__(THIN_ROWS)
 gemm_f32_thin_drop(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc,
                    int transA, int transB, int transC, float alpha, float beta, int kSlice, long long sC, float p,
-                   float keep, unsigned long long seed, int dropA, int dropB) {
+                   float keep, unsigned long long seed, int dropA, int dropB, int vecA) {
 	thin_body<true>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC, p, keep, seed,
-	                dropA, dropB);
+	                dropA, dropB, vecA);
 }
 
 // gemm_f32_drop_out: C (M, N) = beta * C + (A @ B) * mask for a short K

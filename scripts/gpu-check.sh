@@ -18,7 +18,8 @@
 #      with per-kernel CUDA-event timing (--profile); then one change at a
 #      time: the fused attention kernels (--flash-attention, also profiled),
 #      GEMM variant v2d (k-tiles of 64), the unfused LoRA dropout
-#      (EMBREC_CUDA_FUSED_DROPOUT=0), GEMM variants v3a, v3b and v3a with
+#      (EMBREC_CUDA_FUSED_DROPOUT=0), the thin products' scalar loads
+#      (EMBREC_CUDA_THIN_LOADS=scalar), GEMM variants v3a, v3b and v3a with
 #      fused attention (if they passed). Earlier runs (results/) measured
 #      GEMM v1 and auto, float32 attention, checkpointing, and float32 saved
 #      activations (run 5's default); recomputed attention
@@ -90,26 +91,28 @@ timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention' -test.bencht
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 
 stamp "embrec bench train"
-# checkpoint, GEMM variant, attention (bf16, or flash: the fused kernels),
-# recompute attention, saved MLP activations, fused LoRA dropout: the
-# default, then one change at a time (see the header for what earlier
+# bench_train LABEL "VAR=value ..." [FLAGS]: one configuration of the
+# step, its summary line followed by "config=LABEL" in bench-train.log.
+bench_train() {
+	label=$1 envs=$2
+	shift 2
+	env $envs timeout 120 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
+		--lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 "$@" >>"$logs/bench-train.log" 2>&1 ||
+		echo "embrec bench train $label failed (see bench-train.log)"
+	echo "config=$label" >>"$logs/bench-train.log"
+}
+# the default, then one change at a time (see the header for what earlier
 # runs measured)
-v3=
-[ $wgmma = PASS ] && v3='"false v3a bf16 false bf16 1" "false v3b bf16 false bf16 1" "false v3a flash false bf16 1"'
-eval "set -- $v3"
-for cfg in "false v2a bf16 false bf16 1" "false v2a flash false bf16 1" "false v2d bf16 false bf16 1" \
-	"false v2a bf16 false bf16 0" "$@"; do
-	set -- $cfg
-	att=$3 flash=false
-	[ "$3" = flash ] && att=bf16 flash=true
-	EMBREC_CUDA_GEMM=$2 EMBREC_CUDA_ATTENTION=$att EMBREC_CUDA_FUSED_DROPOUT=$6 timeout 120 ./embrec bench train \
-		--device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 --lora-targets q_proj,v_proj \
-		--steps 5 --warmup 2 --checkpoint=$1 --recompute-attention=$4 --saved $5 --flash-attention=$flash \
-		>>"$logs/bench-train.log" 2>&1 || echo "embrec bench train $cfg failed (see bench-train.log)"
-	label=$3
-	[ "$6" = 0 ] && label="$3-unfused-dropout"
-	echo "attention=$label" >>"$logs/bench-train.log"
-done
+bench_train default "EMBREC_CUDA_GEMM=v2a"
+bench_train flash "EMBREC_CUDA_GEMM=v2a" --flash-attention
+bench_train v2d "EMBREC_CUDA_GEMM=v2d"
+bench_train unfused-dropout "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_FUSED_DROPOUT=0"
+bench_train scalar-thin-loads "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_THIN_LOADS=scalar"
+if [ $wgmma = PASS ]; then
+	bench_train v3a "EMBREC_CUDA_GEMM=v3a"
+	bench_train v3b "EMBREC_CUDA_GEMM=v3b"
+	bench_train v3a-flash "EMBREC_CUDA_GEMM=v3a" --flash-attention
+fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
 	--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile >"$logs/bench-train-profile.log" 2>&1 ||

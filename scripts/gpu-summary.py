@@ -53,10 +53,10 @@ def main():
 
     print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
     embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+) loss_first=([\d.]+)"
-                            r"(?:.* recompute_attention=(\w+) activations_mib=([\d.]+))?(?: saved=(\w+))?.*\n(?:(?!train ).*\n)*?attention=(\S+)",
+                            r"(?:.* recompute_attention=(\w+) activations_mib=([\d.]+))?(?: saved=(\w+))?.*\n(?:(?!train ).*\n)*?(?:attention|config)=(\S+)",
                             read(logs, "bench-train.log"), re.M))
     for e in embs:
-        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} att={e[12]}"
+        label = ("embrec ckpt" if e[1] == "true" else "embrec") + f" {e[2]} {e[12]}"
         if e[9] == "true":
             label += " recompute-att"
         if e[11]:
