@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"embrec/tensor"
+	"embrec/tensor/tensortest"
 )
 
 // flashCases: attnCases, a training shape, and edges of the kernels' tiles.
@@ -156,6 +157,7 @@ func TestFlashAttention(t *testing.T) {
 		}
 	}
 	t.Logf("largest relative L2 error %.2e (tolerance %.0e)", worst, attnBF16RelL2)
+	t.Run("suite", func(t *testing.T) { tensortest.FlashAttention(t, b, attnBF16Tol) })
 	if err := b.Sync(); err != nil {
 		t.Fatal(err)
 	}

@@ -254,15 +254,20 @@ extern "C" __global__ void __launch_bounds__(128)
 }
 
 // flash_backward_dot: D (B, NH, Tq) = the dot product of dO and out over
-// each query row of each head (the softmax backward's rowsum(P * dP)). One
-// warp per row (b, i, h), rows strided over the grid; blocks of 256.
+// each query row of each head (the softmax backward's rowsum(P * dP)), dO
+// rounded to BF16 as the products that compute dP see it: then dP - D
+// cancels exactly where it should (a query with a single key, whose out
+// is that key's BF16 value), and elsewhere differs only by the rounding of
+// P in the forward's P V. One warp per row (b, i, h), rows strided over the
+// grid; blocks of 256.
 extern "C" __global__ void flash_backward_dot(float* D, const float* dO, const float* out, int B, int Tq, int NH,
                                               int HS) {
 	int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
 	long long rows = (long long)B * Tq * NH;
 	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
 		float s = 0.f;
-		for (int d = lane; d < HS; d += 32) s += dO[r * HS + d] * out[r * HS + d];
+		for (int d = lane; d < HS; d += 32)
+			s += __bfloat162float(__float2bfloat16_rn(dO[r * HS + d])) * out[r * HS + d];
 		s = warp_sum(s);
 		if (lane == 0) {
 			long long bi = r / NH;

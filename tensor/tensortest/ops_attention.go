@@ -137,3 +137,99 @@ func Attention(t *testing.T, b tensor.Backend, tol Tolerances) {
 		}
 	}
 }
+
+// attnLSE returns the log-sum-exp of each query row's scaled scores
+// (B, NH, Tq), -Inf for a row that sees no key.
+func attnLSE(c attnCase, q, k []float64, mask []int32) []float64 {
+	qC, kC, g := c.NH*c.HS, c.NKV*c.HS, c.NH/c.NKV
+	out := make([]float64, c.B*c.NH*c.Tq)
+	scale := 1 / math.Sqrt(float64(c.HS))
+	for b := 0; b < c.B; b++ {
+		for h := 0; h < c.NH; h++ {
+			for i := 0; i < c.Tq; i++ {
+				var s []float64
+				for j := 0; j <= i+c.Tk-c.Tq; j++ {
+					if mask != nil && mask[b*c.Tk+j] == 0 {
+						continue
+					}
+					x := 0.0
+					for d := 0; d < c.HS; d++ {
+						x += q[(b*c.Tq+i)*qC+h*c.HS+d] * k[(b*c.Tk+j)*kC+(h/g)*c.HS+d]
+					}
+					s = append(s, x*scale)
+				}
+				mx, sum := math.Inf(-1), 0.0
+				for _, x := range s {
+					mx = math.Max(mx, x)
+				}
+				for _, x := range s {
+					sum += math.Exp(x - mx)
+				}
+				out[(b*c.NH+h)*c.Tq+i] = mx + math.Log(sum) // -Inf + log(0) for a row without keys
+			}
+		}
+	}
+	return out
+}
+
+// FlashAttention checks a backend's optional fused attention
+// (tensor.FlashAttention) on Attention's cases within its head-size limit:
+// out, the log-sum-exp (absolute error, under the "attention" Atol+Rtol of
+// the scores' scale), dq, dk, dv, and every buffer's padding. It skips
+// when b has no fused attention.
+func FlashAttention(t *testing.T, b tensor.Backend, tol Tolerances) {
+	f, ok := b.(tensor.FlashAttention)
+	if !ok {
+		t.Skip("no fused attention")
+	}
+	cases := []attnCase{
+		{1, 1, 1, 1, 1, 1}, {1, 5, 5, 1, 1, 8}, {2, 13, 13, 4, 2, 8}, {2, 7, 7, 6, 2, 20},
+		{1, 1, 7, 4, 1, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4}, {1, 0, 0, 2, 2, 4}, {3, 31, 31, 2, 2, 5},
+	}
+	for ci, c := range cases {
+		if c.HS > f.FlashAttentionMaxHeadSize() {
+			continue
+		}
+		for _, masked := range []bool{false, true} {
+			name := fmt.Sprintf("B%d_Tq%d_Tk%d_NH%d_NKV%d_HS%d_mask%v", c.B, c.Tq, c.Tk, c.NH, c.NKV, c.HS, masked)
+			e := newEnv(t, b, tol, uint64(ci*2+101))
+			var mask []int32
+			if masked {
+				mask = make([]int32, c.B*c.Tk)
+				for bb := 0; bb < c.B; bb++ {
+					for j := 0; j < c.Tk; j++ {
+						if j > bb {
+							mask[bb*c.Tk+j] = 1
+						}
+					}
+				}
+			}
+			qC, kC := c.NH*c.HS, c.NKV*c.HS
+			qv, kv, vv, dv := e.randn(c.B*c.Tq*qC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tq*qC)
+			q, k, v := e.tensor("q", qv, c.B, c.Tq, qC), e.tensor("k", kv, c.B, c.Tk, kC), e.tensor("v", vv, c.B, c.Tk, kC)
+			out, lse := e.tensor("out", nil, c.B, c.Tq, qC), e.tensor("lse", nil, c.B, c.NH, c.Tq)
+			f.FlashAttentionForward(out, lse, q, k, v, mask, c.NH, c.NKV)
+			refOut, _ := attnRef(c, qv, kv, vv, mask)
+			e.compare("FlashAttentionForward out "+name, "attention", e.read(out), refOut, rmsScale(refOut))
+			refL, gotL := attnLSE(c, qv, kv, mask), e.read(lse)
+			for i, w := range refL { // -Inf exactly where the reference is; the rest as scores
+				if math.IsInf(w, -1) != math.IsInf(gotL[i], -1) {
+					t.Errorf("FlashAttentionForward lse %s: element %d is %v, want %v", name, i, gotL[i], w)
+				}
+				if math.IsInf(w, -1) {
+					refL[i], gotL[i] = 0, 0
+				}
+			}
+			e.compare("FlashAttentionForward lse "+name, "attention", gotL, refL, rmsScale(refL))
+
+			d := e.tensor("dOut", dv, c.B, c.Tq, qC)
+			dq, dk, dvv := e.tensor("dq", nil, c.B, c.Tq, qC), e.tensor("dk", nil, c.B, c.Tk, kC), e.tensor("dv", nil, c.B, c.Tk, kC)
+			f.FlashAttentionBackward(dq, dk, dvv, d, q, k, v, out, lse, mask, c.NH, c.NKV)
+			rq, rk, rv := attnBackRef(c, qv, kv, vv, dv, mask)
+			e.compare("FlashAttentionBackward dq "+name, "attention", e.read(dq), rq, rmsScale(rq))
+			e.compare("FlashAttentionBackward dk "+name, "attention", e.read(dk), rk, rmsScale(rk))
+			e.compare("FlashAttentionBackward dv "+name, "attention", e.read(dvv), rv, rmsScale(rv))
+			e.checkPadding()
+		}
+	}
+}
