@@ -26,7 +26,11 @@
 //     the 16 products of each output in double and adds the accumulator;
 //   - dynamic shared memory is filled with 0xff bytes (a NaN in float32
 //     and in bf16) before each block, so a read of what was never written
-//     shows up in the results.
+//     shows up in the results;
+//   - the tests build it with UBSan's alignment and bounds checks
+//     (cuda/host_test.go): a misaligned float4 load, which faults on a GPU
+//     but not on x86, or an index past a shared-memory array ends the run
+//     with the source line.
 // Not emulated: wgmma and the rest of sm_90a (kernels/gemm_wgmma.cu is not
 // built), memory ordering between blocks, and timing.
 
