@@ -242,6 +242,8 @@ unsigned char* dynamic_smem() { return dynSmem; }
 
 void cp_async(void* dst, const void* src, int src_bytes) {
 	if (src_bytes < 0 || src_bytes > 16) trap("cp.async source size outside [0, 16]");
+	if ((uintptr_t)dst % 16 != 0 || (src_bytes > 0 && (uintptr_t)src % 16 != 0))
+		trap("cp.async of 16 bytes from or to an address that is not 16-byte aligned");
 	Pending p;
 	p.dst = (unsigned char*)dst;
 	memset(p.data, 0, 16);
@@ -264,6 +266,7 @@ void cp_async_wait(int n) {
 
 // ldmatrix .x4: lanes 8j .. 8j+7 address the rows of matrix j.
 void ldmatrix_x4(unsigned* r, const unsigned short* p, bool trans) {
+	if ((uintptr_t)p % 16 != 0) trap("ldmatrix row address not 16-byte aligned");
 	struct In {
 		const unsigned short* p;
 		int trans;
