@@ -84,6 +84,15 @@ else
 	grep -E -- '--- FAIL|panic|kernel' "$logs/conformance-debug.log" | head -20
 fi
 grep -E -- '^(--- |ok|PASS|FAIL)|relative error|loss' "$logs/correctness.log" | head -60
+# Features first run on a GPU in this session's build: one whose test did
+# not pass here is left out of what follows (its switch set to the old
+# path), so the timings are of code that passed.
+passed() { grep -q -- "^--- PASS: $1 " "$logs/correctness.log"; }
+flash=PASS
+passed TestFlashAttention || flash=FAIL
+passed TestDropoutMatMul || export EMBREC_CUDA_FUSED_DROPOUT=0
+passed TestThinLoads || export EMBREC_CUDA_THIN_LOADS=scalar
+echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}"
 
 stamp "embrec GEMM benchmarks"
 timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
@@ -104,24 +113,29 @@ bench_train() {
 # the default, then one change at a time (see the header for what earlier
 # runs measured)
 bench_train default "EMBREC_CUDA_GEMM=v2a"
-bench_train flash "EMBREC_CUDA_GEMM=v2a" --flash-attention
+[ $flash = PASS ] && bench_train flash "EMBREC_CUDA_GEMM=v2a" --flash-attention
 bench_train v2d "EMBREC_CUDA_GEMM=v2d"
-bench_train unfused-dropout "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_FUSED_DROPOUT=0"
-bench_train scalar-thin-loads "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_THIN_LOADS=scalar"
+[ "${EMBREC_CUDA_FUSED_DROPOUT:-1}" = 1 ] &&
+	bench_train unfused-dropout "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_FUSED_DROPOUT=0"
+[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
+	bench_train scalar-thin-loads "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_THIN_LOADS=scalar"
 if [ $wgmma = PASS ]; then
 	bench_train v3a "EMBREC_CUDA_GEMM=v3a"
 	bench_train v3b "EMBREC_CUDA_GEMM=v3b"
-	bench_train v3a-flash "EMBREC_CUDA_GEMM=v3a" --flash-attention
+	[ $flash = PASS ] && bench_train v3a-flash "EMBREC_CUDA_GEMM=v3a" --flash-attention
 fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
 	--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile >"$logs/bench-train-profile.log" 2>&1 ||
 	echo "embrec bench train --profile failed (see bench-train-profile.log)"
 sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile.log" | head -24
-timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
-	--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile --flash-attention >"$logs/bench-train-profile-flash.log" 2>&1 ||
-	echo "embrec bench train --profile --flash-attention failed (see bench-train-profile-flash.log)"
-sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile-flash.log" | head -24
+if [ $flash = PASS ]; then
+	timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
+		--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile --flash-attention \
+		>"$logs/bench-train-profile-flash.log" 2>&1 ||
+		echo "embrec bench train --profile --flash-attention failed (see bench-train-profile-flash.log)"
+	sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile-flash.log" | head -24
+fi
 
 stamp "PyTorch reference"
 flags=
@@ -138,10 +152,12 @@ run=$(mktemp -d)
 		timeout 60 ./embrec eval --device cuda --run "$run/r" --users 200
 } >"$logs/e2e.log" 2>&1 || echo "end-to-end run failed (see e2e.log)"
 grep -E 'frozen|stage 2 step 300|^\| r ' "$logs/e2e.log"
-timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
-	--steps 300 --flash-attention --out "$run/f" >"$logs/e2e-flash.log" 2>&1 ||
-	echo "end-to-end run with --flash-attention failed (see e2e-flash.log)"
-grep -E 'stage 2 step 300' "$logs/e2e-flash.log"
+if [ $flash = PASS ]; then
+	timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
+		--steps 300 --flash-attention --out "$run/f" >"$logs/e2e-flash.log" 2>&1 ||
+		echo "end-to-end run with --flash-attention failed (see e2e-flash.log)"
+	grep -E 'stage 2 step 300' "$logs/e2e-flash.log"
+fi
 
 stamp summary
 python3 gpu-summary.py "$logs" "$conf, wgmma GEMM $wgmma" | tee "$logs/summary.txt"
