@@ -84,8 +84,9 @@ func (m *Model) linear(out, x, w *tensor.Tensor, l int, p Proj) {
 // layer l, one input shared by all (q, k, v; gate, up): the products run
 // as one tensor.SharedInputMatMul, so a backend that converts x for the
 // product converts it once, then the adapters add their deltas in order.
-func (m *Model) linears(outs []*tensor.Tensor, x *tensor.Tensor, l int, ps ...Proj) {
-	ws := make([]*tensor.Tensor, len(ps))
+// ws (len(ps)) receives the weights: callers pass scratch they keep, so
+// that a step allocates nothing.
+func (m *Model) linears(outs, ws []*tensor.Tensor, x *tensor.Tensor, l int, ps ...Proj) {
 	for i, p := range ps {
 		ws[i] = m.Layers[l].Weight(p)
 	}

@@ -251,3 +251,22 @@ func TestFlashAttentionNeedsBackend(t *testing.T) {
 	}()
 	m.NewRun(1, 4, RunOptions{FlashAttention: true})
 }
+
+// TestForwardAllocatesNothing: once a Run exists, a forward pass allocates
+// nothing on the Go heap (the arena holds every buffer; the shared-input
+// products use the Run's scratch slices). Loss and backward still take a
+// few tensor views per step (18 allocations here, before this test too).
+func TestForwardAllocatesNothing(t *testing.T) {
+	c := Config{Hidden: 16, Intermediate: 32, Layers: 3, Heads: 2, KVHeads: 1, HeadSize: 8, Vocab: 20, MaxPos: 8,
+		NormEps: 1e-6, RopeTheta: 10000}
+	m, err := NewRandom(c, tensor.NewCPU(1), 0.02, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.NewRun(2, 4, RunOptions{})
+	r.EmbedIDs([]int32{1, 2, 3, 4, 5, 6, 7, 8})
+	r.Forward(nil)
+	if n := testing.AllocsPerRun(5, func() { r.Forward(nil) }); n != 0 {
+		t.Errorf("%v allocations per forward pass", n)
+	}
+}

@@ -78,6 +78,13 @@ type Run struct {
 	lossReady    bool
 	hostLosses   []float32
 	forwardReady bool
+	linO, linW   [3]*tensor.Tensor // the outputs and weights of a shared-input product (linOuts)
+}
+
+// linOuts returns outs in the Run's scratch slice (no allocation per step).
+func (r *Run) linOuts(outs ...*tensor.Tensor) []*tensor.Tensor {
+	n := copy(r.linO[:], outs)
+	return r.linO[:n]
 }
 
 // NewRun allocates the arena for batches of shape (B, T), T <= MaxPos.
@@ -277,14 +284,14 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 		// Saved in BF16 (SaveBF16 with FlashAttention): computed in float32
 		// in the backward's q/k/v gradient buffers (unused until this block's
 		// backward), then rounded.
-		m.linears([]*tensor.Tensor{r.tmpQ, r.tmpK, r.dv}, s.xn, l, ProjQ, ProjK, ProjV)
+		m.linears(r.linOuts(r.tmpQ, r.tmpK, r.dv), r.linW[:3], s.xn, l, ProjQ, ProjK, ProjV)
 		b.RoPEForward(r.dq, r.tmpQ, m.cos, m.sin, r.pos, false)
 		b.RoPEForward(r.dk, r.tmpK, m.cos, m.sin, r.pos, false)
 		b.Copy(a.q, r.dq)
 		b.Copy(a.k, r.dk)
 		b.Copy(a.v, r.dv)
 	} else {
-		m.linears([]*tensor.Tensor{r.tmpQ, r.tmpK, a.v}, s.xn, l, ProjQ, ProjK, ProjV)
+		m.linears(r.linOuts(r.tmpQ, r.tmpK, a.v), r.linW[:3], s.xn, l, ProjQ, ProjK, ProjV)
 		b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
 		b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
 	}
@@ -296,7 +303,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	if r.opt.SaveBF16 { // float32 products in the backward scratch (free now), saved rounded
 		gate, up = r.dgate, r.dup
 	}
-	m.linears([]*tensor.Tensor{gate, up}, s.xn, l, ProjGate, ProjUp)
+	m.linears(r.linOuts(gate, up), r.linW[:2], s.xn, l, ProjGate, ProjUp)
 	b.SwiGLUForward(s.h, gate, up)
 	if r.opt.SaveBF16 {
 		b.Copy(a.gate, gate)
