@@ -24,39 +24,6 @@ var flashCases = append([]attnShape{
 	{B: 2, Tq: 65, Tk: 65, NH: 2, NKV: 2, HS: 7},
 }, attnCases...)
 
-// flashLSE64 is the reference log-sum-exp of each query row's scaled
-// scores (B, NH, Tq), -Inf where a row sees no key.
-func flashLSE64(s attnShape, q, k []float64, mask []int32) []float64 {
-	qC, kC, g := s.NH*s.HS, s.NKV*s.HS, s.NH/s.NKV
-	out := make([]float64, s.B*s.NH*s.Tq)
-	scale := 1 / math.Sqrt(float64(s.HS))
-	for b := 0; b < s.B; b++ {
-		for h := 0; h < s.NH; h++ {
-			for i := 0; i < s.Tq; i++ {
-				var sc []float64
-				for j := 0; j < s.Tk; j++ {
-					if j <= i+s.Tk-s.Tq && (mask == nil || mask[b*s.Tk+j] != 0) {
-						d := 0.0
-						for c := 0; c < s.HS; c++ {
-							d += q[(b*s.Tq+i)*qC+h*s.HS+c] * k[(b*s.Tk+j)*kC+(h/g)*s.HS+c]
-						}
-						sc = append(sc, d*scale)
-					}
-				}
-				mx, sum := math.Inf(-1), 0.0
-				for _, x := range sc {
-					mx = math.Max(mx, x)
-				}
-				for _, x := range sc {
-					sum += math.Exp(x - mx)
-				}
-				out[(b*s.NH+h)*s.Tq+i] = mx + math.Log(sum) // -Inf + log(0) = -Inf for an empty row
-			}
-		}
-	}
-	return out
-}
-
 func TestFlashAttention(t *testing.T) {
 	b := newTestBackend(t)
 	rng := rand.New(rand.NewPCG(13, 14))
@@ -98,7 +65,7 @@ func TestFlashAttention(t *testing.T) {
 			b.FlashAttentionForward(out, lse, q, k, v, mask, s.NH, s.NKV)
 			b.FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse, mask, s.NH, s.NKV)
 			rOut, _, rdq, rdk, rdv := attnRef64(s, qr, kr, vr, dr, mask)
-			rLSE := flashLSE64(s, qr, kr, mask)
+			rLSE := tensortest.AttentionLSE(s.B, s.Tq, s.Tk, s.NH, s.NKV, s.HS, qr, kr, mask)
 			line := name + ": relative L2 error"
 			for _, c := range []struct {
 				what string

@@ -92,30 +92,39 @@ func attnBackRef(c attnCase, q, k, v, dOut []float64, mask []int32) (dq, dk, dv 
 	return dq, dk, dv
 }
 
+// attnCases: one head, grouped heads, decoding (Tq < Tk), empty shapes,
+// odd head sizes.
+var attnCases = []attnCase{
+	{1, 1, 1, 1, 1, 1}, {1, 5, 5, 1, 1, 8}, {2, 13, 13, 4, 2, 8}, {2, 7, 7, 6, 2, 20},
+	{1, 1, 7, 4, 1, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4}, {1, 0, 0, 2, 2, 4}, {3, 31, 31, 2, 2, 5},
+}
+
+// attnInputs draws case c's inputs in e: the key mask (masked: left
+// padding, batch b has b+1 padded keys, so the first batch loses all of
+// them when Tk == 1), random q, k, v and dOut values, and q, k, v tensors.
+func attnInputs(e *env, c attnCase, masked bool) (mask []int32, qv, kv, vv, dv []float64, q, k, v *tensor.Tensor) {
+	if masked {
+		mask = make([]int32, c.B*c.Tk)
+		for bb := 0; bb < c.B; bb++ {
+			for j := bb + 1; j < c.Tk; j++ {
+				mask[bb*c.Tk+j] = 1
+			}
+		}
+	}
+	qC, kC := c.NH*c.HS, c.NKV*c.HS
+	qv, kv, vv, dv = e.randn(c.B*c.Tq*qC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tq*qC)
+	q, k, v = e.tensor("q", qv, c.B, c.Tq, qC), e.tensor("k", kv, c.B, c.Tk, kC), e.tensor("v", vv, c.B, c.Tk, kC)
+	return
+}
+
 // Attention checks AttentionForward and AttentionBackward.
 func Attention(t *testing.T, b tensor.Backend, tol Tolerances) {
-	cases := []attnCase{
-		{1, 1, 1, 1, 1, 1}, {1, 5, 5, 1, 1, 8}, {2, 13, 13, 4, 2, 8}, {2, 7, 7, 6, 2, 20},
-		{1, 1, 7, 4, 1, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4}, {1, 0, 0, 2, 2, 4}, {3, 31, 31, 2, 2, 5},
-	}
-	for ci, c := range cases {
+	for ci, c := range attnCases {
 		for _, masked := range []bool{false, true} {
 			name := fmt.Sprintf("B%d_Tq%d_Tk%d_NH%d_NKV%d_HS%d_mask%v", c.B, c.Tq, c.Tk, c.NH, c.NKV, c.HS, masked)
 			e := newEnv(t, b, tol, uint64(ci*2+1))
-			var mask []int32
-			if masked { // left padding: batch b has b+1 padded keys; the first batch loses all of them when Tk==1
-				mask = make([]int32, c.B*c.Tk)
-				for bb := 0; bb < c.B; bb++ {
-					for j := 0; j < c.Tk; j++ {
-						if j > bb {
-							mask[bb*c.Tk+j] = 1
-						}
-					}
-				}
-			}
+			mask, qv, kv, vv, dv, q, k, v := attnInputs(e, c, masked)
 			qC, kC := c.NH*c.HS, c.NKV*c.HS
-			qv, kv, vv, dv := e.randn(c.B*c.Tq*qC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tq*qC)
-			q, k, v := e.tensor("q", qv, c.B, c.Tq, qC), e.tensor("k", kv, c.B, c.Tk, kC), e.tensor("v", vv, c.B, c.Tk, kC)
 			out, probs := e.tensor("out", nil, c.B, c.Tq, qC), e.tensor("probs", nil, c.B, c.NH, c.Tq, c.Tk)
 			e.b.AttentionForward(out, probs, q, k, v, mask, c.NH, c.NKV)
 			refOut, refP := attnRef(c, qv, kv, vv, mask)
@@ -138,9 +147,13 @@ func Attention(t *testing.T, b tensor.Backend, tol Tolerances) {
 	}
 }
 
-// attnLSE returns the log-sum-exp of each query row's scaled scores
-// (B, NH, Tq), -Inf for a row that sees no key.
-func attnLSE(c attnCase, q, k []float64, mask []int32) []float64 {
+// AttentionLSE returns, in float64, the log-sum-exp of each query row's
+// scaled scores (B, NH, Tq) for attention of q (B, Tq, NH*HS) over k (B,
+// Tk, NKV*HS) with tensor.Attention's causal offset and key mask (nil: all
+// keys): what tensor.FlashAttention's forward saves. -Inf for a row that
+// sees no key.
+func AttentionLSE(B, Tq, Tk, NH, NKV, HS int, q, k []float64, mask []int32) []float64 {
+	c := attnCase{B, Tq, Tk, NH, NKV, HS}
 	qC, kC, g := c.NH*c.HS, c.NKV*c.HS, c.NH/c.NKV
 	out := make([]float64, c.B*c.NH*c.Tq)
 	scale := 1 / math.Sqrt(float64(c.HS))
@@ -182,36 +195,20 @@ func FlashAttention(t *testing.T, b tensor.Backend, tol Tolerances) {
 	if !ok {
 		t.Skip("no fused attention")
 	}
-	cases := []attnCase{
-		{1, 1, 1, 1, 1, 1}, {1, 5, 5, 1, 1, 8}, {2, 13, 13, 4, 2, 8}, {2, 7, 7, 6, 2, 20},
-		{1, 1, 7, 4, 1, 8}, {2, 3, 9, 6, 3, 4}, {1, 0, 4, 2, 1, 4}, {1, 0, 0, 2, 2, 4}, {3, 31, 31, 2, 2, 5},
-	}
-	for ci, c := range cases {
+	for ci, c := range attnCases {
 		if c.HS > f.FlashAttentionMaxHeadSize() {
 			continue
 		}
 		for _, masked := range []bool{false, true} {
 			name := fmt.Sprintf("B%d_Tq%d_Tk%d_NH%d_NKV%d_HS%d_mask%v", c.B, c.Tq, c.Tk, c.NH, c.NKV, c.HS, masked)
 			e := newEnv(t, b, tol, uint64(ci*2+101))
-			var mask []int32
-			if masked {
-				mask = make([]int32, c.B*c.Tk)
-				for bb := 0; bb < c.B; bb++ {
-					for j := 0; j < c.Tk; j++ {
-						if j > bb {
-							mask[bb*c.Tk+j] = 1
-						}
-					}
-				}
-			}
+			mask, qv, kv, vv, dv, q, k, v := attnInputs(e, c, masked)
 			qC, kC := c.NH*c.HS, c.NKV*c.HS
-			qv, kv, vv, dv := e.randn(c.B*c.Tq*qC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tk*kC), e.randn(c.B*c.Tq*qC)
-			q, k, v := e.tensor("q", qv, c.B, c.Tq, qC), e.tensor("k", kv, c.B, c.Tk, kC), e.tensor("v", vv, c.B, c.Tk, kC)
 			out, lse := e.tensor("out", nil, c.B, c.Tq, qC), e.tensor("lse", nil, c.B, c.NH, c.Tq)
 			f.FlashAttentionForward(out, lse, q, k, v, mask, c.NH, c.NKV)
 			refOut, _ := attnRef(c, qv, kv, vv, mask)
 			e.compare("FlashAttentionForward out "+name, "attention", e.read(out), refOut, rmsScale(refOut))
-			refL, gotL := attnLSE(c, qv, kv, mask), e.read(lse)
+			refL, gotL := AttentionLSE(c.B, c.Tq, c.Tk, c.NH, c.NKV, c.HS, qv, kv, mask), e.read(lse)
 			for i, w := range refL { // -Inf exactly where the reference is; the rest as scores
 				if math.IsInf(w, -1) != math.IsInf(gotL[i], -1) {
 					t.Errorf("FlashAttentionForward lse %s: element %d is %v, want %v", name, i, gotL[i], w)
