@@ -136,6 +136,78 @@ func relL2(got []float32, want []float64) float64 {
 	return math.Sqrt(d / n)
 }
 
+// attnData is one attention case's inputs, on a backend and in float64.
+type attnData struct {
+	name           string
+	mask           []int32
+	q, k, v, dOut  *tensor.Tensor
+	qr, kr, vr, dr []float64
+}
+
+// newAttnData draws case s (index ci of its list) on b: with masked, a key
+// mask where batch bb has its first bb + ci%2 keys padded (with Tq == Tk,
+// query 0 then sees none); q, k, v and dOut from rng, in that order.
+func newAttnData(b *Backend, rng *rand.Rand, s attnShape, ci int, masked bool) attnData {
+	d := attnData{name: fmt.Sprintf("B%d_Tq%d_Tk%d_NH%d_NKV%d_HS%d_mask%v", s.B, s.Tq, s.Tk, s.NH, s.NKV, s.HS, masked)}
+	if masked {
+		d.mask = make([]int32, s.B*s.Tk)
+		for bb := 0; bb < s.B; bb++ {
+			for j := 0; j < s.Tk; j++ {
+				d.mask[bb*s.Tk+j] = int32(boolInt(j >= bb+ci%2))
+			}
+		}
+	}
+	gen := func(shape ...int) (*tensor.Tensor, []float64) {
+		x := b.New(tensor.F32, shape...)
+		h, r := make([]float32, x.Len()), make([]float64, x.Len())
+		for i := range h {
+			h[i] = float32(rng.NormFloat64())
+			r[i] = float64(h[i])
+		}
+		b.Upload(x, h)
+		return x, r
+	}
+	qC, kC := s.NH*s.HS, s.NKV*s.HS
+	d.q, d.qr = gen(s.B, s.Tq, qC)
+	d.k, d.kr = gen(s.B, s.Tk, kC)
+	d.v, d.vr = gen(s.B, s.Tk, kC)
+	d.dOut, d.dr = gen(s.B, s.Tq, qC)
+	return d
+}
+
+// nanTensor returns an F32 tensor of NaN: an output every element of
+// which must be written.
+func nanTensor(b *Backend, shape ...int) *tensor.Tensor {
+	x := b.New(tensor.F32, shape...)
+	b.Fill(x, float32(math.NaN()))
+	return x
+}
+
+// relCheck is one output and its float64 reference.
+type relCheck struct {
+	what string
+	got  *tensor.Tensor
+	want []float64
+}
+
+// checkRelL2 fails the test for each output whose relative L2 error is
+// over tol; it returns the errors as a log line and the largest.
+func checkRelL2(t *testing.T, b *Backend, name string, tol float64, cs []relCheck) (string, float64) {
+	t.Helper()
+	line, worst := name+": relative L2 error", 0.0
+	for _, c := range cs {
+		g := make([]float32, c.got.Len())
+		b.Download(g, c.got)
+		e := relL2(g, c.want)
+		worst = max(worst, e)
+		line += fmt.Sprintf(" %s %.2e", c.what, e)
+		if !(e <= tol) {
+			t.Errorf("%s: %s: relative L2 error %.3e > %.0e", name, c.what, e, tol)
+		}
+	}
+	return line, worst
+}
+
 // checkAttention runs forward and backward of every case on b, outputs
 // poisoned with NaN first, and compares with attnRef64 (relative L2 at
 // most tol). It returns the largest error seen.
@@ -145,60 +217,16 @@ func checkAttention(t *testing.T, b *Backend, cases []attnShape, tol float64) fl
 	worst := 0.0
 	for ci, s := range cases {
 		for _, masked := range []bool{false, true} {
-			name := fmt.Sprintf("B%d_Tq%d_Tk%d_NH%d_NKV%d_HS%d_mask%v", s.B, s.Tq, s.Tk, s.NH, s.NKV, s.HS, masked)
-			var mask []int32
-			if masked { // batch b has its first b + ci%2 keys padded (with Tq == Tk, query 0 then sees none)
-				mask = make([]int32, s.B*s.Tk)
-				for bb := 0; bb < s.B; bb++ {
-					for j := 0; j < s.Tk; j++ {
-						mask[bb*s.Tk+j] = int32(boolInt(j >= bb+ci%2))
-					}
-				}
-			}
+			d := newAttnData(b, rng, s, ci, masked)
 			qC, kC := s.NH*s.HS, s.NKV*s.HS
-			gen := func(n int) ([]float32, []float64) {
-				h, r := make([]float32, n), make([]float64, n)
-				for i := range h {
-					h[i] = float32(rng.NormFloat64())
-					r[i] = float64(h[i])
-				}
-				return h, r
-			}
-			qh, qr := gen(s.B * s.Tq * qC)
-			kh, kr := gen(s.B * s.Tk * kC)
-			vh, vr := gen(s.B * s.Tk * kC)
-			dh, dr := gen(s.B * s.Tq * qC)
-			up := func(h []float32, shape ...int) *tensor.Tensor {
-				x := b.New(tensor.F32, shape...)
-				b.Upload(x, h)
-				return x
-			}
-			nan := func(shape ...int) *tensor.Tensor {
-				x := b.New(tensor.F32, shape...)
-				b.Fill(x, float32(math.NaN()))
-				return x
-			}
-			q, k, v, dOut := up(qh, s.B, s.Tq, qC), up(kh, s.B, s.Tk, kC), up(vh, s.B, s.Tk, kC), up(dh, s.B, s.Tq, qC)
-			out, probs := nan(s.B, s.Tq, qC), nan(s.B, s.NH, s.Tq, s.Tk)
-			dq, dk, dv := nan(s.B, s.Tq, qC), nan(s.B, s.Tk, kC), nan(s.B, s.Tk, kC)
-			b.AttentionForward(out, probs, q, k, v, mask, s.NH, s.NKV)
-			b.AttentionBackward(dq, dk, dv, dOut, q, k, v, probs, s.NH, s.NKV)
-			rOut, rP, rdq, rdk, rdv := attnRef64(s, qr, kr, vr, dr, mask)
-			line := name + ": relative L2 error"
-			for _, c := range []struct {
-				what string
-				got  *tensor.Tensor
-				want []float64
-			}{{"out", out, rOut}, {"probs", probs, rP}, {"dq", dq, rdq}, {"dk", dk, rdk}, {"dv", dv, rdv}} {
-				g := make([]float32, c.got.Len())
-				b.Download(g, c.got)
-				e := relL2(g, c.want)
-				worst = max(worst, e)
-				line += fmt.Sprintf(" %s %.2e", c.what, e)
-				if !(e <= tol) {
-					t.Errorf("%s: %s: relative L2 error %.3e > %.0e", name, c.what, e, tol)
-				}
-			}
+			out, probs := nanTensor(b, s.B, s.Tq, qC), nanTensor(b, s.B, s.NH, s.Tq, s.Tk)
+			dq, dk, dv := nanTensor(b, s.B, s.Tq, qC), nanTensor(b, s.B, s.Tk, kC), nanTensor(b, s.B, s.Tk, kC)
+			b.AttentionForward(out, probs, d.q, d.k, d.v, d.mask, s.NH, s.NKV)
+			b.AttentionBackward(dq, dk, dv, d.dOut, d.q, d.k, d.v, probs, s.NH, s.NKV)
+			rOut, rP, rdq, rdk, rdv := attnRef64(s, d.qr, d.kr, d.vr, d.dr, d.mask)
+			line, e := checkRelL2(t, b, d.name, tol, []relCheck{{"out", out, rOut}, {"probs", probs, rP},
+				{"dq", dq, rdq}, {"dk", dk, rdk}, {"dv", dv, rdv}})
+			worst = max(worst, e)
 			t.Log(line)
 		}
 	}

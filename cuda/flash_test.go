@@ -30,57 +30,18 @@ func TestFlashAttention(t *testing.T) {
 	worst := 0.0
 	for ci, s := range flashCases {
 		for _, masked := range []bool{false, true} {
-			name := fmt.Sprintf("B%d_Tq%d_Tk%d_NH%d_NKV%d_HS%d_mask%v", s.B, s.Tq, s.Tk, s.NH, s.NKV, s.HS, masked)
-			var mask []int32
-			if masked { // batch b has its first b + ci%2 keys padded
-				mask = make([]int32, s.B*s.Tk)
-				for bb := 0; bb < s.B; bb++ {
-					for j := 0; j < s.Tk; j++ {
-						mask[bb*s.Tk+j] = int32(boolInt(j >= bb+ci%2))
-					}
-				}
-			}
+			d := newAttnData(b, rng, s, ci, masked)
+			name, mask, q, k, v, dOut := d.name, d.mask, d.q, d.k, d.v, d.dOut
 			qC, kC := s.NH*s.HS, s.NKV*s.HS
-			gen := func(shape ...int) (*tensor.Tensor, []float64) {
-				x := b.New(tensor.F32, shape...)
-				h, r := make([]float32, x.Len()), make([]float64, x.Len())
-				for i := range h {
-					h[i] = float32(rng.NormFloat64())
-					r[i] = float64(h[i])
-				}
-				b.Upload(x, h)
-				return x, r
-			}
-			nan := func(shape ...int) *tensor.Tensor {
-				x := b.New(tensor.F32, shape...)
-				b.Fill(x, float32(math.NaN()))
-				return x
-			}
-			q, qr := gen(s.B, s.Tq, qC)
-			k, kr := gen(s.B, s.Tk, kC)
-			v, vr := gen(s.B, s.Tk, kC)
-			dOut, dr := gen(s.B, s.Tq, qC)
-			out, lse := nan(s.B, s.Tq, qC), nan(s.B, s.NH, s.Tq)
-			dq, dk, dv := nan(s.B, s.Tq, qC), nan(s.B, s.Tk, kC), nan(s.B, s.Tk, kC)
+			out, lse := nanTensor(b, s.B, s.Tq, qC), nanTensor(b, s.B, s.NH, s.Tq)
+			dq, dk, dv := nanTensor(b, s.B, s.Tq, qC), nanTensor(b, s.B, s.Tk, kC), nanTensor(b, s.B, s.Tk, kC)
 			b.FlashAttentionForward(out, lse, q, k, v, mask, s.NH, s.NKV)
 			b.FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse, mask, s.NH, s.NKV)
-			rOut, _, rdq, rdk, rdv := attnRef64(s, qr, kr, vr, dr, mask)
-			rLSE := tensortest.AttentionLSE(s.B, s.Tq, s.Tk, s.NH, s.NKV, s.HS, qr, kr, mask)
-			line := name + ": relative L2 error"
-			for _, c := range []struct {
-				what string
-				got  *tensor.Tensor
-				want []float64
-			}{{"out", out, rOut}, {"dq", dq, rdq}, {"dk", dk, rdk}, {"dv", dv, rdv}} {
-				g := make([]float32, c.got.Len())
-				b.Download(g, c.got)
-				e := relL2(g, c.want)
-				worst = max(worst, e)
-				line += fmt.Sprintf(" %s %.2e", c.what, e)
-				if !(e <= attnBF16RelL2) {
-					t.Errorf("%s: %s: relative L2 error %.3e > %.0e", name, c.what, e, attnBF16RelL2)
-				}
-			}
+			rOut, _, rdq, rdk, rdv := attnRef64(s, d.qr, d.kr, d.vr, d.dr, mask)
+			rLSE := tensortest.AttentionLSE(s.B, s.Tq, s.Tk, s.NH, s.NKV, s.HS, d.qr, d.kr, mask)
+			line, e := checkRelL2(t, b, name, attnBF16RelL2, []relCheck{{"out", out, rOut}, {"dq", dq, rdq},
+				{"dk", dk, rdk}, {"dv", dv, rdv}})
+			worst = max(worst, e)
 			// lse: -Inf exactly where the reference is, else within BF16
 			// rounding of the scores (absolute: the scores are O(1)).
 			g := make([]float32, lse.Len())
@@ -107,8 +68,8 @@ func TestFlashAttention(t *testing.T) {
 				return y
 			}
 			qb, kb, vb := bf(q), bf(k), bf(v)
-			out2, lse2 := nan(s.B, s.Tq, qC), nan(s.B, s.NH, s.Tq)
-			dq2, dk2, dv2 := nan(s.B, s.Tq, qC), nan(s.B, s.Tk, kC), nan(s.B, s.Tk, kC)
+			out2, lse2 := nanTensor(b, s.B, s.Tq, qC), nanTensor(b, s.B, s.NH, s.Tq)
+			dq2, dk2, dv2 := nanTensor(b, s.B, s.Tq, qC), nanTensor(b, s.B, s.Tk, kC), nanTensor(b, s.B, s.Tk, kC)
 			b.FlashAttentionForward(out2, lse2, qb, kb, vb, mask, s.NH, s.NKV)
 			b.FlashAttentionBackward(dq2, dk2, dv2, dOut, qb, kb, vb, out2, lse2, mask, s.NH, s.NKV)
 			for _, c := range [][2]*tensor.Tensor{{out, out2}, {lse, lse2}, {dq, dq2}, {dk, dk2}, {dv, dv2}} {
