@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"embrec/tensor"
@@ -234,15 +235,11 @@ func checkAttention(t *testing.T, b *Backend, cases []attnShape, tol float64) fl
 	return worst
 }
 
-// gemmLaunch is one emulated BF16 GEMM launch.
-type gemmLaunch struct {
-	name       string
-	vecA, vecB bool
-}
-
-// emulateAttention adds Go emulations of the kernels the tensor-core
-// attention launches to e; the BF16 GEMM launches are logged in *log.
-func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
+// emulateGEMMBF16 adds Go emulations of the BF16 GEMMs (every variant,
+// the wgmma ones included, from their contract) and of the conversions
+// that feed them to e, for host-side tests on the fake device at compute
+// capability 9.0 (the host-compiled kernels have no wgmma).
+func emulateGEMMBF16(e *emuDevice) {
 	i32 := func(p []uint64, j int) int { return int(int32(uint32(p[j]))) }
 	f32 := func(p []uint64, j int) float32 { return math.Float32frombits(uint32(p[j])) }
 	bf := func(a uint64) float32 { return half.BF16ToF32(binary.LittleEndian.Uint16(e.span("emu", a, 2))) }
@@ -265,113 +262,6 @@ func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
 			e.setF32(p[0]+uint64(4*i), bf(p[1]+uint64(2*i)))
 		}
 	}
-	e.emu["pack_heads_bf16"] = func(_ [3]uint64, p []uint64) {
-		B, T, NH, NHin, HS, HSp, scale := i32(p, 2), i32(p, 3), i32(p, 4), i32(p, 5), i32(p, 6), i32(p, 7), f32(p, 8)
-		for bb := 0; bb < B; bb++ {
-			for h := 0; h < NH; h++ {
-				for t := 0; t < T; t++ {
-					for d := 0; d < HSp; d++ {
-						v := float32(0)
-						if d < HS {
-							v = scale * e.f32(p[1]+uint64(4*(((bb*T+t)*NHin+h/(NH/NHin))*HS+d)))
-						}
-						setBF(p[0]+uint64(2*(((bb*NH+h)*T+t)*HSp+d)), v)
-					}
-				}
-			}
-		}
-	}
-	e.emu["unpack_heads_f32"] = func(_ [3]uint64, p []uint64) {
-		B, T, NH, NHout, HS, HSp, scale := i32(p, 2), i32(p, 3), i32(p, 4), i32(p, 5), i32(p, 6), i32(p, 7), f32(p, 8)
-		g := NH / NHout
-		for bb := 0; bb < B; bb++ {
-			for t := 0; t < T; t++ {
-				for ho := 0; ho < NHout; ho++ {
-					for d := 0; d < HS; d++ {
-						s := float32(0)
-						for m := 0; m < g; m++ {
-							s += e.f32(p[1] + uint64(4*(((bb*NH+ho*g+m)*T+t)*HSp+d)))
-						}
-						e.setF32(p[0]+uint64(4*(((bb*T+t)*NHout+ho)*HS+d)), scale*s)
-					}
-				}
-			}
-		}
-	}
-	for _, k := range []string{"pack_heads_bf16", "unpack_heads_f32"} { // the x4 kernels: same contract, aligned
-		f := e.emu[k]
-		e.emu[k+"_x4"] = func(g [3]uint64, p []uint64) {
-			if i32(p, 6)%4 != 0 || p[1]%16 != 0 && k == "pack_heads_bf16" || p[0]%16 != 0 && k == "unpack_heads_f32" {
-				e.t.Fatalf("%s_x4: HS %d, out %#x, in %#x", k, i32(p, 6), p[0], p[1])
-			}
-			f(g, p)
-		}
-	}
-	e.emu["masked_softmax_f32"] = func(_ [3]uint64, p []uint64) {
-		rows, NH, Tq, Tk := i32(p, 2), i32(p, 3), i32(p, 4), i32(p, 5)
-		for r := 0; r < rows; r++ {
-			b, i := r/(NH*Tq), r%Tq
-			row := p[0] + uint64(4*r*Tk)
-			seen := func(j int) bool {
-				return j <= i+Tk-Tq && (p[1] == 0 || int32(binary.LittleEndian.Uint32(e.span("mask", p[1]+uint64(4*(b*Tk+j)), 4))) != 0)
-			}
-			mx := math.Inf(-1)
-			for j := 0; j < Tk; j++ {
-				if seen(j) {
-					mx = math.Max(mx, float64(e.f32(row+uint64(4*j))))
-				}
-			}
-			sum := float32(0)
-			for j := 0; j < Tk; j++ {
-				x := float32(0)
-				if seen(j) {
-					x = float32(math.Exp(float64(e.f32(row+uint64(4*j))) - mx))
-				}
-				e.setF32(row+uint64(4*j), x)
-				sum += x
-			}
-			for j := 0; j < Tk && sum > 0; j++ {
-				e.setF32(row+uint64(4*j), e.f32(row+uint64(4*j))/sum)
-			}
-		}
-	}
-	e.emu["softmax_backward_f32"] = func(_ [3]uint64, p []uint64) {
-		rows, Tk := i32(p, 2), i32(p, 3)
-		for r := 0; r < rows; r++ {
-			d, pr := p[0]+uint64(4*r*Tk), p[1]+uint64(4*r*Tk)
-			dot := float32(0)
-			for j := 0; j < Tk; j++ {
-				dot += e.f32(pr+uint64(4*j)) * e.f32(d+uint64(4*j))
-			}
-			for j := 0; j < Tk; j++ {
-				e.setF32(d+uint64(4*j), e.f32(pr+uint64(4*j))*(e.f32(d+uint64(4*j))-dot))
-			}
-		}
-	}
-	// The tensor-core path's softmax kernels: the float32 ones above plus
-	// BF16 copies of their operands for the products.
-	e.emu["masked_softmax_f32_bf16"] = func(g [3]uint64, p []uint64) {
-		rows, Tk := i32(p, 3), i32(p, 6)
-		e.emu["masked_softmax_f32"](g, []uint64{p[0], p[2], p[3], p[4], p[5], p[6]})
-		for i := 0; i < rows*Tk; i++ {
-			setBF(p[1]+uint64(2*i), e.f32(p[0]+uint64(4*i)))
-		}
-	}
-	e.emu["softmax_backward_bf16"] = func(_ [3]uint64, p []uint64) {
-		dS, pb, dP, P, rows, Tk := p[0], p[1], p[2], p[3], i32(p, 4), i32(p, 5)
-		for r := 0; r < rows; r++ {
-			d, pr := dP+uint64(4*r*Tk), P+uint64(4*r*Tk)
-			dot := float32(0)
-			for j := 0; j < Tk; j++ {
-				dot += e.f32(pr+uint64(4*j)) * e.f32(d+uint64(4*j))
-			}
-			for j := 0; j < Tk; j++ {
-				o := uint64(r*Tk + j)
-				setBF(dS+2*o, e.f32(pr+uint64(4*j))*(e.f32(d+uint64(4*j))-dot))
-				setBF(pb+2*o, e.f32(pr+uint64(4*j)))
-			}
-		}
-	}
 	for _, v := range gemmBF16Variants {
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
@@ -381,7 +271,6 @@ func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
 					M, N, K, lda, ldb, ldc := i32(p, 3), i32(p, 4), i32(p, 5), i32(p, 6), i32(p, 7), i32(p, 8)
 					alpha, beta := f32(p, 9), f32(p, 10)
 					sA, sB, sC := int(int64(p[11])), int(int64(p[12])), int(int64(p[13]))
-					*log = append(*log, gemmLaunch{name, i32(p, 14) != 0, i32(p, 15) != 0})
 					for z := 0; z < int(grid[2]); z++ {
 						a, bm, c := A+uint64(2*z*sA), B+uint64(2*z*sB), C+uint64(4*z*sC)
 						e.product(M, N, 0, K, lda, ldb, ta, tb,
@@ -395,19 +284,19 @@ func emulateAttention(e *emuDevice, log *[]gemmLaunch) {
 	}
 }
 
-// TestAttentionBF16Emulated: the tensor-core attention on the emulating
-// fake device against float64 (attnRef64 and the conformance suite's
-// attention cases with their padding checks), and every packed operand
-// read by the GEMM's 16-byte path; then the float32 path
-// (Options.AttentionF32) on the same device at the suite's F32 figures.
-func TestAttentionBF16Emulated(t *testing.T) {
-	b, e := newEmuBackend(t)
-	var log []gemmLaunch
-	emulateAttention(e, &log)
-	if b.attnF32 {
-		t.Fatal("tensor-core attention is not the default")
-	}
+// TestAttentionLaunches: the tensor-core attention's products run as the
+// BF16 GEMM layouts it means, every packed operand on the GEMM's 16-byte
+// path; the float32 path (Options.AttentionF32) packs no heads and stays
+// within float32 rounding of float64. On the host-compiled kernels (the
+// results on the tensor-core path: TestAttentionBF16GPU).
+func TestAttentionLaunches(t *testing.T) {
+	b := newHostBackend(t, Options{})
+	d := b.dev.(*hostDevice)
+	d.record = true
 	checkAttention(t, b, attnCases[:2], attnBF16RelL2)
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	// Forward: Q K^T (nt), P V (nn); backward: dO V^T (nt), P^T dO (tn),
 	// dS K (nn), dS^T Q (tn), per case and mask.
 	// Cases with fewer than attnBF16MinRows query rows run in float32.
@@ -418,35 +307,42 @@ func TestAttentionBF16Emulated(t *testing.T) {
 			nWant += 2 * len(want) // without and with a key mask
 		}
 	}
-	if len(log) != nWant {
-		t.Fatalf("%d BF16 GEMM launches, want %d", len(log), nWant)
-	}
-	for i, l := range log {
-		layout := want[i%len(want)]
-		if l.name[len(l.name)-2:] != layout || !l.vecB || (layout == "nt" && !l.vecA) {
-			t.Errorf("GEMM %d: %+v, want layout %s with every packed operand on the 16-byte path", i, l, layout)
+	var gemms []hostLaunch
+	for _, l := range d.launches {
+		if strings.HasPrefix(l.name, "gemm_bf16") {
+			gemms = append(gemms, l)
 		}
 	}
-	checkAttention(t, b, attnCases[2:], attnBF16RelL2)
-	t.Run("suite", func(t *testing.T) { tensortest.Attention(t, b, attnBF16Tol) })
+	if len(gemms) != nWant {
+		t.Fatalf("%d BF16 GEMM launches, want %d", len(gemms), nWant)
+	}
+	for i, l := range gemms {
+		layout, vecA, vecB := want[i%len(want)], uint32(l.params[14]) != 0, uint32(l.params[15]) != 0
+		if l.name[len(l.name)-2:] != layout || !vecB || (layout == "nt" && !vecA) {
+			t.Errorf("GEMM %d: %s vecA %v vecB %v, want layout %s with every packed operand on the 16-byte path",
+				i, l.name, vecA, vecB, layout)
+		}
+	}
 	t.Run("F32", func(t *testing.T) {
 		b.attnF32 = true
-		packs := func() int { return e.launched["pack_heads_bf16"] + e.launched["pack_heads_bf16_x4"] }
-		n := packs()
+		d.launches = nil
 		checkAttention(t, b, attnCases, 1e-5)
-		tensortest.Attention(t, b, tensortest.F32)
-		if packs() != n {
-			t.Error("AttentionF32 packed heads")
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range d.launches {
+			if strings.HasPrefix(l.name, "pack_heads") {
+				t.Fatalf("AttentionF32 launched %s", l.name)
+			}
 		}
 	})
 }
 
-// TestPackIndexMath checks the emulations' reading of the packing on one
-// element by hand: with NH = 4 query heads on NHin = 2 input heads, HS = 3
-// (HSp = 8), packed head 3 of batch 1 at position 2 reads input head 1.
+// TestPackIndexMath checks the packing kernels on one element by hand:
+// with NH = 4 query heads on NHin = 2 input heads, HS = 3 (HSp = 8),
+// packed head 3 of batch 1 at position 2 reads input head 1.
 func TestPackIndexMath(t *testing.T) {
-	b, e := newEmuBackend(t)
-	emulateAttention(e, new([]gemmLaunch))
+	b := newHostBackend(t, Options{})
 	const B, T, NH, NHin, HS = 2, 3, 4, 2, 3
 	s := attnShape{B: B, Tq: T, Tk: T, NH: NH, NKV: NHin, HS: HS}
 	in := make([]float32, B*T*NHin*HS)

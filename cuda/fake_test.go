@@ -2,8 +2,8 @@
 // keeps host memory for the arena and checks every recorded command (kernel
 // known, parameter count, launch limits, addresses inside the arena) while
 // every op runs on the shapes the conformance suite uses. Kernels do not
-// execute here; their results are checked by the cuda-tagged conformance
-// test on a GPU (scripts/gpu-check.sh).
+// execute here; their results are checked on the host-compiled kernels
+// (host_test.go) and on a GPU (scripts/gpu-check.sh).
 
 package cuda
 
@@ -137,6 +137,24 @@ func (f *fakeDevice) download(dst []byte, src uint64) error {
 func (f *fakeDevice) upload(dst uint64, src []byte) error {
 	copy(f.span("upload", dst, uint64(len(src))), src)
 	return nil
+}
+
+// cmdLen returns the words of the command at c[i] (see device.go), 0 for
+// an unknown opcode.
+func cmdLen(c []uint64, i int) int {
+	switch c[i] {
+	case opLaunch:
+		return 10 + int(c[i+9])
+	case opUpload:
+		return 3 + int((c[i+2]+7)/8)
+	case opMemset:
+		return 3
+	case opCopy:
+		return 4
+	case opRecord:
+		return 2
+	}
+	return 0
 }
 
 func newFakeBackend(t *testing.T) (*Backend, *fakeDevice) {

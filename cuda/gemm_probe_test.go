@@ -88,7 +88,7 @@ func b2f(v bool) int {
 // the column it read.
 func TestGEMMIndexProbesEmulated(t *testing.T) {
 	b, e := newEmuBackend(t)
-	emulateAttention(e, new([]gemmLaunch))
+	emulateGEMMBF16(e)
 	sizes := [][3]int{{64, 128, 16}, {37, 61, 29}}
 	for _, f := range runGEMMProbes(t, b, sizes) {
 		t.Error(f)

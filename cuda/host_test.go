@@ -213,6 +213,16 @@ type hostDevice struct {
 	base   uint64
 	size   int64
 	mu     sync.Mutex
+
+	names    map[uint64]string // kernel handles
+	record   bool              // keep launches in launches
+	launches []hostLaunch
+}
+
+// hostLaunch is one recorded kernel launch: its name and parameter words.
+type hostLaunch struct {
+	name   string
+	params []uint64
 }
 
 // newHostDevice starts the emulator with an arena of size bytes; it skips
@@ -228,7 +238,7 @@ func newHostDevice(t testing.TB, size int64) *hostDevice {
 	if emuUnsanitized {
 		t.Log("kernel emulator built without UBSan (the compiler cannot link it): misaligned loads go unnoticed")
 	}
-	d := &hostDevice{t: t, cmd: exec.Command(bin), size: size}
+	d := &hostDevice{t: t, cmd: exec.Command(bin), size: size, names: map[uint64]string{}}
 	d.cmd.Stderr = &d.stderr
 	if d.in, err = d.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -295,6 +305,7 @@ func (d *hostDevice) function(name string) (uint64, error) {
 	if h == ^uint64(0) {
 		return 0, fmt.Errorf("kernel %s is not in the emulator", name)
 	}
+	d.names[h] = name
 	return h, nil
 }
 
@@ -302,6 +313,13 @@ func (d *hostDevice) submit(cmds []uint64, done func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	defer done()
+	if d.record {
+		for i, n := 0, 0; i < len(cmds); i += n {
+			if n = cmdLen(cmds, i); cmds[i] == opLaunch {
+				d.launches = append(d.launches, hostLaunch{d.names[cmds[i+1]], slices.Clone(cmds[i+10 : i+n])})
+			}
+		}
+	}
 	d.call(append([]uint64{3, uint64(len(cmds))}, cmds...))
 }
 

@@ -1,10 +1,11 @@
 // Split-K and thin float32 products on an emulating fake device: the fake
 // device plus Go emulations of kernels from their documented semantics
 // (gemm_f32, gemm_f32_thin, fill_u32 here; attention_test.go adds the
-// attention kernels and the BF16 GEMMs). Checks the host side (slices,
+// BF16 GEMMs, the wgmma ones included). Checks the host side (slices,
 // operand offsets for every layout, the short last slice, transposed
-// output, beta) without a GPU; TestMatMulSplitKGPU runs the same shapes on
-// the device (cuda tag).
+// output, beta) against the contract; TestMatMulSplitKGPU runs the same
+// shapes on the kernels themselves (host-compiled, or the GPU with the
+// cuda tag).
 
 package cuda
 
@@ -29,19 +30,8 @@ func (e *emuDevice) submit(c []uint64, done func()) {
 	// uploads), then an emulated kernel runs, in stream order.
 	defer done()
 	for i := 0; i < len(c); {
-		n := 0
-		switch c[i] {
-		case opLaunch:
-			n = 10 + int(c[i+9])
-		case opUpload:
-			n = 3 + int((c[i+2]+7)/8)
-		case opMemset:
-			n = 3
-		case opCopy:
-			n = 4
-		case opRecord:
-			n = 2
-		default:
+		n := cmdLen(c, i)
+		if n == 0 {
 			e.t.Fatalf("bad opcode %d", c[i])
 		}
 		e.fakeDevice.submit(c[i:i+n], func() {})
