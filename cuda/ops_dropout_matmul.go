@@ -24,31 +24,24 @@ func (b *Backend) MatMulDropIn(out, x, y *tensor.Tensor, transA, transB bool, be
 	if which != 0 && which != 1 || p < 0 || p >= 1 {
 		panic(fmt.Sprintf("cuda: MatMulDropIn: operand %d, dropout %v", which, p))
 	}
-	op := [2]*tensor.Tensor{x, y}[which]
-	if p > 0 && !b.unfusedDrop && x.Rank() == 2 && y.Rank() == 2 && x.DType() == tensor.F32 && y.DType() == tensor.F32 &&
-		out.DType() == tensor.F32 {
-		m, k := x.Rows(), x.Cols()
-		if transA {
-			m, k = k, m
-		}
-		kb, n := y.Rows(), y.Cols()
-		if transB {
-			kb, n = n, kb
-		}
-		if k == kb && k > 0 && out.Len() == m*n && out.Cols() == n && thinShape(m, n) {
-			drop := &thinDrop{which: which, p: p, keep: 1 / (1 - p), seed: seed}
-			b.matMulThin(out, x, y, transA, transB, beta, m, n, k, x.Cols(), y.Cols(), drop)
-			return
-		}
-	}
-	if p == 0 {
+	drop := &thinDrop{which: which, p: p, keep: 1 / (1 - p), seed: seed}
+	switch {
+	case p == 0:
 		b.MatMul(out, x, y, transA, transB, beta)
-		return
+	case b.unfusedDrop:
+		b.matMulDropUnfused(out, x, y, transA, transB, beta, drop)
+	default:
+		b.matMul(out, x, y, transA, transB, beta, drop)
 	}
+}
+
+// matMulDropUnfused is MatMulDropIn through DropoutForward into scratch.
+func (b *Backend) matMulDropUnfused(out, x, y *tensor.Tensor, transA, transB bool, beta float32, drop *thinDrop) {
+	op := [2]*tensor.Tensor{x, y}[drop.which]
 	d := b.grow(&b.dropScr[0], tensor.F32, op.Len()).View(0, op.Shape()...)
 	mask := b.grow(&b.dropScr[1], tensor.F32, op.Len()).View(0, op.Shape()...)
-	b.DropoutForward(d, mask, op, p, seed)
-	if which == 0 {
+	b.DropoutForward(d, mask, op, drop.p, drop.seed)
+	if drop.which == 0 {
 		b.MatMul(out, d, y, transA, transB, beta)
 	} else {
 		b.MatMul(out, x, d, transA, transB, beta)

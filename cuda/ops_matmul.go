@@ -150,17 +150,15 @@ type thinDrop struct {
 	seed    uint64
 }
 
-// thinShape reports whether a 2-D product (m, n, k) runs on gemm_f32_thin.
-func thinShape(m, n int) bool {
-	return n <= thinN && m >= 2*thinN || m <= thinN && n >= 2*thinN
-}
-
 // matMulThin runs a 2-D float32 product on gemm_f32_thin when C is thin
 // (with drop, gemm_f32_thin_drop); it reports whether it did.
 func (b *Backend) matMulThin(out, x, y *tensor.Tensor, transA, transB bool, beta float32, m, n, k, lda, ldb int,
 	drop *thinDrop) bool {
 	A, B, ta, tb, M, N, ldA, ldB, transC := addr(x), addr(y), transA, transB, m, n, lda, ldb, false
 	dropA := drop != nil && drop.which == 0
+	if k == 0 {
+		return false // no K slices to split; gemm_f32 writes beta * C
+	}
 	switch {
 	case n <= thinN && m >= 2*thinN:
 	case m <= thinN && n >= 2*thinN: // C^T (n, m) = op(B)^T op(A)^T
@@ -202,6 +200,13 @@ func (b *Backend) matMulThin(out, x, y *tensor.Tensor, transA, transB bool, beta
 
 // MatMul implements tensor.MatMuler.
 func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta float32) {
+	b.matMul(out, x, y, transA, transB, beta, nil)
+}
+
+// matMul is MatMul; with drop (MatMulDropIn), one operand is dropped out:
+// on the fly in a thin product, else through the unfused ops
+// (matMulDropUnfused).
+func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta float32, drop *thinDrop) {
 	needF32("MatMul", out)
 	var bt, m, n, k, lda, ldb int
 	if y.Rank() == 3 {
@@ -230,7 +235,14 @@ func (b *Backend) MatMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 		return
 	}
 	sA, sB, sC := m*k, k*n, m*n
-	if x.DType() == tensor.F32 && y.DType() == tensor.F32 {
+	f32 := x.DType() == tensor.F32 && y.DType() == tensor.F32
+	if drop != nil {
+		if !(f32 && bt == 1 && b.matMulThin(out, x, y, transA, transB, beta, m, n, k, lda, ldb, drop)) {
+			b.matMulDropUnfused(out, x, y, transA, transB, beta, drop)
+		}
+		return
+	}
+	if f32 {
 		if bt == 1 {
 			if b.matMulThin(out, x, y, transA, transB, beta, m, n, k, lda, ldb, nil) {
 				return

@@ -28,6 +28,7 @@ func TestThinLoads(t *testing.T) {
 		{200, 16, 300, true, false, false}, // dY^T h: transposed A, float4 along M
 		{301, 8, 203, false, true, false},  // odd sizes: the scalar loads in both
 		{70, 4, 64, false, false, false},
+		{40, 8, 0, false, true, false}, // K = 0: no slices; gemm_f32 writes beta * C
 	} {
 		ash, bsh := []int{c.m, c.k}, []int{c.k, c.n}
 		if c.transA {
