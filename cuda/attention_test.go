@@ -1,16 +1,12 @@
 package cuda
 
-// The tensor-core attention (ops_attention.go) without a GPU: the fake
-// device with pack_heads_bf16, unpack_heads_f32, the BF16 GEMM, the
-// softmax kernels and the conversions emulated in Go from their documented
-// semantics (kernels/attention.cu, kernels/gemm_bf16.cu), so the host side
-// (packing shapes, GQA expansion and group sums, scale placement, the
-// layouts and strides of the six products, scratch reuse) is checked
-// against a float64 reference here. TestAttentionBF16GPU (cuda tag) runs
-// the same checks on the device, where the kernels themselves are tested.
+// The tensor-core attention (ops_attention.go): the float64 reference
+// (attnRef64), the shared case setup and error report of the materialised
+// and fused attention tests (attention_gpu_test.go, flash_test.go), and,
+// on the host-compiled kernels, the host side's launches (packing shapes,
+// the layouts and strides of the six products) and the packing index math.
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -18,7 +14,6 @@ import (
 	"testing"
 
 	"embrec/tensor"
-	"embrec/tensor/half"
 	"embrec/tensor/tensortest"
 )
 
@@ -233,55 +228,6 @@ func checkAttention(t *testing.T, b *Backend, cases []attnShape, tol float64) fl
 	}
 	t.Logf("largest relative L2 error %.2e (tolerance %.0e)", worst, tol)
 	return worst
-}
-
-// emulateGEMMBF16 adds Go emulations of the BF16 GEMMs (every variant,
-// the wgmma ones included, from their contract) and of the conversions
-// that feed them to e, for host-side tests on the fake device at compute
-// capability 9.0 (the host-compiled kernels have no wgmma).
-func emulateGEMMBF16(e *emuDevice) {
-	i32 := func(p []uint64, j int) int { return int(int32(uint32(p[j]))) }
-	f32 := func(p []uint64, j int) float32 { return math.Float32frombits(uint32(p[j])) }
-	bf := func(a uint64) float32 { return half.BF16ToF32(binary.LittleEndian.Uint16(e.span("emu", a, 2))) }
-	setBF := func(a uint64, v float32) { binary.LittleEndian.PutUint16(e.span("emu", a, 2), half.F32ToBF16(v)) }
-	e.emu["f32_to_bf16"] = func(_ [3]uint64, p []uint64) {
-		for i := 0; i < i32(p, 2); i++ {
-			setBF(p[0]+uint64(2*i), e.f32(p[1]+uint64(4*i)))
-		}
-	}
-	e.emu["f32_to_bf16_x4"] = func(_ [3]uint64, p []uint64) {
-		if p[0]%8 != 0 || p[1]%16 != 0 {
-			e.t.Fatalf("f32_to_bf16_x4: dst %#x, src %#x not aligned", p[0], p[1])
-		}
-		for i := 0; i < 4*i32(p, 2); i++ {
-			setBF(p[0]+uint64(2*i), e.f32(p[1]+uint64(4*i)))
-		}
-	}
-	e.emu["bf16_to_f32"] = func(_ [3]uint64, p []uint64) {
-		for i := 0; i < i32(p, 2); i++ {
-			e.setF32(p[0]+uint64(4*i), bf(p[1]+uint64(2*i)))
-		}
-	}
-	for _, v := range gemmBF16Variants {
-		for _, ta := range []bool{false, true} {
-			for _, tb := range []bool{false, true} {
-				name := v.kernel(ta, tb)
-				e.emu[name] = func(grid [3]uint64, p []uint64) {
-					C, A, B := p[0], p[1], p[2]
-					M, N, K, lda, ldb, ldc := i32(p, 3), i32(p, 4), i32(p, 5), i32(p, 6), i32(p, 7), i32(p, 8)
-					alpha, beta := f32(p, 9), f32(p, 10)
-					sA, sB, sC := int(int64(p[11])), int(int64(p[12])), int(int64(p[13]))
-					for z := 0; z < int(grid[2]); z++ {
-						a, bm, c := A+uint64(2*z*sA), B+uint64(2*z*sB), C+uint64(4*z*sC)
-						e.product(M, N, 0, K, lda, ldb, ta, tb,
-							func(i int) float64 { return float64(bf(a + uint64(2*i))) },
-							func(i int) float64 { return float64(bf(bm + uint64(2*i))) },
-							func(i, j int) uint64 { return c + uint64(4*(i*ldc+j)) }, alpha, beta)
-					}
-				}
-			}
-		}
-	}
 }
 
 // TestAttentionLaunches: the tensor-core attention's products run as the

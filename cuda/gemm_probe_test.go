@@ -2,9 +2,9 @@
 // the element it was computed from, so that a wrong shared-memory layout,
 // descriptor stride or fragment mapping (the wgmma kernels' first runs)
 // shows as a readable map of what was read instead of a numeric error.
-// Values are small integers, exact in BF16 and float32. They run on the GPU
-// (TestGEMMIndexProbes, cuda tag) and here on the emulating fake device,
-// which checks the probes themselves and the launches.
+// Values are small integers, exact in BF16 and float32. TestGEMMIndexProbes
+// (gemm_test.go) runs them on the test backend: the GPU with the cuda tag,
+// else the host-compiled kernels.
 
 package cuda
 
@@ -82,26 +82,21 @@ func b2f(v bool) int {
 	return 0
 }
 
-// TestGEMMIndexProbesEmulated: the probes on the emulating fake device
-// (every BF16 GEMM emulated from its contract) pass; with one kernel
-// emulated as reading B one column off, its "cols" probe fails and names
-// the column it read.
-func TestGEMMIndexProbesEmulated(t *testing.T) {
-	b, e := newEmuBackend(t)
-	emulateGEMMBF16(e)
-	sizes := [][3]int{{64, 128, 16}, {37, 61, 29}}
-	for _, f := range runGEMMProbes(t, b, sizes) {
-		t.Error(f)
-	}
+// TestGEMMIndexProbesCatch: the probes name what a kernel read wrong. On
+// the host-compiled kernels, with the v3a kernel's B pointer moved one
+// row (ldb elements) on, so that B stored (N, K) is read one column off,
+// the "cols" probe fails and names the column each output came from.
+func TestGEMMIndexProbesCatch(t *testing.T) {
+	b := newHostBackend(t, Options{})
+	d := b.dev.(*hostDevice)
 	name := bf16Variant("v3a").kernel(false, true)
-	good := e.emu[name]
-	e.emu[name] = func(grid [3]uint64, p []uint64) {
-		q := slices.Clone(p)
-		q[2] += 2 * q[7] // B stored (N, K): one row (ldb elements) further, so column j+1
-		good(grid, q)
+	d.alter = func(kernel string, p []uint64) {
+		if kernel == name {
+			p[2] += 2 * p[7] // B + ldb bf16 elements
+		}
 	}
-	defer func() { e.emu[name] = good }()
-	fails := runGEMMProbes(t, b, sizes[:1])
+	t.Setenv("EMBREC_TEST_GEMM", "v3a")
+	fails := runGEMMProbes(t, b, [][3]int{{64, 128, 16}})
 	if !strings.Contains(strings.Join(fails, "\n"), "v3a cols (m 64, n 128, k 16, transA false, transB true): 8192 of 8192 wrong (value = 1 + B column): (0,0): 2, want 1;") {
 		t.Errorf("shifted B not caught: %q", fails)
 	}

@@ -124,7 +124,7 @@ func idx(trans bool, r, c, rows, cols int) int {
 	return r*cols + c
 }
 
-// TestGEMMIndexProbes runs the index probes (gemm_probe_test.go) on the GPU.
+// TestGEMMIndexProbes runs the index probes (gemm_probe_test.go) on the test backend.
 func TestGEMMIndexProbes(t *testing.T) {
 	for _, f := range runGEMMProbes(t, newTestBackend(t), [][3]int{{64, 128, 16}, {128, 256, 64}, {130, 264, 200}}) {
 		t.Error(f)

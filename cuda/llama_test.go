@@ -11,6 +11,8 @@ package cuda
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"embrec/llama"
@@ -152,14 +154,23 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 	for _, tc := range []struct {
 		name              string
 		bf16, full, flash bool
+		gemm              string  // the BF16 GEMM variant ("": the default)
 		tol               float64 // relative L2 error of loss, gradients and weights
 	}{
-		{"F32/full+lora", false, true, false, 1e-4},        // float32 attention (Options.AttentionF32)
-		{"BF16frozen/lora", true, false, false, 3e-2},      // tensor-core attention, the default
-		{"BF16frozen/lora/flash", true, false, true, 3e-2}, // fused attention (RunOptions.FlashAttention)
+		{"F32/full+lora", false, true, false, "", 1e-4},          // float32 attention (Options.AttentionF32)
+		{"BF16frozen/lora", true, false, false, "", 3e-2},        // tensor-core attention, the default
+		{"BF16frozen/lora/flash", true, false, true, "", 3e-2},   // fused attention (RunOptions.FlashAttention)
+		{"BF16frozen/lora/v3a", true, false, false, "v3a", 3e-2}, // every BF16 product on the wgmma GEMM
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			gpu := newTestBackendOpts(t, Options{AttentionF32: !tc.bf16})
+			gpu := newTestBackendOpts(t, Options{AttentionF32: !tc.bf16, Profile: tc.gemm != ""})
+			if tc.gemm != "" {
+				if !slices.Contains(variantsUnderTest(t, gpu), tc.gemm) {
+					t.Skipf("GEMM variant %s not under test here", tc.gemm)
+				}
+				defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+				GEMMBF16Variant = tc.gemm
+			}
 			cpu := tensor.NewCPU(0)
 			g := newStepSide(t, gpu, true, tc.bf16, tc.full, llama.RunOptions{FlashAttention: tc.flash})
 			c := newStepSide(t, cpu, false, tc.bf16, tc.full, llama.RunOptions{}) // the CPU materialises attention
@@ -192,6 +203,24 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 			}
 			if err := gpu.Sync(); err != nil {
 				t.Fatal(err)
+			}
+			if tc.gemm != "" { // every BF16 product ran on that variant
+				want := bf16Variant(tc.gemm).prefix
+				n := 0
+				for _, k := range gpu.Profile() {
+					for _, v := range gemmBF16Variants {
+						if strings.HasPrefix(k.Name, v.prefix+"_") {
+							if v.prefix != want {
+								t.Errorf("%s: %d launches of %s", tc.gemm, k.Launches, k.Name)
+							}
+							n += k.Launches
+						}
+					}
+				}
+				if n == 0 {
+					t.Errorf("no launch of %s", want)
+				}
+				t.Logf("%d launches of %s_*", n, want)
 			}
 		})
 	}

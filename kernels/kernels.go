@@ -13,9 +13,9 @@
 // The same sources also compile for the CPU: emu/ (emu.h, main.cc) is a
 // small emulator of CUDA's execution model that the cuda package's tests
 // build with the host C++ compiler, so the kernels run without a GPU. The
-// inline PTX of the mma.sync kernels sits behind named functions in
-// ptx.cuh, which the emulator replaces; gemm_wgmma (sm_90a) is not
-// emulated.
+// inline PTX sits behind named functions, in ptx.cuh (mma.sync, ldmatrix,
+// cp.async) and wgmma.cuh (the sm_90a wgmma of gemm_wgmma), which the
+// emulator replaces.
 package kernels
 
 //go:generate ./gen.sh

@@ -31,8 +31,27 @@
 //     (cuda/host_test.go): a misaligned float4 load, which faults on a GPU
 //     but not on x86, or an index past a shared-memory array ends the run
 //     with the source line.
-// Not emulated: wgmma and the rest of sm_90a (kernels/gemm_wgmma.cu is not
-// built), memory ordering between blocks, and timing.
+//   - wgmma (kernels/wgmma.cuh; sm_90a): a warpgroup collective of 128
+//     threads; wgmma.mma_async reads both operands from shared memory
+//     through its matrix descriptors (128-byte swizzle, K- or MN-major
+//     canonical layouts) when it is issued, and writes the accumulators
+//     only when a wgmma.wait_group retires its group. It traps where the
+//     ISA leaves the result undefined: operands written through the
+//     generic proxy (st.shared, cp.async) without the writer's
+//     fence.proxy.async since; operand memory overwritten, or accumulators
+//     touched, while the operation is in flight; no wgmma.fence since the
+//     thread last waited (stricter than the ISA, which needs the fence only
+//     where the registers were accessed); descriptors that differ across
+//     the warpgroup, use another swizzle, a base offset or reserved bits;
+//     a thread that exits with operations in flight.
+//   - shared addresses (the u32 of cvta.to.shared, which the wgmma kernel
+//     computes with): dynamic shared memory starts at shared address
+//     kSharedBase (main.cc), which is not 1024-byte aligned, so a kernel
+//     that relies on an alignment it did not establish reads a different
+//     swizzle; an address outside the launch's dynamic shared memory traps.
+// Not emulated: the rest of sm_90a (TMA, clusters, mbarriers), shared
+// addresses of static __shared__ arrays, memory ordering between blocks,
+// and timing.
 
 #pragma once
 #define EMBREC_EMU 1
@@ -174,11 +193,19 @@ typedef void (*Collective)(const void* all, int size, void* out, int lane);
 void warp_collective(int op, const void* in, int size, void* out, Collective compute);
 unsigned dynamic_smem_bytes();
 unsigned char* dynamic_smem();
+unsigned shared_addr(const void* p);
+unsigned char* shared_ptr(unsigned addr, int bytes);
+void st_shared(unsigned addr, const void* v, int bytes);
 void cp_async(void* dst, const void* src, int src_bytes);
 void cp_async_commit();
 void cp_async_wait(int n);
 void ldmatrix_x4(unsigned* r, const unsigned short* p, bool trans);
 void mma_bf16_16816(float* c, const unsigned* a, const unsigned* b);
+void fence_proxy_async();
+void wgmma_fence();
+void wgmma_commit();
+void wgmma_wait(int n);
+void wgmma_bf16(int n, bool transA, bool transB, float* d, uint64_t descA, uint64_t descB);
 } // namespace emu
 
 #define __trap() ::emu::trap("__trap()")
@@ -227,6 +254,32 @@ inline void ldsm_x4(unsigned* r, const unsigned short* p) { ::emu::ldmatrix_x4(r
 inline void ldsm_x4_trans(unsigned* r, const unsigned short* p) { ::emu::ldmatrix_x4(r, p, true); }
 inline void mma_bf16(float* c, const unsigned* a, const unsigned* b) { ::emu::mma_bf16_16816(c, a, b); }
 inline unsigned dynamic_smem_size() { return ::emu::dynamic_smem_bytes(); }
+inline unsigned smem_u32(const void* p) { return ::emu::shared_addr(p); }
+
+// What kernels/wgmma.cuh provides on the GPU.
+inline void st_shared_u16(unsigned addr, unsigned short v) { ::emu::st_shared(addr, &v, 2); }
+inline void cp_async16_shared(unsigned dst, const void* src, int src_bytes) {
+	::emu::cp_async(::emu::shared_ptr(dst, 16), src, src_bytes);
+}
+inline void fence_proxy_async() { ::emu::fence_proxy_async(); }
+inline void wgmma_fence() { ::emu::wgmma_fence(); }
+inline void wgmma_commit() { ::emu::wgmma_commit(); }
+template <int N>
+inline void wgmma_wait() {
+	::emu::wgmma_wait(N);
+}
+template <int MA, int NB>
+inline void wgmma_m64n128(float (&d)[64], uint64_t da, uint64_t db) {
+	::emu::wgmma_bf16(128, MA, NB, d, da, db);
+}
+template <int MA, int NB>
+inline void wgmma_m64n256(float (&d)[128], uint64_t da, uint64_t db) {
+	::emu::wgmma_bf16(256, MA, NB, d, da, db);
+}
+// wg_fence_acc: nothing to keep in order here; the accumulators are
+// written by wgmma_wait, an opaque call that has their address.
+template <int N>
+inline void wg_fence_acc(float (&)[N]) {}
 
 // Registration of the kernels of one translation unit (the generated
 // wrapper of each kernel file): name and an invoker that unpacks the

@@ -24,6 +24,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,7 @@ Reg::Reg(const char* name, void* fn, int nparams, Invoker inv) { registry().push
 
 // --- fibers ----------------------------------------------------------------
 
-enum State { RUN, BAR, WARP, DONE };
+enum State { RUN, BAR, WARP, WGROUP, DONE };
 
 struct Pending {
 	unsigned char* dst;
@@ -95,6 +96,22 @@ struct Context {
 };
 #endif
 
+struct WgOp;
+
+// WgPending: one wgmma.mma_async of a thread, in flight: its operation and
+// the thread's accumulators.
+struct WgPending {
+	std::shared_ptr<WgOp> op;
+	float* d;
+};
+
+// WgAcc: accumulators of a thread with wgmma operations in flight, and
+// their contents when last seen (any other change is the thread's).
+struct WgAcc {
+	float* d;
+	std::vector<float> seen;
+};
+
 struct Fiber {
 	Context ctx;
 	uint3 tid;
@@ -102,6 +119,12 @@ struct Fiber {
 	State st;
 	std::vector<std::vector<Pending>> groups; // committed cp.async groups, oldest first
 	std::vector<Pending> open;                // copies not yet committed
+	std::vector<unsigned> dirty;              // shared units it wrote through the generic proxy, unfenced
+	bool wgFenced;                            // a wgmma.fence since its last wgmma.wait_group
+	std::vector<std::vector<WgPending>> wgGroups; // committed wgmma groups, oldest first
+	std::vector<WgPending> wgOpen;                // not yet committed
+	std::vector<WgAcc> wgAcc;
+	const void* wgIn; // its operand of the warpgroup collective it waits at
 };
 
 struct Warp {
@@ -111,10 +134,19 @@ struct Warp {
 	void* out[32];
 };
 
+struct Warpgroup {
+	int live, arrived, op;
+};
+
 static const size_t kStack = 256 << 10;
 static const size_t kDynMax = 232448; // the largest opt-in shared memory of sm_90, bytes
+// kSharedBase: the shared address of the first byte of dynamic shared
+// memory; 16-byte but not 1024-byte aligned, so that a kernel must align
+// its swizzled tiles itself (as on a GPU, where nothing promises more).
+static const unsigned kSharedBase = 0x290;
 static std::vector<Fiber> fibers;
 static std::vector<Warp> warps;
+static std::vector<Warpgroup> wgroups;
 static std::vector<char*> stacks;
 static Fiber* cur;
 static Context sched;
@@ -123,6 +155,10 @@ static const Kernel* running;
 static const uint64_t* params;
 static unsigned dynBytes;
 alignas(1024) static unsigned char dynSmem[kDynMax];
+// writer[u]: 1 + the thread whose generic-proxy write of the 2-byte unit u
+// of dynamic shared memory (st.shared, cp.async) it has not yet fenced with
+// fence.proxy.async; 0 when the async proxy (wgmma) may read it.
+static uint16_t writer[kDynMax / 2];
 
 static void where(char* buf, size_t n) {
 	snprintf(buf, n, "kernel %s, block (%u, %u, %u) of (%u, %u, %u), thread (%u, %u, %u)",
@@ -147,8 +183,21 @@ static void switchTo(Context* save, Context* to) {
 
 static void yield() { switchTo(&cur->ctx, &sched); }
 
+// generic_write records that the running thread wrote [p, p+n) of
+// dynamic shared memory through the generic proxy (nothing for other memory).
+static void generic_write(const unsigned char* p, size_t n) {
+	if (p < dynSmem || p >= dynSmem + kDynMax) return;
+	for (size_t u = (p - dynSmem) / 2; u < (p + n - dynSmem + 1) / 2; u++) {
+		writer[u] = (uint16_t)(cur->lin + 1);
+		cur->dirty.push_back((unsigned)u);
+	}
+}
+
 static void apply(const std::vector<Pending>& g) {
-	for (const Pending& p : g) memcpy(p.dst, p.data, 16);
+	for (const Pending& p : g) {
+		memcpy(p.dst, p.data, 16);
+		generic_write(p.dst, 16);
+	}
 }
 
 static void releaseBarrier() {
@@ -171,6 +220,8 @@ static void releaseWarp(int w) {
 	wp.arrived = 0;
 }
 
+static void releaseWarpgroup(int g);
+
 static void entry() {
 	running->inv(running->fn, params);
 	Fiber* f = cur;
@@ -178,11 +229,16 @@ static void entry() {
 	apply(f->open);
 	f->groups.clear();
 	f->open.clear();
+	if (!f->wgOpen.empty() || !f->wgGroups.empty()) trap("thread exits with wgmma.mma_async not waited for");
 	f->st = DONE;
 	live--;
 	warps[f->lin / 32].live--;
 	releaseBarrier();
 	releaseWarp(f->lin / 32);
+	if (!wgroups.empty()) {
+		wgroups[f->lin / 128].live--;
+		releaseWarpgroup(f->lin / 128);
+	}
 }
 
 // fiberMain is where a fiber starts: it runs the kernel and switches back
@@ -239,6 +295,30 @@ void warp_collective(int op, const void* in, int size, void* out, Collective fn)
 
 unsigned dynamic_smem_bytes() { return dynBytes; }
 unsigned char* dynamic_smem() { return dynSmem; }
+
+unsigned shared_addr(const void* p) {
+	const unsigned char* c = (const unsigned char*)p;
+	if (c < dynSmem || c >= dynSmem + kDynMax)
+		trap("shared address of memory other than dynamic shared memory (not emulated)");
+	return kSharedBase + (unsigned)(c - dynSmem);
+}
+
+unsigned char* shared_ptr(unsigned addr, int bytes) {
+	if (addr < kSharedBase || addr - kSharedBase + bytes > dynBytes) {
+		char why[160];
+		snprintf(why, sizeof why, "shared address %#x (+%d bytes) outside the launch's dynamic shared memory [%#x, %#x)",
+		         addr, bytes, kSharedBase, kSharedBase + dynBytes);
+		trap(why);
+	}
+	return dynSmem + (addr - kSharedBase);
+}
+
+void st_shared(unsigned addr, const void* v, int bytes) {
+	if (addr % bytes != 0) trap("st.shared to an address not aligned to its size");
+	unsigned char* p = shared_ptr(addr, bytes);
+	memcpy(p, v, bytes);
+	generic_write(p, bytes);
+}
 
 void cp_async(void* dst, const void* src, int src_bytes) {
 	if (src_bytes < 0 || src_bytes > 16) trap("cp.async source size outside [0, 16]");
@@ -335,6 +415,252 @@ void mma_bf16_16816(float* c, const unsigned* a, const unsigned* b) {
 	});
 }
 
+// --- wgmma (sm_90a) -----------------------------------------------------------
+
+void fence_proxy_async() {
+	for (unsigned u : cur->dirty)
+		if (writer[u] == cur->lin + 1) writer[u] = 0;
+	cur->dirty.clear();
+}
+
+// A warpgroup collective: the 128 threads of warps 4g .. 4g+3 arrive at the
+// same operation op, each with its operand in; when the last arrives,
+// complete(g) runs once for all of them.
+typedef void (*WgComplete)(int g);
+static WgComplete wgComplete[5];
+
+static void releaseWarpgroup(int g) {
+	Warpgroup& w = wgroups[g];
+	if (w.arrived == 0 || w.arrived != w.live) return;
+	if (w.live != 128) trap("warpgroup collective (wgmma) with fewer than 128 live threads");
+	wgComplete[w.op](g);
+	for (int i = 0; i < 128; i++) {
+		Fiber& f = fibers[g * 128 + i];
+		if (f.st == WGROUP) f.st = RUN;
+	}
+	w.arrived = 0;
+}
+
+static void warpgroup_collective(int op, const void* in) {
+	if (wgroups.empty()) trap("wgmma in a block whose size is not a multiple of 128 threads");
+	int g = cur->lin / 128;
+	Warpgroup& w = wgroups[g];
+	if (w.arrived > 0 && w.op != op) trap("threads of one warpgroup at different wgmma operations");
+	w.op = op;
+	w.arrived++;
+	cur->wgIn = in;
+	cur->st = WGROUP;
+	releaseWarpgroup(g);
+	yield();
+}
+
+// WgOp: one wgmma.mma_async of a warpgroup: its operands as read at issue
+// (the raw bf16 bits, to find them overwritten before it retired) and the
+// products, S[row][col] = sum over k of A[row][k] B[k][col], in double.
+struct WgOp {
+	int n;
+	bool ta, tb;
+	uint64_t da, db;
+	std::vector<uint16_t> a, b; // A (64 x 16) and B (16 x n) row-major
+	std::vector<double> s;      // (64 x n)
+};
+
+struct WgMmaIn {
+	int n, ta, tb;
+	uint64_t da, db;
+	float* d;
+};
+
+// wgAddr is the shared address of element (r, k) of an operand with r
+// along M (or N) and k along K, rows long along M/N, in the canonical
+// 128-byte-swizzle layouts of the matrix descriptor desc:
+//   K-major ((8,m),(8,2)) : ((128 B, SBO), (2 B, 16 B)): row r at
+//     (r/8)*SBO + (r%8)*128, k contiguous (LBO unused for one k16 step);
+//   MN-major ((8,8,m),(8,2)) : ((2 B, 16 B, LBO), (128 B, SBO)): 64
+//     elements along M/N contiguous, the next 64 LBO bytes on; k-row k at
+//     (k%8)*128 + (k/8)*SBO;
+// then the swizzle: bits 4-6 of the address XOR bits 7-9.
+static unsigned wgAddr(uint64_t desc, bool mnMajor, int r, int k) {
+	unsigned start = (unsigned)(desc & 0x3fff) << 4, lbo = (unsigned)(desc >> 16 & 0x3fff) << 4,
+	         sbo = (unsigned)(desc >> 32 & 0x3fff) << 4;
+	unsigned off = mnMajor ? (r % 64) * 2 + (r / 64) * lbo + (k % 8) * 128 + (k / 8) * sbo
+	                       : (r / 8) * sbo + (r % 8) * 128 + k * 2;
+	unsigned a = start + off;
+	return a ^ ((a >> 7 & 7) << 4);
+}
+
+static void wgCheckDesc(uint64_t desc, const char* which) {
+	char why[200];
+	const char* bad = nullptr;
+	if (desc >> 62 != 1) bad = "a swizzle mode other than 128-byte (not emulated)";
+	else if (desc >> 49 & 7) bad = "a matrix base offset (not emulated)";
+	else if (desc & 0x3ff1c000c000c000ull) bad = "reserved bits set";
+	else if ((desc & 0x3fff) << 4 >> 7 & 7)
+		bad = "a start address not aligned to the 1024-byte swizzle pattern, with base offset 0";
+	if (bad) {
+		snprintf(why, sizeof why, "wgmma.mma_async: descriptor of %s %#llx: %s", which, (unsigned long long)desc, bad);
+		trap(why);
+	}
+}
+
+// wgRead reads the operand element at addr; fenced: as wgmma issues it
+// (the async proxy must see the generic writes), else as the check at
+// retirement compares it (no fence needed: the operation read it before).
+static uint16_t wgRead(unsigned addr, bool fenced) {
+	if (addr % 2) trap("wgmma operand element at an odd shared address");
+	unsigned char* p = shared_ptr(addr, 2);
+	uint16_t w = writer[(p - dynSmem) / 2];
+	if (fenced && w != 0) {
+		char why[200];
+		snprintf(why, sizeof why,
+		         "wgmma.mma_async reads shared address %#x, written by thread %d through the generic proxy "
+		         "with no fence.proxy.async since",
+		         addr, w - 1);
+		trap(why);
+	}
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+// wgGather reads op's operands from shared memory into a and b (wgRead).
+static void wgGather(const WgOp& op, std::vector<uint16_t>& a, std::vector<uint16_t>& b, bool fenced) {
+	a.resize(64 * 16);
+	b.resize(16 * op.n);
+	for (int r = 0; r < 64; r++)
+		for (int k = 0; k < 16; k++) a[r * 16 + k] = wgRead(wgAddr(op.da, op.ta, r, k), fenced);
+	for (int k = 0; k < 16; k++)
+		for (int c = 0; c < op.n; c++) b[k * op.n + c] = wgRead(wgAddr(op.db, op.tb, c, k), fenced);
+}
+
+static float bf16f(uint16_t h) { return __bfloat162float(__nv_bfloat16{h}); }
+
+static WgAcc* wgAccOf(Fiber& f, float* d) {
+	for (WgAcc& a : f.wgAcc)
+		if (a.d == d) return &a;
+	return nullptr;
+}
+
+// wgAccCheck traps if thread f's accumulators d changed since it last saw them.
+static void wgAccCheck(Fiber& f, const WgAcc& acc, const char* when) {
+	if (memcmp(acc.d, acc.seen.data(), acc.seen.size() * sizeof(float)) != 0) {
+		char why[160];
+		snprintf(why, sizeof why, "thread %d changed accumulators of a wgmma.mma_async in flight (%s)", f.lin, when);
+		trap(why);
+	}
+}
+
+static void wgFenceDone(int g) {
+	for (int i = 0; i < 128; i++) fibers[g * 128 + i].wgFenced = true;
+}
+
+static void wgCommitDone(int g) {
+	for (int i = 0; i < 128; i++) {
+		Fiber& f = fibers[g * 128 + i];
+		f.wgGroups.push_back(std::move(f.wgOpen));
+		f.wgOpen.clear();
+	}
+}
+
+static void wgMmaDone(int g) {
+	const WgMmaIn* in0 = (const WgMmaIn*)fibers[g * 128].wgIn;
+	for (int i = 0; i < 128; i++) {
+		Fiber& f = fibers[g * 128 + i];
+		const WgMmaIn* in = (const WgMmaIn*)f.wgIn;
+		if (in->n != in0->n || in->ta != in0->ta || in->tb != in0->tb || in->da != in0->da || in->db != in0->db)
+			trap("wgmma.mma_async with different shapes or descriptors across the warpgroup");
+		if (!f.wgFenced) trap("wgmma.mma_async with no wgmma.fence since the thread last waited (or began)");
+	}
+	wgCheckDesc(in0->da, "A");
+	wgCheckDesc(in0->db, "B");
+	auto op = std::make_shared<WgOp>();
+	op->n = in0->n;
+	op->ta = in0->ta;
+	op->tb = in0->tb;
+	op->da = in0->da;
+	op->db = in0->db;
+	wgGather(*op, op->a, op->b, true);
+	op->s.assign(64 * op->n, 0.0);
+	for (int r = 0; r < 64; r++)
+		for (int c = 0; c < op->n; c++) {
+			double sum = 0; // each bf16 product is exact in float
+			for (int k = 0; k < 16; k++) sum += (double)bf16f(op->a[r * 16 + k]) * bf16f(op->b[k * op->n + c]);
+			op->s[r * op->n + c] = sum;
+		}
+	for (int i = 0; i < 128; i++) {
+		Fiber& f = fibers[g * 128 + i];
+		float* d = ((const WgMmaIn*)f.wgIn)->d;
+		if (WgAcc* acc = wgAccOf(f, d)) wgAccCheck(f, *acc, "at a later wgmma.mma_async");
+		else f.wgAcc.push_back({d, std::vector<float>(d, d + op->n / 2)});
+		f.wgOpen.push_back({op, d});
+	}
+}
+
+// wgRetire completes thread f's oldest committed group: each operation
+// checks that its operands are as it read them, then adds its products to
+// the thread's fragment: accumulator i of lane l of warp w (of the
+// warpgroup) is row 16w + l/4 + 8((i/2)%2), column 8(i/4) + 2(l%4) + i%2.
+static void wgRetire(Fiber& f) {
+	int w = f.lin % 128 / 32, l = f.lin % 32;
+	for (WgPending& p : f.wgGroups.front()) {
+		WgOp& op = *p.op;
+		if (f.lin % 128 == 0) { // once per operation: the first thread of the warpgroup retires first
+			std::vector<uint16_t> a, b;
+			wgGather(op, a, b, false);
+			if (a != op.a || b != op.b)
+				trap("shared memory read by a wgmma.mma_async was overwritten before wgmma.wait_group retired it");
+		}
+		WgAcc* acc = wgAccOf(f, p.d);
+		wgAccCheck(f, *acc, "at wgmma.wait_group");
+		for (int i = 0; i < op.n / 2; i++) {
+			int row = 16 * w + l / 4 + 8 * (i / 2 % 2), col = 8 * (i / 4) + 2 * (l % 4) + i % 2;
+			p.d[i] = (float)(p.d[i] + op.s[row * op.n + col]);
+		}
+		acc->seen.assign(p.d, p.d + op.n / 2);
+	}
+	f.wgGroups.erase(f.wgGroups.begin());
+}
+
+static void wgWaitDone(int g) {
+	int n = *(const int*)fibers[g * 128].wgIn;
+	for (int i = 0; i < 128; i++) {
+		Fiber& f = fibers[g * 128 + i];
+		if (*(const int*)f.wgIn != n) trap("wgmma.wait_group with different counts across the warpgroup");
+		while ((int)f.wgGroups.size() > n) wgRetire(f);
+		// accumulators with nothing left in flight are the thread's again
+		std::vector<WgAcc> still;
+		for (WgAcc& a : f.wgAcc) {
+			bool busy = false;
+			for (auto& gr : f.wgGroups)
+				for (auto& p : gr) busy |= p.d == a.d;
+			for (auto& p : f.wgOpen) busy |= p.d == a.d;
+			if (busy) still.push_back(std::move(a));
+		}
+		f.wgAcc = std::move(still);
+		f.wgFenced = false;
+	}
+}
+
+enum { wgOpFence = 1, wgOpCommit, wgOpMma, wgOpWait };
+
+void wgmma_fence() { warpgroup_collective(wgOpFence, nullptr); }
+void wgmma_commit() { warpgroup_collective(wgOpCommit, nullptr); }
+void wgmma_wait(int n) { warpgroup_collective(wgOpWait, &n); }
+
+void wgmma_bf16(int n, bool transA, bool transB, float* d, uint64_t descA, uint64_t descB) {
+	WgMmaIn in{n, transA, transB, descA, descB, d};
+	warpgroup_collective(wgOpMma, &in);
+}
+
+static struct WgInit {
+	WgInit() {
+		wgComplete[wgOpFence] = wgFenceDone;
+		wgComplete[wgOpCommit] = wgCommitDone;
+		wgComplete[wgOpMma] = wgMmaDone;
+		wgComplete[wgOpWait] = wgWaitDone;
+	}
+} wgInit;
+
 // --- launches --------------------------------------------------------------
 
 static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64_t smem, const uint64_t* p) {
@@ -354,7 +680,9 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 			for (unsigned bx = 0; bx < g[0]; bx++) {
 				blockIdx = {bx, by, bz};
 				memset(dynSmem, 0xff, smem);
+				memset(writer, 0, (smem + 1) / 2 * sizeof writer[0]);
 				for (int w = 0; w < (int)warps.size(); w++) warps[w] = Warp{min(32, nt - 32 * w), 0, 0, 0, nullptr, {}, {}};
+				wgroups.assign(nt % 128 == 0 ? nt / 128 : 0, Warpgroup{128, 0, 0});
 				for (int i = 0; i < nt; i++) {
 					Fiber& f = fibers[i];
 					f.lin = i;
@@ -362,6 +690,11 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 					f.st = RUN;
 					f.groups.clear();
 					f.open.clear();
+					f.dirty.clear();
+					f.wgFenced = false;
+					f.wgGroups.clear();
+					f.wgOpen.clear();
+					f.wgAcc.clear();
 					initFiber(f, stacks[i]);
 				}
 				live = nt;
@@ -376,14 +709,17 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 						ran = true;
 					}
 					if (!ran) {
-						int bar = 0, warp = 0;
+						int bar = 0, warp = 0, wg = 0;
 						for (Fiber& f : fibers) {
 							bar += f.st == BAR;
 							warp += f.st == WARP;
+							wg += f.st == WGROUP;
 						}
-						char why[128];
-						snprintf(why, sizeof why, "deadlock: %d threads at __syncthreads, %d at warp collectives, %d live",
-						         bar, warp, live);
+						char why[160];
+						snprintf(why, sizeof why,
+						         "deadlock: %d threads at __syncthreads, %d at warp collectives, %d at warpgroup "
+						         "collectives, %d live",
+						         bar, warp, wg, live);
 						threadIdx = {0, 0, 0};
 						trap(why);
 					}
