@@ -51,15 +51,25 @@ func TestGEMMBF16(t *testing.T) {
 				}
 			}
 			want, mags := make([]float64, batch*m*n), make([]float64, batch*m*n)
+			opA, opBt := make([]float64, m*k), make([]float64, n*k) // op(A) (m, k) and op(B)^T (n, k) of one batch
 			for p := 0; p < batch; p++ {
+				for i := 0; i < m; i++ {
+					for l := 0; l < k; l++ {
+						opA[i*k+l] = float64(av[p*m*k+idx(ta, i, l, m, k)])
+					}
+				}
+				for j := 0; j < n; j++ {
+					for l := 0; l < k; l++ {
+						opBt[j*k+l] = float64(bv[p*k*n+idx(tb, l, j, k, n)])
+					}
+				}
 				for i := 0; i < m; i++ {
 					for j := 0; j < n; j++ {
 						s, mag := 0.0, 0.0
-						for l := 0; l < k; l++ {
-							x := float64(av[p*m*k+idx(ta, i, l, m, k)])
-							y := float64(bv[p*k*n+idx(tb, l, j, k, n)])
-							s += x * y
-							mag += math.Abs(x * y)
+						x, y := opA[i*k:(i+1)*k], opBt[j*k:(j+1)*k]
+						for l := range x {
+							s += x[l] * y[l]
+							mag += math.Abs(x[l] * y[l])
 						}
 						o := p*m*n + i*n + j
 						if beta != 0 {

@@ -390,7 +390,7 @@ void mma_bf16_16816(float* c, const unsigned* a, const unsigned* b) {
 		const In* x = (const In*)all;
 		static double S[16][8]; // the products, computed once per mma (at lane 0: lanes run in order)
 		if (L == 0) {
-			float A[16][16], Bt[8][16];
+			double A[16][16], Bt[8][16]; // bf16 values, exact in double
 			for (int l = 0; l < 32; l++) {
 				int g = l / 4, t = l % 4;
 				for (int h = 0; h < 2; h++) {
@@ -580,11 +580,15 @@ static void wgMmaDone(int g) {
 	op->da = in0->da;
 	op->db = in0->db;
 	wgGather(*op, op->a, op->b, true);
+	std::vector<double> a(64 * 16), bt(op->n * 16); // A and B^T as doubles (bf16 values are exact)
+	for (int i = 0; i < 64 * 16; i++) a[i] = bf16f(op->a[i]);
+	for (int k = 0; k < 16; k++)
+		for (int c = 0; c < op->n; c++) bt[c * 16 + k] = bf16f(op->b[k * op->n + c]);
 	op->s.assign(64 * op->n, 0.0);
 	for (int r = 0; r < 64; r++)
 		for (int c = 0; c < op->n; c++) {
-			double sum = 0; // each bf16 product is exact in float
-			for (int k = 0; k < 16; k++) sum += (double)bf16f(op->a[r * 16 + k]) * bf16f(op->b[k * op->n + c]);
+			double sum = 0;
+			for (int k = 0; k < 16; k++) sum += a[r * 16 + k] * bt[c * 16 + k];
 			op->s[r * op->n + c] = sum;
 		}
 	for (int i = 0; i < 128; i++) {
