@@ -347,6 +347,29 @@ func (d *hostDevice) upload(dst uint64, src []byte) error {
 	return nil
 }
 
+// bankUse is one kernel's ldmatrix use of shared-memory banks (kernels/emu
+// counts it): phases (eight 16-byte rows each) and the wavefronts they
+// took (one per phase without bank conflicts).
+type bankUse struct {
+	kernel             string
+	phases, wavefronts uint64
+}
+
+// bankUse returns, per kernel, the ldmatrix bank use since the last call.
+func (d *hostDevice) bankUse() []bankUse {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.send([]uint64{6})
+	word := func() uint64 { return binary.LittleEndian.Uint64(d.recv(8)) }
+	out := make([]bankUse, word())
+	for i := range out {
+		n := int(word())
+		out[i].kernel = string(d.recv(n))
+		out[i].phases, out[i].wavefronts = word(), word()
+	}
+	return out
+}
+
 func (d *hostDevice) close() error {
 	if d.cmd.Process == nil || d.cmd.ProcessState != nil {
 		return nil

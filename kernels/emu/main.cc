@@ -13,6 +13,8 @@
 //   3 n words...          run a command stream         -> 0
 //   4 src n               download n bytes             -> n bytes (padded to whole words)
 //   5 dst n data...       upload n bytes               -> 0
+//   6                     ldmatrix bank use since the last request, per kernel
+//                                                      -> count, then each: n name (padded) phases wavefronts
 // A kernel fault (trap, deadlock, a segmentation fault, an address outside
 // the arena in a copy) ends the process with a message on stderr naming
 // the kernel, block and thread; the Go side reports it.
@@ -344,6 +346,37 @@ void cp_async_wait(int n) {
 	}
 }
 
+// Shared-memory bank use of ldmatrix, per kernel: each of an x4's four
+// matrices is one phase, eight 16-byte rows; the 32 four-byte banks serve
+// a phase in one wavefront when its distinct rows fall in distinct
+// 16-byte bank groups (address bits 4-6), else in as many wavefronts as the
+// most rows sharing a group. The counts depend only on addresses relative
+// to each other (a common 16-byte-multiple offset permutes the groups).
+struct BankUse {
+	uint64_t phases, wavefronts;
+};
+static std::vector<std::pair<std::string, BankUse>> bankUse; // in order of first use
+
+static void countPhase(const void* const* rows) {
+	int per[8] = {};
+	for (int i = 0; i < 8; i++) {
+		bool seen = false;
+		for (int j = 0; j < i; j++) seen |= rows[j] == rows[i];
+		if (!seen) per[(uintptr_t)rows[i] >> 4 & 7]++;
+	}
+	int w = 1;
+	for (int g = 0; g < 8; g++) w = per[g] > w ? per[g] : w;
+	static size_t last; // the running kernel's entry, found at once next time
+	const std::string& k = running->name;
+	if (last >= bankUse.size() || bankUse[last].first != k) {
+		for (last = 0; last < bankUse.size() && bankUse[last].first != k; last++) {
+		}
+		if (last == bankUse.size()) bankUse.push_back({k, {0, 0}});
+	}
+	bankUse[last].second.phases++;
+	bankUse[last].second.wavefronts += w;
+}
+
 // ldmatrix .x4: lanes 8j .. 8j+7 address the rows of matrix j.
 void ldmatrix_x4(unsigned* r, const unsigned short* p, bool trans) {
 	if ((uintptr_t)p % 16 != 0) trap("ldmatrix row address not 16-byte aligned");
@@ -354,6 +387,12 @@ void ldmatrix_x4(unsigned* r, const unsigned short* p, bool trans) {
 	warp_collective(2, &in, sizeof(In), r, [](const void* all, int, void* out, int L) {
 		const In* a = (const In*)all;
 		unsigned* o = (unsigned*)out;
+		if (L == 0)
+			for (int j = 0; j < 4; j++) {
+				const void* rows[8];
+				for (int i = 0; i < 8; i++) rows[i] = a[8 * j + i].p;
+				countPhase(rows);
+			}
 		for (int j = 0; j < 4; j++) {
 			unsigned lo, hi;
 			if (a[L].trans) {
@@ -888,6 +927,19 @@ int main() {
 			readFull(in.data(), in.size());
 			memcpy(span("upload", dst, n), in.data(), n);
 			reply(0);
+			break;
+		}
+		case 6: { // ldmatrix bank use since the last request: count, then per kernel
+			reply(bankUse.size());
+			for (auto& [name, u] : bankUse) {
+				std::vector<uint64_t> w((name.size() + 7) / 8);
+				memcpy(w.data(), name.data(), name.size());
+				reply(name.size());
+				writeFull(w.data(), w.size() * 8);
+				reply(u.phases);
+				reply(u.wavefronts);
+			}
+			bankUse.clear();
 			break;
 		}
 		default:

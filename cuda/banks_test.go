@@ -1,0 +1,103 @@
+// Shared-memory bank conflicts of the kernels' ldmatrix loads, counted by
+// the kernel emulator (kernels/emu) on the host-compiled kernels: for each
+// kernel, the wavefronts its ldmatrix phases took per phase (1.00: no
+// conflicts; 2.00: every phase served twice). A property of the addresses
+// alone, the same on every GPU, so it is reported without one; what it
+// costs in time only a GPU run shows.
+//
+//	go test ./cuda -run '^$' -bench Banks -benchtime 1x
+
+package cuda
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"embrec/tensor"
+)
+
+// BenchmarkBanks reports, per kernel, ldmatrix wavefronts per phase
+// ("<kernel>-wf/phase") for each mma.sync GEMM variant and layout at
+// 256 x 256 x 256 (16-byte loads), and for the materialised and the fused
+// attention, forward and backward, at OpenLLaMA-3B's head size.
+func BenchmarkBanks(b *testing.B) {
+	be := newHostBackend(b, Options{})
+	d := be.dev.(*hostDevice)
+	rng := rand.New(rand.NewPCG(3, 4))
+	rnd := func(dt tensor.DType, shape ...int) *tensor.Tensor {
+		t := be.New(dt, shape...)
+		v := make([]float32, t.Len())
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		be.Upload(t, v)
+		return t
+	}
+	report := func(b *testing.B, run func()) {
+		d.bankUse() // nothing from before
+		run()
+		if err := be.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		use := d.bankUse()
+		if len(use) == 0 {
+			b.Fatal("no ldmatrix counted")
+		}
+		for _, u := range use {
+			b.ReportMetric(float64(u.wavefronts)/float64(u.phases), u.kernel+"-wf/phase")
+		}
+	}
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	const M, N, K = 256, 256, 256
+	for _, v := range gemmBF16Variants {
+		if v.module != "gemm_bf16" { // the wgmma kernels read shared memory without ldmatrix
+			continue
+		}
+		for layout := range 4 {
+			ta, tb := layout&2 != 0, layout&1 != 0
+			ash, bsh := []int{M, K}, []int{K, N}
+			if ta {
+				ash = []int{K, M}
+			}
+			if tb {
+				bsh = []int{N, K}
+			}
+			x, y, out := rnd(tensor.BF16, ash...), rnd(tensor.BF16, bsh...), be.New(tensor.F32, M, N)
+			name := strings.TrimPrefix(v.kernel(ta, tb), v.prefix+"_")
+			b.Run(fmt.Sprintf("gemm/%s/%s/M%d_N%d_K%d", v.name, name, M, N, K), func(b *testing.B) {
+				GEMMBF16Variant = v.name
+				for range b.N {
+					report(b, func() { be.MatMul(out, x, y, ta, tb, 0) })
+				}
+			})
+		}
+	}
+	GEMMBF16Variant = "v2a" // the default, for the attention's products
+	const B, T, NH, HS = 1, 128, 2, 100
+	q, k, v, dOut := rnd(tensor.F32, B, T, NH*HS), rnd(tensor.F32, B, T, NH*HS), rnd(tensor.F32, B, T, NH*HS),
+		rnd(tensor.F32, B, T, NH*HS)
+	out, dq, dk, dv := be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS),
+		be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS)
+	probs, lse := be.New(tensor.F32, B, NH, T, T), be.New(tensor.F32, B, NH, T)
+	for _, c := range []struct {
+		name string
+		run  func()
+	}{
+		{"materialised", func() {
+			be.AttentionForward(out, probs, q, k, v, nil, NH, NH)
+			be.AttentionBackward(dq, dk, dv, dOut, q, k, v, probs, NH, NH)
+		}},
+		{"flash", func() {
+			be.FlashAttentionForward(out, lse, q, k, v, nil, NH, NH)
+			be.FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse, nil, NH, NH)
+		}},
+	} {
+		b.Run(fmt.Sprintf("attention/%s/B%d_T%d_NH%d_HS%d", c.name, B, T, NH, HS), func(b *testing.B) {
+			for range b.N {
+				report(b, c.run)
+			}
+		})
+	}
+}
