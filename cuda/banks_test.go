@@ -101,3 +101,26 @@ func BenchmarkBanks(b *testing.B) {
 		})
 	}
 }
+
+// TestBankUseCounted: the emulator counts the ldmatrix phases of one
+// 16 x 16 x 16 product on GEMM v1 under the kernel's name, with at least
+// one wavefront per phase, and forgets them once read.
+func TestBankUseCounted(t *testing.T) {
+	be := newHostBackend(t, Options{})
+	d := be.dev.(*hostDevice)
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	GEMMBF16Variant = "v1"
+	x, y, out := be.New(tensor.BF16, 16, 16), be.New(tensor.BF16, 16, 16), be.New(tensor.F32, 16, 16)
+	d.bankUse()
+	be.MatMul(out, x, y, false, false, 0)
+	if err := be.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	use := d.bankUse()
+	if len(use) != 1 || use[0].kernel != "gemm_bf16_nn" || use[0].phases == 0 || use[0].wavefronts < use[0].phases {
+		t.Fatalf("bank use %+v, want gemm_bf16_nn with phases > 0 and wavefronts >= phases", use)
+	}
+	if again := d.bankUse(); len(again) != 0 {
+		t.Errorf("bank use after reading: %+v, want none", again)
+	}
+}
