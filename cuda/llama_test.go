@@ -161,6 +161,7 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 		{"BF16frozen/lora", true, false, false, "", 3e-2},        // tensor-core attention, the default
 		{"BF16frozen/lora/flash", true, false, true, "", 3e-2},   // fused attention (RunOptions.FlashAttention)
 		{"BF16frozen/lora/v3a", true, false, false, "v3a", 3e-2}, // every BF16 product on the wgmma GEMM
+		{"BF16frozen/lora/v3c", true, false, false, "v3c", 3e-2}, // ... the warp-specialised one
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			gpu := newTestBackendOpts(t, Options{AttentionF32: !tc.bf16, Profile: tc.gemm != ""})

@@ -1,10 +1,14 @@
-// gemm_wgmma_{v3a,v3b}_{nn,nt,tn,tt}: the tensor-core GEMM of gemm_bf16.cu
+// gemm_wgmma_{v3a,v3b,v3c}_{nn,nt,tn,tt}: the tensor-core GEMM of gemm_bf16.cu
 // (same parameters, layouts, tails, vecA / vecB, beta and grid.z batching)
 // on Hopper's warpgroup MMA: wgmma.mma_async (sm_90a), both operands read
 // by the tensor cores straight from shared memory through matrix
 // descriptors, float32 accumulators in registers. This module is PTX for
 // sm_90a: gen.sh compiles it apart (see its header) and the cuda package
 // loads it only on a compute-capability 9.0 device.
+//
+// v3a, v3b (gemm_wgmma_body): 256 threads = two warpgroups that both load
+// and multiply; v3c (gemm_wgmma_ws_body, below): a producer warpgroup and
+// two consumers. The rest of this header describes v3a and v3b.
 //
 // Block: 256 threads = two warpgroups; a 128 x BN tile of C, warpgroup g
 // computing rows 64g .. 64g+63 with one wgmma m64nBNk16 per k16 step
@@ -63,12 +67,21 @@ __device__ __forceinline__ unsigned long long wg_desc(unsigned addr, unsigned lb
 	       ((unsigned long long)(sbo >> 4) << 32) | (1ull << 62);
 }
 
-template <int BN_, int STAGES_, int GROUP_>
+// WgCfg: a tile configuration. WS: warp-specialised (gemm_wgmma_ws_body:
+// one producer warpgroup loads, two consumer warpgroups multiply; else
+// every thread does both), with LOADERS threads issuing the copies and
+// 2 * STAGES mbarriers after the stages.
+template <int BN_, int STAGES_, int GROUP_, bool WS_ = false>
 struct WgCfg {
-	static constexpr int BM = 128, BN = BN_, BK = 64, NT = 256, ACC = BN_ / 2;
+	static constexpr bool WS = WS_;
+	static constexpr int BM = 128, BN = BN_, BK = 64, NT = WS ? 384 : 256, LOADERS = WS ? 128 : 256, ACC = BN_ / 2;
 	static constexpr int STAGES = STAGES_, GROUP = GROUP_;
-	static constexpr int A_ST = BM * BK * 2, B_ST = BN * BK * 2;    // bytes of one stage
-	static constexpr int SMEM = STAGES * (A_ST + B_ST) + 1024;      // bytes, with the alignment slack
+	// the 16-byte copies of a loader thread unrolled by LOAD_UNROLL (all of
+	// them but in the producer, which has few registers and time to spare)
+	static constexpr int LOAD_UNROLL = WS ? 1 : 32;
+	static constexpr int A_ST = BM * BK * 2, B_ST = BN * BK * 2; // bytes of one stage
+	// bytes: the stages, the alignment slack, the mbarriers
+	static constexpr int SMEM = STAGES * (A_ST + B_ST) + 1024 + (WS ? 16 * STAGES : 0);
 	static_assert(BN == 128 || BN == 256, "one wgmma m64n128 or m64n256 per warpgroup and k16 step");
 	static_assert(STAGES >= 3, "the stage written at k-tile kt must differ from kt-1's and kt's");
 };
@@ -76,14 +89,14 @@ struct WgCfg {
 // wg_load_k copies the tile rows [row0, row0+ROWS) x k [k0, k0+64) of a
 // K-major operand g (element (r, k) at g[r*ld + k], valid for r < nrows,
 // k < nk) into the swizzled K-major layout at shared address s.
-template <int ROWS>
+template <int ROWS, int NTH, int UNROLL>
 __device__ __forceinline__ void wg_load_k(unsigned s, const u16* g, int ld, int row0, int k0, int nrows, int nk,
-                                          int vec) {
-	constexpr int CH = ROWS * 8 / 256; // 16-byte chunks per thread
+                                          int vec, int tid) {
+	constexpr int CH = ROWS * 8 / NTH; // 16-byte chunks per thread
 	if (vec) {
-#pragma unroll
+#pragma unroll UNROLL
 		for (int i = 0; i < CH; i++) {
-			int ch = threadIdx.x + i * 256, r = ch >> 3, c = ch & 7;
+			int ch = tid + i * NTH, r = ch >> 3, c = ch & 7;
 			int gr = row0 + r, gk = k0 + c * 8;
 			bool ok = gr < nrows && gk < nk;
 			cp_async16_shared(s + r * 128 + ((c ^ (r & 7)) << 4), ok ? (const void*)(g + (gr * ld + gk)) : (const void*)g,
@@ -92,7 +105,7 @@ __device__ __forceinline__ void wg_load_k(unsigned s, const u16* g, int ld, int 
 	} else {
 #pragma unroll 1
 		for (int i = 0; i < CH; i++) {
-			int ch = threadIdx.x + i * 256, r = ch >> 3, c = ch & 7;
+			int ch = tid + i * NTH, r = ch >> 3, c = ch & 7;
 			int gr = row0 + r, gk = k0 + c * 8;
 			unsigned dst = s + r * 128 + ((c ^ (r & 7)) << 4);
 #pragma unroll
@@ -105,14 +118,14 @@ __device__ __forceinline__ void wg_load_k(unsigned s, const u16* g, int ld, int 
 // wg_load_mn copies k [k0, k0+64) x m/n [col0, col0+COLS) of an MN-major
 // operand g (element (k, c) at g[k*ld + c], valid for k < nk, c < ncols)
 // into the swizzled MN-major layout at shared address s.
-template <int COLS>
+template <int COLS, int NTH, int UNROLL>
 __device__ __forceinline__ void wg_load_mn(unsigned s, const u16* g, int ld, int k0, int col0, int nk, int ncols,
-                                           int vec) {
-	constexpr int CPR = COLS / 8, CH = 64 * CPR / 256, ATOMS = COLS / 64;
+                                           int vec, int tid) {
+	constexpr int CPR = COLS / 8, CH = 64 * CPR / NTH, ATOMS = COLS / 64;
 	if (vec) {
-#pragma unroll
+#pragma unroll UNROLL
 		for (int i = 0; i < CH; i++) {
-			int ch = threadIdx.x + i * 256, k = ch / CPR, c = ch % CPR;
+			int ch = tid + i * NTH, k = ch / CPR, c = ch % CPR;
 			int gk = k0 + k, gc = col0 + c * 8;
 			bool ok = gk < nk && gc < ncols;
 			unsigned dst = s + ((k >> 3) * ATOMS + (c >> 3)) * 1024 + (k & 7) * 128 + (((c & 7) ^ (k & 7)) << 4);
@@ -121,7 +134,7 @@ __device__ __forceinline__ void wg_load_mn(unsigned s, const u16* g, int ld, int
 	} else {
 #pragma unroll 1
 		for (int i = 0; i < CH; i++) {
-			int ch = threadIdx.x + i * 256, k = ch / CPR, c = ch % CPR;
+			int ch = tid + i * NTH, k = ch / CPR, c = ch % CPR;
 			int gk = k0 + k, gc = col0 + c * 8;
 			unsigned dst = s + ((k >> 3) * ATOMS + (c >> 3)) * 1024 + (k & 7) * 128 + (((c & 7) ^ (k & 7)) << 4);
 #pragma unroll
@@ -131,13 +144,74 @@ __device__ __forceinline__ void wg_load_mn(unsigned s, const u16* g, int ld, int
 	}
 }
 
+// wg_load_stage copies k-tile k0 of A and B into a stage, by the CF::LOADERS
+// threads numbered tid.
 template <class CF, bool TA, bool TB>
 __device__ __forceinline__ void wg_load_stage(unsigned sA, unsigned sB, const u16* A, const u16* B, int M, int N,
-                                              int K, int lda, int ldb, int m0, int n0, int k0, int vecA, int vecB) {
-	if (TA) wg_load_mn<CF::BM>(sA, A, lda, k0, m0, K, M, vecA); // stored (K, M)
-	else wg_load_k<CF::BM>(sA, A, lda, m0, k0, M, K, vecA);     // stored (M, K)
-	if (TB) wg_load_k<CF::BN>(sB, B, ldb, n0, k0, N, K, vecB);  // stored (N, K)
-	else wg_load_mn<CF::BN>(sB, B, ldb, k0, n0, K, N, vecB);    // stored (K, N)
+                                              int K, int lda, int ldb, int m0, int n0, int k0, int vecA, int vecB,
+                                              int tid) {
+	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
+	if (TA) wg_load_mn<CF::BM, L, U>(sA, A, lda, k0, m0, K, M, vecA, tid); // stored (K, M)
+	else wg_load_k<CF::BM, L, U>(sA, A, lda, m0, k0, M, K, vecA, tid);     // stored (M, K)
+	if (TB) wg_load_k<CF::BN, L, U>(sB, B, ldb, n0, k0, N, K, vecB, tid);  // stored (N, K)
+	else wg_load_mn<CF::BN, L, U>(sB, B, ldb, k0, n0, K, N, vecB, tid);    // stored (K, N)
+}
+
+// WgDesc: the parts of a warpgroup's descriptors that do not depend on the
+// stage: its 64 rows of A (row group g of the tile), each operand's
+// strides, and the step per k16.
+struct WgDesc {
+	unsigned aOff, aLBO, aSBO, bLBO, bSBO, aStep, bStep;
+};
+
+template <class CF, bool TA, bool TB>
+__device__ __forceinline__ WgDesc wg_desc_parts(int g) {
+	WgDesc d;
+	d.aOff = TA ? g * 1024 : g * 64 * 128;
+	d.aLBO = TA ? WG_MN_LBO : 16;
+	d.aSBO = TA ? WG_MN_SBO(CF::BM) : 1024;
+	d.bLBO = TB ? 16 : WG_MN_LBO;
+	d.bSBO = TB ? 1024 : WG_MN_SBO(CF::BN);
+	d.aStep = TA ? 2 * WG_MN_SBO(CF::BM) : 32;
+	d.bStep = TB ? 32 : 2 * WG_MN_SBO(CF::BN);
+	return d;
+}
+
+// wg_mma_ktile issues and commits the warpgroup's wgmma of one k-tile
+// (stage tiles at shared a0, b0): acc += its 64 rows of A times B.
+template <class CF, bool TA, bool TB>
+__device__ __forceinline__ void wg_mma_ktile(float (&acc)[CF::ACC], unsigned a0, unsigned b0, const WgDesc& w) {
+	wg_fence_acc(acc);
+	wgmma_fence();
+#pragma unroll
+	for (int ks = 0; ks < CF::BK / 16; ks++) {
+		unsigned long long da = wg_desc(a0 + ks * w.aStep, w.aLBO, w.aSBO), db = wg_desc(b0 + ks * w.bStep, w.bLBO, w.bSBO);
+		if constexpr (CF::BN == 256) wgmma_m64n256<TA, !TB>(acc, da, db); // B stored (K, N): N-major
+		else wgmma_m64n128<TA, !TB>(acc, da, db);
+	}
+	wgmma_commit();
+}
+
+// wg_epilogue stores alpha * acc (+ beta * C) for the warpgroup's rows
+// [r0, r0+64) x [n0, n0+BN) of C. Accumulator i of a thread holds row
+// 16*warp + lane/4 + 8*((i/2) % 2), column 8*(i/4) + 2*(lane%4) + i%2 of
+// the 64 x BN tile; float2 stores where C allows them (as gemm_bf16.cu).
+template <class CF>
+__device__ __forceinline__ void wg_epilogue(float* C, const float (&acc)[CF::ACC], int r0, int n0, int M, int N,
+                                            int ldc, float alpha, float beta) {
+	int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3;
+	bool c2 = ((unsigned long long)C & 7) == 0 && (ldc & 1) == 0;
+#pragma unroll
+	for (int h = 0; h < 2; h++) {
+		int m = r0 + warp * 16 + (lane >> 2) + h * 8;
+		if (m >= M) continue;
+		float* row = C + (long long)m * ldc;
+#pragma unroll
+		for (int j = 0; j < CF::BN / 8; j++) {
+			int n = n0 + j * 8 + 2 * (lane & 3);
+			gemm_store_pair(row, n, N, alpha * acc[4 * j + 2 * h], alpha * acc[4 * j + 2 * h + 1], beta, c2);
+		}
+	}
 }
 
 template <class CF, bool TA, bool TB>
@@ -162,19 +236,14 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 #pragma unroll
 	for (int i = 0; i < ACC; i++) acc[i] = 0.f;
 
-	// Descriptor parts that do not depend on the stage: the warpgroup's
-	// A rows, and each operand's strides.
-	unsigned aOff = TA ? wg * 1024 : wg * 64 * 128;
-	unsigned aLBO = TA ? WG_MN_LBO : 16, aSBO = TA ? WG_MN_SBO(BM) : 1024;
-	unsigned bLBO = TB ? 16 : WG_MN_LBO, bSBO = TB ? 1024 : WG_MN_SBO(BN);
-	unsigned aStep = TA ? 2 * WG_MN_SBO(BM) : 32, bStep = TB ? 32 : 2 * WG_MN_SBO(BN); // per k16 step
+	WgDesc w = wg_desc_parts<CF, TA, TB>(wg);
 
 	int nk = (K + BK - 1) / BK;
 #pragma unroll
 	for (int s = 0; s < S - 2; s++) { // prologue: k-tiles 0 .. S-3 into stages 0 .. S-3
 		if (s < nk)
 			wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
-			                          s * BK, vecA, vecB);
+			                          s * BK, vecA, vecB, threadIdx.x);
 		cp_async_commit(); // possibly empty: keeps the group count uniform
 	}
 	for (int kt = 0; kt < nk; kt++) {
@@ -185,46 +254,106 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 		int kn = kt + S - 2; // into stage (kt-2) % S: its wgmma retired before the barrier
 		if (kn < nk)
 			wg_load_stage<CF, TA, TB>(smA + (kn % S) * CF::A_ST, smB + (kn % S) * CF::B_ST, A, B, M, N, K, lda, ldb,
-			                          m0, n0, kn * BK, vecA, vecB);
+			                          m0, n0, kn * BK, vecA, vecB, threadIdx.x);
 		cp_async_commit();
-		unsigned a0 = smA + rs * CF::A_ST + aOff, b0 = smB + rs * CF::B_ST;
-		wg_fence_acc(acc);
-		wgmma_fence();
-#pragma unroll
-		for (int ks = 0; ks < BK / 16; ks++) {
-			unsigned long long da = wg_desc(a0 + ks * aStep, aLBO, aSBO), db = wg_desc(b0 + ks * bStep, bLBO, bSBO);
-			if constexpr (BN == 256) wgmma_m64n256<TA, !TB>(acc, da, db); // B stored (K, N): N-major
-			else wgmma_m64n128<TA, !TB>(acc, da, db);
-		}
-		wgmma_commit();
+		wg_mma_ktile<CF, TA, TB>(acc, smA + rs * CF::A_ST + w.aOff, smB + rs * CF::B_ST, w);
 		wgmma_wait<1>(); // k-tile kt-1's wgmma retired
 		wg_fence_acc(acc);
 	}
 	wgmma_wait<0>();
 	cp_async_wait_all();
 	wg_fence_acc(acc);
-
-	// epilogue: accumulator i of a thread holds row 16*warp + lane/4 +
-	// 8*((i/2) % 2), column 8*(i/4) + 2*(lane%4) + i%2 of its warpgroup's
-	// 64 x BN tile; float2 stores where C allows them (as gemm_bf16.cu)
-	int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3;
-	bool c2 = ((unsigned long long)C & 7) == 0 && (ldc & 1) == 0;
-#pragma unroll
-	for (int h = 0; h < 2; h++) {
-		int m = m0 + wg * 64 + warp * 16 + (lane >> 2) + h * 8;
-		if (m >= M) continue;
-		float* row = C + (long long)m * ldc;
-#pragma unroll
-		for (int j = 0; j < BN / 8; j++) {
-			int n = n0 + j * 8 + 2 * (lane & 3);
-			gemm_store_pair(row, n, N, alpha * acc[4 * j + 2 * h], alpha * acc[4 * j + 2 * h + 1], beta, c2);
-		}
-	}
+	wg_epilogue<CF>(C, acc, m0 + wg * 64, n0, M, N, ldc, alpha, beta);
 }
 
-//                 BN STAGES GROUP
+// gemm_wgmma_ws_body: v3c, the tile of v3a with the roles split (warp
+// specialisation). Warpgroup 0 produces: it copies k-tile kt into stage
+// kt % S once the consumers have released the stage's previous k-tile,
+// keeps LAG k-tiles of copies in flight, and publishes k-tile kt - LAG
+// when its own copies of it have landed (cp.async.wait_group LAG) and are
+// fenced for the async proxy. Warpgroups 1 and 2 consume: each multiplies
+// its 64 rows of the tile as soon as a k-tile is published, and releases
+// a stage when the wgmma that read it retired. No block-wide barrier after
+// the start; registers move from the producer (40) to the consumers (232).
+//
+// Per stage s two mbarriers: full[s] (128 arrivals: every producer thread
+// publishes) and empty[s] (256 arrivals: every consumer thread releases).
+// K-tile kt is round r = kt / S of its stage, and the round-r phase of
+// either barrier is phase r; waiting on parity r & 1 waits for it, and a
+// phase two rounds on cannot complete before the waiter has arrived, so
+// the parity is never ambiguous.
+template <class CF, bool TA, bool TB>
+__device__ __forceinline__ void gemm_wgmma_ws_body(float* C, const u16* A, const u16* B, int M, int N, int K,
+                                                   int lda, int ldb, int ldc, float alpha, float beta, long long sA,
+                                                   long long sB, long long sC, int vecA, int vecB) {
+	constexpr int BM = CF::BM, BN = CF::BN, BK = CF::BK, S = CF::STAGES, ACC = CF::ACC, LAG = S - 2;
+	static_assert(CF::WS, "a warp-specialised configuration");
+	EXTERN_SHARED(unsigned char, wg_smem);
+	if (dynamic_smem_size() < (unsigned)CF::SMEM) __trap(); // launched with too little shared memory: fail loudly
+	unsigned base = (smem_u32(wg_smem) + 1023) & ~1023u;
+	unsigned smA = base, smB = base + S * CF::A_ST, bars = smB + S * CF::B_ST; // then full[S], empty[S]
+	auto full = [&](int s) { return bars + 8 * s; };
+	auto empty = [&](int s) { return bars + 8 * (S + s); };
+
+	A += blockIdx.z * sA;
+	B += blockIdx.z * sB;
+	C += blockIdx.z * sC;
+	int bx = blockIdx.x, by = blockIdx.y;
+	gemm_group_tile<CF::GROUP>(bx, by, gridDim.x, gridDim.y);
+	int m0 = by * BM, n0 = bx * BN;
+	int wg = threadIdx.x >> 7;
+	int nk = (K + BK - 1) / BK;
+	if (threadIdx.x == 0)
+		for (int s = 0; s < S; s++) {
+			mbar_init(full(s), 128);
+			mbar_init(empty(s), 256);
+		}
+	__syncthreads(); // the barriers are set up
+
+	if (wg == 0) { // producer
+		setmaxnreg_dec<40>();
+		for (int kt = 0; kt < nk; kt++) {
+			int s = kt % S;
+			if (kt >= S) mbar_wait(empty(s), (kt / S - 1) & 1); // k-tile kt - S released
+			wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
+			                          kt * BK, vecA, vecB, threadIdx.x);
+			cp_async_commit();
+			if (kt >= LAG) {
+				cp_async_wait<LAG>(); // k-tile kt - LAG landed (this thread's copies)
+				fence_proxy_async();
+				mbar_arrive(full((kt - LAG) % S));
+			}
+		}
+		cp_async_wait_all();
+		fence_proxy_async();
+		for (int kt = max(nk - LAG, 0); kt < nk; kt++) mbar_arrive(full(kt % S));
+		return;
+	}
+
+	setmaxnreg_inc<232>();
+	int g = wg - 1; // consumer: rows 64g .. 64g+63 of the tile
+	float acc[ACC];
+#pragma unroll
+	for (int i = 0; i < ACC; i++) acc[i] = 0.f;
+	WgDesc w = wg_desc_parts<CF, TA, TB>(g);
+	for (int kt = 0; kt < nk; kt++) {
+		int s = kt % S;
+		mbar_wait(full(s), (kt / S) & 1); // k-tile kt published
+		wg_mma_ktile<CF, TA, TB>(acc, smA + s * CF::A_ST + w.aOff, smB + s * CF::B_ST, w);
+		wgmma_wait<1>(); // k-tile kt-1's wgmma retired: release its stage
+		wg_fence_acc(acc);
+		if (kt > 0) mbar_arrive(empty((kt - 1) % S));
+	}
+	wgmma_wait<0>();
+	wg_fence_acc(acc);
+	wg_epilogue<CF>(C, acc, m0 + g * 64, n0, M, N, ldc, alpha, beta);
+}
+
+//                 BN STAGES GROUP WS
 typedef WgCfg<256, 4, 8> CfgV3a;
 typedef WgCfg<128, 6, 8> CfgV3b;
+typedef WgCfg<256, 4, 8, true> CfgV3c;
 
 GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (256, 1), CfgV3a)
 GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (256, 1), CfgV3b)
+GEMM_ENTRIES(gemm_wgmma_v3c, gemm_wgmma_ws_body, (384, 1), CfgV3c)

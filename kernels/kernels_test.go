@@ -75,7 +75,8 @@ func TestTensorCoreInstructions(t *testing.T) {
 
 // TestWGMMAInstructions: every kernel of the sm_90a module issues
 // wgmma.mma_async from shared-memory descriptors, with the fences and
-// group waits around it, and the cp.async that fill its stages.
+// group waits around it, and the cp.async that fill its stages; v3c also
+// its mbarriers and register moves.
 func TestWGMMAInstructions(t *testing.T) {
 	src, err := PTX("gemm_wgmma")
 	if err != nil {
@@ -86,8 +87,8 @@ func TestWGMMAInstructions(t *testing.T) {
 	}
 	// each kernel's text runs from its .entry to the next one
 	at := entryRE.FindAllStringSubmatchIndex(src, -1)
-	if len(at) != 8 {
-		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 8", len(at))
+	if len(at) != 12 {
+		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 12", len(at))
 	}
 	for i, m := range at {
 		name, end := src[m[2]:m[3]], len(src)
@@ -99,9 +100,15 @@ func TestWGMMAInstructions(t *testing.T) {
 		if strings.Contains(name, "v3b") {
 			shape = "m64n128k16"
 		}
-		for _, ins := range []string{"wgmma.mma_async.sync.aligned." + shape + ".f32.bf16.bf16",
+		want := []string{"wgmma.mma_async.sync.aligned." + shape + ".f32.bf16.bf16",
 			"wgmma.fence.sync.aligned", "wgmma.commit_group.sync.aligned", "wgmma.wait_group.sync.aligned",
-			"fence.proxy.async.shared::cta", "cp.async.cg.shared.global"} {
+			"fence.proxy.async.shared::cta", "cp.async.cg.shared.global"}
+		if strings.Contains(name, "v3c") { // warp-specialised: stages handed over through mbarriers
+			want = append(want, "mbarrier.init.shared::cta.b64", "mbarrier.arrive.shared::cta.b64",
+				"mbarrier.try_wait.parity.shared::cta.b64", "setmaxnreg.dec.sync.aligned.u32 40",
+				"setmaxnreg.inc.sync.aligned.u32 232")
+		}
+		for _, ins := range want {
 			if !strings.Contains(body, ins) {
 				t.Errorf("%s lacks %s", name, ins)
 			}

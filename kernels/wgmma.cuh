@@ -41,6 +41,46 @@ __device__ __forceinline__ void wgmma_wait() {
 	asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
 
+// mbar_init sets up the mbarrier at shared address bar (8 bytes) for
+// count arrivals per phase, in phase 0. Other threads may use it only
+// after a barrier (__syncthreads) that follows.
+__device__ __forceinline__ void mbar_init(unsigned bar, unsigned count) {
+	asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
+}
+
+// mbar_arrive counts the calling thread's arrival on the mbarrier at bar
+// (release: its earlier memory operations are visible to a thread that
+// sees the phase complete); the last of a phase's arrivals completes it.
+__device__ __forceinline__ void mbar_arrive(unsigned bar) {
+	asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
+}
+
+// mbar_wait returns once the phase of the mbarrier at bar with parity
+// parity (0 or 1) has completed (acquire).
+__device__ __forceinline__ void mbar_wait(unsigned bar, unsigned parity) {
+	asm volatile(
+	    "{\n"
+	    ".reg .pred done;\n"
+	    "MBAR_WAIT:\n"
+	    "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+	    "@!done bra MBAR_WAIT;\n"
+	    "}\n" ::"r"(bar),
+	    "r"(parity)
+	    : "memory");
+}
+
+// setmaxnreg_dec / setmaxnreg_inc lower / raise the registers per thread
+// of the calling warpgroup to N (a multiple of 8 in [24, 256]): a producer
+// warpgroup gives registers up for the consumers' accumulators.
+template <int N>
+__device__ __forceinline__ void setmaxnreg_dec() {
+	asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(N));
+}
+template <int N>
+__device__ __forceinline__ void setmaxnreg_inc() {
+	asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(N));
+}
+
 // wgmma_m64n128: d (64 x 128 float32, 64 per thread) += A (64 x 16) @ B (16 x 128),
 // both from shared memory through descriptors; MA / NB: A stored M-major,
 // B stored N-major (imm-trans-a, imm-trans-b).

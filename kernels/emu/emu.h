@@ -44,12 +44,18 @@
 //     where the registers were accessed); descriptors that differ across
 //     the warpgroup, use another swizzle, a base offset or reserved bits;
 //     a thread that exits with operations in flight.
+//   - mbarriers (init, arrive, try_wait.parity): a waiting thread yields
+//     until the phase of that parity has completed; a barrier used before
+//     its init, or arrived on more times than its count within a phase,
+//     traps; threads that all wait on phases that cannot complete are a
+//     deadlock. setmaxnreg does nothing (registers are not modelled).
 //   - shared addresses (the u32 of cvta.to.shared, which the wgmma kernel
 //     computes with): dynamic shared memory starts at shared address
 //     kSharedBase (main.cc), which is not 1024-byte aligned, so a kernel
 //     that relies on an alignment it did not establish reads a different
 //     swizzle; an address outside the launch's dynamic shared memory traps.
-// Not emulated: the rest of sm_90a (TMA, clusters, mbarriers), shared
+// Not emulated: the rest of sm_90a (TMA, clusters, mbarrier transaction
+// counts, cp.async.mbarrier.arrive), shared
 // addresses of static __shared__ arrays, memory ordering between blocks,
 // and timing.
 
@@ -206,6 +212,9 @@ void wgmma_fence();
 void wgmma_commit();
 void wgmma_wait(int n);
 void wgmma_bf16(int n, bool transA, bool transB, float* d, uint64_t descA, uint64_t descB);
+void mbar_init(unsigned bar, unsigned count);
+void mbar_arrive(unsigned bar);
+void mbar_wait(unsigned bar, unsigned parity);
 } // namespace emu
 
 #define __trap() ::emu::trap("__trap()")
@@ -276,6 +285,13 @@ template <int MA, int NB>
 inline void wgmma_m64n256(float (&d)[128], uint64_t da, uint64_t db) {
 	::emu::wgmma_bf16(256, MA, NB, d, da, db);
 }
+inline void mbar_init(unsigned bar, unsigned count) { ::emu::mbar_init(bar, count); }
+inline void mbar_arrive(unsigned bar) { ::emu::mbar_arrive(bar); }
+inline void mbar_wait(unsigned bar, unsigned parity) { ::emu::mbar_wait(bar, parity); }
+template <int N>
+inline void setmaxnreg_dec() {} // registers are not modelled
+template <int N>
+inline void setmaxnreg_inc() {}
 // wg_fence_acc: nothing to keep in order here; the accumulators are
 // written by wgmma_wait, an opaque call that has their address.
 template <int N>

@@ -127,6 +127,7 @@ struct Fiber {
 	std::vector<WgPending> wgOpen;                // not yet committed
 	std::vector<WgAcc> wgAcc;
 	const void* wgIn; // its operand of the warpgroup collective it waits at
+	bool spun;        // it last yielded in an mbarrier wait whose phase had not completed
 };
 
 struct Warp {
@@ -684,6 +685,55 @@ static void wgWaitDone(int g) {
 	}
 }
 
+// --- mbarriers ----------------------------------------------------------------
+
+// MBar: an mbarrier of the running block, by shared address: arrivals per
+// phase, those still missing in the current phase, and the phase number.
+struct MBar {
+	unsigned addr, count, pending, phase;
+};
+static std::vector<MBar> mbars;
+static uint64_t mbarArrivals; // every arrival, to tell waiting from a deadlock
+
+static MBar& mbarAt(unsigned bar, const char* op) {
+	for (MBar& m : mbars)
+		if (m.addr == bar) return m;
+	char why[120];
+	snprintf(why, sizeof why, "%s on shared address %#x, which no mbarrier.init set up", op, bar);
+	trap(why);
+}
+
+void mbar_init(unsigned bar, unsigned count) {
+	if (bar % 8 != 0) trap("mbarrier.init at a shared address not 8-byte aligned");
+	shared_ptr(bar, 8); // inside the launch's dynamic shared memory
+	if (count < 1 || count >= 1u << 20) trap("mbarrier.init with a count outside [1, 2^20)");
+	for (MBar& m : mbars)
+		if (m.addr == bar) {
+			m = MBar{bar, count, count, 0};
+			return;
+		}
+	mbars.push_back(MBar{bar, count, count, 0});
+}
+
+void mbar_arrive(unsigned bar) {
+	MBar& m = mbarAt(bar, "mbarrier.arrive");
+	mbarArrivals++;
+	if (--m.pending == 0) {
+		m.phase++;
+		m.pending = m.count;
+	}
+}
+
+// mbar_wait: the phase of parity p has completed once the current phase's
+// parity differs from p (phase 0 under way: parity 1, "the phase before",
+// counts as completed).
+void mbar_wait(unsigned bar, unsigned parity) {
+	while ((mbarAt(bar, "mbarrier.try_wait").phase & 1) == (parity & 1)) {
+		cur->spun = true;
+		yield();
+	}
+}
+
 enum { wgOpFence = 1, wgOpCommit, wgOpMma, wgOpWait };
 
 void wgmma_fence() { warpgroup_collective(wgOpFence, nullptr); }
@@ -726,6 +776,7 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 				memset(writer, 0, (smem + 1) / 2 * sizeof writer[0]);
 				for (int w = 0; w < (int)warps.size(); w++) warps[w] = Warp{min(32, nt - 32 * w), 0, 0, 0, nullptr, {}, {}};
 				wgroups.assign(nt % 128 == 0 ? nt / 128 : 0, Warpgroup{128, 0, 0});
+				mbars.clear();
 				for (int i = 0; i < nt; i++) {
 					Fiber& f = fibers[i];
 					f.lin = i;
@@ -738,31 +789,36 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 					f.wgGroups.clear();
 					f.wgOpen.clear();
 					f.wgAcc.clear();
+					f.spun = false;
 					initFiber(f, stacks[i]);
 				}
 				live = nt;
 				barArrived = 0;
 				while (live > 0) {
-					bool ran = false;
+					bool ran = false, moved = false; // moved: a thread got past a wait, or arrived
+					uint64_t arrivals = mbarArrivals;
 					for (Fiber& f : fibers) {
 						if (f.st != RUN) continue;
 						cur = &f;
 						threadIdx = f.tid;
+						f.spun = false;
 						switchTo(&sched, &f.ctx);
 						ran = true;
+						moved |= !f.spun;
 					}
-					if (!ran) {
-						int bar = 0, warp = 0, wg = 0;
+					if (!ran || (!moved && mbarArrivals == arrivals)) {
+						int bar = 0, warp = 0, wg = 0, mb = 0;
 						for (Fiber& f : fibers) {
 							bar += f.st == BAR;
 							warp += f.st == WARP;
 							wg += f.st == WGROUP;
+							mb += f.st == RUN && f.spun;
 						}
-						char why[160];
+						char why[200];
 						snprintf(why, sizeof why,
 						         "deadlock: %d threads at __syncthreads, %d at warp collectives, %d at warpgroup "
-						         "collectives, %d live",
-						         bar, warp, wg, live);
+						         "collectives, %d waiting on mbarrier phases that cannot complete, %d live",
+						         bar, warp, wg, mb, live);
 						threadIdx = {0, 0, 0};
 						trap(why);
 					}
