@@ -328,3 +328,38 @@ func TestPackIndexMath(t *testing.T) {
 		}
 	}
 }
+
+// namedRun is one named piece of device work (the benchmarks' cases).
+type namedRun struct {
+	name string
+	run  func()
+}
+
+// attentionRuns allocates random (B, T, NH*HS) q, k, v and dOut on be and
+// returns the materialised and the fused attention, each a forward then a
+// backward over NH query and KV heads, causal, without a key mask.
+func attentionRuns(be *Backend, rng *rand.Rand, B, T, NH, HS int) []namedRun {
+	rnd := func(shape ...int) *tensor.Tensor {
+		t := be.New(tensor.F32, shape...)
+		v := make([]float32, t.Len())
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		be.Upload(t, v)
+		return t
+	}
+	q, k, v, dOut := rnd(B, T, NH*HS), rnd(B, T, NH*HS), rnd(B, T, NH*HS), rnd(B, T, NH*HS)
+	out, dq, dk, dv := be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS),
+		be.New(tensor.F32, B, T, NH*HS)
+	probs, lse := be.New(tensor.F32, B, NH, T, T), be.New(tensor.F32, B, NH, T)
+	return []namedRun{
+		{"materialised", func() {
+			be.AttentionForward(out, probs, q, k, v, nil, NH, NH)
+			be.AttentionBackward(dq, dk, dv, dOut, q, k, v, probs, NH, NH)
+		}},
+		{"flash", func() {
+			be.FlashAttentionForward(out, lse, q, k, v, nil, NH, NH)
+			be.FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse, nil, NH, NH)
+		}},
+	}
+}

@@ -76,24 +76,7 @@ func BenchmarkBanks(b *testing.B) {
 	}
 	GEMMBF16Variant = "v2a" // the default, for the attention's products
 	const B, T, NH, HS = 1, 128, 2, 100
-	q, k, v, dOut := rnd(tensor.F32, B, T, NH*HS), rnd(tensor.F32, B, T, NH*HS), rnd(tensor.F32, B, T, NH*HS),
-		rnd(tensor.F32, B, T, NH*HS)
-	out, dq, dk, dv := be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS),
-		be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS)
-	probs, lse := be.New(tensor.F32, B, NH, T, T), be.New(tensor.F32, B, NH, T)
-	for _, c := range []struct {
-		name string
-		run  func()
-	}{
-		{"materialised", func() {
-			be.AttentionForward(out, probs, q, k, v, nil, NH, NH)
-			be.AttentionBackward(dq, dk, dv, dOut, q, k, v, probs, NH, NH)
-		}},
-		{"flash", func() {
-			be.FlashAttentionForward(out, lse, q, k, v, nil, NH, NH)
-			be.FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse, nil, NH, NH)
-		}},
-	} {
+	for _, c := range attentionRuns(be, rng, B, T, NH, HS) {
 		b.Run(fmt.Sprintf("attention/%s/B%d_T%d_NH%d_HS%d", c.name, B, T, NH, HS), func(b *testing.B) {
 			for range b.N {
 				report(b, c.run)

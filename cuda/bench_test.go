@@ -96,33 +96,7 @@ func benchGEMM(b *testing.B, be *Backend, m, n, k int, transB bool, dt tensor.DT
 func BenchmarkAttention(b *testing.B) {
 	be := newTestBackend(b)
 	const B, T, NH, HS = 8, 256, 32, 100
-	rng := rand.New(rand.NewPCG(5, 6))
-	rnd := func(shape ...int) *tensor.Tensor {
-		t := be.New(tensor.F32, shape...)
-		v := make([]float32, t.Len())
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		be.Upload(t, v)
-		return t
-	}
-	q, k, v, dOut := rnd(B, T, NH*HS), rnd(B, T, NH*HS), rnd(B, T, NH*HS), rnd(B, T, NH*HS)
-	out, dq, dk, dv := be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS),
-		be.New(tensor.F32, B, T, NH*HS)
-	probs, lse := be.New(tensor.F32, B, NH, T, T), be.New(tensor.F32, B, NH, T)
-	for _, c := range []struct {
-		name string
-		run  func()
-	}{
-		{"materialised", func() {
-			be.AttentionForward(out, probs, q, k, v, nil, NH, NH)
-			be.AttentionBackward(dq, dk, dv, dOut, q, k, v, probs, NH, NH)
-		}},
-		{"flash", func() {
-			be.FlashAttentionForward(out, lse, q, k, v, nil, NH, NH)
-			be.FlashAttentionBackward(dq, dk, dv, dOut, q, k, v, out, lse, nil, NH, NH)
-		}},
-	} {
+	for _, c := range attentionRuns(be, rand.New(rand.NewPCG(5, 6)), B, T, NH, HS) {
 		b.Run(fmt.Sprintf("%s/B%d_T%d_NH%d_HS%d", c.name, B, T, NH, HS), func(b *testing.B) {
 			for range 3 {
 				if _, err := be.Elapsed(c.run); err != nil {

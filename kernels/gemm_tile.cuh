@@ -19,6 +19,23 @@ __device__ __forceinline__ void gemm_group_tile(int& bx, int& by, int nx, int ny
 	}
 }
 
+// gemm_block_tile moves A, B and C to the block's batch (grid z, strides
+// sA, sB, sC elements) and sets m0, n0 to the first row and column of the
+// block's BM x BN tile of C (rasterised by gemm_group_tile). The wgmma
+// kernels use it; gemm_bf16.cu's v2 kernels, verified on GPUs, keep their
+// own copy of these lines, so that their PTX stays the one measured.
+template <int BM, int BN, int GROUP, class T>
+__device__ __forceinline__ void gemm_block_tile(const T*& A, const T*& B, float*& C, long long sA, long long sB,
+                                                long long sC, int& m0, int& n0) {
+	A += blockIdx.z * sA;
+	B += blockIdx.z * sB;
+	C += blockIdx.z * sC;
+	int bx = blockIdx.x, by = blockIdx.y;
+	gemm_group_tile<GROUP>(bx, by, gridDim.x, gridDim.y);
+	m0 = by * BM;
+	n0 = bx * BN;
+}
+
 // gemm_store_pair writes v0, v1 (already times alpha) to row[n], row[n+1]
 // plus beta times what is there (beta 0: not read), within N columns: one
 // float2 access when c2 (C's base 8-byte aligned, ldc even; n is even) and

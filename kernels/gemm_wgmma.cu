@@ -224,12 +224,8 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 	unsigned base = (smem_u32(wg_smem) + 1023) & ~1023u;
 	unsigned smA = base, smB = base + S * CF::A_ST; // S stages of A, then S stages of B
 
-	A += blockIdx.z * sA;
-	B += blockIdx.z * sB;
-	C += blockIdx.z * sC;
-	int bx = blockIdx.x, by = blockIdx.y;
-	gemm_group_tile<CF::GROUP>(bx, by, gridDim.x, gridDim.y);
-	int m0 = by * BM, n0 = bx * BN;
+	int m0, n0;
+	gemm_block_tile<BM, BN, CF::GROUP>(A, B, C, sA, sB, sC, m0, n0);
 	int wg = threadIdx.x >> 7; // warpgroup: rows 64*wg .. 64*wg+63 of the tile
 
 	float acc[ACC];
@@ -295,12 +291,8 @@ __device__ __forceinline__ void gemm_wgmma_ws_body(float* C, const u16* A, const
 	auto full = [&](int s) { return bars + 8 * s; };
 	auto empty = [&](int s) { return bars + 8 * (S + s); };
 
-	A += blockIdx.z * sA;
-	B += blockIdx.z * sB;
-	C += blockIdx.z * sC;
-	int bx = blockIdx.x, by = blockIdx.y;
-	gemm_group_tile<CF::GROUP>(bx, by, gridDim.x, gridDim.y);
-	int m0 = by * BM, n0 = bx * BN;
+	int m0, n0;
+	gemm_block_tile<BM, BN, CF::GROUP>(A, B, C, sA, sB, sC, m0, n0);
 	int wg = threadIdx.x >> 7;
 	int nk = (K + BK - 1) / BK;
 	if (threadIdx.x == 0)
