@@ -1,5 +1,5 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (5 to 7 minutes on an H100, estimated).
+# gpu-check.sh LOGDIR: the one prepared GPU run (6 to 8 minutes on an H100, estimated).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
