@@ -11,11 +11,14 @@
 //
 // Execution: every thread of a block is a fiber (ucontext) on one OS
 // thread, switched cooperatively, so a run is deterministic. A fiber yields
-// only at __syncthreads and at warp-collective operations (shuffles,
-// ldmatrix, mma); the block barrier releases when every thread that has
-// not exited has arrived, a warp collective when all 32 lanes have. A
-// state in which no fiber can run is a deadlock, reported with where each
-// thread waits. Blocks run one after another.
+// only at __syncthreads, at warp-collective operations (shuffles,
+// ldmatrix, mma), at warpgroup-collective ones (wgmma) and in mbarrier
+// waits; the block barrier releases when every thread that has not exited
+// has arrived, a warp collective when all 32 lanes have, a warpgroup one
+// when all 128 threads have. A state in which no fiber can make progress
+// is a deadlock, reported with where the threads wait. Blocks run one
+// after another. ldmatrix also counts, per kernel, the shared-memory
+// wavefronts its phases take (bank conflicts; main.cc, request 6).
 //
 // Semantics follow the PTX ISA where a kernel could depend on them:
 //   - cp.async: the 16 bytes are read at issue and written to shared
@@ -46,18 +49,16 @@
 //     a thread that exits with operations in flight.
 //   - mbarriers (init, arrive, try_wait.parity): a waiting thread yields
 //     until the phase of that parity has completed; a barrier used before
-//     its init, or arrived on more times than its count within a phase,
-//     traps; threads that all wait on phases that cannot complete are a
-//     deadlock. setmaxnreg does nothing (registers are not modelled).
+//     its init traps; threads that all wait on phases that cannot complete
+//     are a deadlock. setmaxnreg does nothing (registers are not modelled).
 //   - shared addresses (the u32 of cvta.to.shared, which the wgmma kernel
 //     computes with): dynamic shared memory starts at shared address
 //     kSharedBase (main.cc), which is not 1024-byte aligned, so a kernel
 //     that relies on an alignment it did not establish reads a different
 //     swizzle; an address outside the launch's dynamic shared memory traps.
 // Not emulated: the rest of sm_90a (TMA, clusters, mbarrier transaction
-// counts, cp.async.mbarrier.arrive), shared
-// addresses of static __shared__ arrays, memory ordering between blocks,
-// and timing.
+// counts, cp.async.mbarrier.arrive), shared addresses of static __shared__
+// arrays, memory ordering between blocks, and timing.
 
 #pragma once
 #define EMBREC_EMU 1
