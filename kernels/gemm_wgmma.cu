@@ -265,12 +265,15 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 // gemm_wgmma_ws_body: v3c, the tile of v3a with the roles split (warp
 // specialisation). Warpgroup 0 produces: it copies k-tile kt into stage
 // kt % S once the consumers have released the stage's previous k-tile,
-// keeps LAG k-tiles of copies in flight, and publishes k-tile kt - LAG
-// when its own copies of it have landed (cp.async.wait_group LAG) and are
-// fenced for the async proxy. Warpgroups 1 and 2 consume: each multiplies
-// its 64 rows of the tile as soon as a k-tile is published, and releases
-// a stage when the wgmma that read it retired. No block-wide barrier after
-// the start; registers move from the producer (40) to the consumers (232).
+// keeps up to LAG k-tiles of copies in flight, and at the start of
+// iteration kt publishes k-tile kt - LAG once its own copies of it have
+// landed (cp.async.wait_group LAG - 1) and are fenced for the async proxy,
+// before it waits for a free stage: publishing k-tile j then waits only
+// for the release of k-tile j + LAG - 1 - S. Warpgroups 1 and 2 consume:
+// each multiplies its 64 rows of the tile as soon as a k-tile is
+// published, and releases a stage when the wgmma that read it retired. No
+// block-wide barrier after the start; registers move from the producer
+// (40) to the consumers (232).
 //
 // Per stage s two mbarriers: full[s] (128 arrivals: every producer thread
 // publishes) and empty[s] (256 arrivals: every consumer thread releases).
@@ -306,15 +309,15 @@ __device__ __forceinline__ void gemm_wgmma_ws_body(float* C, const u16* A, const
 		setmaxnreg_dec<40>();
 		for (int kt = 0; kt < nk; kt++) {
 			int s = kt % S;
+			if (kt >= LAG) { // publish k-tile kt - LAG first: it does not wait for a free stage
+				cp_async_wait<LAG - 1>(); // k-tile kt - LAG landed (this thread's copies)
+				fence_proxy_async();
+				mbar_arrive(full((kt - LAG) % S));
+			}
 			if (kt >= S) mbar_wait(empty(s), (kt / S - 1) & 1); // k-tile kt - S released
 			wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
 			                          kt * BK, vecA, vecB, threadIdx.x);
 			cp_async_commit();
-			if (kt >= LAG) {
-				cp_async_wait<LAG>(); // k-tile kt - LAG landed (this thread's copies)
-				fence_proxy_async();
-				mbar_arrive(full((kt - LAG) % S));
-			}
 		}
 		cp_async_wait_all();
 		fence_proxy_async();

@@ -50,7 +50,12 @@
 //   - mbarriers (init, arrive, try_wait.parity): a waiting thread yields
 //     until the phase of that parity has completed; a barrier used before
 //     its init traps; threads that all wait on phases that cannot complete
-//     are a deadlock. setmaxnreg does nothing (registers are not modelled).
+//     are a deadlock. In a block that uses them, vector clocks order its
+//     shared-memory writes before wgmma reads (arrive and __syncthreads
+//     release, a completed wait and __syncthreads acquire): a wgmma that
+//     reads what no release it acquired covers traps, whatever order the
+//     fibers happened to run in. setmaxnreg does nothing (registers are
+//     not modelled).
 //   - shared addresses (the u32 of cvta.to.shared, which the wgmma kernel
 //     computes with): dynamic shared memory starts at shared address
 //     kSharedBase (main.cc), which is not 1024-byte aligned, so a kernel

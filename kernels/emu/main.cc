@@ -26,6 +26,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -163,6 +164,29 @@ alignas(1024) static unsigned char dynSmem[kDynMax];
 // fence.proxy.async; 0 when the async proxy (wgmma) may read it.
 static uint16_t writer[kDynMax / 2];
 
+// Happens-before of shared-memory writes and wgmma reads, in blocks that
+// use mbarriers (from the first mbarrier.init on; before it, and in other
+// blocks, __syncthreads orders everything and nothing is tracked). Each
+// thread t has a vector clock vc[t*nt .. t*nt+nt); a release (mbarrier
+// arrive, __syncthreads) publishes it and then advances its own entry; an
+// acquire (a completed mbarrier wait, __syncthreads) joins what was
+// published. A write (st.shared, a cp.async landing) records its thread
+// and that thread's own clock entry (hbWriter, hbEpoch per 2-byte unit);
+// a wgmma may read it only if its warpgroup's joined clock has reached
+// that entry: some release of the writer after the write was acquired.
+static bool hb;
+static int hbThreads;
+static std::vector<uint32_t> vc;
+static uint16_t hbWriter[kDynMax / 2];
+static uint32_t hbEpoch[kDynMax / 2];
+static const uint32_t* hbReader; // the reading warpgroup's joined clock while a wgmma gathers, else null
+
+static uint32_t* clockOf(int t) { return &vc[(size_t)t * hbThreads]; }
+
+static void join(uint32_t* into, const uint32_t* from) {
+	for (int i = 0; i < hbThreads; i++) into[i] = into[i] > from[i] ? into[i] : from[i];
+}
+
 static void where(char* buf, size_t n) {
 	snprintf(buf, n, "kernel %s, block (%u, %u, %u) of (%u, %u, %u), thread (%u, %u, %u)",
 	         running ? running->name.c_str() : "-", blockIdx.x, blockIdx.y, blockIdx.z, gridDim.x, gridDim.y,
@@ -193,6 +217,10 @@ static void generic_write(const unsigned char* p, size_t n) {
 	for (size_t u = (p - dynSmem) / 2; u < (p + n - dynSmem + 1) / 2; u++) {
 		writer[u] = (uint16_t)(cur->lin + 1);
 		cur->dirty.push_back((unsigned)u);
+		if (hb) {
+			hbWriter[u] = (uint16_t)(cur->lin + 1);
+			hbEpoch[u] = clockOf(cur->lin)[cur->lin];
+		}
 	}
 }
 
@@ -205,6 +233,14 @@ static void apply(const std::vector<Pending>& g) {
 
 static void releaseBarrier() {
 	if (barArrived > 0 && barArrived == live) {
+		if (hb) { // every thread releases and acquires
+			std::vector<uint32_t> all(hbThreads, 0);
+			for (int t = 0; t < hbThreads; t++) join(all.data(), clockOf(t));
+			for (int t = 0; t < hbThreads; t++) {
+				memcpy(clockOf(t), all.data(), hbThreads * sizeof(uint32_t));
+				clockOf(t)[t]++;
+			}
+		}
 		for (Fiber& f : fibers)
 			if (f.st == BAR) f.st = RUN;
 		barArrived = 0;
@@ -558,6 +594,15 @@ static uint16_t wgRead(unsigned addr, bool fenced) {
 		         addr, w - 1);
 		trap(why);
 	}
+	size_t u = (p - dynSmem) / 2;
+	if (fenced && hbReader && hbWriter[u] != 0 && hbReader[hbWriter[u] - 1] < hbEpoch[u]) {
+		char why[240];
+		snprintf(why, sizeof why,
+		         "wgmma.mma_async reads shared address %#x, written by thread %d with no release of that thread "
+		         "(mbarrier.arrive, __syncthreads) after the write that this warpgroup acquired",
+		         addr, hbWriter[u] - 1);
+		trap(why);
+	}
 	uint16_t v;
 	memcpy(&v, p, 2);
 	return v;
@@ -619,7 +664,14 @@ static void wgMmaDone(int g) {
 	op->tb = in0->tb;
 	op->da = in0->da;
 	op->db = in0->db;
+	std::vector<uint32_t> reader;
+	if (hb) {
+		reader.assign(hbThreads, 0);
+		for (int i = 0; i < 128; i++) join(reader.data(), clockOf(g * 128 + i));
+		hbReader = reader.data();
+	}
 	wgGather(*op, op->a, op->b, true);
+	hbReader = nullptr;
 	std::vector<double> a(64 * 16), bt(op->n * 16); // A and B^T as doubles (bf16 values are exact)
 	for (int i = 0; i < 64 * 16; i++) a[i] = bf16f(op->a[i]);
 	for (int k = 0; k < 16; k++)
@@ -691,6 +743,7 @@ static void wgWaitDone(int g) {
 // phase, those still missing in the current phase, and the phase number.
 struct MBar {
 	unsigned addr, count, pending, phase;
+	std::vector<uint32_t> arrived, done; // happens-before: the current phase's releases, the last completed phase's
 };
 static std::vector<MBar> mbars;
 static uint64_t mbarArrivals; // every arrival, to tell waiting from a deadlock
@@ -707,20 +760,31 @@ void mbar_init(unsigned bar, unsigned count) {
 	if (bar % 8 != 0) trap("mbarrier.init at a shared address not 8-byte aligned");
 	shared_ptr(bar, 8); // inside the launch's dynamic shared memory
 	if (count < 1 || count >= 1u << 20) trap("mbarrier.init with a count outside [1, 2^20)");
+	if (!hb) { // from here on, this block's writes and reads are ordered by its releases and acquires
+		hb = true;
+		hbThreads = (int)fibers.size();
+		vc.assign((size_t)hbThreads * hbThreads, 0);
+		memset(hbWriter, 0, sizeof hbWriter);
+	}
+	MBar fresh{bar, count, count, 0, std::vector<uint32_t>(hbThreads, 0), std::vector<uint32_t>(hbThreads, 0)};
 	for (MBar& m : mbars)
 		if (m.addr == bar) {
-			m = MBar{bar, count, count, 0};
+			m = fresh;
 			return;
 		}
-	mbars.push_back(MBar{bar, count, count, 0});
+	mbars.push_back(fresh);
 }
 
 void mbar_arrive(unsigned bar) {
 	MBar& m = mbarAt(bar, "mbarrier.arrive");
 	mbarArrivals++;
+	join(m.arrived.data(), clockOf(cur->lin)); // release
+	clockOf(cur->lin)[cur->lin]++;
 	if (--m.pending == 0) {
 		m.phase++;
 		m.pending = m.count;
+		m.done = m.arrived;
+		std::fill(m.arrived.begin(), m.arrived.end(), 0);
 	}
 }
 
@@ -732,6 +796,7 @@ void mbar_wait(unsigned bar, unsigned parity) {
 		cur->spun = true;
 		yield();
 	}
+	join(clockOf(cur->lin), mbarAt(bar, "mbarrier.try_wait").done.data()); // acquire
 }
 
 enum { wgOpFence = 1, wgOpCommit, wgOpMma, wgOpWait };
@@ -777,6 +842,7 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 				for (int w = 0; w < (int)warps.size(); w++) warps[w] = Warp{min(32, nt - 32 * w), 0, 0, 0, nullptr, {}, {}};
 				wgroups.assign(nt % 128 == 0 ? nt / 128 : 0, Warpgroup{128, 0, 0});
 				mbars.clear();
+				hb = false;
 				for (int i = 0; i < nt; i++) {
 					Fiber& f = fibers[i];
 					f.lin = i;
