@@ -17,7 +17,10 @@
 // has arrived, a warp collective when all 32 lanes have, a warpgroup one
 // when all 128 threads have. A state in which no fiber can make progress
 // is a deadlock, reported with where the threads wait. Blocks run one
-// after another. ldmatrix also counts, per kernel, the shared-memory
+// after another; within a pass, even blocks run their fibers from thread 0
+// up and odd blocks from the last thread down (EMBREC_EMU_ORDER=forward,
+// reverse or alternate, the default), so a read of another thread's write
+// with no barrier between meets both orders in one launch. ldmatrix also counts, per kernel, the shared-memory
 // wavefronts its phases take (bank conflicts; main.cc, request 6).
 //
 // Semantics follow the PTX ISA where a kernel could depend on them:

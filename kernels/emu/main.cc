@@ -158,6 +158,14 @@ static int live, barArrived;
 static const Kernel* running;
 static const uint64_t* params;
 static unsigned dynBytes;
+// The order in which a pass runs a block's fibers: forward (thread 0
+// first), reverse, or alternating per block (the default: even blocks
+// forward, odd blocks reverse), so that a kernel whose results depend on
+// the order its threads happen to run in (a read of another thread's
+// shared-memory write with no barrier between) meets both orders in one
+// launch. EMBREC_EMU_ORDER=forward|reverse|alternate.
+enum Order { FORWARD, REVERSE, ALTERNATE };
+static Order order = ALTERNATE;
 alignas(1024) static unsigned char dynSmem[kDynMax];
 // writer[u]: 1 + the thread whose generic-proxy write of the 2-byte unit u
 // of dynamic shared memory (st.shared, cp.async) it has not yet fenced with
@@ -837,6 +845,8 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 		for (unsigned by = 0; by < g[1]; by++)
 			for (unsigned bx = 0; bx < g[0]; bx++) {
 				blockIdx = {bx, by, bz};
+				bool reversed = order == REVERSE ||
+				                (order == ALTERNATE && ((bz * g[1] + by) * g[0] + bx) % 2 == 1);
 				memset(dynSmem, 0xff, smem);
 				memset(writer, 0, (smem + 1) / 2 * sizeof writer[0]);
 				for (int w = 0; w < (int)warps.size(); w++) warps[w] = Warp{min(32, nt - 32 * w), 0, 0, 0, nullptr, {}, {}};
@@ -863,7 +873,8 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 				while (live > 0) {
 					bool ran = false, moved = false; // moved: a thread got past a wait, or arrived
 					uint64_t arrivals = mbarArrivals;
-					for (Fiber& f : fibers) {
+					for (int i = 0; i < nt; i++) {
+						Fiber& f = fibers[reversed ? nt - 1 - i : i];
 						if (f.st != RUN) continue;
 						cur = &f;
 						threadIdx = f.tid;
@@ -990,6 +1001,15 @@ static void onSegv(int sig, siginfo_t* si, void*) {
 
 int main() {
 	using namespace emu;
+	if (const char* o = getenv("EMBREC_EMU_ORDER")) {
+		if (strcmp(o, "forward") == 0) order = FORWARD;
+		else if (strcmp(o, "reverse") == 0) order = REVERSE;
+		else if (strcmp(o, "alternate") == 0) order = ALTERNATE;
+		else {
+			fprintf(stderr, "emu: EMBREC_EMU_ORDER=%s: want forward, reverse or alternate\n", o);
+			_exit(3);
+		}
+	}
 	static char altStack[64 << 10];
 	stack_t ss = {};
 	ss.ss_sp = altStack;
