@@ -179,6 +179,23 @@ func nanTensor(b *Backend, shape ...int) *tensor.Tensor {
 	return x
 }
 
+// randn returns a tensor of dtype dt holding standard normal draws from
+// rng (rounded to dt on upload).
+func randn(b *Backend, rng *rand.Rand, dt tensor.DType, shape ...int) *tensor.Tensor {
+	return fillRandn(b, rng, b.New(dt, shape...))
+}
+
+// fillRandn uploads t.Len() standard normal draws from rng into t and
+// returns t.
+func fillRandn(b *Backend, rng *rand.Rand, t *tensor.Tensor) *tensor.Tensor {
+	v := make([]float32, t.Len())
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	b.Upload(t, v)
+	return t
+}
+
 // relCheck is one output and its float64 reference.
 type relCheck struct {
 	what string
@@ -339,16 +356,8 @@ type namedRun struct {
 // returns the materialised and the fused attention, each a forward then a
 // backward over NH query and KV heads, causal, without a key mask.
 func attentionRuns(be *Backend, rng *rand.Rand, B, T, NH, HS int) []namedRun {
-	rnd := func(shape ...int) *tensor.Tensor {
-		t := be.New(tensor.F32, shape...)
-		v := make([]float32, t.Len())
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		be.Upload(t, v)
-		return t
-	}
-	q, k, v, dOut := rnd(B, T, NH*HS), rnd(B, T, NH*HS), rnd(B, T, NH*HS), rnd(B, T, NH*HS)
+	rnd := func() *tensor.Tensor { return randn(be, rng, tensor.F32, B, T, NH*HS) }
+	q, k, v, dOut := rnd(), rnd(), rnd(), rnd()
 	out, dq, dk, dv := be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS), be.New(tensor.F32, B, T, NH*HS),
 		be.New(tensor.F32, B, T, NH*HS)
 	probs, lse := be.New(tensor.F32, B, NH, T, T), be.New(tensor.F32, B, NH, T)

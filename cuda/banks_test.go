@@ -26,15 +26,6 @@ func BenchmarkBanks(b *testing.B) {
 	be := newHostBackend(b, Options{})
 	d := be.dev.(*hostDevice)
 	rng := rand.New(rand.NewPCG(3, 4))
-	rnd := func(dt tensor.DType, shape ...int) *tensor.Tensor {
-		t := be.New(dt, shape...)
-		v := make([]float32, t.Len())
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		be.Upload(t, v)
-		return t
-	}
 	report := func(b *testing.B, run func()) {
 		d.bankUse() // nothing from before
 		run()
@@ -64,7 +55,7 @@ func BenchmarkBanks(b *testing.B) {
 			if tb {
 				bsh = []int{N, K}
 			}
-			x, y, out := rnd(tensor.BF16, ash...), rnd(tensor.BF16, bsh...), be.New(tensor.F32, M, N)
+			x, y, out := randn(be, rng, tensor.BF16, ash...), randn(be, rng, tensor.BF16, bsh...), be.New(tensor.F32, M, N)
 			name := strings.TrimPrefix(v.kernel(ta, tb), v.prefix+"_")
 			b.Run(fmt.Sprintf("gemm/%s/%s/M%d_N%d_K%d", v.name, name, M, N, K), func(b *testing.B) {
 				GEMMBF16Variant = v.name

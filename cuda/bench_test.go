@@ -50,14 +50,7 @@ func BenchmarkGEMMF32(b *testing.B) {
 
 func benchGEMM(b *testing.B, be *Backend, m, n, k int, transB bool, dt tensor.DType) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	rnd := func(t *tensor.Tensor) *tensor.Tensor {
-		v := make([]float32, t.Len())
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		be.Upload(t, v) // random, never zeros: zeros run faster than real data
-		return t
-	}
+	rnd := func(t *tensor.Tensor) *tensor.Tensor { return fillRandn(be, rng, t) } // never zeros: zeros run faster than real data
 	bsh := []int{k, n}
 	if transB {
 		bsh = []int{n, k}

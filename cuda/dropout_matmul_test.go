@@ -22,15 +22,7 @@ func TestDropoutMatMul(t *testing.T) {
 
 func checkDropoutMatMul(t *testing.T, b *Backend) {
 	rng := rand.New(rand.NewPCG(31, 32))
-	rnd := func(shape ...int) *tensor.Tensor {
-		x := b.New(tensor.F32, shape...)
-		v := make([]float32, x.Len())
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		b.Upload(x, v)
-		return x
-	}
+	rnd := func(shape ...int) *tensor.Tensor { return randn(b, rng, tensor.F32, shape...) }
 	clone := func(x *tensor.Tensor) *tensor.Tensor {
 		y := b.New(tensor.F32, x.Shape()...)
 		b.Copy(y, x)

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"embrec/tensor"
-	"embrec/tensor/half"
 )
 
 func TestMatMulSharedInput(t *testing.T) {
@@ -18,18 +17,7 @@ func TestMatMulSharedInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	const n, in = 70, 48
 	outDims := []int{40, 24, 40}
-	rnd := func(dt tensor.DType, shape ...int) *tensor.Tensor {
-		x := b.New(dt, shape...)
-		v := make([]float32, x.Len())
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-			if dt == tensor.BF16 {
-				v[i] = half.BF16ToF32(half.F32ToBF16(v[i]))
-			}
-		}
-		b.Upload(x, v)
-		return x
-	}
+	rnd := func(dt tensor.DType, shape ...int) *tensor.Tensor { return randn(b, rng, dt, shape...) }
 	x := rnd(tensor.F32, n, in)
 	var ws, fused, sep []*tensor.Tensor
 	for _, o := range outDims {
