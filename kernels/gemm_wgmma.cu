@@ -74,6 +74,7 @@ __device__ __forceinline__ unsigned long long wg_desc(unsigned addr, unsigned lb
 template <int BN_, int STAGES_, int GROUP_, bool WS_ = false>
 struct WgCfg {
 	static constexpr bool WS = WS_;
+	// NT: threads per block (the kernels' launch bound)
 	static constexpr int BM = 128, BN = BN_, BK = 64, NT = WS ? 384 : 256, LOADERS = WS ? 128 : 256, ACC = BN_ / 2;
 	static constexpr int STAGES = STAGES_, GROUP = GROUP_;
 	// the 16-byte copies of a loader thread unrolled by LOAD_UNROLL (all of
@@ -349,6 +350,6 @@ typedef WgCfg<256, 4, 8> CfgV3a;
 typedef WgCfg<128, 6, 8> CfgV3b;
 typedef WgCfg<256, 4, 8, true> CfgV3c;
 
-GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (256, 1), CfgV3a)
-GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (256, 1), CfgV3b)
-GEMM_ENTRIES(gemm_wgmma_v3c, gemm_wgmma_ws_body, (384, 1), CfgV3c)
+GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (CfgV3a::NT, 1), CfgV3a)
+GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (CfgV3b::NT, 1), CfgV3b)
+GEMM_ENTRIES(gemm_wgmma_v3c, gemm_wgmma_ws_body, (CfgV3c::NT, 1), CfgV3c)

@@ -187,7 +187,6 @@ static int hbThreads;
 static std::vector<uint32_t> vc;
 static uint16_t hbWriter[kDynMax / 2];
 static uint32_t hbEpoch[kDynMax / 2];
-static const uint32_t* hbReader; // the reading warpgroup's joined clock while a wgmma gathers, else null
 
 static uint32_t* clockOf(int t) { return &vc[(size_t)t * hbThreads]; }
 
@@ -242,7 +241,8 @@ static void apply(const std::vector<Pending>& g) {
 static void releaseBarrier() {
 	if (barArrived > 0 && barArrived == live) {
 		if (hb) { // every thread releases and acquires
-			std::vector<uint32_t> all(hbThreads, 0);
+			static std::vector<uint32_t> all; // reused: barriers are frequent
+			all.assign(hbThreads, 0);
 			for (int t = 0; t < hbThreads; t++) join(all.data(), clockOf(t));
 			for (int t = 0; t < hbThreads; t++) {
 				memcpy(clockOf(t), all.data(), hbThreads * sizeof(uint32_t));
@@ -587,14 +587,16 @@ static void wgCheckDesc(uint64_t desc, const char* which) {
 	}
 }
 
-// wgRead reads the operand element at addr; fenced: as wgmma issues it
-// (the async proxy must see the generic writes), else as the check at
-// retirement compares it (no fence needed: the operation read it before).
-static uint16_t wgRead(unsigned addr, bool fenced) {
+// wgRead reads the operand element at addr. issuer is the issuing
+// warpgroup's joined clock (empty outside blocks that keep clocks) when
+// wgmma issues the read: the write must be fenced for the async proxy and
+// ordered before the read. It is null when retirement reads it again to
+// compare (the operation already read it).
+static uint16_t wgRead(unsigned addr, const std::vector<uint32_t>* issuer) {
 	if (addr % 2) trap("wgmma operand element at an odd shared address");
 	unsigned char* p = shared_ptr(addr, 2);
 	uint16_t w = writer[(p - dynSmem) / 2];
-	if (fenced && w != 0) {
+	if (issuer && w != 0) {
 		char why[200];
 		snprintf(why, sizeof why,
 		         "wgmma.mma_async reads shared address %#x, written by thread %d through the generic proxy "
@@ -603,7 +605,7 @@ static uint16_t wgRead(unsigned addr, bool fenced) {
 		trap(why);
 	}
 	size_t u = (p - dynSmem) / 2;
-	if (fenced && hbReader && hbWriter[u] != 0 && hbReader[hbWriter[u] - 1] < hbEpoch[u]) {
+	if (issuer && !issuer->empty() && hbWriter[u] != 0 && (*issuer)[hbWriter[u] - 1] < hbEpoch[u]) {
 		char why[240];
 		snprintf(why, sizeof why,
 		         "wgmma.mma_async reads shared address %#x, written by thread %d with no release of that thread "
@@ -617,13 +619,14 @@ static uint16_t wgRead(unsigned addr, bool fenced) {
 }
 
 // wgGather reads op's operands from shared memory into a and b (wgRead).
-static void wgGather(const WgOp& op, std::vector<uint16_t>& a, std::vector<uint16_t>& b, bool fenced) {
+static void wgGather(const WgOp& op, std::vector<uint16_t>& a, std::vector<uint16_t>& b,
+                     const std::vector<uint32_t>* issuer) {
 	a.resize(64 * 16);
 	b.resize(16 * op.n);
 	for (int r = 0; r < 64; r++)
-		for (int k = 0; k < 16; k++) a[r * 16 + k] = wgRead(wgAddr(op.da, op.ta, r, k), fenced);
+		for (int k = 0; k < 16; k++) a[r * 16 + k] = wgRead(wgAddr(op.da, op.ta, r, k), issuer);
 	for (int k = 0; k < 16; k++)
-		for (int c = 0; c < op.n; c++) b[k * op.n + c] = wgRead(wgAddr(op.db, op.tb, c, k), fenced);
+		for (int c = 0; c < op.n; c++) b[k * op.n + c] = wgRead(wgAddr(op.db, op.tb, c, k), issuer);
 }
 
 static float bf16f(uint16_t h) { return __bfloat162float(__nv_bfloat16{h}); }
@@ -672,15 +675,13 @@ static void wgMmaDone(int g) {
 	op->tb = in0->tb;
 	op->da = in0->da;
 	op->db = in0->db;
-	std::vector<uint32_t> reader;
-	if (hb) {
-		reader.assign(hbThreads, 0);
-		for (int i = 0; i < 128; i++) join(reader.data(), clockOf(g * 128 + i));
-		hbReader = reader.data();
-	}
-	wgGather(*op, op->a, op->b, true);
-	hbReader = nullptr;
-	std::vector<double> a(64 * 16), bt(op->n * 16); // A and B^T as doubles (bf16 values are exact)
+	static std::vector<uint32_t> issuer; // scratch reused across operations (one thread runs them all)
+	issuer.assign(hb ? hbThreads : 0, 0);
+	for (int i = 0; hb && i < 128; i++) join(issuer.data(), clockOf(g * 128 + i));
+	wgGather(*op, op->a, op->b, &issuer);
+	static std::vector<double> a, bt; // A and B^T as doubles (bf16 values are exact)
+	a.resize(64 * 16);
+	bt.resize(op->n * 16);
 	for (int i = 0; i < 64 * 16; i++) a[i] = bf16f(op->a[i]);
 	for (int k = 0; k < 16; k++)
 		for (int c = 0; c < op->n; c++) bt[c * 16 + k] = bf16f(op->b[k * op->n + c]);
@@ -709,8 +710,8 @@ static void wgRetire(Fiber& f) {
 	for (WgPending& p : f.wgGroups.front()) {
 		WgOp& op = *p.op;
 		if (f.lin % 128 == 0) { // once per operation: the first thread of the warpgroup retires first
-			std::vector<uint16_t> a, b;
-			wgGather(op, a, b, false);
+			static std::vector<uint16_t> a, b;
+			wgGather(op, a, b, nullptr);
 			if (a != op.a || b != op.b)
 				trap("shared memory read by a wgmma.mma_async was overwritten before wgmma.wait_group retired it");
 		}
