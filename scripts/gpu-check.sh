@@ -1,5 +1,5 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (6 to 8 minutes on an H100, estimated).
+# gpu-check.sh LOGDIR: the one prepared GPU run (about 6 minutes on an H100, estimated).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
@@ -17,17 +17,17 @@
 #      loads) is switched off for the timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 (CUDA events), and
 #      "embrec bench train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped
-#      model with a frozen BF16 backbone, B*T = 8 x 256, then once more
-#      with per-kernel CUDA-event timing (--profile); then one change at a
-#      time: the fused attention kernels (--flash-attention, also profiled),
-#      GEMM variant v2d (k-tiles of 64), the unfused LoRA dropout
-#      (EMBREC_CUDA_FUSED_DROPOUT=0), the thin products' scalar loads
-#      (EMBREC_CUDA_THIN_LOADS=scalar), GEMM variants v3a, v3b, v3c and
-#      v3c (else v3a) with fused attention (those that passed). Earlier runs (results/) measured
-#      GEMM v1 and auto, float32 attention, checkpointing, and float32 saved
-#      activations (run 5's default); recomputed attention
-#      (--recompute-attention) was never timed, and the fused attention,
-#      which keeps no softmax at all, supersedes it
+#      model with a frozen BF16 backbone, B*T = 8 x 256: the default (v2a),
+#      the fused attention kernels (--flash-attention), GEMM variants v3a,
+#      v3b, v3c, and v3c (else v3a) with fused attention (those that
+#      passed); then the fastest of those configurations once more with
+#      per-kernel CUDA-event timing (--profile). GPU_CHECK_ABLATIONS=1 adds
+#      one change at a time: GEMM variant v2d (k-tiles of 64), the unfused
+#      LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin products'
+#      scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), and the end-to-end run
+#      with --flash-attention. Earlier runs (results/) measured GEMM v1 and
+#      auto, float32 attention, checkpointing, and float32 saved activations
+#      (run 5's default)
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
@@ -119,11 +119,13 @@ bench_train() {
 # runs measured)
 bench_train default "EMBREC_CUDA_GEMM=v2a"
 [ $flash = PASS ] && bench_train flash "EMBREC_CUDA_GEMM=v2a" --flash-attention
-bench_train v2d "EMBREC_CUDA_GEMM=v2d"
-[ "${EMBREC_CUDA_FUSED_DROPOUT:-1}" = 1 ] &&
-	bench_train unfused-dropout "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_FUSED_DROPOUT=0"
-[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
-	bench_train scalar-thin-loads "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_THIN_LOADS=scalar"
+if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 50 s more)
+	bench_train v2d "EMBREC_CUDA_GEMM=v2d"
+	[ "${EMBREC_CUDA_FUSED_DROPOUT:-1}" = 1 ] &&
+		bench_train unfused-dropout "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_FUSED_DROPOUT=0"
+	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
+		bench_train scalar-thin-loads "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_THIN_LOADS=scalar"
+fi
 for v in v3a v3b v3c; do
 	case "$wgmma_ok," in *",$v,"*) bench_train $v "EMBREC_CUDA_GEMM=$v" ;; esac
 done
@@ -135,17 +137,21 @@ for v in v3c v3a; do # the fused attention with the first wgmma GEMM that passed
 	esac
 done
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
-timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
-	--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile >"$logs/bench-train-profile.log" 2>&1 ||
+# the per-kernel profile of the fastest configuration the earlier steps
+# could pick: the first wgmma GEMM that passed (v3c preferred), with the
+# fused attention if it passed
+prof_gemm=v2a
+for v in v3c v3a v3b; do
+	case "$wgmma_ok," in *",$v,"*) prof_gemm=$v && break ;; esac
+done
+prof_flags=
+[ $flash = PASS ] && prof_flags=--flash-attention
+EMBREC_CUDA_GEMM=$prof_gemm timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
+	--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile $prof_flags \
+	>"$logs/bench-train-profile.log" 2>&1 ||
 	echo "embrec bench train --profile failed (see bench-train-profile.log)"
+echo "profile: gemm=$prof_gemm $prof_flags"
 sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile.log" | head -24
-if [ $flash = PASS ]; then
-	timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 --lora-rank 8 \
-		--lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile --flash-attention \
-		>"$logs/bench-train-profile-flash.log" 2>&1 ||
-		echo "embrec bench train --profile --flash-attention failed (see bench-train-profile-flash.log)"
-	sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile-flash.log" | head -24
-fi
 
 stamp "PyTorch reference"
 flags=
@@ -162,7 +168,7 @@ run=$(mktemp -d)
 		timeout 60 ./embrec eval --device cuda --run "$run/r" --users 200
 } >"$logs/e2e.log" 2>&1 || echo "end-to-end run failed (see e2e.log)"
 grep -E 'frozen|stage 2 step 300|^\| r ' "$logs/e2e.log"
-if [ $flash = PASS ]; then
+if [ $flash = PASS ] && [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then
 	timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
 		--steps 300 --flash-attention --out "$run/f" >"$logs/e2e-flash.log" 2>&1 ||
 		echo "end-to-end run with --flash-attention failed (see e2e-flash.log)"
