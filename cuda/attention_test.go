@@ -272,7 +272,7 @@ func TestAttentionLaunches(t *testing.T) {
 	}
 	var gemms []hostLaunch
 	for _, l := range d.launches {
-		if strings.HasPrefix(l.name, "gemm_bf16") {
+		if strings.HasPrefix(l.name, "gemm_bf16") || strings.HasPrefix(l.name, "gemm_wgmma") { // v3a by default on the emulator's cc 9.0
 			gemms = append(gemms, l)
 		}
 	}

@@ -66,6 +66,9 @@ type Backend struct {
 	funcs map[string]uint64
 	sigs  map[string]string
 	debug bool
+	// gemmDefault: the BF16 GEMM variant when GEMMBF16Variant is ""
+	// (v3a where the wgmma kernels load, else v2a)
+	gemmDefault string
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
 	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin
@@ -161,6 +164,10 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: its kernels (%s) do not run here: %s", v, bf16Variant(v).module, why)
 		}
 		GEMMBF16Variant = gemmEnv
+	}
+	b.gemmDefault = "v2a"
+	if b.runsVariant(bf16Variant("v3a")) {
+		b.gemmDefault = "v3a" // the wgmma GEMM, on compute capability 9.0
 	}
 	name, mem, _ := dev.describe()
 	b.cc = cc

@@ -23,6 +23,37 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	}
 }
 
+// TestGEMMDefaultByDevice: with no variant named, products run on v3a (the
+// wgmma GEMM) on compute capability 9.0 and on v2a where the sm_90a module
+// is not loaded (an older device, or a driver that refused it).
+func TestGEMMDefaultByDevice(t *testing.T) {
+	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	GEMMBF16Variant = ""
+	t.Setenv("EMBREC_CUDA_GEMM", "")
+	ampere := newFake(t, 64<<20)
+	ampere.cc = 80
+	refused := newFake(t, 64<<20)
+	refused.refuse = "gemm_wgmma"
+	for _, c := range []struct {
+		name string
+		dev  *fakeDevice
+		want string
+	}{{"sm_90", newFake(t, 64<<20), "v3a"}, {"sm_80", ampere, "v2a"}, {"sm_90 module refused", refused, "v2a"}} {
+		b, err := newBackend(c.dev, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := b.GEMMVariant(); got != c.want {
+			t.Errorf("%s: default variant %s, want %s", c.name, got, c.want)
+		}
+		x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)
+		b.MatMul(y, x, w, false, true, 0)
+		if err := b.Sync(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+	}
+}
+
 // TestWGMMAOnlyOnHopper: on a compute-capability 8.0 device the sm_90a
 // kernels are not looked up, EMBREC_CUDA_GEMM=v3a is refused, and a
 // product asked of a v3 variant there panics with a message naming it;

@@ -372,17 +372,18 @@ func TestArena(t *testing.T) {
 // kernels need (the constant <prefix>_smem, below which they trap), and
 // MatMul launches the selected variant with that grid, block and memory.
 func TestGEMMBF16Variants(t *testing.T) {
-	if GEMMBF16Variant != "auto" && bf16Variant(GEMMBF16Variant).name != GEMMBF16Variant {
-		t.Fatalf("default variant %q not in the table", GEMMBF16Variant)
+	if v := GEMMBF16Variant; v != "" && v != "auto" && bf16Variant(v).name != v {
+		t.Fatalf("default variant %q not in the table", v)
 	}
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
+	var b Backend
 	GEMMBF16Variant = "auto"
-	if bf16For(3200).name != "v2b" || bf16For(8640).name != "v2a" {
-		t.Errorf("auto picks %s for N=3200, %s for N=8640", bf16For(3200).name, bf16For(8640).name)
+	if b.bf16For(3200).name != "v2b" || b.bf16For(8640).name != "v2a" {
+		t.Errorf("auto picks %s for N=3200, %s for N=8640", b.bf16For(3200).name, b.bf16For(8640).name)
 	}
 	GEMMBF16Variant = "v1"
-	if bf16For(3200).name != "v1" {
-		t.Errorf("v1 selected, %s used", bf16For(3200).name)
+	if b.bf16For(3200).name != "v1" {
+		t.Errorf("v1 selected, %s used", b.bf16For(3200).name)
 	}
 	for _, v := range gemmBF16Variants {
 		src, err := kernels.PTX(v.module)

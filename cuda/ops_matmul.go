@@ -256,7 +256,7 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 			ta: transA, tb: transB, alpha: 1, beta: beta, sAb: sA, sBb: sB, sCb: sC, batches: bt, heads: 1})
 		return
 	}
-	v := bf16For(n)
+	v := b.bf16For(n)
 	name := v.kernel(transA, transB)
 	if _, ok := b.funcs[name]; !ok { // a wgmma variant off Hopper
 		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
@@ -320,21 +320,32 @@ var gemmBF16Variants = []gemmBF16{
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, or "auto" (bf16For). Set it before a
-// Backend runs products (it is read at every MatMul, without
-// synchronisation). The default, v2a, gave the fastest OpenLLaMA-3B LoRA
-// step on an H200 (README, 2026-11-26: 179.9 ms against 183.1 for auto and
-// 228.7 for v1).
-var GEMMBF16Variant = "v2a"
+// that MatMul uses for BF16 products, "auto" (bf16For), or "" for the
+// device's default (Backend.GEMMVariant): v3a on compute capability 9.0,
+// v2a elsewhere. Set it before a Backend runs products (it is read at
+// every MatMul, without synchronisation). v3a gave the fastest
+// OpenLLaMA-3B LoRA step on an H100 (README, run 7: 126.2 ms against 127.4
+// for v3b, 152.7 for v3c and 154.5 for v2a); v2a was the fastest of the
+// mma.sync kernels on an H200 (run 5).
+var GEMMBF16Variant = ""
+
+// GEMMVariant returns the BF16 GEMM variant b's products use: the one
+// GEMMBF16Variant names, else b's device default.
+func (b *Backend) GEMMVariant() string {
+	if GEMMBF16Variant != "" {
+		return GEMMBF16Variant
+	}
+	return b.gemmDefault
+}
 
 // bf16For returns the variant for a product with n output columns. "auto"
 // follows the GEMM benchmarks at M = 4096 on an H200: v2b (128 x 128
 // tiles, two blocks per SM) was fastest at N = 3200 (by 4-8% over v2a),
 // v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the training step's
 // M = 2048 it lost to v2a alone by 2%.
-func bf16For(n int) gemmBF16 {
-	if GEMMBF16Variant != "auto" {
-		return bf16Variant(GEMMBF16Variant)
+func (b *Backend) bf16For(n int) gemmBF16 {
+	if v := b.GEMMVariant(); v != "auto" {
+		return bf16Variant(v)
 	}
 	if n <= 4096 {
 		return bf16Variant("v2b")

@@ -203,8 +203,8 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		peak = fmt.Sprintf("%.2f", float64(p)/(1<<30))
 	}
 	gemm := "-"
-	if *dev.device == "cuda" {
-		gemm = cuda.GEMMBF16Variant
+	if g, ok := be.(interface{ GEMMVariant() string }); ok {
+		gemm = g.GEMMVariant()
 	}
 	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s flash_attention=%v\n",
 		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss,
