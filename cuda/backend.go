@@ -63,6 +63,7 @@ type Backend struct {
 	mem   *arena
 	name  string
 	cc    int
+	sms   int // multiprocessors
 	funcs map[string]uint64
 	sigs  map[string]string
 	debug bool
@@ -109,7 +110,7 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug, skipped: map[string]error{}}
-	_, _, cc := dev.describe()
+	_, _, cc, sms := dev.describe()
 	gemmEnv := os.Getenv("EMBREC_CUDA_GEMM") // a BF16 GEMM variant, for comparisons
 	if gemmEnv != "" && gemmEnv != "auto" && !slices.Contains(GEMMBF16Variants(), gemmEnv) {
 		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto or one of %v", gemmEnv, GEMMBF16Variants())
@@ -169,8 +170,8 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	if b.runsVariant(bf16Variant("v3a")) {
 		b.gemmDefault = "v3a" // the wgmma GEMM, on compute capability 9.0
 	}
-	name, mem, _ := dev.describe()
-	b.cc = cc
+	name, mem, _, _ := dev.describe()
+	b.cc, b.sms = cc, sms
 	b.name = fmt.Sprintf("cuda:%d %s (sm_%d, %.0f GiB)", opts.Device, name, cc, float64(mem)/(1<<30))
 	base, size := dev.arena()
 	b.mem = newArena(base, size)

@@ -1,7 +1,7 @@
 //go:build cuda
 
 // GPU benchmarks, timed with CUDA events after warm-up (median of repeats):
-// the tensor-core GEMM at OpenLLaMA-3B's shapes (M = B*T = 4096). Run by
+// the tensor-core GEMM at OpenLLaMA-3B's shapes (M = B*T = 4096 and 2048). Run by
 // scripts/gpu-check.sh; each reports TFLOP/s as a custom metric.
 
 package cuda
@@ -15,9 +15,13 @@ import (
 	"embrec/tensor"
 )
 
-// gemmShapes are (K, N) of OpenLLaMA-3B's projections at M = 4096:
-// q/k/v/o (3200 -> 3200), gate/up (3200 -> 8640), down (8640 -> 3200).
-var gemmShapes = [][2]int{{3200, 3200}, {3200, 8640}, {8640, 3200}}
+// gemmShapes are (M, K, N) of OpenLLaMA-3B's projections, q/k/v/o (3200
+// -> 3200), gate/up (3200 -> 8640), down (8640 -> 3200), at M = 4096 (the
+// issue's shapes) and at the training step's M = B*T = 2048.
+var gemmShapes = [][3]int{
+	{4096, 3200, 3200}, {4096, 3200, 8640}, {4096, 8640, 3200},
+	{2048, 3200, 3200}, {2048, 3200, 8640}, {2048, 8640, 3200},
+}
 
 // BenchmarkGEMMBF16 times every variant of the tensor-core GEMM (the
 // variant table in ops_matmul.go): sub-benchmarks <variant>/M<m>_K<k>_N<n>_<layout>,
@@ -28,9 +32,9 @@ func BenchmarkGEMMBF16(b *testing.B) {
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	for _, variant := range variantsUnderTest(b, be) {
 		b.Run(variant, func(b *testing.B) {
-			for _, kn := range gemmShapes {
+			for _, mkn := range gemmShapes {
 				for _, layout := range []string{"nt", "nn"} {
-					m, k, n := 4096, kn[0], kn[1]
+					m, k, n := mkn[0], mkn[1], mkn[2]
 					b.Run(fmt.Sprintf("M%d_K%d_N%d_%s", m, k, n, layout), func(b *testing.B) {
 						GEMMBF16Variant = variant
 						benchGEMM(b, be, m, n, k, layout == "nt", tensor.BF16)

@@ -33,9 +33,9 @@ const (
 
 // device executes command streams in order on one CUDA stream.
 type device interface {
-	// describe returns the device's name, total memory in bytes and
-	// compute capability (major*10 + minor).
-	describe() (name string, mem int64, cc int)
+	// describe returns the device's name, total memory in bytes, compute
+	// capability (major*10 + minor) and number of multiprocessors.
+	describe() (name string, mem int64, cc, sms int)
 	// arena returns the base address and size of the device memory that
 	// the Backend sub-allocates.
 	arena() (base uint64, size int64)

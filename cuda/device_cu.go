@@ -165,6 +165,7 @@ type cuDevice struct {
 	name  string
 	mem   int64
 	cc    int
+	sms   int
 	fns   map[string]uint64
 	debug bool
 	// skipped holds the load error of each architecture-specific module
@@ -212,6 +213,9 @@ func (d *cuDevice) init(opts Options) error {
 		return fmt.Errorf("cuda: device %d compute capability: %w", opts.Device, err)
 	}
 	d.cc = 10*major + minor
+	if d.sms, err = dev.Attribute(cu.MultiprocessorCount); err != nil {
+		return fmt.Errorf("cuda: device %d multiprocessor count: %w", opts.Device, err)
+	}
 	if d.ctx, err = dev.MakeContext(cu.SchedAuto); err != nil {
 		return fmt.Errorf("cuda: device %d context: %w", opts.Device, err)
 	}
@@ -282,8 +286,8 @@ func (d *cuDevice) do(f func()) {
 	<-done
 }
 
-func (d *cuDevice) describe() (string, int64, int) { return d.name, d.mem, d.cc }
-func (d *cuDevice) arena() (uint64, int64)         { return uint64(d.base), d.size }
+func (d *cuDevice) describe() (string, int64, int, int) { return d.name, d.mem, d.cc, d.sms }
+func (d *cuDevice) arena() (uint64, int64)              { return uint64(d.base), d.size }
 
 func (d *cuDevice) function(name string) (uint64, error) {
 	fn, ok := d.fns[name]

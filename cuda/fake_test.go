@@ -50,11 +50,13 @@ func newFake(t *testing.T, size int) *fakeDevice {
 	return f
 }
 
-func (f *fakeDevice) describe() (string, int64, int) { return "fake", int64(len(f.mem)), f.cc }
-func (f *fakeDevice) arena() (uint64, int64)         { return fakeBase, int64(len(f.mem)) }
-func (f *fakeDevice) wait() error                    { return nil }
-func (f *fakeDevice) close() error                   { return nil }
-func (f *fakeDevice) newEvent() (uint64, error)      { f.events++; return f.events, nil }
+func (f *fakeDevice) describe() (string, int64, int, int) {
+	return "fake", int64(len(f.mem)), f.cc, 132
+}
+func (f *fakeDevice) arena() (uint64, int64)    { return fakeBase, int64(len(f.mem)) }
+func (f *fakeDevice) wait() error               { return nil }
+func (f *fakeDevice) close() error              { return nil }
+func (f *fakeDevice) newEvent() (uint64, error) { f.events++; return f.events, nil }
 func (f *fakeDevice) elapsed(a, b uint64) (float64, error) {
 	return 0, nil
 }
@@ -376,14 +378,33 @@ func TestGEMMBF16Variants(t *testing.T) {
 		t.Fatalf("default variant %q not in the table", v)
 	}
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
-	var b Backend
+	var b Backend // no kernels loaded: "auto" picks among the mma.sync variants
 	GEMMBF16Variant = "auto"
-	if b.bf16For(3200).name != "v2b" || b.bf16For(8640).name != "v2a" {
-		t.Errorf("auto picks %s for N=3200, %s for N=8640", b.bf16For(3200).name, b.bf16For(8640).name)
+	if b.bf16For(4096, 3200, 1).name != "v2b" || b.bf16For(4096, 8640, 1).name != "v2a" {
+		t.Errorf("auto picks %s for N=3200, %s for N=8640", b.bf16For(4096, 3200, 1).name, b.bf16For(4096, 8640, 1).name)
+	}
+	hopper, err := newBackend(newFake(t, 64<<20), Options{}) // 132 multiprocessors, the wgmma kernels loaded
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		m, n, batches int
+		want          string
+	}{
+		{2048, 3200, 1, "v3a"},  // 208 tiles of v3a (2 waves), 400 of v3b (4)
+		{2048, 8640, 1, "v3b"},  // 544 (5 waves), 1088 (9)
+		{2048, 32000, 1, "v3b"}, // 2000 (16), 4000 (31)
+		{256, 100, 256, "v3b"},  // 512 (4), 512 (4)
+		{256, 256, 256, "v3a"},  // 512 (4), 1024 (8)
+		{128, 256, 1, "v3b"},    // 1 (1), 2 (1): two half tiles side by side
+	} {
+		if got := hopper.bf16For(c.m, c.n, c.batches).name; got != c.want {
+			t.Errorf("auto on sm_90 for %d batches of (%d, %d): %s, want %s", c.batches, c.m, c.n, got, c.want)
+		}
 	}
 	GEMMBF16Variant = "v1"
-	if b.bf16For(3200).name != "v1" {
-		t.Errorf("v1 selected, %s used", b.bf16For(3200).name)
+	if b.bf16For(4096, 3200, 1).name != "v1" {
+		t.Errorf("v1 selected, %s used", b.bf16For(4096, 3200, 1).name)
 	}
 	for _, v := range gemmBF16Variants {
 		src, err := kernels.PTX(v.module)

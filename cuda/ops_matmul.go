@@ -256,7 +256,7 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 			ta: transA, tb: transB, alpha: 1, beta: beta, sAb: sA, sBb: sB, sCb: sC, batches: bt, heads: 1})
 		return
 	}
-	v := b.bf16For(n)
+	v := b.bf16For(m, n, bt)
 	name := v.kernel(transA, transB)
 	if _, ok := b.funcs[name]; !ok { // a wgmma variant off Hopper
 		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
@@ -338,19 +338,39 @@ func (b *Backend) GEMMVariant() string {
 	return b.gemmDefault
 }
 
-// bf16For returns the variant for a product with n output columns. "auto"
-// follows the GEMM benchmarks at M = 4096 on an H200: v2b (128 x 128
-// tiles, two blocks per SM) was fastest at N = 3200 (by 4-8% over v2a),
-// v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the training step's
-// M = 2048 it lost to v2a alone by 2%.
-func (b *Backend) bf16For(n int) gemmBF16 {
+// bf16For returns the variant for a product of batches (m, n) outputs.
+// "auto" picks per product. Where the wgmma kernels load it counts waves:
+// a block of v3a (128 x 256) takes about twice as long as one of v3b
+// (128 x 128), one block per multiprocessor for both, so v3b is taken
+// when its waves, ceil(tiles / multiprocessors), are fewer than twice
+// v3a's: at M = 2048 on 132 multiprocessors, N = 3200 gives 2 waves of
+// v3a against 4 of v3b (v3a), N = 8640 5 against 9 (v3b), and the
+// attention's products with N = 100 (per head) 4 against 4 (v3b). Elsewhere
+// it follows the mma.sync benchmarks at M = 4096 on an H200: v2b (128 x
+// 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8% over
+// v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the training
+// step's M = 2048 it lost to v2a alone by 2%.
+func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
 	if v := b.GEMMVariant(); v != "auto" {
 		return bf16Variant(v)
+	}
+	if va, vb := bf16Variant("v3a"), bf16Variant("v3b"); b.runsVariant(va) && b.runsVariant(vb) {
+		if waves(m, n, batches, vb, b.sms) < 2*waves(m, n, batches, va, b.sms) {
+			return vb
+		}
+		return va
 	}
 	if n <= 4096 {
 		return bf16Variant("v2b")
 	}
 	return bf16Variant("v2a")
+}
+
+// waves returns how many rounds of one block per multiprocessor v's tiles
+// of a product of batches (m, n) outputs take on sms multiprocessors.
+func waves(m, n, batches int, v gemmBF16, sms int) int {
+	tiles := (m + v.bm - 1) / v.bm * ((n + v.bn - 1) / v.bn) * batches
+	return (tiles + sms - 1) / max(sms, 1)
 }
 
 // GEMMBF16Variants returns the names of the tensor-core GEMM variants.

@@ -1,33 +1,32 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (about 6 minutes on an H100, estimated).
+# gpu-check.sh LOGDIR: the one prepared GPU run (213 s on an H100 in run 7).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
 #
 #   1. embrec info and nvidia-smi
 #   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
-#      not yet run on a GPU; checked on the host-compiled kernels) each in a
-#      process of its own, since a kernel fault ends the process's CUDA
-#      context; then the conformance suite on the GPU, every tensor-core
-#      GEMM variant (without the v3 ones that failed), and the whole LoRA
-#      training step on the GPU against the CPU
-#      backend; if any fails, the suite again with a sync after every launch
-#      (names the faulting kernel); a feature not yet run on a GPU whose
-#      test fails here (fused attention, fused LoRA dropout, float4 thin
-#      loads) is switched off for the timings
-#   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 (CUDA events), and
-#      "embrec bench train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped
-#      model with a frozen BF16 backbone, B*T = 8 x 256: the default (v2a),
-#      the fused attention kernels (--flash-attention), GEMM variants v3a,
-#      v3b, v3c, and v3c (else v3a) with fused attention (those that
-#      passed); then the fastest of those configurations once more with
+#      first passed on an H100 in run 7) each in a process of its own,
+#      since a kernel fault ends the process's CUDA context; then the
+#      conformance suite on the GPU, every tensor-core GEMM variant
+#      (without the v3 ones that failed), and the whole LoRA training step
+#      on the GPU against the CPU backend; if any fails, the suite again
+#      with a sync after every launch (names the faulting kernel); a feature
+#      whose test fails here (fused attention, fused LoRA dropout, float4
+#      thin loads; v3a, the default on Hopper) is switched off for the
+#      timings
+#   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
+#      and "embrec bench train": LoRA r=8 on q,v of a random
+#      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
+#      the default (GEMM v3a on Hopper), EMBREC_CUDA_GEMM=auto (v3a or v3b
+#      per product), v3b and v2a; then the default once more with
 #      per-kernel CUDA-event timing (--profile). GPU_CHECK_ABLATIONS=1 adds
-#      one change at a time: GEMM variant v2d (k-tiles of 64), the unfused
-#      LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin products'
-#      scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), and the end-to-end run
-#      with --flash-attention. Earlier runs (results/) measured GEMM v1 and
-#      auto, float32 attention, checkpointing, and float32 saved activations
-#      (run 5's default)
+#      one change at a time: the fused attention (--flash-attention), GEMM
+#      v3c and v2d, the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0),
+#      the thin products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), and
+#      the end-to-end run with --flash-attention. Earlier runs (results/)
+#      measured GEMM v1, float32 attention, checkpointing, float32 saved
+#      activations (run 5's default), and (run 7) the fused attention, v3c
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
@@ -115,42 +114,30 @@ bench_train() {
 		echo "embrec bench train $label failed (see bench-train.log)"
 	echo "config=$label" >>"$logs/bench-train.log"
 }
-# the default, then one change at a time (see the header for what earlier
-# runs measured)
-bench_train default "EMBREC_CUDA_GEMM=v2a"
-[ $flash = PASS ] && bench_train flash "EMBREC_CUDA_GEMM=v2a" --flash-attention
-if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 50 s more)
+# The default (v3a on Hopper; v2a instead if v3a failed above), then one
+# change at a time (see the header for what earlier runs measured).
+passed_v() { case "$wgmma_ok," in *",$1,"*) return 0 ;; esac; return 1; }
+default_env=
+passed_v v3a || default_env="EMBREC_CUDA_GEMM=v2a"
+bench_train default "$default_env"
+passed_v v3a && passed_v v3b && bench_train auto "EMBREC_CUDA_GEMM=auto"
+passed_v v3b && bench_train v3b "EMBREC_CUDA_GEMM=v3b"
+bench_train v2a "EMBREC_CUDA_GEMM=v2a"
+if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 100 s more)
+	[ $flash = PASS ] && bench_train flash "$default_env" --flash-attention
+	passed_v v3c && bench_train v3c "EMBREC_CUDA_GEMM=v3c"
 	bench_train v2d "EMBREC_CUDA_GEMM=v2d"
 	[ "${EMBREC_CUDA_FUSED_DROPOUT:-1}" = 1 ] &&
-		bench_train unfused-dropout "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_FUSED_DROPOUT=0"
+		bench_train unfused-dropout "$default_env EMBREC_CUDA_FUSED_DROPOUT=0"
 	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
-		bench_train scalar-thin-loads "EMBREC_CUDA_GEMM=v2a EMBREC_CUDA_THIN_LOADS=scalar"
+		bench_train scalar-thin-loads "$default_env EMBREC_CUDA_THIN_LOADS=scalar"
 fi
-for v in v3a v3b v3c; do
-	case "$wgmma_ok," in *",$v,"*) bench_train $v "EMBREC_CUDA_GEMM=$v" ;; esac
-done
-for v in v3c v3a; do # the fused attention with the first wgmma GEMM that passed, preferring v3c
-	case "$wgmma_ok," in *",$v,"*)
-		[ $flash = PASS ] && bench_train $v-flash "EMBREC_CUDA_GEMM=$v" --flash-attention
-		break
-		;;
-	esac
-done
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
-# the per-kernel profile of the fastest configuration the earlier steps
-# could pick: the first wgmma GEMM that passed (v3c preferred), with the
-# fused attention if it passed
-prof_gemm=v2a
-for v in v3c v3a v3b; do
-	case "$wgmma_ok," in *",$v,"*) prof_gemm=$v && break ;; esac
-done
-prof_flags=
-[ $flash = PASS ] && prof_flags=--flash-attention
-EMBREC_CUDA_GEMM=$prof_gemm timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
-	--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile $prof_flags \
+# the per-kernel profile of the default
+env $default_env timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
+	--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile \
 	>"$logs/bench-train-profile.log" 2>&1 ||
 	echo "embrec bench train --profile failed (see bench-train-profile.log)"
-echo "profile: gemm=$prof_gemm $prof_flags"
 sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile.log" | head -24
 
 stamp "PyTorch reference"
@@ -163,13 +150,13 @@ grep -E '^(#|gemm|attention|train)' "$logs/bench-torch.log"
 stamp "end to end: embrec train + eval --device cuda"
 run=$(mktemp -d)
 {
-	timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
+	env $default_env timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
 		--steps 300 --out "$run/r" &&
-		timeout 60 ./embrec eval --device cuda --run "$run/r" --users 200
+		env $default_env timeout 60 ./embrec eval --device cuda --run "$run/r" --users 200
 } >"$logs/e2e.log" 2>&1 || echo "end-to-end run failed (see e2e.log)"
 grep -E 'frozen|stage 2 step 300|^\| r ' "$logs/e2e.log"
 if [ $flash = PASS ] && [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then
-	timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
+	env $default_env timeout 120 ./embrec train --device cuda --data synth --init random --config tiny --stage1-steps 30 \
 		--steps 300 --flash-attention --out "$run/f" >"$logs/e2e-flash.log" 2>&1 ||
 		echo "end-to-end run with --flash-attention failed (see e2e-flash.log)"
 	grep -E 'stage 2 step 300' "$logs/e2e-flash.log"

@@ -29,18 +29,18 @@ def main():
     print(f"correctness (conformance, GEMM variants, training step vs CPU): {conf}")
 
     torch_gemm = {}
-    for m in re.finditer(r"^gemm M=4096 K=(\d+) N=(\d+) \S+ ms=([\d.]+) tflops=([\d.]+)", read(logs, "bench-torch.log"), re.M):
-        torch_gemm[(m[1], m[2])] = float(m[4])
-    print(f"{'GEMM bf16 M=4096':44s} {'embrec TF/s':>11s} {'torch TF/s':>10s} {'ratio':>6s}")
+    for m in re.finditer(r"^gemm M=(\d+) K=(\d+) N=(\d+) \S+ ms=([\d.]+) tflops=([\d.]+)", read(logs, "bench-torch.log"), re.M):
+        torch_gemm[(m[1], m[2], m[3])] = float(m[5])
+    print(f"{'GEMM bf16':44s} {'embrec TF/s':>11s} {'torch TF/s':>10s} {'ratio':>6s}")
     for line in read(logs, "bench-gemm.log").splitlines():
         if not line.startswith("BenchmarkGEMM"):
             continue
         name = line.split()[0]
         tf = re.search(r"([\d.]+) TFLOP/s", line)
-        kn = re.search(r"K(\d+)_N(\d+)", name)
+        kn = re.search(r"M(\d+)_K(\d+)_N(\d+)", name)
         if not tf:
             continue
-        t = torch_gemm.get((kn[1], kn[2])) if kn else None
+        t = torch_gemm.get((kn[1], kn[2], kn[3])) if kn else None
         e = float(tf[1])
         ratio = f"{e / t:.2f}" if t else "-"
         short = re.sub(r"^Benchmark|-\d+$", "", name)
@@ -67,11 +67,13 @@ def main():
         print("  embrec:        failed (bench-train.log)")
     emb = embs[0] if embs else None
     best = max(embs, key=lambda e: int(e[6])) if embs else None
-    for m in re.finditer(r"^train mode=(\w+) ms=([\d.]+) tokens_per_s=(\d+) peak_gib=([\d.]+)", read(logs, "bench-torch.log"), re.M):
-        ratio = f", embrec default/torch {int(emb[6]) / int(m[3]):.2f}x" if emb else ""
+    for m in re.finditer(r"^train mode=(\w+) ms=([\d.]+)(?P<spread> min=[\d.]+ max=[\d.]+)? tokens_per_s=(\d+) peak_gib=([\d.]+)", read(logs, "bench-torch.log"), re.M):
+        tok, peak = m[4], m[5]
+        ratio = f", embrec default/torch {int(emb[6]) / int(tok):.2f}x" if emb else ""
         if best is not None and best is not emb:
-            ratio += f", fastest embrec ({best[2]}, {best[6]} tokens/s, peak {best[7]} GiB)/torch {int(best[6]) / int(m[3]):.2f}x"
-        print(f"  torch {m[1]:20s} {m[3]:>7s} tokens/s, {m[2]} ms, peak {m[4]} GiB{ratio}")
+            ratio += f", fastest embrec ({best[2]}, {best[6]} tokens/s, peak {best[7]} GiB)/torch {int(best[6]) / int(tok):.2f}x"
+        spread = " (" + m["spread"].strip().replace("=", " ").replace(" max", ", max") + ")" if m["spread"] else ""
+        print(f"  torch {m[1]:20s} {tok:>7s} tokens/s, {m[2]} ms{spread}, peak {peak} GiB{ratio}")
 
     e2e = read(logs, "e2e.log")
     last = re.findall(r"stage 2 step 300/300 loss ([\d.]+)", e2e)
