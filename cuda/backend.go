@@ -68,7 +68,8 @@ type Backend struct {
 	sigs  map[string]string
 	debug bool
 	// gemmDefault: the BF16 GEMM variant when GEMMBF16Variant is ""
-	// (v3a where the wgmma kernels load, else v2a)
+	// ("auto", choosing between v3a and v3b, where the wgmma kernels
+	// load, else v2a)
 	gemmDefault string
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
@@ -167,8 +168,8 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		GEMMBF16Variant = gemmEnv
 	}
 	b.gemmDefault = "v2a"
-	if b.runsVariant(bf16Variant("v3a")) {
-		b.gemmDefault = "v3a" // the wgmma GEMM, on compute capability 9.0
+	if b.runsVariant(bf16Variant("v3a")) && b.runsVariant(bf16Variant("v3b")) {
+		b.gemmDefault = "auto" // v3a or v3b per product (bf16For), on compute capability 9.0
 	}
 	name, mem, _, _ := dev.describe()
 	b.cc, b.sms = cc, sms

@@ -23,9 +23,10 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	}
 }
 
-// TestGEMMDefaultByDevice: with no variant named, products run on v3a (the
-// wgmma GEMM) on compute capability 9.0 and on v2a where the sm_90a module
-// is not loaded (an older device, or a driver that refused it).
+// TestGEMMDefaultByDevice: with no variant named, products run on "auto"
+// (v3a or v3b, the wgmma GEMMs, per product) on compute capability 9.0 and
+// on v2a where the sm_90a module is not loaded (an older device, or a
+// driver that refused it).
 func TestGEMMDefaultByDevice(t *testing.T) {
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	GEMMBF16Variant = ""
@@ -38,7 +39,7 @@ func TestGEMMDefaultByDevice(t *testing.T) {
 		name string
 		dev  *fakeDevice
 		want string
-	}{{"sm_90", newFake(t, 64<<20), "v3a"}, {"sm_80", ampere, "v2a"}, {"sm_90 module refused", refused, "v2a"}} {
+	}{{"sm_90", newFake(t, 64<<20), "auto"}, {"sm_80", ampere, "v2a"}, {"sm_90 module refused", refused, "v2a"}} {
 		b, err := newBackend(c.dev, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)

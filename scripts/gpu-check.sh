@@ -18,8 +18,8 @@
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
 #      and "embrec bench train": LoRA r=8 on q,v of a random
 #      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
-#      the default (GEMM v3a on Hopper), EMBREC_CUDA_GEMM=auto (v3a or v3b
-#      per product), v3b and v2a; then the default once more with
+#      the default (GEMM "auto" on Hopper: v3a or v3b per product), v3a,
+#      v3b and v2a; then the default once more with
 #      per-kernel CUDA-event timing (--profile). GPU_CHECK_ABLATIONS=1 adds
 #      one change at a time: the fused attention (--flash-attention), GEMM
 #      v3c and v2d, the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0),
@@ -114,13 +114,18 @@ bench_train() {
 		echo "embrec bench train $label failed (see bench-train.log)"
 	echo "config=$label" >>"$logs/bench-train.log"
 }
-# The default (v3a on Hopper; v2a instead if v3a failed above), then one
-# change at a time (see the header for what earlier runs measured).
+# The default ("auto" on Hopper: v3a or v3b per product; if one of them
+# failed above, the other, else v2a), then one change at a time (see the
+# header for what earlier runs measured).
 passed_v() { case "$wgmma_ok," in *",$1,"*) return 0 ;; esac; return 1; }
 default_env=
-passed_v v3a || default_env="EMBREC_CUDA_GEMM=v2a"
+if ! passed_v v3a || ! passed_v v3b; then
+	default_env="EMBREC_CUDA_GEMM=v2a"
+	passed_v v3b && default_env="EMBREC_CUDA_GEMM=v3b"
+	passed_v v3a && default_env="EMBREC_CUDA_GEMM=v3a"
+fi
 bench_train default "$default_env"
-passed_v v3a && passed_v v3b && bench_train auto "EMBREC_CUDA_GEMM=auto"
+passed_v v3a && bench_train v3a "EMBREC_CUDA_GEMM=v3a"
 passed_v v3b && bench_train v3b "EMBREC_CUDA_GEMM=v3b"
 bench_train v2a "EMBREC_CUDA_GEMM=v2a"
 if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 100 s more)
