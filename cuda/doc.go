@@ -21,7 +21,9 @@
 //     the tensor cores with float32 accumulation: gemm_bf16_* (mma.sync,
 //     any GPU from sm_80) or, as variants v3a/v3b/v3c, gemm_wgmma_* (wgmma,
 //     sm_90a PTX loaded on compute capability 9.0 only); GEMMBF16Variant
-//     or EMBREC_CUDA_GEMM picks the variant. MatMulSharedInput
+//     or EMBREC_CUDA_GEMM picks the variant, by default "auto" (v3a or v3b
+//     per product) on compute capability 9.0 and v2a elsewhere
+//     (Backend.GEMMVariant). MatMulSharedInput
 //     (tensor.SharedInputMatMuler: the q/k/v or gate/up products of one
 //     input) rounds the shared F32 input once for all its products.
 //   - SwiGLUForward, SwiGLUBackward: gate and up may be BF16 (saved
