@@ -214,6 +214,11 @@ func TestEveryOpLaunches(t *testing.T) {
 		gh, uh := b.New(tensor.BF16, n), b.New(tensor.BF16, n) // saved BF16 activations
 		b.SwiGLUForward(o, gh, uh)
 		b.SwiGLUBackward(o, y, x, gh, uh)
+		oh, dh := b.New(tensor.BF16, n), b.New(tensor.BF16, n) // BF16 outputs: products' operands
+		b.SwiGLUForward(oh, x, y)
+		b.SwiGLUBackward(oh, dh, x, x, y)
+		b.SwiGLUForward(oh, gh, uh)
+		b.SwiGLUBackward(oh, dh, x, gh, uh)
 		b.GELUForward(o, x)
 		b.GELUBackward(o, y, x)
 		b.DropoutForward(o, y, x, 0.1, 7)

@@ -37,7 +37,10 @@ var stepCfg = llama.Config{Hidden: 64, Intermediate: 172, Layers: 2, Heads: 4, K
 
 const stepB, stepT = 3, 17
 
-func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads bool, opt llama.RunOptions) *stepSide {
+// newStepSide builds one side of the step test: a random model with LoRA
+// on targets (nil: every projection).
+func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads bool, opt llama.RunOptions,
+	targets []string) *stepSide {
 	t.Helper()
 	m, err := llama.NewRandom(stepCfg, be, 0.05, 7)
 	if err != nil {
@@ -51,7 +54,10 @@ func newStepSide(t *testing.T, be tensor.Backend, onGPU, bf16Weights, fullGrads 
 	case bf16Weights: // the CPU multiplies F32: the same values, rounded
 		roundWeightsBF16(m)
 	}
-	lcfg := lora.Config{Rank: 4, Alpha: 8, Dropout: 0.1, Targets: lora.Projections}
+	if targets == nil {
+		targets = lora.Projections
+	}
+	lcfg := lora.Config{Rank: 4, Alpha: 8, Dropout: 0.1, Targets: targets}
 	set, p, err := train.NewLoRA(m, lcfg, stepB*stepT, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -154,17 +160,21 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 	for _, tc := range []struct {
 		name              string
 		bf16, full, flash bool
-		gemm              string  // the BF16 GEMM variant ("": the default)
-		tol               float64 // relative L2 error of loss, gradients and weights
+		gemm              string   // the BF16 GEMM variant ("": the default)
+		tol               float64  // relative L2 error of loss, gradients and weights
+		targets           []string // LoRA targets (nil: every projection)
 	}{
-		{"F32/full+lora", false, true, false, "", 1e-4},          // float32 attention (Options.AttentionF32)
-		{"BF16frozen/lora", true, false, false, "", 3e-2},        // tensor-core attention, the default
-		{"BF16frozen/lora/flash", true, false, true, "", 3e-2},   // fused attention (RunOptions.FlashAttention)
-		{"BF16frozen/lora/v3a", true, false, false, "v3a", 3e-2}, // every BF16 product on the wgmma GEMM
-		{"BF16frozen/lora/v3c", true, false, false, "v3c", 3e-2}, // ... the warp-specialised one
+		{"F32/full+lora", false, true, false, "", 1e-4, nil},          // float32 attention (Options.AttentionF32)
+		{"BF16frozen/lora", true, false, false, "", 3e-2, nil},        // tensor-core attention, the default
+		{"BF16frozen/lora/flash", true, false, true, "", 3e-2, nil},   // fused attention (RunOptions.FlashAttention)
+		{"BF16frozen/lora/v3a", true, false, false, "v3a", 3e-2, nil}, // every BF16 product on the wgmma GEMM
+		{"BF16frozen/lora/v3c", true, false, false, "v3c", 3e-2, nil}, // ... the warp-specialised one
+		// LoRA on q and v only, as the paper: the MLP's products read the
+		// BF16 operands SwiGLU writes (llama.Run's bf16Operand)
+		{"BF16frozen/lora-qv", true, false, false, "", 3e-2, []string{"q_proj", "v_proj"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			gpu := newTestBackendOpts(t, Options{AttentionF32: !tc.bf16, Profile: tc.gemm != ""})
+			gpu := newTestBackendOpts(t, Options{AttentionF32: !tc.bf16, Profile: true})
 			if tc.gemm != "" {
 				if !slices.Contains(variantsUnderTest(t, gpu), tc.gemm) {
 					t.Skipf("GEMM variant %s not under test here", tc.gemm)
@@ -173,8 +183,8 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 				GEMMBF16Variant = tc.gemm
 			}
 			cpu := tensor.NewCPU(0)
-			g := newStepSide(t, gpu, true, tc.bf16, tc.full, llama.RunOptions{FlashAttention: tc.flash})
-			c := newStepSide(t, cpu, false, tc.bf16, tc.full, llama.RunOptions{}) // the CPU materialises attention
+			g := newStepSide(t, gpu, true, tc.bf16, tc.full, llama.RunOptions{FlashAttention: tc.flash}, tc.targets)
+			c := newStepSide(t, cpu, false, tc.bf16, tc.full, llama.RunOptions{}, tc.targets) // the CPU materialises attention
 			ids, mask, tgt := stepInputs()
 			h := tensor.AdamWParams{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
 			check := func(what string, got, want []float32) {
@@ -205,6 +215,18 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 			if err := gpu.Sync(); err != nil {
 				t.Fatal(err)
 			}
+			// SwiGLU wrote the MLP products' BF16 operands (once per block
+			// and step, forward and backward) exactly where no adapter reads
+			// them: with LoRA on q and v only.
+			wantBF16Out := 0
+			if tc.targets != nil {
+				wantBF16Out = 3 * stepCfg.Layers
+			}
+			for _, k := range []string{"swiglu_forward_f32_bf16out", "swiglu_backward_bf16in_bf16out"} {
+				if n := launchesOf(gpu, k); n != wantBF16Out {
+					t.Errorf("%d launches of %s, want %d", n, k, wantBF16Out)
+				}
+			}
 			if tc.gemm != "" { // every BF16 product ran on that variant
 				want := bf16Variant(tc.gemm).prefix
 				n := 0
@@ -227,6 +249,55 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 	}
 }
 
+// launchesOf returns the profiled launches of kernel name.
+func launchesOf(b *Backend, name string) int {
+	for _, k := range b.Profile() {
+		if k.Name == name {
+			return k.Launches
+		}
+	}
+	return 0
+}
+
+// TestBF16OperandsExact: with LoRA on q and v over a BF16 backbone, the
+// MLP products' BF16 operands written by SwiGLU (llama.Run's bf16Operand)
+// give the losses and gradients of the path that writes float32 and
+// converts (RunOptions.F32Operands) bit for bit over three steps, plainly
+// and under checkpointing, and with 3 fewer conversion launches per block
+// and step.
+func TestBF16OperandsExact(t *testing.T) {
+	ids, mask, tgt := stepInputs()
+	qv := []string{"q_proj", "v_proj"}
+	run := func(opt llama.RunOptions) ([]float32, int) {
+		be := newTestBackendOpts(t, Options{Profile: true})
+		s := newStepSide(t, be, true, true, false, opt, qv)
+		var out []float32
+		for i := 0; i < 3; i++ {
+			out = append(out, float32(s.step(i, ids, mask, tgt)))
+			out = append(out, download(be, s.params.G)...)
+			out = append(out, download(be, s.run.DInput())...)
+		}
+		if err := be.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		return out, launchesOf(be, "f32_to_bf16") + launchesOf(be, "f32_to_bf16_x4")
+	}
+	for _, ck := range []bool{false, true} {
+		want, convF32 := run(llama.RunOptions{Checkpoint: ck, F32Operands: true})
+		got, conv := run(llama.RunOptions{Checkpoint: ck})
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("checkpoint %v: value %d is %v with BF16 operands, %v with F32Operands", ck, i, got[i], want[i])
+			}
+		}
+		if convF32-conv != 3*3*stepCfg.Layers {
+			t.Errorf("checkpoint %v: %d conversion launches with BF16 operands, %d with F32Operands: want %d fewer",
+				ck, conv, convF32, 3*3*stepCfg.Layers)
+		}
+		t.Logf("checkpoint %v: %d values equal; conversion launches %d, %d with F32Operands", ck, len(want), conv, convF32)
+	}
+}
+
 // TestFlashRunsExact: with the fused attention (and BF16 saved q, k, v),
 // checkpointing and the moot RecomputeAttention give the plain run's
 // losses and gradients bit for bit over three steps: each block's backward
@@ -237,7 +308,7 @@ func TestFlashRunsExact(t *testing.T) {
 	ids, mask, tgt := stepInputs()
 	run := func(opt llama.RunOptions) []float32 {
 		opt.FlashAttention = true
-		s := newStepSide(t, be, true, true, false, opt)
+		s := newStepSide(t, be, true, true, false, opt, nil)
 		for l := 0; l < stepCfg.Layers; l++ { // adapters on q and v only, as the paper trains: no
 			// adapter reads the attention output, so backward reruns the fused
 			// forward for the fused backward alone

@@ -68,19 +68,20 @@ func (b *Backend) RoPEBackward(dIn, dOut, cos, sin *tensor.Tensor, pos []int32, 
 	b.rope(dIn, dOut, cos, sin, pos, interleaved, -1)
 }
 
-// SwiGLUForward implements tensor.Activations (gate and up F32 or BF16).
+// SwiGLUForward implements tensor.Activations (gate and up F32 or BF16,
+// out F32 or BF16).
 func (b *Backend) SwiGLUForward(out, gate, up *tensor.Tensor) {
-	needF32("SwiGLUForward", out)
-	k := "swiglu_forward_" + swigluInputs("SwiGLUForward", gate, up)
+	k := "swiglu_forward_" + swigluInputs("SwiGLUForward", gate, up) + swigluOutputs("SwiGLUForward", out, out)
 	if n := sameLen("SwiGLUForward", out, gate, up); n > 0 {
 		b.launch(k, ewGrid(n), block256, 0, ptr(out), ptr(gate), ptr(up), argI32(n))
 	}
 }
 
-// SwiGLUBackward implements tensor.Activations (gate and up F32 or BF16).
+// SwiGLUBackward implements tensor.Activations (gate and up F32 or BF16,
+// dGate and dUp both F32 or both BF16).
 func (b *Backend) SwiGLUBackward(dGate, dUp, dOut, gate, up *tensor.Tensor) {
-	needF32("SwiGLUBackward", dGate, dUp, dOut)
-	k := "swiglu_backward_" + swigluInputs("SwiGLUBackward", gate, up)
+	needF32("SwiGLUBackward", dOut)
+	k := "swiglu_backward_" + swigluInputs("SwiGLUBackward", gate, up) + swigluOutputs("SwiGLUBackward", dGate, dUp)
 	if n := sameLen("SwiGLUBackward", dGate, dUp, dOut, gate, up); n > 0 {
 		b.launch(k, ewGrid(n), block256, 0, ptr(dGate), ptr(dUp), ptr(dOut), ptr(gate), ptr(up), argI32(n))
 	}
@@ -96,6 +97,18 @@ func swigluInputs(op string, gate, up *tensor.Tensor) string {
 		return "bf16in"
 	}
 	panic(fmt.Sprintf("cuda: %s: gate %v and up %v must be both F32 or both BF16", op, gate, up))
+}
+
+// swigluOutputs names the kernel suffix for SwiGLU's outputs: "" for F32,
+// "_bf16out" for BF16 (a product's operand, rounded as Copy rounds).
+func swigluOutputs(op string, o1, o2 *tensor.Tensor) string {
+	switch {
+	case o1.DType() == tensor.F32 && o2.DType() == tensor.F32:
+		return ""
+	case o1.DType() == tensor.BF16 && o2.DType() == tensor.BF16:
+		return "_bf16out"
+	}
+	panic(fmt.Sprintf("cuda: %s: outputs %v and %v must be both F32 or both BF16", op, o1, o2))
 }
 
 // GELUForward implements tensor.Activations.

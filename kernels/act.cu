@@ -6,46 +6,53 @@
 
 __device__ __forceinline__ float sigmoidf(float x) { return 1.f / (1.f + expf(-x)); }
 
-// swiglu_forward_f32: out = silu(gate) * up.
-extern "C" __global__ void swiglu_forward_f32(float* out, const float* gate, const float* up, int n) {
+// SwiGLU, forward and backward, for gate and up in float32 or in BF16
+// (saved activations at half the memory) and outputs in float32 or in BF16
+// (the operands of a tensor-core product, rounded to nearest even as
+// f32_to_bf16 rounds: the same bits as converting the float32 result).
+// The arithmetic is float32 on the values. Kernels
+// swiglu_{forward,backward}_{f32,bf16in}[_bf16out].
+
+__device__ __forceinline__ float act_load(const float* p, int i) { return p[i]; }
+__device__ __forceinline__ float act_load(const __nv_bfloat16* p, int i) { return __bfloat162float(p[i]); }
+__device__ __forceinline__ void act_store(float* p, int i, float v) { p[i] = v; }
+__device__ __forceinline__ void act_store(__nv_bfloat16* p, int i, float v) { p[i] = __float2bfloat16_rn(v); }
+
+// swiglu_forward: out = silu(gate) * up.
+template <class In, class Out>
+__device__ __forceinline__ void swiglu_forward(Out* out, const In* gate, const In* up, int n) {
 	GRID_STRIDE(i, n) {
-		float x = gate[i];
-		out[i] = x * sigmoidf(x) * up[i];
+		float x = act_load(gate, i);
+		act_store(out, i, x * sigmoidf(x) * act_load(up, i));
 	}
 }
 
-// swiglu_backward_f32: with s = sigmoid(g), dGate = dOut*up*s*(1+g*(1-s)),
-// dUp = dOut*silu(g). dGate or dUp may alias dOut.
-extern "C" __global__ void swiglu_backward_f32(float* dGate, float* dUp, const float* dOut, const float* gate,
-                                               const float* up, int n) {
+// swiglu_backward: with s = sigmoid(g), dGate = dOut*up*s*(1+g*(1-s)),
+// dUp = dOut*silu(g). dGate or dUp may alias dOut (float32 outputs).
+template <class In, class Out>
+__device__ __forceinline__ void swiglu_backward(Out* dGate, Out* dUp, const float* dOut, const In* gate, const In* up,
+                                                int n) {
 	GRID_STRIDE(i, n) {
-		float x = gate[i], u = up[i], dy = dOut[i];
+		float x = act_load(gate, i), u = act_load(up, i), dy = dOut[i];
 		float s = sigmoidf(x);
-		dGate[i] = dy * u * s * (1.f + x * (1.f - s));
-		dUp[i] = dy * (x * s);
+		act_store(dGate, i, dy * u * s * (1.f + x * (1.f - s)));
+		act_store(dUp, i, dy * (x * s));
 	}
 }
 
-// swiglu_forward_bf16in, swiglu_backward_bf16in: the same with gate and up
-// stored in BF16 (saved activations at half the memory); the arithmetic
-// is float32 on their values.
-extern "C" __global__ void swiglu_forward_bf16in(float* out, const __nv_bfloat16* gate, const __nv_bfloat16* up,
-                                                 int n) {
-	GRID_STRIDE(i, n) {
-		float x = __bfloat162float(gate[i]);
-		out[i] = x * sigmoidf(x) * __bfloat162float(up[i]);
+#define SWIGLU_KERNELS(SUFFIX, IN, OUT)                                                                           \
+	extern "C" __global__ void swiglu_forward_##SUFFIX(OUT* out, const IN* gate, const IN* up, int n) {           \
+		swiglu_forward(out, gate, up, n);                                                                         \
+	}                                                                                                             \
+	extern "C" __global__ void swiglu_backward_##SUFFIX(OUT* dGate, OUT* dUp, const float* dOut, const IN* gate, \
+	                                                    const IN* up, int n) {                                    \
+		swiglu_backward(dGate, dUp, dOut, gate, up, n);                                                           \
 	}
-}
 
-extern "C" __global__ void swiglu_backward_bf16in(float* dGate, float* dUp, const float* dOut,
-                                                  const __nv_bfloat16* gate, const __nv_bfloat16* up, int n) {
-	GRID_STRIDE(i, n) {
-		float x = __bfloat162float(gate[i]), u = __bfloat162float(up[i]), dy = dOut[i];
-		float s = sigmoidf(x);
-		dGate[i] = dy * u * s * (1.f + x * (1.f - s));
-		dUp[i] = dy * (x * s);
-	}
-}
+SWIGLU_KERNELS(f32, float, float)
+SWIGLU_KERNELS(bf16in, __nv_bfloat16, float)
+SWIGLU_KERNELS(f32_bf16out, float, __nv_bfloat16)
+SWIGLU_KERNELS(bf16in_bf16out, __nv_bfloat16, __nv_bfloat16)
 
 #define GELU_C 0.7978845608028654f // sqrt(2/pi)
 

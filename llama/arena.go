@@ -8,8 +8,9 @@ import "embrec/tensor"
 // arena plans views of flat tensors: request buffers with take (float32)
 // or takeAs, then alloc sets them all.
 type arena struct {
-	reqs  []arenaReq
-	bytes int64
+	reqs    []arenaReq
+	aliases [][2]**tensor.Tensor // (dst, src) pairs set by alias
+	bytes   int64
 }
 
 type arenaReq struct {
@@ -19,6 +20,12 @@ type arenaReq struct {
 }
 
 func (a *arena) take(dst **tensor.Tensor, shape ...int) { a.takeAs(dst, tensor.F32, shape...) }
+
+// alias points dst, at alloc, at the tensor planned for src (no memory of
+// its own): for buffers whose lifetimes never overlap.
+func (a *arena) alias(dst, src **tensor.Tensor) {
+	a.aliases = append(a.aliases, [2]**tensor.Tensor{dst, src})
+}
 
 func (a *arena) takeAs(dst **tensor.Tensor, dt tensor.DType, shape ...int) {
 	a.reqs = append(a.reqs, arenaReq{dst, dt, shape})
@@ -49,6 +56,9 @@ func (a *arena) alloc(b tensor.Allocator) []*tensor.Tensor {
 		}
 		flats = append(flats, flat)
 		i = j
+	}
+	for _, d := range a.aliases {
+		*d[0] = *d[1]
 	}
 	return flats
 }
@@ -98,6 +108,7 @@ type runScratch struct {
 	att   *tensor.Tensor // (N, NH*HS) attention output, o_proj input
 	a3    *tensor.Tensor // (B, T, NH*HS) view of att
 	h     *tensor.Tensor // (N, H) silu(gate)*up, down_proj input
+	hb    *tensor.Tensor // (N, H) BF16 under SaveBF16: h as down_proj's BF16 operand (Run.bf16Operand), in Run.dgateB's memory
 	probs *tensor.Tensor // (B, NH, T, T) the one softmax buffer under RecomputeAttention, else nil
 	lse   *tensor.Tensor // (B, NH, T) the fused attention's log-sum-exp under FlashAttention, else nil
 }
@@ -131,7 +142,9 @@ func (s *runScratch) plan(ar *arena, c Config, B, T int, probs, lse bool) {
 // FlashAttention drops them from every block and keeps NH log-sum-exp
 // floats per token in one buffer;
 // SaveBF16 stores the 2H saved gate and up values in 2 bytes each, and
-// with FlashAttention the NH*HS + 2*NKV*HS saved q, k and v values too. For
+// with FlashAttention the NH*HS + 2*NKV*HS saved q, k and v values too; it
+// adds 2H BF16 values of scratch (the MLP products' operands that SwiGLU
+// writes, Run.bf16Operand), H in the 4-byte units above. For
 // OpenLLaMA-3B (C 3200, H 8640, NH 32 of 100, L 26) at T = 128 that is
 // about 4.2 MB per token (3.3 MB with SaveBF16), 3.8 MB recomputing
 // attention and 0.8 MB checkpointing (plus 141 KB per selected logit row at

@@ -104,12 +104,16 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 		b.SwiGLUForward(s.h, a.gate, a.up)
 	}
 	m.linearBackward(r.dh, G.Down, r.dres, s.h, L.Down, l, ProjDown, 0)
-	b.SwiGLUBackward(r.dgate, r.dup, r.dh, a.gate, a.up)
+	dgate, dup := r.dgate, r.dup
+	if r.bf16Operand(l, ProjGate, ProjUp) {
+		dgate, dup = r.dgateB, r.dupB
+	}
+	b.SwiGLUBackward(dgate, dup, r.dh, a.gate, a.up)
 	if !fresh && (r.readsInput(l, ProjGate) || r.readsInput(l, ProjUp)) {
 		b.RMSNormForward(s.xn, s.rstd, a.res2, L.MLPNorm, c.NormEps)
 	}
-	m.linearBackward(r.dxn, G.Gate, r.dgate, s.xn, L.Gate, l, ProjGate, 0)
-	m.linearBackward(r.dxn, G.Up, r.dup, s.xn, L.Up, l, ProjUp, 1)
+	m.linearBackward(r.dxn, G.Gate, dgate, s.xn, L.Gate, l, ProjGate, 0)
+	m.linearBackward(r.dxn, G.Up, dup, s.xn, L.Up, l, ProjUp, 1)
 	b.RMSNormBackward(r.dtmp, G.MLPNorm, r.dxn, a.res2, L.MLPNorm, a.rstd2)
 	b.Add(r.dres, r.dres, r.dtmp) // now d res2
 	// Attention: res2 = in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))).

@@ -23,7 +23,8 @@
 #      per-kernel CUDA-event timing (--profile). GPU_CHECK_ABLATIONS=1 adds
 #      one change at a time: the fused attention (--flash-attention), GEMM
 #      v3c and v2d, the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0),
-#      the thin products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), and
+#      the thin products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar),
+#      SwiGLU's float32 outputs converted by the products (--f32-operands), and
 #      the end-to-end run with --flash-attention. Earlier runs (results/)
 #      measured GEMM v1, float32 attention, checkpointing, float32 saved
 #      activations (run 5's default), and (run 7) the fused attention, v3c
@@ -136,6 +137,7 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 
 		bench_train unfused-dropout "$default_env EMBREC_CUDA_FUSED_DROPOUT=0"
 	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
 		bench_train scalar-thin-loads "$default_env EMBREC_CUDA_THIN_LOADS=scalar"
+	bench_train f32-operands "$default_env" --f32-operands
 fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 # the per-kernel profile of the default

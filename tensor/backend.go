@@ -100,10 +100,13 @@ type Rotary interface {
 // output may alias any input of its dtype.
 type Activations interface {
 	// SwiGLUForward sets out = silu(gate) * up; all (N, H). gate and up are
-	// both F32 or both BF16 (saved activations kept in BF16); out is F32.
+	// both F32 or both BF16 (saved activations kept in BF16); out is F32,
+	// or BF16 for a product's BF16 operand: the F32 result rounded to
+	// nearest even, the bits Copy would give.
 	SwiGLUForward(out, gate, up *Tensor)
-	// SwiGLUBackward sets dGate and dUp (F32) from dOut (F32); gate and up
-	// as in SwiGLUForward.
+	// SwiGLUBackward sets dGate and dUp from dOut (F32); gate and up as in
+	// SwiGLUForward; dGate and dUp both F32, or both BF16 (rounded as
+	// SwiGLUForward's out).
 	SwiGLUBackward(dGate, dUp, dOut, gate, up *Tensor)
 	// GELUForward sets out = gelu(in) (tanh approximation, as GPT-2).
 	GELUForward(out, in *Tensor)

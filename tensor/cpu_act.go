@@ -29,6 +29,7 @@ type actJob struct {
 	o1, o2     []float32 // outputs
 	i1, i2, i3 []float32 // inputs
 	h1, h2     []uint16  // BF16 gate and up of SwiGLU, in place of i1, i2 (forward) or i2, i3 (backward)
+	ho1, ho2   []uint16  // BF16 outputs of SwiGLU, in place of o1, o2
 }
 
 // bf16Range decodes h (at most len(buf) values) into buf and returns it.
@@ -57,28 +58,60 @@ func swigluBackward(dg, du, d, g, u []float32) {
 	}
 }
 
+// swigluBlock is SwiGLU over the elements [a, b) (at most 256): BF16
+// inputs decoded and BF16 outputs rounded through block buffers.
+func (j *actJob) swigluBlock(a, b int) {
+	var gb, ub, ob1, ob2 [256]float32
+	g, u := j.i1, j.i2 // gate, up
+	if j.kind == swigluBwd {
+		g, u = j.i2, j.i3
+	}
+	if j.h1 != nil {
+		g, u = bf16Range(gb[:], j.h1[a:b]), bf16Range(ub[:], j.h2[a:b])
+	} else {
+		g, u = g[a:b], u[a:b]
+	}
+	o1, o2 := ob1[:b-a], ob2[:b-a]
+	if j.ho1 == nil {
+		o1 = j.o1[a:b]
+		if j.kind == swigluBwd {
+			o2 = j.o2[a:b]
+		}
+	}
+	if j.kind == swigluFwd { // o1 = silu(gate) * up
+		swigluForward(o1, g, u)
+	} else { // o1 = dGate, o2 = dUp from i1 = dOut
+		swigluBackward(o1, o2, j.i1[a:b], g, u)
+	}
+	if j.ho1 != nil {
+		roundInto(j.ho1[a:b], o1)
+		if j.kind == swigluBwd {
+			roundInto(j.ho2[a:b], o2)
+		}
+	}
+}
+
+// roundInto rounds f to BF16 (to nearest even) into h.
+func roundInto(h []uint16, f []float32) {
+	for i, v := range f {
+		h[i] = half.F32ToBF16(v)
+	}
+}
+
 func (j *actJob) run(lo, hi int) {
 	switch j.kind {
-	case swigluFwd: // o1 = silu(i1) * i2
-		if j.h1 != nil {
-			var gb, ub [256]float32 // BF16 gate and up decoded a block at a time
-			for a := lo; a < hi; a += len(gb) {
-				b := min(a+len(gb), hi)
-				swigluForward(j.o1[a:b], bf16Range(gb[:], j.h1[a:b]), bf16Range(ub[:], j.h2[a:b]))
+	case swigluFwd, swigluBwd:
+		if j.h1 == nil && j.ho1 == nil { // all float32: in place
+			if j.kind == swigluFwd {
+				swigluForward(j.o1[lo:hi], j.i1[lo:hi], j.i2[lo:hi])
+			} else {
+				swigluBackward(j.o1[lo:hi], j.o2[lo:hi], j.i1[lo:hi], j.i2[lo:hi], j.i3[lo:hi])
 			}
 			return
 		}
-		swigluForward(j.o1[lo:hi], j.i1[lo:hi], j.i2[lo:hi])
-	case swigluBwd: // o1 = dGate, o2 = dUp from i1 = dOut, i2 = gate, i3 = up
-		if j.h1 != nil {
-			var gb, ub [256]float32
-			for a := lo; a < hi; a += len(gb) {
-				b := min(a+len(gb), hi)
-				swigluBackward(j.o1[a:b], j.o2[a:b], j.i1[a:b], bf16Range(gb[:], j.h1[a:b]), bf16Range(ub[:], j.h2[a:b]))
-			}
-			return
+		for a := lo; a < hi; a += 256 {
+			j.swigluBlock(a, min(a+256, hi))
 		}
-		swigluBackward(j.o1[lo:hi], j.o2[lo:hi], j.i1[lo:hi], j.i2[lo:hi], j.i3[lo:hi])
 	case geluFwd: // o1 = gelu(i1) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 		o, x := j.o1[lo:hi], j.i1[lo:hi]
 		for i, v := range x {
@@ -104,7 +137,12 @@ func (c *CPU) activation(j actJob, n int) {
 // SwiGLUForward implements Activations.
 func (c *CPU) SwiGLUForward(out, gate, up *Tensor) {
 	checkSame("SwiGLUForward", out, gate, up)
-	j := actJob{kind: swigluFwd, o1: Float32s(out)}
+	j := actJob{kind: swigluFwd}
+	if out.DType() == BF16 {
+		j.ho1 = halfs(out)
+	} else {
+		j.o1 = Float32s(out)
+	}
 	if bf16Pair("SwiGLUForward", gate, up) {
 		j.h1, j.h2 = halfs(gate), halfs(up)
 	} else {
@@ -116,7 +154,12 @@ func (c *CPU) SwiGLUForward(out, gate, up *Tensor) {
 // SwiGLUBackward implements Activations.
 func (c *CPU) SwiGLUBackward(dGate, dUp, dOut, gate, up *Tensor) {
 	checkSame("SwiGLUBackward", dGate, dUp, dOut, gate, up)
-	j := actJob{kind: swigluBwd, o1: Float32s(dGate), o2: Float32s(dUp), i1: Float32s(dOut)}
+	j := actJob{kind: swigluBwd, i1: Float32s(dOut)}
+	if bf16Pair("SwiGLUBackward (dGate, dUp)", dGate, dUp) {
+		j.ho1, j.ho2 = halfs(dGate), halfs(dUp)
+	} else {
+		j.o1, j.o2 = Float32s(dGate), Float32s(dUp)
+	}
 	if bf16Pair("SwiGLUBackward", gate, up) {
 		j.h1, j.h2 = halfs(gate), halfs(up)
 	} else {

@@ -74,6 +74,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	recAtt := fs.Bool("recompute-attention", false, "keep no attention softmax per block; backward reruns each block's attention forward (B*NH*T*T fewer floats per block)")
 	flash := fs.Bool("flash-attention", false, "cuda: fused attention kernels (no softmax kept; backward reruns each block's fused forward)")
 	saved := fs.String("saved", "", "dtype of the saved gate and up projections: bf16 or f32 (default: bf16 with BF16 weights, else f32)")
+	f32Ops := fs.Bool("f32-operands", false, "with -saved bf16: SwiGLU writes float32 outputs that the BF16 products convert (the path before SwiGLU wrote their BF16 operands; same results), for comparisons")
 	plan := fs.Bool("plan", false, "print the memory plan (frozen weights, LoRA state, activation arena) and exit, without building a model or opening a device")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -101,7 +102,8 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, FlashAttention: *flash, SaveBF16: savedBF16}
+		ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, FlashAttention: *flash, SaveBF16: savedBF16,
+			F32Operands: *f32Ops}
 		return writeTrainPlan(out, *shape, cfg, *B, *T, dt, lcfg, ropt)
 	}
 	be, err := dev.backendWith(cuda.Options{Profile: *profile})
@@ -145,7 +147,8 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	train.AttachLoRA(m, set, true)
 	set.Training = true
-	ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, FlashAttention: *flash, SaveBF16: savedBF16}
+	ropt := llama.RunOptions{Checkpoint: *ckpt, RecomputeAttention: *recAtt, FlashAttention: *flash, SaveBF16: savedBF16,
+		F32Operands: *f32Ops}
 	run := m.NewRun(*B, *T, ropt)
 	ids, tgt := benchTokens(*B, *T, cfg.Vocab, *seed)
 	fmt.Fprintf(out, "# %s, %s-shaped, %d layers, %.2fB parameters (%s frozen), LoRA r=%d on %s (%d trainable), B*T = %d x %d; built in %.1f s\n",
@@ -206,10 +209,10 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if g, ok := be.(interface{ GEMMVariant() string }); ok {
 		gemm = g.GEMMVariant()
 	}
-	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s flash_attention=%v\n",
+	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s flash_attention=%v f32_operands=%v\n",
 		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss,
 		*recAtt, float64(llama.ActivationBytes(cfg, *B, *T, ropt))/(1<<20), map[bool]string{false: "f32", true: "bf16"}[ropt.SaveBF16],
-		ropt.FlashAttention)
+		ropt.FlashAttention, ropt.F32Operands)
 	if prof != nil {
 		fmt.Fprintf(out, "# GPU time per kernel over the %d timed steps:\n", *steps)
 		prof.WriteProfile(out)

@@ -181,6 +181,17 @@ func (e *env) tensorAs(dt tensor.DType, t *tensor.Tensor) *tensor.Tensor {
 	return c
 }
 
+// sameBits fails unless got and want are the same values (NaNs included).
+func (e *env) sameBits(what string, got, want []float64) {
+	e.t.Helper()
+	for i := range want {
+		if got[i] != want[i] && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+			e.t.Errorf("%s: element %d is %v, want %v", what, i, got[i], want[i])
+			return
+		}
+	}
+}
+
 // roundBF16 returns v rounded to BF16 (to nearest even), as float64.
 func roundBF16(v []float64) []float64 {
 	out := make([]float64, len(v))

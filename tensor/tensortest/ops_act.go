@@ -20,7 +20,8 @@ var actSizes = []int{0, 1, 7, 1000}
 
 // SwiGLU checks out = silu(gate) * up and its gradients, with gate and
 // up in float32 and in BF16 (their values rounded, the reference computed
-// from the rounded values).
+// from the rounded values), and that BF16 outputs hold the backend's own
+// float32 outputs rounded to nearest even, bit for bit.
 func SwiGLU(t *testing.T, b tensor.Backend, tol Tolerances) {
 	for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
 		for _, n := range actSizes {
@@ -60,6 +61,12 @@ func swiglu(t *testing.T, b tensor.Backend, tol Tolerances, dt tensor.DType, n i
 		}
 		e.compare(fmt.Sprintf("SwiGLUBackward %v dGate n%d", dt, n), "activation", e.read(dg), refG, nil)
 		e.compare(fmt.Sprintf("SwiGLUBackward %v dUp n%d", dt, n), "activation", e.read(du), refU, nil)
+		outB, dgB, duB := e.b.New(tensor.BF16, n), e.b.New(tensor.BF16, n), e.b.New(tensor.BF16, n)
+		e.b.SwiGLUForward(outB, g, u)
+		e.b.SwiGLUBackward(dgB, duB, d, g, u)
+		e.sameBits(fmt.Sprintf("SwiGLUForward %v, BF16 out, n%d", dt, n), e.read(outB), roundBF16(e.read(out)))
+		e.sameBits(fmt.Sprintf("SwiGLUBackward %v, BF16 dGate, n%d", dt, n), e.read(dgB), roundBF16(e.read(dg)))
+		e.sameBits(fmt.Sprintf("SwiGLUBackward %v, BF16 dUp, n%d", dt, n), e.read(duB), roundBF16(e.read(du)))
 		if dt == tensor.F32 {
 			loss := func() float64 { return dot(dv, fwd()) }
 			e.fdCheck("SwiGLU dGate", gv, refG, loss, 3)
