@@ -219,6 +219,8 @@ func TestEveryOpLaunches(t *testing.T) {
 		b.SwiGLUBackward(oh, dh, x, x, y)
 		b.SwiGLUForward(oh, gh, uh)
 		b.SwiGLUBackward(oh, dh, x, gh, uh)
+		b.SwiGLUForwardSave(o, gh, uh, x, y)
+		b.SwiGLUForwardSave(oh, gh, uh, x, y)
 		b.GELUForward(o, x)
 		b.GELUBackward(o, y, x)
 		b.DropoutForward(o, y, x, 0.1, 7)

@@ -99,6 +99,25 @@ func swigluInputs(op string, gate, up *tensor.Tensor) string {
 	panic(fmt.Sprintf("cuda: %s: gate %v and up %v must be both F32 or both BF16", op, gate, up))
 }
 
+// SwiGLUForwardSave implements tensor.SwiGLUSaver: one kernel for F32 gate
+// and up saved as BF16 (out F32 or BF16); otherwise the fallback ops.
+func (b *Backend) SwiGLUForwardSave(out, gateSaved, upSaved, gate, up *tensor.Tensor) {
+	if gate.DType() != tensor.F32 || up.DType() != tensor.F32 || gateSaved.DType() != tensor.BF16 ||
+		upSaved.DType() != tensor.BF16 {
+		b.SwiGLUForward(out, gate, up)
+		b.Copy(gateSaved, gate)
+		b.Copy(upSaved, up)
+		return
+	}
+	k := "swiglu_forward_save_f32"
+	if swigluOutputs("SwiGLUForwardSave", out, out) != "" {
+		k = "swiglu_forward_save_bf16out"
+	}
+	if n := sameLen("SwiGLUForwardSave", out, gateSaved, upSaved, gate, up); n > 0 {
+		b.launch(k, ewGrid(n), block256, 0, ptr(out), ptr(gateSaved), ptr(upSaved), ptr(gate), ptr(up), argI32(n))
+	}
+}
+
 // swigluOutputs names the kernel suffix for SwiGLU's outputs: "" for F32,
 // "_bf16out" for BF16 (a product's operand, rounded as Copy rounds).
 func swigluOutputs(op string, o1, o2 *tensor.Tensor) string {

@@ -45,6 +45,7 @@ var Table = []Kernel{
 	{"swiglu_forward_bf16in", "act"}, {"swiglu_backward_bf16in", "act"},
 	{"swiglu_forward_f32_bf16out", "act"}, {"swiglu_backward_f32_bf16out", "act"},
 	{"swiglu_forward_bf16in_bf16out", "act"}, {"swiglu_backward_bf16in_bf16out", "act"},
+	{"swiglu_forward_save_f32", "act"}, {"swiglu_forward_save_bf16out", "act"},
 
 	{"masked_softmax_f32", "attention"}, {"softmax_backward_f32", "attention"},
 	{"masked_softmax_f32_bf16", "attention"}, {"softmax_backward_bf16", "attention"},

@@ -36,9 +36,11 @@ type RunOptions struct {
 	SaveBF16 bool
 	// F32Operands, under SaveBF16, keeps SwiGLU's outputs float32 where a
 	// BF16 product's operand would do (Run.bf16Operand), so the products
-	// convert them: the same results bit for bit, 2H fewer BF16 values of
-	// arena per token, and three more conversion passes per block. For
-	// comparisons (bench train -f32-operands).
+	// convert them, and saves gate and up with separate conversions
+	// instead of inside the SwiGLU pass (tensor.SwiGLUSaver): the same
+	// results bit for bit, 2H fewer BF16 values of arena per token, and
+	// five more conversion passes per block. For comparisons (bench train
+	// -f32-operands).
 	F32Operands bool
 	// MaxLogitRows bounds the rows Logits and Loss may select (default,
 	// 0: all B*T rows). The logits buffer is MaxLogitRows x V.
@@ -344,10 +346,14 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	if r.bf16Operand(l, ProjDown) {
 		h = s.hb
 	}
-	b.SwiGLUForward(h, gate, up)
-	if r.opt.SaveBF16 {
-		b.Copy(a.gate, gate)
-		b.Copy(a.up, up)
+	if r.opt.SaveBF16 && !r.opt.F32Operands { // saved rounded, in the same pass (tensor.SwiGLUSaver)
+		tensor.SwiGLUForwardSave(b, h, a.gate, a.up, gate, up)
+	} else {
+		b.SwiGLUForward(h, gate, up)
+		if r.opt.SaveBF16 {
+			b.Copy(a.gate, gate)
+			b.Copy(a.up, up)
+		}
 	}
 	if out != nil {
 		m.linear(out, h, L.Down, l, ProjDown)

@@ -207,6 +207,28 @@ func SharedInputMatMul(b Backend, outs []*Tensor, x *Tensor, ws []*Tensor) {
 	}
 }
 
+// SwiGLUSaver is an optional fused op for a forward pass that saves its
+// gate and up projections in another dtype (llama.RunOptions.SaveBF16):
+// SwiGLUForward(out, gate, up) with gate and up F32, plus gateSaved and
+// upSaved (BF16, or F32) set to gate and up as Copy converts them, in one
+// pass over gate and up. The fallback is SwiGLUForward, then the two
+// Copies, with the same results bit for bit (SwiGLUForwardSave).
+type SwiGLUSaver interface {
+	SwiGLUForwardSave(out, gateSaved, upSaved, gate, up *Tensor)
+}
+
+// SwiGLUForwardSave runs the op of SwiGLUSaver on b, fused where b
+// implements it.
+func SwiGLUForwardSave(b Backend, out, gateSaved, upSaved, gate, up *Tensor) {
+	if f, ok := b.(SwiGLUSaver); ok {
+		f.SwiGLUForwardSave(out, gateSaved, upSaved, gate, up)
+		return
+	}
+	b.SwiGLUForward(out, gate, up)
+	b.Copy(gateSaved, gate)
+	b.Copy(upSaved, up)
+}
+
 // FlashAttention is an optional fused attention (the cuda backend on the
 // tensor cores): the function of Attention without the (B, NH, Tq, Tk)
 // probabilities. The forward pass writes out and lse (B, NH, Tq), the

@@ -21,7 +21,8 @@ var actSizes = []int{0, 1, 7, 1000}
 // SwiGLU checks out = silu(gate) * up and its gradients, with gate and
 // up in float32 and in BF16 (their values rounded, the reference computed
 // from the rounded values), and that BF16 outputs hold the backend's own
-// float32 outputs rounded to nearest even, bit for bit.
+// float32 outputs rounded to nearest even, bit for bit, as do
+// SwiGLUForwardSave's outputs and saved copies.
 func SwiGLU(t *testing.T, b tensor.Backend, tol Tolerances) {
 	for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
 		for _, n := range actSizes {
@@ -67,6 +68,19 @@ func swiglu(t *testing.T, b tensor.Backend, tol Tolerances, dt tensor.DType, n i
 		e.sameBits(fmt.Sprintf("SwiGLUForward %v, BF16 out, n%d", dt, n), e.read(outB), roundBF16(e.read(out)))
 		e.sameBits(fmt.Sprintf("SwiGLUBackward %v, BF16 dGate, n%d", dt, n), e.read(dgB), roundBF16(e.read(dg)))
 		e.sameBits(fmt.Sprintf("SwiGLUBackward %v, BF16 dUp, n%d", dt, n), e.read(duB), roundBF16(e.read(du)))
+		if dt == tensor.F32 { // the forward that saves gate and up in BF16 (tensor.SwiGLUSaver or its fallback)
+			for _, odt := range []tensor.DType{tensor.F32, tensor.BF16} {
+				o, gs, us := e.b.New(odt, n), e.b.New(tensor.BF16, n), e.b.New(tensor.BF16, n)
+				tensor.SwiGLUForwardSave(e.b, o, gs, us, g, u)
+				want := e.read(out)
+				if odt == tensor.BF16 {
+					want = roundBF16(want)
+				}
+				e.sameBits(fmt.Sprintf("SwiGLUForwardSave, %v out, n%d", odt, n), e.read(o), want)
+				e.sameBits(fmt.Sprintf("SwiGLUForwardSave, gate saved, n%d", n), e.read(gs), roundBF16(gv))
+				e.sameBits(fmt.Sprintf("SwiGLUForwardSave, up saved, n%d", n), e.read(us), roundBF16(uv))
+			}
+		}
 		if dt == tensor.F32 {
 			loss := func() float64 { return dot(dv, fwd()) }
 			e.fdCheck("SwiGLU dGate", gv, refG, loss, 3)
