@@ -47,6 +47,11 @@ type Options struct {
 	// element at a time instead of in float4 chunks, the same bits, for
 	// comparisons. Also set by EMBREC_CUDA_THIN_LOADS=scalar.
 	ScalarThin bool
+	// ThinPrefetch makes the thin float32 products with float4 loads fetch
+	// the next op(A) tile while multiplying the current one, and compute 8
+	// columns instead of 16 where N <= 8 (gemm_f32_thin_pf*): the same bits,
+	// not yet timed on a GPU. Also set by EMBREC_CUDA_THIN_LOADS=prefetch.
+	ThinPrefetch bool
 }
 
 // Backend is tensor.Backend on an NVIDIA GPU. Like the CPU backend it is
@@ -73,8 +78,9 @@ type Backend struct {
 	gemmDefault string
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
-	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin
-	unfusedDrop, thinScalar bool
+	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin;
+	// thinPrefetch: Options.ThinPrefetch
+	unfusedDrop, thinScalar, thinPrefetch bool
 
 	cmds      []uint64      // the batch being recorded
 	launches  int           // commands in cmds
@@ -134,11 +140,13 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	}
 	switch v := os.Getenv("EMBREC_CUDA_THIN_LOADS"); v {
 	case "", "float4":
-		b.thinScalar = opts.ScalarThin
+		b.thinScalar, b.thinPrefetch = opts.ScalarThin, opts.ThinPrefetch
 	case "scalar":
 		b.thinScalar = true
+	case "prefetch":
+		b.thinPrefetch = true
 	default:
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_THIN_LOADS=%q: want scalar or float4", v)
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_THIN_LOADS=%q: want scalar, float4 or prefetch", v)
 	}
 	if opts.Profile || os.Getenv("EMBREC_CUDA_PROFILE") == "1" {
 		b.prof = &profiler{}

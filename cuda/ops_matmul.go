@@ -175,18 +175,25 @@ func (b *Backend) matMulThin(out, x, y *tensor.Tensor, transA, transB bool, beta
 		extent = M
 	}
 	vecA := !b.thinScalar && A%16 == 0 && ldA%4 == 0 && extent%4 == 0
+	suffix := "" // gemm_f32_thin{,_drop}{,_pf,_pf8}
+	if vecA && b.thinPrefetch {
+		suffix = "_pf"
+		if N <= 8 {
+			suffix = "_pf8"
+		}
+	}
 	launch := func(c uint64, beta float32, sC int) {
 		grid := [3]int{(M + thinRows - 1) / thinRows, slices, 1}
 		args := []arg{argPtr(c), argPtr(A), argPtr(B), argI32(M), argI32(N), argI32(k), argI32(max(ldA, 1)),
 			argI32(max(ldB, 1)), argI32(n), argBool(ta), argBool(tb), argBool(transC), argF32(1), argF32(beta),
 			argI32(kSlice), argI64(sC)}
 		if drop == nil {
-			b.launch("gemm_f32_thin", grid, [3]int{thinRows, 1, 1}, 0, append(args, argBool(vecA))...)
+			b.launch("gemm_f32_thin"+suffix, grid, [3]int{thinRows, 1, 1}, 0, append(args, argBool(vecA))...)
 			return
 		}
 		args = append(args, argF32(drop.p), argF32(drop.keep), argU64(drop.seed), argBool(dropA), argBool(!dropA),
 			argBool(vecA))
-		b.launch("gemm_f32_thin_drop", grid, [3]int{thinRows, 1, 1}, 0, args...)
+		b.launch("gemm_f32_thin_drop"+suffix, grid, [3]int{thinRows, 1, 1}, 0, args...)
 	}
 	if slices == 1 {
 		launch(addr(out), beta, 0)

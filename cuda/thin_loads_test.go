@@ -1,7 +1,9 @@
-// The thin float32 products' two ways of loading op(A), float4 chunks and
-// one element at a time (Options.ScalarThin), give the same bits: every
-// layout, the transposed-output path, split-K slices, a dropped-out
-// operand, and shapes that rule the float4 path out (odd K or M).
+// The thin float32 products' three ways of loading op(A), float4 chunks,
+// float4 chunks with the next tile prefetched (Options.ThinPrefetch, 8 or
+// 16 columns), and one element at a time (Options.ScalarThin), give the
+// same bits: every layout, the transposed-output path, split-K slices, a
+// dropped-out operand, and shapes that rule the float4 path out (odd K or
+// M).
 
 package cuda
 
@@ -15,6 +17,7 @@ import (
 
 func TestThinLoads(t *testing.T) {
 	vec, scalar := newTestBackendOpts(t, Options{}), newTestBackendOpts(t, Options{ScalarThin: true})
+	pf := newTestBackendOpts(t, Options{ThinPrefetch: true, Profile: true})
 	rng := rand.New(rand.NewPCG(41, 42))
 	for _, c := range []struct {
 		m, n, k      int
@@ -26,6 +29,7 @@ func TestThinLoads(t *testing.T) {
 		{8, 200, 300, true, false, false},  // dh^T x: thin M, C^T path, float4 along A's rows
 		{8, 200, 300, true, false, true},   // dA through a dropout
 		{200, 16, 300, true, false, false}, // dY^T h: transposed A, float4 along M
+		{300, 12, 200, false, true, true},  // 12 columns: the prefetching kernel's 16-column form
 		{301, 8, 203, false, true, false},  // odd sizes: the scalar loads in both
 		{70, 4, 64, false, false, false},
 		{40, 8, 0, false, true, false}, // K = 0: no slices; gemm_f32 writes beta * C
@@ -43,8 +47,8 @@ func TestThinLoads(t *testing.T) {
 				v[i] = float32(rng.NormFloat64())
 			}
 		}
-		var got [2][]float32
-		for i, be := range []*Backend{vec, scalar} {
+		var got [3][]float32
+		for i, be := range []*Backend{vec, scalar, pf} {
 			A, B, C := be.New(tensor.F32, ash...), be.New(tensor.F32, bsh...), be.New(tensor.F32, c.m, c.n)
 			be.Upload(A, av)
 			be.Upload(B, bv)
@@ -65,6 +69,14 @@ func TestThinLoads(t *testing.T) {
 			if math.Float32bits(got[0][i]) != math.Float32bits(got[1][i]) {
 				t.Fatalf("%+v: element %d is %v with float4 loads, %v with scalar ones", c, i, got[0][i], got[1][i])
 			}
+			if math.Float32bits(got[0][i]) != math.Float32bits(got[2][i]) {
+				t.Fatalf("%+v: element %d is %v with float4 loads, %v prefetched", c, i, got[0][i], got[2][i])
+			}
+		}
+	}
+	for _, k := range []string{"gemm_f32_thin_pf", "gemm_f32_thin_pf8", "gemm_f32_thin_drop_pf", "gemm_f32_thin_drop_pf8"} {
+		if launchesOf(pf, k) == 0 {
+			t.Errorf("%s never ran", k)
 		}
 	}
 }

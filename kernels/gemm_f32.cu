@@ -124,22 +124,67 @@ gemm_f32(float* C, const float* A, const float* B, int M, int N, int K, int lda,
 // thread's loads unrolled: the tile is read with more memory parallelism
 // (run 5's thin products moved about 0.6 TB/s, latency-bound at two blocks
 // per SM). The values stored, and so the results, are the scalar path's.
+// thin_fetch_a4 and thin_store_a4 are its two halves for the prefetching
+// kernels (global memory into registers through the dropout; registers
+// into the tile).
+#define THIN_A4 (THIN_K / 4) // float4 chunks of the op(A) tile per thread
+
+// thin_chunk places chunk l of thread tid in the tile: row r, k index k.
+__device__ __forceinline__ void thin_chunk(int l, int tid, int transA, int& r, int& k) {
+	int e = tid + THIN_ROWS * l;
+	if (transA) { // stored (K, M): a row of the tile is 128 m, 32 chunks
+		k = e / (THIN_ROWS / 4);
+		r = e % (THIN_ROWS / 4) * 4;
+	} else { // stored (M, K): a row is 32 k, 8 chunks
+		r = e / (THIN_K / 4);
+		k = e % (THIN_K / 4) * 4;
+	}
+}
+
+template <bool DROP>
+__device__ __forceinline__ void thin_fetch_a4(float4 (&v)[THIN_A4], const float* A, int M, int lda, int transA, int m0,
+                                              int k0, int kEnd, float p, float keep, unsigned long long seed,
+                                              int dropA) {
+#pragma unroll
+	for (int l = 0; l < THIN_A4; l++) {
+		int r, k;
+		thin_chunk(l, threadIdx.x, transA, r, k);
+		int gm = m0 + r, gk = k0 + k;
+		long long o = transA ? (long long)gk * lda + gm : (long long)gm * lda + gk;
+		v[l] = make_float4(0.f, 0.f, 0.f, 0.f);
+		if (gk < kEnd && gm < M) {
+			v[l] = *(const float4*)(A + o);
+			if (DROP && dropA) {
+				v[l].x *= dropout_mask(seed, o, p, keep);
+				v[l].y *= dropout_mask(seed, o + 1, p, keep);
+				v[l].z *= dropout_mask(seed, o + 2, p, keep);
+				v[l].w *= dropout_mask(seed, o + 3, p, keep);
+			}
+		}
+	}
+}
+
+__device__ __forceinline__ void thin_store_a4(float (*As)[THIN_ROWS + 1], const float4 (&v)[THIN_A4], int transA) {
+#pragma unroll
+	for (int l = 0; l < THIN_A4; l++) {
+		int r, k;
+		thin_chunk(l, threadIdx.x, transA, r, k);
+		if (transA) {
+			As[k][r] = v[l].x, As[k][r + 1] = v[l].y, As[k][r + 2] = v[l].z, As[k][r + 3] = v[l].w;
+		} else {
+			As[k][r] = v[l].x, As[k + 1][r] = v[l].y, As[k + 2][r] = v[l].z, As[k + 3][r] = v[l].w;
+		}
+	}
+}
+
 template <bool DROP>
 __device__ __forceinline__ void thin_load_a4(float (*As)[THIN_ROWS + 1], const float* A, int M, int lda, int transA,
                                              int m0, int k0, int kEnd, float p, float keep, unsigned long long seed,
                                              int dropA) {
-	int tid = threadIdx.x;
 #pragma unroll
-	for (int l = 0; l < THIN_ROWS * THIN_K / 4 / THIN_ROWS; l++) {
-		int e = tid + THIN_ROWS * l;
+	for (int l = 0; l < THIN_A4; l++) { // each chunk stored as it is loaded (the GPU-timed code of runs 7-9)
 		int r, k;
-		if (transA) { // stored (K, M): a row of the tile is 128 m, 32 chunks
-			k = e / (THIN_ROWS / 4);
-			r = e % (THIN_ROWS / 4) * 4;
-		} else { // stored (M, K): a row is 32 k, 8 chunks
-			r = e / (THIN_K / 4);
-			k = e % (THIN_K / 4) * 4;
-		}
+		thin_chunk(l, threadIdx.x, transA, r, k);
 		int gm = m0 + r, gk = k0 + k;
 		long long o = transA ? (long long)gk * lda + gm : (long long)gm * lda + gk;
 		float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
@@ -164,24 +209,32 @@ __device__ __forceinline__ void thin_load_a4(float (*As)[THIN_ROWS + 1], const f
 // dropB is read through a dropout mask, element e (its offset from the
 // operand's base, which must be its flat index) times dropout_mask(seed,
 // e, p, keep): exactly DropoutForward's x * mask, applied on the fly.
-template <bool DROP>
+// With PF (for vecA only) the next op(A) tile is fetched into registers
+// while the block multiplies the current one, so loads stay in flight
+// through the FMAs; NT (8 or THIN_N) is the columns computed, N <= NT. The
+// sums are the same FMAs in the same order either way: the same bits.
+template <bool DROP, bool PF, int NT>
 __device__ __forceinline__ void thin_body(float* C, const float* A, const float* B, int M, int N, int K, int lda,
                                           int ldb, int ldc, int transA, int transB, int transC, float alpha,
                                           float beta, int kSlice, long long sC, float p, float keep,
                                           unsigned long long seed, int dropA, int dropB, int vecA) {
 	__shared__ float As[THIN_K][THIN_ROWS + 1];
-	__shared__ float Bs[THIN_K][THIN_N];
+	__shared__ float Bs[THIN_K][NT];
 	int tid = threadIdx.x;
 	int m0 = blockIdx.x * THIN_ROWS;
 	int kBegin = blockIdx.y * kSlice, kEnd = min(K, kBegin + kSlice);
 	C += blockIdx.y * sC;
-	float acc[THIN_N];
+	float acc[NT];
 #pragma unroll
-	for (int j = 0; j < THIN_N; j++) acc[j] = 0.f;
+	for (int j = 0; j < NT; j++) acc[j] = 0.f;
+	float4 next[THIN_A4]; // PF: the next op(A) tile, in flight
+	if (PF && kBegin < kEnd) thin_fetch_a4<DROP>(next, A, M, lda, transA, m0, kBegin, kEnd, p, keep, seed, dropA);
 
 	for (int k0 = kBegin; k0 < kEnd; k0 += THIN_K) {
 		// op(A) tile: THIN_ROWS x THIN_K = 4096 elements, 32 per thread.
-		if (vecA) {
+		if (PF) {
+			thin_store_a4(As, next, transA);
+		} else if (vecA) {
 			thin_load_a4<DROP>(As, A, M, lda, transA, m0, k0, kEnd, p, keep, seed, dropA);
 		} else {
 #pragma unroll 4
@@ -205,9 +258,9 @@ __device__ __forceinline__ void thin_body(float* C, const float* A, const float*
 				As[k][r] = v;
 			}
 		}
-		// op(B) tile: THIN_K x N (N <= THIN_N), zero beyond N and kEnd.
-		for (int e = tid; e < THIN_K * THIN_N; e += THIN_ROWS) {
-			int k = e / THIN_N, j = e % THIN_N, gk = k0 + k;
+		// op(B) tile: THIN_K x N (N <= NT), zero beyond N and kEnd.
+		for (int e = tid; e < THIN_K * NT; e += THIN_ROWS) {
+			int k = e / NT, j = e % NT, gk = k0 + k;
 			float v = 0.f;
 			if (j < N && gk < kEnd) {
 				long long o = transB ? (long long)j * ldb + gk : (long long)gk * ldb + j;
@@ -217,40 +270,52 @@ __device__ __forceinline__ void thin_body(float* C, const float* A, const float*
 			Bs[k][j] = v;
 		}
 		__syncthreads();
+		if (PF && k0 + THIN_K < kEnd)
+			thin_fetch_a4<DROP>(next, A, M, lda, transA, m0, k0 + THIN_K, kEnd, p, keep, seed, dropA);
 #pragma unroll 8
 		for (int kk = 0; kk < THIN_K; kk++) {
 			float a = As[kk][tid];
 #pragma unroll
-			for (int j = 0; j < THIN_N; j++) acc[j] = fmaf(a, Bs[kk][j], acc[j]);
+			for (int j = 0; j < NT; j++) acc[j] = fmaf(a, Bs[kk][j], acc[j]);
 		}
 		__syncthreads();
 	}
 	int m = m0 + tid;
 	if (m >= M) return;
 #pragma unroll
-	for (int j = 0; j < THIN_N; j++) {
+	for (int j = 0; j < NT; j++) {
 		if (j >= N) break;
 		float* c = transC ? C + (long long)j * ldc + m : C + (long long)m * ldc + j;
 		*c = beta == 0.f ? alpha * acc[j] : alpha * acc[j] + beta * *c;
 	}
 }
 
-extern "C" __global__ void __launch_bounds__(THIN_ROWS)
-gemm_f32_thin(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,
-              int transB, int transC, float alpha, float beta, int kSlice, long long sC, int vecA) {
-	thin_body<false>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC, 0.f, 0.f, 0,
-	                 0, 0, vecA);
-}
+// THIN_KERNELS defines the thin kernels of one (PF, NT): NAME (no dropout)
+// and NAME_DROP (with it), the parameters of gemm_f32_thin and
+// gemm_f32_thin_drop.
+#define THIN_KERNELS(NAME, NAME_DROP, PF, NT)                                                                        \
+	extern "C" __global__ void __launch_bounds__(THIN_ROWS)                                                          \
+	NAME(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,       \
+	     int transB, int transC, float alpha, float beta, int kSlice, long long sC, int vecA) {                     \
+		thin_body<false, PF, NT>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC, \
+		                         0.f, 0.f, 0, 0, 0, vecA);                                                        \
+	}                                                                                                            \
+	extern "C" __global__ void __launch_bounds__(THIN_ROWS)                                                          \
+	NAME_DROP(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc, int transA,  \
+	          int transB, int transC, float alpha, float beta, int kSlice, long long sC, float p, float keep,        \
+	          unsigned long long seed, int dropA, int dropB, int vecA) {                                             \
+		thin_body<true, PF, NT>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC,  \
+		                        p, keep, seed, dropA, dropB, vecA);                                               \
+	}
 
-// gemm_f32_thin_drop: gemm_f32_thin with operand A (dropA) or B (dropB)
-// dropped out on the fly (LoRA's input dropout, tensor.DropoutMatMuler).
-extern "C" __global__ void __launch_bounds__(THIN_ROWS)
-gemm_f32_thin_drop(float* C, const float* A, const float* B, int M, int N, int K, int lda, int ldb, int ldc,
-                   int transA, int transB, int transC, float alpha, float beta, int kSlice, long long sC, float p,
-                   float keep, unsigned long long seed, int dropA, int dropB, int vecA) {
-	thin_body<true>(C, A, B, M, N, K, lda, ldb, ldc, transA, transB, transC, alpha, beta, kSlice, sC, p, keep, seed,
-	                dropA, dropB, vecA);
-}
+// gemm_f32_thin, gemm_f32_thin_drop: the thin product, and with operand A
+// (dropA) or B (dropB) dropped out on the fly (LoRA's input dropout,
+// tensor.DropoutMatMuler).
+THIN_KERNELS(gemm_f32_thin, gemm_f32_thin_drop, false, THIN_N)
+// The same with the next op(A) tile prefetched (vecA only), for N <= 16
+// and for N <= 8 (LoRA rank 8): Options.ThinPrefetch.
+THIN_KERNELS(gemm_f32_thin_pf, gemm_f32_thin_drop_pf, true, THIN_N)
+THIN_KERNELS(gemm_f32_thin_pf8, gemm_f32_thin_drop_pf8, true, 8)
 
 // gemm_f32_drop_out: C (M, N) = beta * C + (A @ B) * mask for a short K
 // (A (M, K), B (K, N), row-major, contiguous), the mask over C's elements

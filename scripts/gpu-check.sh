@@ -24,7 +24,8 @@
 #      one change at a time: the fused attention (--flash-attention), GEMM
 #      v3c and v2d, the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0),
 #      the thin products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar),
-#      SwiGLU's float32 outputs converted by the products (--f32-operands), and
+#      SwiGLU's float32 outputs converted by the products (--f32-operands),
+#      the thin products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), and
 #      the end-to-end run with --flash-attention. Earlier runs (results/)
 #      measured GEMM v1, float32 attention, checkpointing, float32 saved
 #      activations (run 5's default), and (run 7) the fused attention, v3c
@@ -138,6 +139,8 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 
 	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
 		bench_train scalar-thin-loads "$default_env EMBREC_CUDA_THIN_LOADS=scalar"
 	bench_train f32-operands "$default_env" --f32-operands
+	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
+		bench_train thin-prefetch "$default_env EMBREC_CUDA_THIN_LOADS=prefetch"
 fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 # the per-kernel profile of the default
