@@ -85,6 +85,59 @@ func benchGEMM(b *testing.B, be *Backend, m, n, k int, transB bool, dt tensor.DT
 	b.ReportMetric(med, "ms/op")
 }
 
+// BenchmarkThinLoRA times the thin float32 products of one LoRA adapter
+// (rank 8) at OpenLLaMA-3B's training step, N = B*T = 2048 tokens, C =
+// 3200, with each way of loading op(A) (EMBREC_CUDA_THIN_LOADS): the
+// forward x A^T through the dropout, dh = dY B, dA = dh^T x through the
+// dropout, dB = dY^T h. Sub-benchmarks <loads>/<product>; each reports ms
+// per product (CUDA events, median of 20 after warm-up) and GB/s of its
+// large operand (N x C floats, read once).
+func BenchmarkThinLoRA(b *testing.B) {
+	be := newTestBackend(b)
+	defer func(s, p bool) { be.thinScalar, be.thinPrefetch = s, p }(be.thinScalar, be.thinPrefetch)
+	const N, C, R = 2048, 3200, 8
+	rng := rand.New(rand.NewPCG(7, 8))
+	rnd := func(shape ...int) *tensor.Tensor { return fillRandn(be, rng, be.New(tensor.F32, shape...)) }
+	x, dY, A, B, h, dh := rnd(N, C), rnd(N, C), rnd(R, C), rnd(C, R), rnd(N, R), rnd(N, R)
+	out, dA, dB := be.New(tensor.F32, N, R), be.New(tensor.F32, R, C), be.New(tensor.F32, C, R)
+	products := []struct {
+		name string
+		run  func()
+	}{
+		{"x_At_drop", func() { be.MatMulDropIn(out, x, A, false, true, 0, 0, 0.05, 3) }},
+		{"dY_B", func() { be.MatMul(dh, dY, B, false, false, 0) }},
+		{"dhT_x_drop", func() { be.MatMulDropIn(dA, dh, x, true, false, 1, 1, 0.05, 3) }},
+		{"dYT_h", func() { be.MatMul(dB, dY, h, true, false, 1) }},
+	}
+	for _, mode := range []string{"scalar", "float4", "prefetch"} {
+		be.thinScalar, be.thinPrefetch = mode == "scalar", mode == "prefetch"
+		for _, p := range products {
+			b.Run(mode+"/"+p.name, func(b *testing.B) {
+				for range 3 {
+					if _, err := be.Elapsed(p.run); err != nil {
+						b.Fatal(err)
+					}
+				}
+				ms := make([]float64, 0, 20)
+				for i := 0; i < b.N; i++ {
+					ms = ms[:0]
+					for range 20 {
+						t, err := be.Elapsed(p.run)
+						if err != nil {
+							b.Fatal(err)
+						}
+						ms = append(ms, t)
+					}
+				}
+				slices.Sort(ms)
+				med := ms[len(ms)/2]
+				b.ReportMetric(med, "ms/op")
+				b.ReportMetric(float64(N*C*4)/(med*1e-3)/1e9, "GB/s")
+			})
+		}
+	}
+}
+
 // BenchmarkAttention times one attention forward and backward at the
 // OpenLLaMA-3B training shape (B 8, T 256, 32 heads of 100, causal), the
 // materialised tensor-core path and the fused kernels: ms per forward +

@@ -101,7 +101,7 @@ passed TestThinLoads || export EMBREC_CUDA_THIN_LOADS=scalar
 echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}"
 
 stamp "embrec GEMM benchmarks"
-timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
+timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
 	echo "embrec GEMM benchmarks failed (see bench-gemm.log)"
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 

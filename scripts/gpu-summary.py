@@ -51,6 +51,9 @@ def main():
         ratio = f", torch SDPA {float(sdpa[1]):.3f} ms: {float(sdpa[1]) / float(m[3]):.2f}x" if sdpa else ""
         print(f"attention fwd+bwd {m[2]} {m[1]:13s} {float(m[3]):8.3f} ms{ratio}")
 
+    for m in re.finditer(r"^BenchmarkThinLoRA/(\w+)/(\w+?)(?:-\d+)?\s.*?([\d.]+) ms/op\s+([\d.]+) GB/s", read(logs, "bench-gemm.log"), re.M):
+        print(f"thin LoRA product {m[2]:12s} {m[1]:9s} {float(m[3]):8.4f} ms, {float(m[4]):7.1f} GB/s")
+
     print("training step, OpenLLaMA-3B shape, LoRA r=8 on q,v, B*T = 8 x 256:")
     embs = list(re.finditer(r"^train device=cuda checkpoint=(\w+) gemm=(\S+) ms=([\d.]+) min=([\d.]+) max=([\d.]+) .*tokens_per_s=(\d+) peak_gib=([\d.]+) loss_first=([\d.]+)"
                             r"(?:.* recompute_attention=(\w+) activations_mib=([\d.]+))?(?: saved=(\w+))?.*\n(?:(?!train ).*\n)*?(?:attention|config)=(\S+)",
