@@ -16,7 +16,8 @@
 #      thin loads; v3a, the default on Hopper) is switched off for the
 #      timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
-#      and "embrec bench train": LoRA r=8 on q,v of a random
+#      attention, the thin LoRA products (scalar, float4 and prefetching
+#      loads), and "embrec bench train": LoRA r=8 on q,v of a random
 #      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
 #      the default (GEMM "auto" on Hopper: v3a or v3b per product), v3a,
 #      v3b and v2a; then the default once more with
