@@ -43,10 +43,9 @@ func (b *Backend) gemmF32(g gemmF32) {
 		argI64(g.sCb), argI64(g.sCh), argI32(g.heads), argI32(g.group))
 }
 
-// splitK is the scratch of split-K products: partial products (S, M, N)
-// and a vector of ones that sums them.
+// splitK is the scratch of split-K products: partial products (S, M, N).
 type splitK struct {
-	parts, ones *tensor.Tensor
+	parts *tensor.Tensor
 }
 
 // Split-K: a float32 product with few 64 x 64 output tiles and a long K
@@ -54,7 +53,7 @@ type splitK struct {
 // (C, r)) would occupy a handful of the GPU's multiprocessors for the
 // whole K loop. It runs instead as S partial products over K chunks, one
 // batched launch (plus one for a shorter last chunk), summed by one more
-// gemm_f32 launch: out (1, M*N) = ones (1, S) @ parts (S, M*N) + beta out.
+// launch (sum_slices_f32): out = parts[0] + ... + parts[S-1] + beta out.
 // The sum's order differs from one K loop by the S-1 additions of the
 // partial sums, within float32 rounding of the same terms.
 const (
@@ -107,19 +106,15 @@ func (b *Backend) sliceParts(n int) uint64 {
 }
 
 // sumSlices sets out = sum of the slices partial products at parts (each
-// out's size and layout) + beta out, as one product: out (1, len) = ones
-// (1, slices) @ parts (slices, len) + beta out.
+// out's size and layout, summed in order) + beta out.
 func (b *Backend) sumSlices(out *tensor.Tensor, parts uint64, slices int, beta float32) {
 	if slices > splitKMaxS {
 		panic(fmt.Sprintf("cuda: %d K slices, at most %d", slices, splitKMaxS))
 	}
-	if b.split.ones == nil {
-		b.split.ones = b.New(tensor.F32, splitKMaxS)
-		b.Fill(b.split.ones, 1)
+	if n := out.Len(); n > 0 {
+		b.launch("sum_slices_f32", ewGrid(n), block256, 0, ptr(out), argPtr(parts), argI32(n), argI32(slices),
+			argF32(beta))
 	}
-	n := out.Len()
-	b.gemmF32(gemmF32{c: addr(out), a: addr(b.split.ones), b: parts, m: 1, n: n, k: slices, lda: slices,
-		ldb: n, ldc: n, alpha: 1, beta: beta, batches: 1, heads: 1})
 }
 
 // Thin products (gemm_f32_thin): C with at most thinN columns, or rows

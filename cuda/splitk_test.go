@@ -1,6 +1,6 @@
 // Split-K and thin float32 products on an emulating fake device: the fake
 // device plus Go emulations of kernels from their documented semantics
-// (gemm_f32, gemm_f32_thin, fill_u32 here; attention_test.go adds the
+// (gemm_f32, gemm_f32_thin, sum_slices_f32, fill_u32 here; attention_test.go adds the
 // BF16 GEMMs, the wgmma ones included). Checks the host side (slices,
 // operand offsets for every layout, the short last slice, transposed
 // output, beta) against the contract; TestMatMulSplitKGPU runs the same
@@ -134,6 +134,20 @@ func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 				}, alpha, beta)
 		}
 	}
+	e.emu["sum_slices_f32"] = func(_ [3]uint64, p []uint64) {
+		out, parts, n, slices := p[0], p[1], int(int32(uint32(p[2]))), int(int32(uint32(p[3])))
+		beta := math.Float32frombits(uint32(p[4]))
+		for i := 0; i < n; i++ {
+			var s float32
+			for sl := 0; sl < slices; sl++ {
+				s += e.f32(parts + uint64(4*(sl*n+i)))
+			}
+			if beta != 0 {
+				s += beta * e.f32(out+uint64(4*i))
+			}
+			e.setF32(out+uint64(4*i), s)
+		}
+	}
 	b, err := newBackend(e, Options{BatchLaunches: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +252,8 @@ func TestThinSlices(t *testing.T) {
 func TestMatMulSplitKEmulated(t *testing.T) {
 	b, e := newEmuBackend(t)
 	checkSplitK(t, b, 1e-5)
-	if e.launched["gemm_f32"] == 0 || e.launched["gemm_f32_thin"] == 0 {
-		t.Fatalf("launches: %d gemm_f32, %d gemm_f32_thin", e.launched["gemm_f32"], e.launched["gemm_f32_thin"])
+	if e.launched["gemm_f32"] == 0 || e.launched["gemm_f32_thin"] == 0 || e.launched["sum_slices_f32"] == 0 {
+		t.Fatalf("launches: %d gemm_f32, %d gemm_f32_thin, %d sum_slices_f32", e.launched["gemm_f32"],
+			e.launched["gemm_f32_thin"], e.launched["sum_slices_f32"])
 	}
 }

@@ -337,3 +337,25 @@ extern "C" __global__ void gemm_f32_drop_out(float* C, const float* A, const flo
 		C[i] = beta == 0.f ? v : beta * C[i] + v;
 	}
 }
+
+// sum_slices_f32: out[i] = sum over s < slices of parts[s*n + i] (in order
+// of s, from 0), plus beta * out[i] unless beta is 0: the partial products
+// of split-K and of the thin products' K slices summed, one thread per
+// element, each slice read coalesced. (Before, a gemm_f32 launch computed
+// ones (1, S) @ parts (S, n) in 64 x 64 tiles of which one row was used.)
+// The loads go out eight at a time (they do not wait on the sum), so a
+// thread waits on memory about slices/8 times rather than slices times.
+extern "C" __global__ void sum_slices_f32(float* out, const float* parts, int n, int slices, float beta) {
+	GRID_STRIDE(i, n) {
+		float acc = 0.f;
+		for (int s0 = 0; s0 < slices; s0 += 8) {
+			float v[8];
+#pragma unroll
+			for (int j = 0; j < 8; j++) v[j] = s0 + j < slices ? parts[(long long)(s0 + j) * n + i] : 0.f;
+#pragma unroll
+			for (int j = 0; j < 8; j++)
+				if (s0 + j < slices) acc += v[j];
+		}
+		out[i] = beta == 0.f ? acc : acc + beta * out[i];
+	}
+}

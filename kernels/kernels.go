@@ -91,6 +91,7 @@ var Table = []Kernel{
 	{"gemm_f32_thin_drop", "gemm_f32"}, {"gemm_f32_drop_out", "gemm_f32"},
 	{"gemm_f32_thin_pf", "gemm_f32"}, {"gemm_f32_thin_drop_pf", "gemm_f32"},
 	{"gemm_f32_thin_pf8", "gemm_f32"}, {"gemm_f32_thin_drop_pf8", "gemm_f32"},
+	{"sum_slices_f32", "gemm_f32"},
 
 	{"cross_entropy_forward_f32", "loss"}, {"cross_entropy_backward_f32", "loss"},
 
