@@ -33,7 +33,11 @@ func init() {
 		}
 		fmt.Fprintf(w, "device:     %s\n", b.Name())
 		fmt.Fprintf(w, "memory:     %.1f GiB total, %.1f GiB free\n", float64(total)/(1<<30), float64(free)/(1<<30))
-		fmt.Fprintf(w, "GEMM:       BF16 variant %s (EMBREC_CUDA_GEMM); runnable here: %s\n", b.GEMMVariant(),
+		variant := b.GEMMVariant()
+		if variant == "auto" {
+			variant = "auto (chosen per product)"
+		}
+		fmt.Fprintf(w, "GEMM:       BF16 variant %s (EMBREC_CUDA_GEMM); runnable here: %s\n", variant,
 			strings.Join(b.RunnableGEMMVariants(), " "))
 		fmt.Fprintf(w, "fused:      attention up to head size %d (train --flash-attention); LoRA dropout inside the products (off with EMBREC_CUDA_FUSED_DROPOUT=0)\n",
 			b.FlashAttentionMaxHeadSize())
