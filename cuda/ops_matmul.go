@@ -319,6 +319,7 @@ var gemmBF16Variants = []gemmBF16{
 	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma"},
 	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma"},
 	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma"},
+	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma"},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)

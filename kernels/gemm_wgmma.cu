@@ -1,4 +1,4 @@
-// gemm_wgmma_{v3a,v3b,v3c}_{nn,nt,tn,tt}: the tensor-core GEMM of gemm_bf16.cu
+// gemm_wgmma_{v3a,v3b,v3c,v3d}_{nn,nt,tn,tt}: the tensor-core GEMM of gemm_bf16.cu
 // (same parameters, layouts, tails, vecA / vecB, beta and grid.z batching)
 // on Hopper's warpgroup MMA: wgmma.mma_async (sm_90a), both operands read
 // by the tensor cores straight from shared memory through matrix
@@ -6,9 +6,13 @@
 // sm_90a: gen.sh compiles it apart (see its header) and the cuda package
 // loads it only on a compute-capability 9.0 device.
 //
-// v3a, v3b (gemm_wgmma_body): 256 threads = two warpgroups that both load
-// and multiply; v3c (gemm_wgmma_ws_body, below): a producer warpgroup and
-// two consumers. The rest of this header describes v3a and v3b.
+// v3a, v3b, v3d (gemm_wgmma_body): 256 threads = two warpgroups that both
+// load and multiply (v3d: v3b's 128 x 128 tile in 3 stages, 99 KB of
+// shared memory and at most 128 registers, so that two blocks share a
+// multiprocessor and one's barriers and epilogue overlap the other's
+// products; not yet run on a GPU); v3c (gemm_wgmma_ws_body, below): a
+// producer warpgroup and two consumers. The rest of this header describes
+// v3a, v3b and v3d.
 //
 // Block: 256 threads = two warpgroups; a 128 x BN tile of C, warpgroup g
 // computing rows 64g .. 64g+63 with one wgmma m64nBNk16 per k16 step
@@ -349,7 +353,9 @@ __device__ __forceinline__ void gemm_wgmma_ws_body(float* C, const u16* A, const
 typedef WgCfg<256, 4, 8> CfgV3a;
 typedef WgCfg<128, 6, 8> CfgV3b;
 typedef WgCfg<256, 4, 8, true> CfgV3c;
+typedef WgCfg<128, 3, 8> CfgV3d; // v3b's tile in 3 stages: two blocks per SM (launch bound 2: <= 128 registers)
 
 GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (CfgV3a::NT, 1), CfgV3a)
 GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (CfgV3b::NT, 1), CfgV3b)
 GEMM_ENTRIES(gemm_wgmma_v3c, gemm_wgmma_ws_body, (CfgV3c::NT, 1), CfgV3c)
+GEMM_ENTRIES(gemm_wgmma_v3d, gemm_wgmma_body, (CfgV3d::NT, 2), CfgV3d)

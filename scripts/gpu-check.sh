@@ -6,8 +6,9 @@
 #
 #   1. embrec info and nvidia-smi
 #   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
-#      first passed on an H100 in run 7) each in a process of its own,
-#      since a kernel fault ends the process's CUDA context; then the
+#      first passed on an H100 in run 7; v3d, not yet run on a GPU) each in
+#      a process of its own, since a kernel fault ends the process's CUDA
+#      context; then the
 #      conformance suite on the GPU, every tensor-core GEMM variant
 #      (without the v3 ones that failed), and the whole LoRA training step
 #      on the GPU against the CPU backend; if any fails, the suite again
@@ -23,7 +24,7 @@
 #      v3b and v2a; then the default once more with
 #      per-kernel CUDA-event timing (--profile). GPU_CHECK_ABLATIONS=1 adds
 #      one change at a time: the fused attention (--flash-attention), GEMM
-#      v3c and v2d, the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0),
+#      v3c, v3d and v2d, the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0),
 #      the thin products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar),
 #      SwiGLU's float32 outputs converted by the products (--f32-operands),
 #      the thin products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), and
@@ -66,7 +67,7 @@ stamp "wgmma GEMM variants (a process each)"
 # that waits on an mbarrier phase that never completes (v3c) hangs
 : >"$logs/wgmma.log"
 wgmma= wgmma_ok=
-for v in v3a v3b v3c; do
+for v in v3a v3b v3c v3d; do
 	if EMBREC_TEST_GEMM=$v timeout 30 ./cuda.test -test.run '^TestGEMMIndexProbes$' -test.v >>"$logs/wgmma.log" 2>&1 &&
 		EMBREC_TEST_GEMM=$v timeout 90 ./cuda.test -test.run '^TestGEMMBF16$' -test.v >>"$logs/wgmma.log" 2>&1; then
 		wgmma="$wgmma $v PASS" wgmma_ok="$wgmma_ok,$v"
@@ -134,6 +135,7 @@ bench_train v2a "EMBREC_CUDA_GEMM=v2a"
 if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 100 s more)
 	[ $flash = PASS ] && bench_train flash "$default_env" --flash-attention
 	passed_v v3c && bench_train v3c "EMBREC_CUDA_GEMM=v3c"
+	passed_v v3d && bench_train v3d "EMBREC_CUDA_GEMM=v3d"
 	bench_train v2d "EMBREC_CUDA_GEMM=v2d"
 	[ "${EMBREC_CUDA_FUSED_DROPOUT:-1}" = 1 ] &&
 		bench_train unfused-dropout "$default_env EMBREC_CUDA_FUSED_DROPOUT=0"
