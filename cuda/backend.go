@@ -119,8 +119,8 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug, skipped: map[string]error{}}
 	_, _, cc, sms := dev.describe()
 	gemmEnv := os.Getenv("EMBREC_CUDA_GEMM") // a BF16 GEMM variant, for comparisons
-	if gemmEnv != "" && gemmEnv != "auto" && !slices.Contains(GEMMBF16Variants(), gemmEnv) {
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto or one of %v", gemmEnv, GEMMBF16Variants())
+	if gemmEnv != "" && !isAuto(gemmEnv) && !slices.Contains(GEMMBF16Variants(), gemmEnv) {
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto, auto-plan or one of %v", gemmEnv, GEMMBF16Variants())
 	}
 	switch v := os.Getenv("EMBREC_CUDA_ATTENTION"); v { // f32 sets Options.AttentionF32; bf16 names the default
 	case "", "bf16":
@@ -166,7 +166,7 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		b.funcs[name] = h
 	}
 	if gemmEnv != "" {
-		if v := gemmEnv; v != "auto" && !b.runsVariant(bf16Variant(v)) {
+		if v := gemmEnv; !isAuto(v) && !b.runsVariant(bf16Variant(v)) {
 			why := fmt.Sprintf("compute capability %d.%d", cc/10, cc%10)
 			if err := b.skipped[bf16Variant(v).module]; err != nil {
 				why = err.Error()

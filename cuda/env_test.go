@@ -21,6 +21,10 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v1" {
 		t.Errorf("v1: err %v, variant %q", err, GEMMBF16Variant)
 	}
+	t.Setenv("EMBREC_CUDA_GEMM", "auto-plan")
+	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "auto-plan" {
+		t.Errorf("auto-plan: err %v, variant %q", err, GEMMBF16Variant)
+	}
 }
 
 // TestGEMMDefaultByDevice: with no variant named, products run on "auto"

@@ -415,6 +415,10 @@ func TestGEMMBF16Variants(t *testing.T) {
 			t.Errorf("auto on sm_90 for %d batches of (%d, %d): %s, want %s", c.batches, c.m, c.n, got, c.want)
 		}
 	}
+	GEMMBF16Variant = "auto-plan" // the same choice between the planned-copy variants
+	if got := hopper.bf16For(2048, 3200, 1).name + " " + hopper.bf16For(2048, 8640, 1).name; got != "v3e v3f" {
+		t.Errorf("auto-plan on sm_90 for N = 3200, 8640: %s, want v3e v3f", got)
+	}
 	GEMMBF16Variant = "v1"
 	if b.bf16For(4096, 3200, 1).name != "v1" {
 		t.Errorf("v1 selected, %s used", b.bf16For(4096, 3200, 1).name)

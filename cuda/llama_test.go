@@ -169,6 +169,7 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 		{"BF16frozen/lora/flash", true, false, true, "", 3e-2, nil},   // fused attention (RunOptions.FlashAttention)
 		{"BF16frozen/lora/v3a", true, false, false, "v3a", 3e-2, nil}, // every BF16 product on the wgmma GEMM
 		{"BF16frozen/lora/v3c", true, false, false, "v3c", 3e-2, nil}, // ... the warp-specialised one
+		{"BF16frozen/lora/v3e", true, false, false, "v3e", 3e-2, nil}, // ... with planned copies
 		// LoRA on q and v only, as the paper: the MLP's products read the
 		// BF16 operands SwiGLU writes (llama.Run's bf16Operand)
 		{"BF16frozen/lora-qv", true, false, false, "", 3e-2, []string{"q_proj", "v_proj"}},

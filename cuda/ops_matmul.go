@@ -320,6 +320,8 @@ var gemmBF16Variants = []gemmBF16{
 	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma"},
 	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma"},
 	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma"},
+	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma"},
+	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma"},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
@@ -354,12 +356,18 @@ func (b *Backend) GEMMVariant() string {
 // it follows the mma.sync benchmarks at M = 4096 on an H200: v2b (128 x
 // 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8% over
 // v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the training
-// step's M = 2048 it lost to v2a alone by 2%.
+// step's M = 2048 it lost to v2a alone by 2%. "auto-plan" is auto between
+// v3e and v3f, v3a and v3b with planned copies (not yet timed on a GPU).
 func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
-	if v := b.GEMMVariant(); v != "auto" {
+	v := b.GEMMVariant()
+	if !isAuto(v) {
 		return bf16Variant(v)
 	}
-	if va, vb := bf16Variant("v3a"), bf16Variant("v3b"); b.runsVariant(va) && b.runsVariant(vb) {
+	wide, narrow := "v3a", "v3b"
+	if v == "auto-plan" {
+		wide, narrow = "v3e", "v3f"
+	}
+	if va, vb := bf16Variant(wide), bf16Variant(narrow); b.runsVariant(va) && b.runsVariant(vb) {
 		if waves(m, n, batches, vb, b.sms) < 2*waves(m, n, batches, va, b.sms) {
 			return vb
 		}
@@ -370,6 +378,9 @@ func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
 	}
 	return bf16Variant("v2a")
 }
+
+// isAuto reports whether GEMM variant name v chooses per product.
+func isAuto(v string) bool { return v == "auto" || v == "auto-plan" }
 
 // waves returns how many rounds of one block per multiprocessor v's tiles
 // of a product of batches (m, n) outputs take on sms multiprocessors.

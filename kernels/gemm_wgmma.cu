@@ -1,4 +1,4 @@
-// gemm_wgmma_{v3a,v3b,v3c,v3d}_{nn,nt,tn,tt}: the tensor-core GEMM of gemm_bf16.cu
+// gemm_wgmma_{v3a,...,v3f}_{nn,nt,tn,tt}: the tensor-core GEMM of gemm_bf16.cu
 // (same parameters, layouts, tails, vecA / vecB, beta and grid.z batching)
 // on Hopper's warpgroup MMA: wgmma.mma_async (sm_90a), both operands read
 // by the tensor cores straight from shared memory through matrix
@@ -10,9 +10,10 @@
 // load and multiply (v3d: v3b's 128 x 128 tile in 3 stages, 99 KB of
 // shared memory and at most 128 registers, so that two blocks share a
 // multiprocessor and one's barriers and epilogue overlap the other's
-// products; not yet run on a GPU); v3c (gemm_wgmma_ws_body, below): a
-// producer warpgroup and two consumers. The rest of this header describes
-// v3a, v3b and v3d.
+// products; not yet run on a GPU); v3e, v3f: v3a, v3b with planned copies
+// (WgCfg::PLAN, WgPlan; not yet run on a GPU); v3c (gemm_wgmma_ws_body,
+// below): a producer warpgroup and two consumers. The rest of this header
+// describes v3a, v3b, v3d, v3e and v3f.
 //
 // Block: 256 threads = two warpgroups; a 128 x BN tile of C, warpgroup g
 // computing rows 64g .. 64g+63 with one wgmma m64nBNk16 per k16 step
@@ -74,10 +75,13 @@ __device__ __forceinline__ unsigned long long wg_desc(unsigned addr, unsigned lb
 // WgCfg: a tile configuration. WS: warp-specialised (gemm_wgmma_ws_body:
 // one producer warpgroup loads, two consumer warpgroups multiply; else
 // every thread does both), with LOADERS threads issuing the copies and
-// 2 * STAGES mbarriers after the stages.
-template <int BN_, int STAGES_, int GROUP_, bool WS_ = false>
+// 2 * STAGES mbarriers after the stages. PLAN (gemm_wgmma_body only): the
+// 16-byte copies of vecA / vecB operands follow a per-thread plan worked
+// out once per block (WgPlan) instead of recomputing each copy's
+// addresses, swizzle and bounds every k-tile.
+template <int BN_, int STAGES_, int GROUP_, bool WS_ = false, bool PLAN_ = false>
 struct WgCfg {
-	static constexpr bool WS = WS_;
+	static constexpr bool WS = WS_, PLAN = PLAN_;
 	// NT: threads per block (the kernels' launch bound)
 	static constexpr int BM = 128, BN = BN_, BK = 64, NT = WS ? 384 : 256, LOADERS = WS ? 128 : 256, ACC = BN_ / 2;
 	static constexpr int STAGES = STAGES_, GROUP = GROUP_;
@@ -162,6 +166,119 @@ __device__ __forceinline__ void wg_load_stage(unsigned sA, unsigned sB, const u1
 	else wg_load_mn<CF::BN, L, U>(sB, B, ldb, k0, n0, K, N, vecB, tid);    // stored (K, N)
 }
 
+// WgPlan: one loader thread's 16-byte copies of one vecA / vecB operand
+// in every k-tile, worked out once per block. In v3a's SASS each copy of
+// wg_load_k / wg_load_mn took about 24 instructions per k-tile (its row,
+// column, swizzle, address and bounds recomputed), so that the main loop
+// issued about as many instructions per k-tile as the tensor cores need
+// cycles for its products. With NTH a multiple of 64 (K-major) or of 8
+// chunks per k-row column set (MN-major), a thread's copies sit at a fixed
+// stride in both the stage and the operand, in one swizzle phase: copy i
+// of k-tile k0 writes stage offset so + i * SSTEP and reads element e + i *
+// eStep + (k0, or k0 * ld for MN-major), and is valid when bit i of ok is
+// set (its rows or columns inside the matrix) and its k, k0 + kIdx + i *
+// KSTEP, is below nk (vec operands have extents that are multiples of 8,
+// so a 16-byte chunk is wholly in or out). The same bytes reach the same
+// places as wg_load_k / wg_load_mn. Element offsets are ints, as there.
+struct WgPlan {
+	unsigned so, ok;
+	int e, eStep, kIdx;
+};
+
+// wg_plan_k: the plan of a K-major operand (ROWS rows x 64 k, element
+// (r, k) at g[r*ld + k], rows valid below nrows); SSTEP = NTH / 8 * 128,
+// KSTEP = 0.
+template <int ROWS, int NTH>
+__device__ __forceinline__ WgPlan wg_plan_k(int ld, int row0, int nrows, int tid) {
+	static_assert(NTH % 64 == 0, "a thread's rows keep one swizzle phase");
+	constexpr int CH = ROWS * 8 / NTH, RSTEP = NTH / 8;
+	int r = tid >> 3, c = tid & 7;
+	WgPlan p;
+	p.so = r * 128 + ((c ^ (r & 7)) << 4);
+	p.e = (row0 + r) * ld + c * 8;
+	p.eStep = RSTEP * ld;
+	p.kIdx = c * 8;
+	p.ok = 0;
+#pragma unroll
+	for (int i = 0; i < CH; i++)
+		if (row0 + r + i * RSTEP < nrows) p.ok |= 1u << i;
+	return p;
+}
+
+// wg_plan_mn: the plan of an MN-major operand (64 k-rows x COLS, element
+// (k, c) at g[k*ld + c], columns valid below ncols); SSTEP = NTH / CPR / 8
+// * (COLS / 64) * 1024, KSTEP = NTH / CPR for CPR = COLS / 8.
+template <int COLS, int NTH>
+__device__ __forceinline__ WgPlan wg_plan_mn(int ld, int col0, int ncols, int tid) {
+	constexpr int CPR = COLS / 8, ATOMS = COLS / 64;
+	static_assert(NTH % CPR == 0 && NTH / CPR % 8 == 0, "a thread's k-rows keep one swizzle phase");
+	int k = tid / CPR, c = tid % CPR;
+	WgPlan p;
+	p.so = ((k >> 3) * ATOMS + (c >> 3)) * 1024 + (k & 7) * 128 + (((c & 7) ^ (k & 7)) << 4);
+	p.e = k * ld + col0 + c * 8;
+	p.eStep = NTH / CPR * ld;
+	p.kIdx = k;
+	p.ok = col0 + c * 8 < ncols ? ~0u : 0u;
+	return p;
+}
+
+// wg_copy issues the CH copies of plan p for k-tile k0 into the stage at
+// shared address s.
+template <int CH, int SSTEP, int KSTEP, bool KMAJOR>
+__device__ __forceinline__ void wg_copy(unsigned s, const u16* g, const WgPlan& p, int ld, int k0, int nk) {
+	int base = p.e + (KMAJOR ? k0 : k0 * ld);
+	int klim = nk - k0 - p.kIdx; // copy i's k is in range when i * KSTEP < klim
+	constexpr unsigned all = CH == 32 ? ~0u : (1u << CH) - 1;
+	if ((p.ok & all) == all && (CH - 1) * KSTEP < klim) { // every copy inside the matrix (most k-tiles)
+#pragma unroll
+		for (int i = 0; i < CH; i++) cp_async16_shared(s + p.so + i * SSTEP, g + (base + i * p.eStep), 16);
+		return;
+	}
+#pragma unroll
+	for (int i = 0; i < CH; i++) {
+		bool ok = ((p.ok >> i) & 1) && i * KSTEP < klim;
+		cp_async16_shared(s + p.so + i * SSTEP, ok ? (const void*)(g + (base + i * p.eStep)) : (const void*)g,
+		                  ok ? 16 : 0);
+	}
+}
+
+// WgPlans: a thread's plans for A and B (used where vecA / vecB).
+struct WgPlans {
+	WgPlan a, b;
+};
+
+template <class CF, bool TA, bool TB>
+__device__ __forceinline__ WgPlans wg_plans(int M, int N, int lda, int ldb, int m0, int n0, int tid) {
+	WgPlans p;
+	p.a = TA ? wg_plan_mn<CF::BM, CF::LOADERS>(lda, m0, M, tid) : wg_plan_k<CF::BM, CF::LOADERS>(lda, m0, M, tid);
+	p.b = TB ? wg_plan_k<CF::BN, CF::LOADERS>(ldb, n0, N, tid) : wg_plan_mn<CF::BN, CF::LOADERS>(ldb, n0, N, tid);
+	return p;
+}
+
+// wg_copy_operand copies k-tile k0 of one operand by its plan: ROWS_OR_COLS
+// is its tile extent along M or N; KMAJOR its layout.
+template <int EXT, int NTH, bool KMAJOR>
+__device__ __forceinline__ void wg_copy_operand(unsigned s, const u16* g, const WgPlan& p, int ld, int k0, int nk) {
+	if constexpr (KMAJOR) wg_copy<EXT * 8 / NTH, NTH / 8 * 128, 0, true>(s, g, p, ld, k0, nk);
+	else wg_copy<64 * (EXT / 8) / NTH, NTH / (EXT / 8) / 8 * (EXT / 64) * 1024, NTH / (EXT / 8), false>(s, g, p, ld,
+	                                                                                                k0, nk);
+}
+
+// wg_load_stage_plan is wg_load_stage with the planned copies for each
+// operand whose vec flag is set (the other as wg_load_stage loads it).
+template <class CF, bool TA, bool TB>
+__device__ __forceinline__ void wg_load_stage_plan(unsigned sA, unsigned sB, const u16* A, const u16* B, int M, int N,
+                                                   int K, int lda, int ldb, int m0, int n0, int k0, int vecA,
+                                                   int vecB, const WgPlans& p, int tid) {
+	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
+	if (vecA) wg_copy_operand<CF::BM, L, !TA>(sA, A, p.a, lda, k0, K);
+	else if (TA) wg_load_mn<CF::BM, L, U>(sA, A, lda, k0, m0, K, M, 0, tid);
+	else wg_load_k<CF::BM, L, U>(sA, A, lda, m0, k0, M, K, 0, tid);
+	if (vecB) wg_copy_operand<CF::BN, L, TB>(sB, B, p.b, ldb, k0, K);
+	else if (TB) wg_load_k<CF::BN, L, U>(sB, B, ldb, n0, k0, N, K, 0, tid);
+	else wg_load_mn<CF::BN, L, U>(sB, B, ldb, k0, n0, K, N, 0, tid);
+}
+
 // WgDesc: the parts of a warpgroup's descriptors that do not depend on the
 // stage: its 64 rows of A (row group g of the tile), each operand's
 // strides, and the step per k16.
@@ -238,13 +355,20 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 	for (int i = 0; i < ACC; i++) acc[i] = 0.f;
 
 	WgDesc w = wg_desc_parts<CF, TA, TB>(wg);
+	WgPlans plans; // PLAN: the copies, worked out once
+	if constexpr (CF::PLAN) plans = wg_plans<CF, TA, TB>(M, N, lda, ldb, m0, n0, threadIdx.x);
 
 	int nk = (K + BK - 1) / BK;
 #pragma unroll
 	for (int s = 0; s < S - 2; s++) { // prologue: k-tiles 0 .. S-3 into stages 0 .. S-3
-		if (s < nk)
-			wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
-			                          s * BK, vecA, vecB, threadIdx.x);
+		if (s < nk) {
+			if constexpr (CF::PLAN)
+				wg_load_stage_plan<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0,
+				                               n0, s * BK, vecA, vecB, plans, threadIdx.x);
+			else
+				wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
+				                          s * BK, vecA, vecB, threadIdx.x);
+		}
 		cp_async_commit(); // possibly empty: keeps the group count uniform
 	}
 	for (int kt = 0; kt < nk; kt++) {
@@ -253,9 +377,14 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 		fence_proxy_async();    // visible to the async proxy
 		__syncthreads();        // everyone's copies and fences
 		int kn = kt + S - 2; // into stage (kt-2) % S: its wgmma retired before the barrier
-		if (kn < nk)
-			wg_load_stage<CF, TA, TB>(smA + (kn % S) * CF::A_ST, smB + (kn % S) * CF::B_ST, A, B, M, N, K, lda, ldb,
-			                          m0, n0, kn * BK, vecA, vecB, threadIdx.x);
+		if (kn < nk) {
+			if constexpr (CF::PLAN)
+				wg_load_stage_plan<CF, TA, TB>(smA + (kn % S) * CF::A_ST, smB + (kn % S) * CF::B_ST, A, B, M, N, K,
+				                               lda, ldb, m0, n0, kn * BK, vecA, vecB, plans, threadIdx.x);
+			else
+				wg_load_stage<CF, TA, TB>(smA + (kn % S) * CF::A_ST, smB + (kn % S) * CF::B_ST, A, B, M, N, K, lda,
+				                          ldb, m0, n0, kn * BK, vecA, vecB, threadIdx.x);
+		}
 		cp_async_commit();
 		wg_mma_ktile<CF, TA, TB>(acc, smA + rs * CF::A_ST + w.aOff, smB + rs * CF::B_ST, w);
 		wgmma_wait<1>(); // k-tile kt-1's wgmma retired
@@ -354,8 +483,12 @@ typedef WgCfg<256, 4, 8> CfgV3a;
 typedef WgCfg<128, 6, 8> CfgV3b;
 typedef WgCfg<256, 4, 8, true> CfgV3c;
 typedef WgCfg<128, 3, 8> CfgV3d; // v3b's tile in 3 stages: two blocks per SM (launch bound 2: <= 128 registers)
+typedef WgCfg<256, 4, 8, false, true> CfgV3e; // v3a with planned copies
+typedef WgCfg<128, 6, 8, false, true> CfgV3f; // v3b with planned copies
 
 GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (CfgV3a::NT, 1), CfgV3a)
 GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (CfgV3b::NT, 1), CfgV3b)
 GEMM_ENTRIES(gemm_wgmma_v3c, gemm_wgmma_ws_body, (CfgV3c::NT, 1), CfgV3c)
 GEMM_ENTRIES(gemm_wgmma_v3d, gemm_wgmma_body, (CfgV3d::NT, 2), CfgV3d)
+GEMM_ENTRIES(gemm_wgmma_v3e, gemm_wgmma_body, (CfgV3e::NT, 1), CfgV3e)
+GEMM_ENTRIES(gemm_wgmma_v3f, gemm_wgmma_body, (CfgV3f::NT, 1), CfgV3f)

@@ -88,6 +88,10 @@ var Table = []Kernel{
 	{"gemm_wgmma_v3c_tn", "gemm_wgmma"}, {"gemm_wgmma_v3c_tt", "gemm_wgmma"},
 	{"gemm_wgmma_v3d_nn", "gemm_wgmma"}, {"gemm_wgmma_v3d_nt", "gemm_wgmma"},
 	{"gemm_wgmma_v3d_tn", "gemm_wgmma"}, {"gemm_wgmma_v3d_tt", "gemm_wgmma"},
+	{"gemm_wgmma_v3e_nn", "gemm_wgmma"}, {"gemm_wgmma_v3e_nt", "gemm_wgmma"},
+	{"gemm_wgmma_v3e_tn", "gemm_wgmma"}, {"gemm_wgmma_v3e_tt", "gemm_wgmma"},
+	{"gemm_wgmma_v3f_nn", "gemm_wgmma"}, {"gemm_wgmma_v3f_nt", "gemm_wgmma"},
+	{"gemm_wgmma_v3f_tn", "gemm_wgmma"}, {"gemm_wgmma_v3f_tt", "gemm_wgmma"},
 
 	{"gemm_f32", "gemm_f32"}, {"gemm_f32_thin", "gemm_f32"},
 	{"gemm_f32_thin_drop", "gemm_f32"}, {"gemm_f32_drop_out", "gemm_f32"},

@@ -87,8 +87,8 @@ func TestWGMMAInstructions(t *testing.T) {
 	}
 	// each kernel's text runs from its .entry to the next one
 	at := entryRE.FindAllStringSubmatchIndex(src, -1)
-	if len(at) != 16 {
-		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 16", len(at))
+	if len(at) != 24 {
+		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 24", len(at))
 	}
 	for i, m := range at {
 		name, end := src[m[2]:m[3]], len(src)
@@ -97,7 +97,7 @@ func TestWGMMAInstructions(t *testing.T) {
 		}
 		body := src[m[0]:end]
 		shape := "m64n256k16"
-		if strings.Contains(name, "v3b") || strings.Contains(name, "v3d") {
+		if strings.Contains(name, "v3b") || strings.Contains(name, "v3d") || strings.Contains(name, "v3f") {
 			shape = "m64n128k16"
 		}
 		want := []string{"wgmma.mma_async.sync.aligned." + shape + ".f32.bf16.bf16",

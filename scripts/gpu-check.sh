@@ -1,33 +1,33 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (213 s on an H100 in run 7).
+# gpu-check.sh LOGDIR: the one prepared GPU run (168-243 s in runs 7-9; more since).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
 #
 #   1. embrec info and nvidia-smi
 #   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
-#      first passed on an H100 in run 7; v3d, not yet run on a GPU) each in
-#      a process of its own, since a kernel fault ends the process's CUDA
-#      context; then the
-#      conformance suite on the GPU, every tensor-core GEMM variant
-#      (without the v3 ones that failed), and the whole LoRA training step
-#      on the GPU against the CPU backend; if any fails, the suite again
-#      with a sync after every launch (names the faulting kernel); a feature
-#      whose test fails here (fused attention, fused LoRA dropout, float4
-#      thin loads; v3a, the default on Hopper) is switched off for the
-#      timings
+#      first passed on an H100 in run 7; v3d, v3e, v3f: not yet run on a
+#      GPU) each in a process of its own, since a kernel fault ends the
+#      process's CUDA context; then the conformance suite on the GPU, every
+#      tensor-core GEMM variant (without the v3 ones that failed), and the
+#      whole LoRA training step on the GPU against the CPU backend; if any
+#      fails, the suite again with a sync after every launch (names the
+#      faulting kernel); a feature whose test fails here (fused attention,
+#      fused LoRA dropout, float4 thin loads; v3a or v3b, the default's
+#      variants on Hopper) is switched off for the timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
 #      attention, the thin LoRA products (scalar, float4 and prefetching
 #      loads), and "embrec bench train": LoRA r=8 on q,v of a random
 #      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
-#      the default (GEMM "auto" on Hopper: v3a or v3b per product), v3a,
-#      v3b and v2a; then the default once more with
-#      per-kernel CUDA-event timing (--profile). GPU_CHECK_ABLATIONS=1 adds
-#      one change at a time: the fused attention (--flash-attention), GEMM
-#      v3c, v3d and v2d, the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0),
-#      the thin products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar),
-#      SwiGLU's float32 outputs converted by the products (--f32-operands),
-#      the thin products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), and
+#      the default (GEMM "auto" on Hopper: v3a or v3b per product),
+#      "auto-plan" (v3e or v3f: the same with planned copies), v3a, v3e and
+#      v2a; then the default once more with per-kernel CUDA-event timing
+#      (--profile). GPU_CHECK_ABLATIONS=1 adds one change at a time: GEMM
+#      v3b, v3f, v3c, v3d and v2d, the fused attention (--flash-attention),
+#      the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin
+#      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), SwiGLU's
+#      float32 outputs converted by the products (--f32-operands), the thin
+#      products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), and
 #      the end-to-end run with --flash-attention. Earlier runs (results/)
 #      measured GEMM v1, float32 attention, checkpointing, float32 saved
 #      activations (run 5's default), and (run 7) the fused attention, v3c
@@ -67,7 +67,7 @@ stamp "wgmma GEMM variants (a process each)"
 # that waits on an mbarrier phase that never completes (v3c) hangs
 : >"$logs/wgmma.log"
 wgmma= wgmma_ok=
-for v in v3a v3b v3c v3d; do
+for v in v3a v3b v3c v3d v3e v3f; do
 	if EMBREC_TEST_GEMM=$v timeout 30 ./cuda.test -test.run '^TestGEMMIndexProbes$' -test.v >>"$logs/wgmma.log" 2>&1 &&
 		EMBREC_TEST_GEMM=$v timeout 90 ./cuda.test -test.run '^TestGEMMBF16$' -test.v >>"$logs/wgmma.log" 2>&1; then
 		wgmma="$wgmma $v PASS" wgmma_ok="$wgmma_ok,$v"
@@ -129,10 +129,13 @@ if ! passed_v v3a || ! passed_v v3b; then
 	passed_v v3a && default_env="EMBREC_CUDA_GEMM=v3a"
 fi
 bench_train default "$default_env"
+passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
 passed_v v3a && bench_train v3a "EMBREC_CUDA_GEMM=v3a"
-passed_v v3b && bench_train v3b "EMBREC_CUDA_GEMM=v3b"
+passed_v v3e && bench_train v3e "EMBREC_CUDA_GEMM=v3e"
 bench_train v2a "EMBREC_CUDA_GEMM=v2a"
-if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one feature off at a time (about 100 s more)
+if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s more)
+	passed_v v3b && bench_train v3b "EMBREC_CUDA_GEMM=v3b"
+	passed_v v3f && bench_train v3f "EMBREC_CUDA_GEMM=v3f"
 	[ $flash = PASS ] && bench_train flash "$default_env" --flash-attention
 	passed_v v3c && bench_train v3c "EMBREC_CUDA_GEMM=v3c"
 	passed_v v3d && bench_train v3d "EMBREC_CUDA_GEMM=v3d"

@@ -34,7 +34,7 @@ func init() {
 		fmt.Fprintf(w, "device:     %s\n", b.Name())
 		fmt.Fprintf(w, "memory:     %.1f GiB total, %.1f GiB free\n", float64(total)/(1<<30), float64(free)/(1<<30))
 		variant := b.GEMMVariant()
-		if variant == "auto" {
+		if strings.HasPrefix(variant, "auto") {
 			variant = "auto (chosen per product)"
 		}
 		fmt.Fprintf(w, "GEMM:       BF16 variant %s (EMBREC_CUDA_GEMM); runnable here: %s\n", variant,
