@@ -205,10 +205,11 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 // projections ps their BF16 operand itself (silu(gate)*up for down_proj;
 // dGate and dUp for gate_proj and up_proj's input gradients) rather than
 // a float32 tensor that the product converts: under SaveBF16 without
-// F32Operands (where the buffers are planned), when every weight of ps is BF16 and nothing else
-// reads the operand (no adapter, no weight gradient). The product sees the
-// same bits either way (the backends round as Copy does); the step saves
-// a conversion pass and half of SwiGLU's writes.
+// F32Operands (where the buffers are planned), when every weight of ps is
+// BF16 and nothing else reads the operand (no adapter, no weight
+// gradient). The product sees the same bits either way (the backends
+// round as Copy does); the step saves a conversion pass and half of
+// SwiGLU's writes.
 func (r *Run) bf16Operand(l int, ps ...Proj) bool {
 	if !r.opt.SaveBF16 || r.opt.F32Operands {
 		return false
