@@ -325,14 +325,14 @@ var gemmBF16Variants = []gemmBF16{
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, "auto" (bf16For), or "" for the
-// device's default (Backend.GEMMVariant): auto on compute capability 9.0
-// (where it picks v3a or v3b per product), v2a elsewhere. Set it before a
-// Backend runs products (it is read at every MatMul, without
-// synchronisation). The OpenLLaMA-3B LoRA step (README, Results): on an
-// H200 (run 8) 118.6 ms with auto against 119.7 on v3a alone, 121.1 on v3b
-// and 148.4 on v2a; on an H100 (run 7) 126.2 on v3a, 127.4 on v3b, 152.7
-// on v3c and 154.5 on v2a. v2a was the fastest of the mma.sync kernels on
+// that MatMul uses for BF16 products, "auto" or "auto-plan" (bf16For), or
+// "" for the device's default (Backend.GEMMVariant): auto on compute
+// capability 9.0 (where it picks v3a or v3b per product), v2a elsewhere.
+// Set it before a Backend runs products (it is read at every MatMul,
+// without synchronisation). The OpenLLaMA-3B LoRA step (README, Results):
+// on an H200 (run 8) 118.6 ms with auto against 119.7 on v3a alone, 121.1
+// on v3b and 148.4 on v2a; on an H100 (run 9) 125.0 with auto, 126.2 on
+// v3a, 127.1 on v3b, 152.4 on v3c and 154.5 on v2a. v2a was the fastest of the mma.sync kernels on
 // an H200 (run 5), where "auto" picked among them lost to it by 2%.
 var GEMMBF16Variant = ""
 
