@@ -27,7 +27,9 @@
 //     (tensor.SharedInputMatMuler: the q/k/v or gate/up products of one
 //     input) rounds the shared F32 input once for all its products.
 //   - SwiGLUForward, SwiGLUBackward: gate and up may be BF16 (saved
-//     activations, llama.RunOptions.SaveBF16).
+//     activations, llama.RunOptions.SaveBF16), and so may the outputs
+//     (a BF16 product's operand); SwiGLUForwardSave (tensor.SwiGLUSaver)
+//     also writes gate and up rounded to BF16.
 //   - EmbeddingForward: the table may be BF16 (rows widened to F32).
 //   - Copy, Fill, Upload, Download: any dtype, converting on the device.
 //   - UploadBits (not in tensor.Backend): raw BF16/F16 bits, unconverted.
