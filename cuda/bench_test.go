@@ -60,27 +60,7 @@ func benchGEMM(b *testing.B, be *Backend, m, n, k int, transB bool, dt tensor.DT
 		bsh = []int{n, k}
 	}
 	A, B, C := rnd(be.New(dt, m, k)), rnd(be.New(dt, bsh...)), be.New(tensor.F32, m, n)
-	run := func() { be.MatMul(C, A, B, false, transB, 0) }
-	for range 3 { // warm-up: module JIT, clocks
-		if _, err := be.Elapsed(run); err != nil {
-			b.Fatal(err)
-		}
-	}
-	const reps = 20
-	ms := make([]float64, 0, reps)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ms = ms[:0]
-		for range reps {
-			t, err := be.Elapsed(run)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ms = append(ms, t)
-		}
-	}
-	slices.Sort(ms)
-	med := ms[len(ms)/2]
+	med := medianMS(b, be, func() { be.MatMul(C, A, B, false, transB, 0) })
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)/(med*1e-3)/1e12, "TFLOP/s")
 	b.ReportMetric(med, "ms/op")
 }
@@ -113,24 +93,7 @@ func BenchmarkThinLoRA(b *testing.B) {
 		be.thinScalar, be.thinPrefetch = mode == "scalar", mode == "prefetch"
 		for _, p := range products {
 			b.Run(mode+"/"+p.name, func(b *testing.B) {
-				for range 3 {
-					if _, err := be.Elapsed(p.run); err != nil {
-						b.Fatal(err)
-					}
-				}
-				ms := make([]float64, 0, 20)
-				for i := 0; i < b.N; i++ {
-					ms = ms[:0]
-					for range 20 {
-						t, err := be.Elapsed(p.run)
-						if err != nil {
-							b.Fatal(err)
-						}
-						ms = append(ms, t)
-					}
-				}
-				slices.Sort(ms)
-				med := ms[len(ms)/2]
+				med := medianMS(b, be, p.run)
 				b.ReportMetric(med, "ms/op")
 				b.ReportMetric(float64(N*C*4)/(med*1e-3)/1e9, "GB/s")
 			})
@@ -148,24 +111,33 @@ func BenchmarkAttention(b *testing.B) {
 	const B, T, NH, HS = 8, 256, 32, 100
 	for _, c := range attentionRuns(be, rand.New(rand.NewPCG(5, 6)), B, T, NH, HS) {
 		b.Run(fmt.Sprintf("%s/B%d_T%d_NH%d_HS%d", c.name, B, T, NH, HS), func(b *testing.B) {
-			for range 3 {
-				if _, err := be.Elapsed(c.run); err != nil {
-					b.Fatal(err)
-				}
-			}
-			ms := make([]float64, 0, 20)
-			for i := 0; i < b.N; i++ {
-				ms = ms[:0]
-				for range 20 {
-					t, err := be.Elapsed(c.run)
-					if err != nil {
-						b.Fatal(err)
-					}
-					ms = append(ms, t)
-				}
-			}
-			slices.Sort(ms)
-			b.ReportMetric(ms[len(ms)/2], "ms/op")
+			b.ReportMetric(medianMS(b, be, c.run), "ms/op")
 		})
 	}
+}
+
+// medianMS times run with CUDA events: 3 warm-up calls (module JIT,
+// clocks), then, b.N times, 20 timed calls; it returns the median
+// milliseconds of the last 20.
+func medianMS(b *testing.B, be *Backend, run func()) float64 {
+	for range 3 {
+		if _, err := be.Elapsed(run); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const reps = 20
+	ms := make([]float64, 0, reps)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ms = ms[:0]
+		for range reps {
+			t, err := be.Elapsed(run)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ms = append(ms, t)
+		}
+	}
+	slices.Sort(ms)
+	return ms[len(ms)/2]
 }

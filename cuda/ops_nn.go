@@ -71,7 +71,7 @@ func (b *Backend) RoPEBackward(dIn, dOut, cos, sin *tensor.Tensor, pos []int32, 
 // SwiGLUForward implements tensor.Activations (gate and up F32 or BF16,
 // out F32 or BF16).
 func (b *Backend) SwiGLUForward(out, gate, up *tensor.Tensor) {
-	k := "swiglu_forward_" + swigluInputs("SwiGLUForward", gate, up) + swigluOutputs("SwiGLUForward", out, out)
+	k := "swiglu_forward_" + swigluSuffix("SwiGLUForward", gate, up, out, out)
 	if n := sameLen("SwiGLUForward", out, gate, up); n > 0 {
 		b.launch(k, ewGrid(n), block256, 0, ptr(out), ptr(gate), ptr(up), argI32(n))
 	}
@@ -81,22 +81,10 @@ func (b *Backend) SwiGLUForward(out, gate, up *tensor.Tensor) {
 // dGate and dUp both F32 or both BF16).
 func (b *Backend) SwiGLUBackward(dGate, dUp, dOut, gate, up *tensor.Tensor) {
 	needF32("SwiGLUBackward", dOut)
-	k := "swiglu_backward_" + swigluInputs("SwiGLUBackward", gate, up) + swigluOutputs("SwiGLUBackward", dGate, dUp)
+	k := "swiglu_backward_" + swigluSuffix("SwiGLUBackward", gate, up, dGate, dUp)
 	if n := sameLen("SwiGLUBackward", dGate, dUp, dOut, gate, up); n > 0 {
 		b.launch(k, ewGrid(n), block256, 0, ptr(dGate), ptr(dUp), ptr(dOut), ptr(gate), ptr(up), argI32(n))
 	}
-}
-
-// swigluInputs names the kernel suffix for SwiGLU's gate and up: "f32", or
-// "bf16in" for saved BF16 activations.
-func swigluInputs(op string, gate, up *tensor.Tensor) string {
-	switch {
-	case gate.DType() == tensor.F32 && up.DType() == tensor.F32:
-		return "f32"
-	case gate.DType() == tensor.BF16 && up.DType() == tensor.BF16:
-		return "bf16in"
-	}
-	panic(fmt.Sprintf("cuda: %s: gate %v and up %v must be both F32 or both BF16", op, gate, up))
 }
 
 // SwiGLUForwardSave implements tensor.SwiGLUSaver: one kernel for F32 gate
@@ -110,7 +98,7 @@ func (b *Backend) SwiGLUForwardSave(out, gateSaved, upSaved, gate, up *tensor.Te
 		return
 	}
 	k := "swiglu_forward_save_f32"
-	if swigluOutputs("SwiGLUForwardSave", out, out) != "" {
+	if bf16Pair("SwiGLUForwardSave", "out", out, out) {
 		k = "swiglu_forward_save_bf16out"
 	}
 	if n := sameLen("SwiGLUForwardSave", out, gateSaved, upSaved, gate, up); n > 0 {
@@ -118,16 +106,29 @@ func (b *Backend) SwiGLUForwardSave(out, gateSaved, upSaved, gate, up *tensor.Te
 	}
 }
 
-// swigluOutputs names the kernel suffix for SwiGLU's outputs: "" for F32,
-// "_bf16out" for BF16 (a product's operand, rounded as Copy rounds).
-func swigluOutputs(op string, o1, o2 *tensor.Tensor) string {
-	switch {
-	case o1.DType() == tensor.F32 && o2.DType() == tensor.F32:
-		return ""
-	case o1.DType() == tensor.BF16 && o2.DType() == tensor.BF16:
-		return "_bf16out"
+// swigluSuffix names the SwiGLU kernel for gate and up (F32: "f32"; BF16
+// saved activations: "bf16in") and outputs o1, o2 (F32: ""; BF16, a
+// product's operand rounded as Copy rounds: "_bf16out").
+func swigluSuffix(op string, gate, up, o1, o2 *tensor.Tensor) string {
+	s := "f32"
+	if bf16Pair(op, "gate and up", gate, up) {
+		s = "bf16in"
 	}
-	panic(fmt.Sprintf("cuda: %s: outputs %v and %v must be both F32 or both BF16", op, o1, o2))
+	if bf16Pair(op, "outputs", o1, o2) {
+		s += "_bf16out"
+	}
+	return s
+}
+
+// bf16Pair reports whether x and y are both BF16 (else both must be F32).
+func bf16Pair(op, what string, x, y *tensor.Tensor) bool {
+	switch {
+	case x.DType() == tensor.F32 && y.DType() == tensor.F32:
+		return false
+	case x.DType() == tensor.BF16 && y.DType() == tensor.BF16:
+		return true
+	}
+	panic(fmt.Sprintf("cuda: %s: %s %v and %v must be both F32 or both BF16", op, what, x, y))
 }
 
 // GELUForward implements tensor.Activations.
