@@ -13,8 +13,9 @@
 #      whole LoRA training step on the GPU against the CPU backend; if any
 #      fails, the suite again with a sync after every launch (names the
 #      faulting kernel); a feature whose test fails here (fused attention,
-#      fused LoRA dropout, float4 thin loads; v3a or v3b, the default's
-#      variants on Hopper) is switched off for the timings
+#      fused LoRA dropout, float4 thin loads, SwiGLU's BF16 operands; v3a or
+#      v3b, the default's variants on Hopper) is switched off for the
+#      timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
 #      attention, the thin LoRA products (scalar, float4 and prefetching
 #      loads), and "embrec bench train": LoRA r=8 on q,v of a random
@@ -100,7 +101,9 @@ flash=PASS
 passed TestFlashAttention || flash=FAIL
 passed TestDropoutMatMul || export EMBREC_CUDA_FUSED_DROPOUT=0
 passed TestThinLoads || export EMBREC_CUDA_THIN_LOADS=scalar
-echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}"
+ops_flag= # SwiGLU's BF16 operands (first built after run 9): the old path if their test failed
+passed TestBF16OperandsExact || ops_flag=--f32-operands
+echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}; SwiGLU BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on)"
 
 stamp "embrec GEMM benchmarks"
 timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
@@ -114,7 +117,7 @@ bench_train() {
 	label=$1 envs=$2
 	shift 2
 	env $envs timeout 120 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
-		--lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 "$@" >>"$logs/bench-train.log" 2>&1 ||
+		--lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 $ops_flag "$@" >>"$logs/bench-train.log" 2>&1 ||
 		echo "embrec bench train $label failed (see bench-train.log)"
 	echo "config=$label" >>"$logs/bench-train.log"
 }
@@ -151,7 +154,7 @@ fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 # the per-kernel profile of the default
 env $default_env timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
-	--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile \
+	--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile $ops_flag \
 	>"$logs/bench-train-profile.log" 2>&1 ||
 	echo "embrec bench train --profile failed (see bench-train-profile.log)"
 sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile.log" | head -24
