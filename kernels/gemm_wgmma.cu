@@ -57,6 +57,8 @@
 #include "ptx.cuh"
 #include "wgmma.cuh"
 
+#include <type_traits>
+
 typedef unsigned short u16;
 
 // MN-major descriptor strides, in bytes (see the layout above); rows is
@@ -153,17 +155,30 @@ __device__ __forceinline__ void wg_load_mn(unsigned s, const u16* g, int ld, int
 	}
 }
 
-// wg_load_stage copies k-tile k0 of A and B into a stage, by the CF::LOADERS
-// threads numbered tid.
+// wg_load_a, wg_load_b copy k-tile k0 of A or B into a stage, by the
+// CF::LOADERS threads numbered tid; wg_load_stage does both.
+template <class CF, bool TA>
+__device__ __forceinline__ void wg_load_a(unsigned sA, const u16* A, int M, int K, int lda, int m0, int k0, int vecA,
+                                          int tid) {
+	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
+	if (TA) wg_load_mn<CF::BM, L, U>(sA, A, lda, k0, m0, K, M, vecA, tid); // stored (K, M)
+	else wg_load_k<CF::BM, L, U>(sA, A, lda, m0, k0, M, K, vecA, tid);     // stored (M, K)
+}
+
+template <class CF, bool TB>
+__device__ __forceinline__ void wg_load_b(unsigned sB, const u16* B, int N, int K, int ldb, int n0, int k0, int vecB,
+                                          int tid) {
+	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
+	if (TB) wg_load_k<CF::BN, L, U>(sB, B, ldb, n0, k0, N, K, vecB, tid); // stored (N, K)
+	else wg_load_mn<CF::BN, L, U>(sB, B, ldb, k0, n0, K, N, vecB, tid);   // stored (K, N)
+}
+
 template <class CF, bool TA, bool TB>
 __device__ __forceinline__ void wg_load_stage(unsigned sA, unsigned sB, const u16* A, const u16* B, int M, int N,
                                               int K, int lda, int ldb, int m0, int n0, int k0, int vecA, int vecB,
                                               int tid) {
-	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
-	if (TA) wg_load_mn<CF::BM, L, U>(sA, A, lda, k0, m0, K, M, vecA, tid); // stored (K, M)
-	else wg_load_k<CF::BM, L, U>(sA, A, lda, m0, k0, M, K, vecA, tid);     // stored (M, K)
-	if (TB) wg_load_k<CF::BN, L, U>(sB, B, ldb, n0, k0, N, K, vecB, tid);  // stored (N, K)
-	else wg_load_mn<CF::BN, L, U>(sB, B, ldb, k0, n0, K, N, vecB, tid);    // stored (K, N)
+	wg_load_a<CF, TA>(sA, A, M, K, lda, m0, k0, vecA, tid);
+	wg_load_b<CF, TB>(sB, B, N, K, ldb, n0, k0, vecB, tid);
 }
 
 // WgPlan: one loader thread's 16-byte copies of one vecA / vecB operand
@@ -171,10 +186,10 @@ __device__ __forceinline__ void wg_load_stage(unsigned sA, unsigned sB, const u1
 // wg_load_k / wg_load_mn took about 24 instructions per k-tile (its row,
 // column, swizzle, address and bounds recomputed), so that the main loop
 // issued about as many instructions per k-tile as the tensor cores need
-// cycles for its products. With NTH a multiple of 64 (K-major) or of 8
-// chunks per k-row column set (MN-major), a thread's copies sit at a fixed
-// stride in both the stage and the operand, in one swizzle phase: copy i
-// of k-tile k0 writes stage offset so + i * SSTEP and reads element e + i *
+// cycles for its products. With the loader threads spanning whole swizzle
+// atoms (WgLayoutK, WgLayoutMN), a thread's copies sit at a fixed stride
+// in both the stage and the operand, in one swizzle phase: copy i of
+// k-tile k0 writes stage offset so + i * SSTEP and reads element e + i *
 // eStep + (k0, or k0 * ld for MN-major), and is valid when bit i of ok is
 // set (its rows or columns inside the matrix) and its k, k0 + kIdx + i *
 // KSTEP, is below nk (vec operands have extents that are multiples of 8,
@@ -185,48 +200,63 @@ struct WgPlan {
 	int e, eStep, kIdx;
 };
 
-// wg_plan_k: the plan of a K-major operand (ROWS rows x 64 k, element
-// (r, k) at g[r*ld + k], rows valid below nrows); SSTEP = NTH / 8 * 128,
-// KSTEP = 0.
+// WgLayoutK: a K-major operand's copies (ROWS rows x 64 k, element (r, k)
+// at g[r*ld + k], rows valid below nrows) by NTH threads: CH per thread,
+// RSTEP rows apart.
 template <int ROWS, int NTH>
-__device__ __forceinline__ WgPlan wg_plan_k(int ld, int row0, int nrows, int tid) {
+struct WgLayoutK {
 	static_assert(NTH % 64 == 0, "a thread's rows keep one swizzle phase");
-	constexpr int CH = ROWS * 8 / NTH, RSTEP = NTH / 8;
-	int r = tid >> 3, c = tid & 7;
-	WgPlan p;
-	p.so = r * 128 + ((c ^ (r & 7)) << 4);
-	p.e = (row0 + r) * ld + c * 8;
-	p.eStep = RSTEP * ld;
-	p.kIdx = c * 8;
-	p.ok = 0;
+	static constexpr bool KMAJOR = true;
+	static constexpr int CH = ROWS * 8 / NTH, RSTEP = NTH / 8, SSTEP = RSTEP * 128, KSTEP = 0;
+	static __device__ __forceinline__ WgPlan plan(int ld, int row0, int nrows, int tid) {
+		int r = tid >> 3, c = tid & 7;
+		WgPlan p;
+		p.so = r * 128 + ((c ^ (r & 7)) << 4);
+		p.e = (row0 + r) * ld + c * 8;
+		p.eStep = RSTEP * ld;
+		p.kIdx = c * 8;
+		p.ok = 0;
 #pragma unroll
-	for (int i = 0; i < CH; i++)
-		if (row0 + r + i * RSTEP < nrows) p.ok |= 1u << i;
-	return p;
-}
+		for (int i = 0; i < CH; i++)
+			if (row0 + r + i * RSTEP < nrows) p.ok |= 1u << i;
+		return p;
+	}
+};
 
-// wg_plan_mn: the plan of an MN-major operand (64 k-rows x COLS, element
-// (k, c) at g[k*ld + c], columns valid below ncols); SSTEP = NTH / CPR / 8
-// * (COLS / 64) * 1024, KSTEP = NTH / CPR for CPR = COLS / 8.
+// WgLayoutMN: an MN-major operand's copies (64 k-rows x COLS, element
+// (k, c) at g[k*ld + c], columns valid below ncols) by NTH threads: CPR
+// chunks per k-row, CH per thread, KSTEP k-rows apart.
 template <int COLS, int NTH>
-__device__ __forceinline__ WgPlan wg_plan_mn(int ld, int col0, int ncols, int tid) {
-	constexpr int CPR = COLS / 8, ATOMS = COLS / 64;
-	static_assert(NTH % CPR == 0 && NTH / CPR % 8 == 0, "a thread's k-rows keep one swizzle phase");
-	int k = tid / CPR, c = tid % CPR;
-	WgPlan p;
-	p.so = ((k >> 3) * ATOMS + (c >> 3)) * 1024 + (k & 7) * 128 + (((c & 7) ^ (k & 7)) << 4);
-	p.e = k * ld + col0 + c * 8;
-	p.eStep = NTH / CPR * ld;
-	p.kIdx = k;
-	p.ok = col0 + c * 8 < ncols ? ~0u : 0u;
-	return p;
-}
+struct WgLayoutMN {
+	static constexpr bool KMAJOR = false;
+	static constexpr int CPR = COLS / 8, ATOMS = COLS / 64, CH = 64 * CPR / NTH, KSTEP = NTH / CPR,
+	                     SSTEP = KSTEP / 8 * ATOMS * 1024;
+	static_assert(NTH % CPR == 0 && KSTEP % 8 == 0, "a thread's k-rows keep one swizzle phase");
+	static __device__ __forceinline__ WgPlan plan(int ld, int col0, int ncols, int tid) {
+		int k = tid / CPR, c = tid % CPR;
+		WgPlan p;
+		p.so = ((k >> 3) * ATOMS + (c >> 3)) * 1024 + (k & 7) * 128 + (((c & 7) ^ (k & 7)) << 4);
+		p.e = k * ld + col0 + c * 8;
+		p.eStep = KSTEP * ld;
+		p.kIdx = k;
+		p.ok = col0 + c * 8 < ncols ? ~0u : 0u;
+		return p;
+	}
+};
 
-// wg_copy issues the CH copies of plan p for k-tile k0 into the stage at
-// shared address s.
-template <int CH, int SSTEP, int KSTEP, bool KMAJOR>
+// WgLayouts: CF's operand layouts for the transposes TA, TB.
+template <class CF, bool TA, bool TB>
+struct WgLayouts {
+	using A = typename std::conditional<TA, WgLayoutMN<CF::BM, CF::LOADERS>, WgLayoutK<CF::BM, CF::LOADERS>>::type;
+	using B = typename std::conditional<TB, WgLayoutK<CF::BN, CF::LOADERS>, WgLayoutMN<CF::BN, CF::LOADERS>>::type;
+};
+
+// wg_copy issues a thread's copies of plan p (layout LY) for k-tile k0
+// into the stage at shared address s.
+template <class LY>
 __device__ __forceinline__ void wg_copy(unsigned s, const u16* g, const WgPlan& p, int ld, int k0, int nk) {
-	int base = p.e + (KMAJOR ? k0 : k0 * ld);
+	constexpr int CH = LY::CH, SSTEP = LY::SSTEP, KSTEP = LY::KSTEP;
+	int base = p.e + (LY::KMAJOR ? k0 : k0 * ld);
 	int klim = nk - k0 - p.kIdx; // copy i's k is in range when i * KSTEP < klim
 	constexpr unsigned all = CH == 32 ? ~0u : (1u << CH) - 1;
 	if ((p.ok & all) == all && (CH - 1) * KSTEP < klim) { // every copy inside the matrix (most k-tiles)
@@ -249,19 +279,8 @@ struct WgPlans {
 
 template <class CF, bool TA, bool TB>
 __device__ __forceinline__ WgPlans wg_plans(int M, int N, int lda, int ldb, int m0, int n0, int tid) {
-	WgPlans p;
-	p.a = TA ? wg_plan_mn<CF::BM, CF::LOADERS>(lda, m0, M, tid) : wg_plan_k<CF::BM, CF::LOADERS>(lda, m0, M, tid);
-	p.b = TB ? wg_plan_k<CF::BN, CF::LOADERS>(ldb, n0, N, tid) : wg_plan_mn<CF::BN, CF::LOADERS>(ldb, n0, N, tid);
-	return p;
-}
-
-// wg_copy_operand copies k-tile k0 of one operand by its plan: ROWS_OR_COLS
-// is its tile extent along M or N; KMAJOR its layout.
-template <int EXT, int NTH, bool KMAJOR>
-__device__ __forceinline__ void wg_copy_operand(unsigned s, const u16* g, const WgPlan& p, int ld, int k0, int nk) {
-	if constexpr (KMAJOR) wg_copy<EXT * 8 / NTH, NTH / 8 * 128, 0, true>(s, g, p, ld, k0, nk);
-	else wg_copy<64 * (EXT / 8) / NTH, NTH / (EXT / 8) / 8 * (EXT / 64) * 1024, NTH / (EXT / 8), false>(s, g, p, ld,
-	                                                                                                k0, nk);
+	using LY = WgLayouts<CF, TA, TB>;
+	return WgPlans{LY::A::plan(lda, m0, M, tid), LY::B::plan(ldb, n0, N, tid)};
 }
 
 // wg_load_stage_plan is wg_load_stage with the planned copies for each
@@ -270,13 +289,11 @@ template <class CF, bool TA, bool TB>
 __device__ __forceinline__ void wg_load_stage_plan(unsigned sA, unsigned sB, const u16* A, const u16* B, int M, int N,
                                                    int K, int lda, int ldb, int m0, int n0, int k0, int vecA,
                                                    int vecB, const WgPlans& p, int tid) {
-	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
-	if (vecA) wg_copy_operand<CF::BM, L, !TA>(sA, A, p.a, lda, k0, K);
-	else if (TA) wg_load_mn<CF::BM, L, U>(sA, A, lda, k0, m0, K, M, 0, tid);
-	else wg_load_k<CF::BM, L, U>(sA, A, lda, m0, k0, M, K, 0, tid);
-	if (vecB) wg_copy_operand<CF::BN, L, TB>(sB, B, p.b, ldb, k0, K);
-	else if (TB) wg_load_k<CF::BN, L, U>(sB, B, ldb, n0, k0, N, K, 0, tid);
-	else wg_load_mn<CF::BN, L, U>(sB, B, ldb, k0, n0, K, N, 0, tid);
+	using LY = WgLayouts<CF, TA, TB>;
+	if (vecA) wg_copy<typename LY::A>(sA, A, p.a, lda, k0, K);
+	else wg_load_a<CF, TA>(sA, A, M, K, lda, m0, k0, 0, tid);
+	if (vecB) wg_copy<typename LY::B>(sB, B, p.b, ldb, k0, K);
+	else wg_load_b<CF, TB>(sB, B, N, K, ldb, n0, k0, 0, tid);
 }
 
 // WgDesc: the parts of a warpgroup's descriptors that do not depend on the
