@@ -50,6 +50,10 @@ type RunOptions struct {
 	Grads *Weights
 }
 
+// fusedSwiGLU reports whether SwiGLU writes BF16 operands and saves
+// (SaveBF16 without F32Operands).
+func (o RunOptions) fusedSwiGLU() bool { return o.SaveBF16 && !o.F32Operands }
+
 // Run holds the activation arena of one (B, T) shape. It is reused across
 // steps; steady-state steps allocate (almost) nothing. A Run is not safe
 // for concurrent use, and the Model's Backend drives it.
@@ -189,7 +193,7 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 	ar.take(&r.dq, N, q)
 	ar.take(&r.dk, N, kv)
 	ar.take(&r.dv, N, kv)
-	if opt.SaveBF16 && !opt.F32Operands { // BF16 operands of the MLP's products (bf16Operand)
+	if opt.fusedSwiGLU() { // BF16 operands of the MLP's products (bf16Operand)
 		ar.takeAs(&r.dgateB, tensor.BF16, N, H)
 		ar.takeAs(&r.dupB, tensor.BF16, N, H)
 		// scr.hb is dgateB's memory: hb lives from a block's SwiGLUForward
@@ -211,7 +215,7 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 // round as Copy does); the step saves a conversion pass and half of
 // SwiGLU's writes.
 func (r *Run) bf16Operand(l int, ps ...Proj) bool {
-	if !r.opt.SaveBF16 || r.opt.F32Operands {
+	if !r.opt.fusedSwiGLU() {
 		return false
 	}
 	for _, p := range ps {
@@ -347,7 +351,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	if r.bf16Operand(l, ProjDown) {
 		h = s.hb
 	}
-	if r.opt.SaveBF16 && !r.opt.F32Operands { // saved rounded, in the same pass (tensor.SwiGLUSaver)
+	if r.opt.fusedSwiGLU() { // saved rounded, in the same pass (tensor.SwiGLUSaver)
 		tensor.SwiGLUForwardSave(b, h, a.gate, a.up, gate, up)
 	} else {
 		b.SwiGLUForward(h, gate, up)
