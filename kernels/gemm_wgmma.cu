@@ -55,24 +55,15 @@
 #include "common.cuh"
 #include "gemm_tile.cuh"
 #include "ptx.cuh"
+#include "wg_gemm.cuh"
 #include "wgmma.cuh"
 
 #include <type_traits>
-
-typedef unsigned short u16;
 
 // MN-major descriptor strides, in bytes (see the layout above); rows is
 // the tile's M or N extent.
 #define WG_MN_LBO 1024
 #define WG_MN_SBO(rows) ((rows) / 64 * 1024)
-
-// wg_desc encodes a 128-byte-swizzle matrix descriptor for the shared
-// address addr: bits 0-13 addr/16, 16-29 LBO/16, 32-45 SBO/16, 62-63
-// swizzle mode (1: 128-byte).
-__device__ __forceinline__ unsigned long long wg_desc(unsigned addr, unsigned lbo, unsigned sbo) {
-	return (unsigned long long)((addr & 0x3FFFF) >> 4) | ((unsigned long long)(lbo >> 4) << 16) |
-	       ((unsigned long long)(sbo >> 4) << 32) | (1ull << 62);
-}
 
 // WgCfg: a tile configuration. WS: warp-specialised (gemm_wgmma_ws_body:
 // one producer warpgroup loads, two consumer warpgroups multiply; else
@@ -296,13 +287,6 @@ __device__ __forceinline__ void wg_load_stage_plan(unsigned sA, unsigned sB, con
 	else wg_load_b<CF, TB>(sB, B, N, K, ldb, n0, k0, 0, tid);
 }
 
-// WgDesc: the parts of a warpgroup's descriptors that do not depend on the
-// stage: its 64 rows of A (row group g of the tile), each operand's
-// strides, and the step per k16.
-struct WgDesc {
-	unsigned aOff, aLBO, aSBO, bLBO, bSBO, aStep, bStep;
-};
-
 template <class CF, bool TA, bool TB>
 __device__ __forceinline__ WgDesc wg_desc_parts(int g) {
 	WgDesc d;
@@ -314,43 +298,6 @@ __device__ __forceinline__ WgDesc wg_desc_parts(int g) {
 	d.aStep = TA ? 2 * WG_MN_SBO(CF::BM) : 32;
 	d.bStep = TB ? 32 : 2 * WG_MN_SBO(CF::BN);
 	return d;
-}
-
-// wg_mma_ktile issues and commits the warpgroup's wgmma of one k-tile
-// (stage tiles at shared a0, b0): acc += its 64 rows of A times B.
-template <class CF, bool TA, bool TB>
-__device__ __forceinline__ void wg_mma_ktile(float (&acc)[CF::ACC], unsigned a0, unsigned b0, const WgDesc& w) {
-	wg_fence_acc(acc);
-	wgmma_fence();
-#pragma unroll
-	for (int ks = 0; ks < CF::BK / 16; ks++) {
-		unsigned long long da = wg_desc(a0 + ks * w.aStep, w.aLBO, w.aSBO), db = wg_desc(b0 + ks * w.bStep, w.bLBO, w.bSBO);
-		if constexpr (CF::BN == 256) wgmma_m64n256<TA, !TB>(acc, da, db); // B stored (K, N): N-major
-		else wgmma_m64n128<TA, !TB>(acc, da, db);
-	}
-	wgmma_commit();
-}
-
-// wg_epilogue stores alpha * acc (+ beta * C) for the warpgroup's rows
-// [r0, r0+64) x [n0, n0+BN) of C. Accumulator i of a thread holds row
-// 16*warp + lane/4 + 8*((i/2) % 2), column 8*(i/4) + 2*(lane%4) + i%2 of
-// the 64 x BN tile; float2 stores where C allows them (as gemm_bf16.cu).
-template <class CF>
-__device__ __forceinline__ void wg_epilogue(float* C, const float (&acc)[CF::ACC], int r0, int n0, int M, int N,
-                                            int ldc, float alpha, float beta) {
-	int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3;
-	bool c2 = ((unsigned long long)C & 7) == 0 && (ldc & 1) == 0;
-#pragma unroll
-	for (int h = 0; h < 2; h++) {
-		int m = r0 + warp * 16 + (lane >> 2) + h * 8;
-		if (m >= M) continue;
-		float* row = C + (long long)m * ldc;
-#pragma unroll
-		for (int j = 0; j < CF::BN / 8; j++) {
-			int n = n0 + j * 8 + 2 * (lane & 3);
-			gemm_store_pair(row, n, N, alpha * acc[4 * j + 2 * h], alpha * acc[4 * j + 2 * h + 1], beta, c2);
-		}
-	}
 }
 
 template <class CF, bool TA, bool TB>
