@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"time"
 	"unsafe"
 
 	"embrec/kernels"
@@ -242,6 +243,14 @@ func (b *Backend) New(dt tensor.DType, shape ...int) *tensor.Tensor {
 	}
 	nbytes := int64(n) * int64(dt.Size())
 	addr, size, err := b.mem.alloc(nbytes)
+	// A full arena may hold blocks of tensors that are already unreachable:
+	// their cleanups return them after a garbage collection, on the
+	// runtime's cleanup goroutine, so collect and give it a moment.
+	for try := 0; err != nil && try < 4; try++ {
+		runtime.GC()
+		time.Sleep(time.Millisecond << try)
+		addr, size, err = b.mem.alloc(nbytes)
+	}
 	if err != nil {
 		panic(err)
 	}
