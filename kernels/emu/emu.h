@@ -64,8 +64,20 @@
 //     kSharedBase (main.cc), which is not 1024-byte aligned, so a kernel
 //     that relies on an alignment it did not establish reads a different
 //     swizzle; an address outside the launch's dynamic shared memory traps.
-// Not emulated: the rest of sm_90a (TMA, clusters, mbarrier transaction
-// counts, cp.async.mbarrier.arrive), shared addresses of static __shared__
+//   - TMA (kernels/tma.cuh): a 3-D tile copy (cp.async.bulk.tensor) reads
+//     its box from global memory and writes it, swizzled as the tensor map
+//     says (the emulator's own map layout, cuda/tma.go), when it is issued,
+//     so that a stage overwritten under a wgmma still in flight is found
+//     when that wgmma retires; it then completes its bytes on its mbarrier
+//     (mbarrier.arrive.expect_tx raises the phase's transaction count; a
+//     phase completes when its arrivals and its bytes are all in). A wgmma
+//     that reads what a copy wrote traps unless a thread of its warpgroup
+//     has waited for the phase of the copy's mbarrier that the copy
+//     completed in. A copy through a map that the issuing thread has not
+//     acquired (fence.proxy.tensormap) traps, as do boxes, strides,
+//     addresses and swizzles outside what the hardware takes.
+// Not emulated: the rest of sm_90a (clusters, multicast, TMA stores,
+// cp.async.mbarrier.arrive), shared addresses of static __shared__
 // arrays, memory ordering between blocks, and timing.
 
 #pragma once
@@ -224,6 +236,9 @@ void wgmma_bf16(int n, bool transA, bool transB, float* d, uint64_t descA, uint6
 void mbar_init(unsigned bar, unsigned count);
 void mbar_arrive(unsigned bar);
 void mbar_wait(unsigned bar, unsigned parity);
+void mbar_arrive_expect_tx(unsigned bar, unsigned bytes);
+void tma_acquire_map(const void* map);
+void tma_load_3d(unsigned dst, const void* map, int c0, int c1, int c2, unsigned bar);
 } // namespace emu
 
 #define __trap() ::emu::trap("__trap()")
@@ -297,6 +312,14 @@ inline void wgmma_m64n256(float (&d)[128], uint64_t da, uint64_t db) {
 inline void mbar_init(unsigned bar, unsigned count) { ::emu::mbar_init(bar, count); }
 inline void mbar_arrive(unsigned bar) { ::emu::mbar_arrive(bar); }
 inline void mbar_wait(unsigned bar, unsigned parity) { ::emu::mbar_wait(bar, parity); }
+// What kernels/tma.cuh provides on the GPU (TmaMap itself is defined there).
+struct TmaMap;
+inline void tma_acquire_map(const TmaMap* map) { ::emu::tma_acquire_map(map); }
+inline void fence_mbarrier_init() {} // an mbarrier.init is visible to every proxy at once here
+inline void mbar_arrive_expect_tx(unsigned bar, unsigned bytes) { ::emu::mbar_arrive_expect_tx(bar, bytes); }
+inline void tma_load_3d(unsigned dst, const TmaMap* map, int c0, int c1, int c2, unsigned bar) {
+	::emu::tma_load_3d(dst, map, c0, c1, c2, bar);
+}
 template <int N>
 inline void setmaxnreg_dec() {} // registers are not modelled
 template <int N>

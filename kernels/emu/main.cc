@@ -129,6 +129,8 @@ struct Fiber {
 	std::vector<WgAcc> wgAcc;
 	const void* wgIn; // its operand of the warpgroup collective it waits at
 	bool spun;        // it last yielded in an mbarrier wait whose phase had not completed
+	std::vector<const void*> maps;                  // tensor maps it acquired (fence.proxy.tensormap)
+	std::vector<std::pair<unsigned, unsigned>> acq; // per mbarrier: the latest phase it waited for
 };
 
 struct Warp {
@@ -188,6 +190,16 @@ static std::vector<uint32_t> vc;
 static uint16_t hbWriter[kDynMax / 2];
 static uint32_t hbEpoch[kDynMax / 2];
 
+// TMA copies: tmaBar[u] is the mbarrier (shared address) that the copy
+// which last wrote unit u completes its bytes on, 0 if a thread wrote it
+// last; tmaPhase[u] the phase of that barrier the copy completed in. A
+// wgmma may read the unit once a thread of its warpgroup has waited for
+// that phase (wgAcq: the warpgroup's latest waited phase per barrier,
+// gathered when the wgmma issues).
+static unsigned tmaBar[kDynMax / 2];
+static uint32_t tmaPhase[kDynMax / 2];
+static std::vector<std::pair<unsigned, unsigned>> wgAcq;
+
 static uint32_t* clockOf(int t) { return &vc[(size_t)t * hbThreads]; }
 
 static void join(uint32_t* into, const uint32_t* from) {
@@ -223,6 +235,7 @@ static void generic_write(const unsigned char* p, size_t n) {
 	if (p < dynSmem || p >= dynSmem + kDynMax) return;
 	for (size_t u = (p - dynSmem) / 2; u < (p + n - dynSmem + 1) / 2; u++) {
 		writer[u] = (uint16_t)(cur->lin + 1);
+		tmaBar[u] = 0;
 		cur->dirty.push_back((unsigned)u);
 		if (hb) {
 			hbWriter[u] = (uint16_t)(cur->lin + 1);
@@ -605,6 +618,18 @@ static uint16_t wgRead(unsigned addr, const std::vector<uint32_t>* issuer) {
 		trap(why);
 	}
 	size_t u = (p - dynSmem) / 2;
+	if (issuer && tmaBar[u] != 0) {
+		bool waited = false;
+		for (auto& a : wgAcq) waited |= a.first == tmaBar[u] && a.second >= tmaPhase[u];
+		if (!waited) {
+			char why[240];
+			snprintf(why, sizeof why,
+			         "wgmma.mma_async reads shared address %#x, written by a TMA copy that completes phase %u of the "
+			         "mbarrier at %#x, which no thread of this warpgroup has waited for",
+			         addr, tmaPhase[u], tmaBar[u]);
+			trap(why);
+		}
+	}
 	if (issuer && !issuer->empty() && hbWriter[u] != 0 && (*issuer)[hbWriter[u] - 1] < hbEpoch[u]) {
 		char why[240];
 		snprintf(why, sizeof why,
@@ -678,6 +703,17 @@ static void wgMmaDone(int g) {
 	static std::vector<uint32_t> issuer; // scratch reused across operations (one thread runs them all)
 	issuer.assign(hb ? hbThreads : 0, 0);
 	for (int i = 0; hb && i < 128; i++) join(issuer.data(), clockOf(g * 128 + i));
+	wgAcq.clear();
+	for (int i = 0; i < 128; i++)
+		for (auto& a : fibers[g * 128 + i].acq) {
+			bool merged = false;
+			for (auto& w : wgAcq)
+				if (w.first == a.first) {
+					w.second = w.second > a.second ? w.second : a.second;
+					merged = true;
+				}
+			if (!merged) wgAcq.push_back(a);
+		}
 	wgGather(*op, op->a, op->b, &issuer);
 	static std::vector<double> a, bt; // A and B^T as doubles (bf16 values are exact)
 	a.resize(64 * 16);
@@ -749,9 +785,13 @@ static void wgWaitDone(int g) {
 // --- mbarriers ----------------------------------------------------------------
 
 // MBar: an mbarrier of the running block, by shared address: arrivals per
-// phase, those still missing in the current phase, and the phase number.
+// phase, those still missing in the current phase, the phase number, and
+// the current phase's transaction count (bytes expected minus bytes
+// completed, which may dip below 0 when a copy completes before its
+// expect_tx).
 struct MBar {
 	unsigned addr, count, pending, phase;
+	long long tx;
 	std::vector<uint32_t> arrived, done; // happens-before: the current phase's releases, the last completed phase's
 };
 static std::vector<MBar> mbars;
@@ -775,7 +815,7 @@ void mbar_init(unsigned bar, unsigned count) {
 		vc.assign((size_t)hbThreads * hbThreads, 0);
 		memset(hbWriter, 0, sizeof hbWriter);
 	}
-	MBar fresh{bar, count, count, 0, std::vector<uint32_t>(hbThreads, 0), std::vector<uint32_t>(hbThreads, 0)};
+	MBar fresh{bar, count, count, 0, 0, std::vector<uint32_t>(hbThreads, 0), std::vector<uint32_t>(hbThreads, 0)};
 	for (MBar& m : mbars)
 		if (m.addr == bar) {
 			m = fresh;
@@ -784,17 +824,32 @@ void mbar_init(unsigned bar, unsigned count) {
 	mbars.push_back(fresh);
 }
 
-void mbar_arrive(unsigned bar) {
-	MBar& m = mbarAt(bar, "mbarrier.arrive");
+// mbarCompleteIfDone completes m's current phase when its arrivals and
+// its transaction bytes are all in.
+static void mbarCompleteIfDone(MBar& m) {
+	if (m.pending != 0 || m.tx != 0) return;
+	m.phase++;
+	m.pending = m.count;
+	m.done = m.arrived;
+	std::fill(m.arrived.begin(), m.arrived.end(), 0);
+}
+
+static void mbarArrive(MBar& m) {
+	if (m.pending == 0) trap("mbarrier.arrive on a phase that has all its arrivals (its bytes still in flight)");
 	mbarArrivals++;
 	join(m.arrived.data(), clockOf(cur->lin)); // release
 	clockOf(cur->lin)[cur->lin]++;
-	if (--m.pending == 0) {
-		m.phase++;
-		m.pending = m.count;
-		m.done = m.arrived;
-		std::fill(m.arrived.begin(), m.arrived.end(), 0);
-	}
+	m.pending--;
+	mbarCompleteIfDone(m);
+}
+
+void mbar_arrive(unsigned bar) { mbarArrive(mbarAt(bar, "mbarrier.arrive")); }
+
+void mbar_arrive_expect_tx(unsigned bar, unsigned bytes) {
+	MBar& m = mbarAt(bar, "mbarrier.arrive.expect_tx");
+	if (bytes >= 1u << 20) trap("mbarrier.arrive.expect_tx of 2^20 bytes or more");
+	m.tx += bytes;
+	mbarArrive(m);
 }
 
 // mbar_wait: the phase of parity p has completed once the current phase's
@@ -805,7 +860,96 @@ void mbar_wait(unsigned bar, unsigned parity) {
 		cur->spun = true;
 		yield();
 	}
-	join(clockOf(cur->lin), mbarAt(bar, "mbarrier.try_wait").done.data()); // acquire
+	MBar& m = mbarAt(bar, "mbarrier.try_wait");
+	join(clockOf(cur->lin), m.done.data()); // acquire
+	for (auto& a : cur->acq)
+		if (a.first == bar) {
+			a.second = m.phase - 1; // the phase of parity parity, just completed
+			return;
+		}
+	cur->acq.push_back({bar, m.phase - 1});
+}
+
+// --- TMA (cp.async.bulk.tensor) ---------------------------------------------
+
+// The emulator's tensor map (cuda/tma.go writes it): words of a TmaMap.
+// Dimension 0 is contiguous; the box spans one index of dimension 2.
+enum : uint64_t {
+	tmaMagic = 0x50414d54554d45ull, // "EMUTMAP"
+	tmaWordMagic = 0,
+	tmaWordAddr,    // global address of element (0, 0, 0)
+	tmaWordDim0,    // elements along dimension 0
+	tmaWordDim1,    // ... dimension 1
+	tmaWordDim2,    // ... dimension 2
+	tmaWordStride1, // bytes from one dimension-1 index to the next
+	tmaWordStride2, // ... dimension-2 index
+	tmaWordBox0,    // the box's elements along dimension 0
+	tmaWordBox1,    // ... along dimension 1
+	tmaWordElem,    // bytes per element
+	tmaWordSwizzle  // swizzle span in bytes: 0 (none) or 128
+};
+
+void tma_acquire_map(const void* map) {
+	for (const void* m : cur->maps)
+		if (m == map) return;
+	cur->maps.push_back(map);
+}
+
+void tma_load_3d(unsigned dst, const void* map, int c0, int c1, int c2, unsigned bar) {
+	bool acquired = false;
+	for (const void* m : cur->maps) acquired |= m == map;
+	if (!acquired) trap("cp.async.bulk.tensor through a tensor map this thread has not acquired (fence.proxy.tensormap)");
+	if ((uintptr_t)map % 64 != 0) trap("cp.async.bulk.tensor: tensor map not 64-byte aligned");
+	const uint64_t* w = (const uint64_t*)map;
+	if (w[tmaWordMagic] != tmaMagic) trap("cp.async.bulk.tensor: not a tensor map of the emulator's layout");
+	uint64_t gaddr = w[tmaWordAddr], d0 = w[tmaWordDim0], d1 = w[tmaWordDim1], d2 = w[tmaWordDim2];
+	uint64_t stride = w[tmaWordStride1], stride2 = w[tmaWordStride2];
+	uint64_t b0 = w[tmaWordBox0], b1 = w[tmaWordBox1], es = w[tmaWordElem], sw = w[tmaWordSwizzle];
+	const char* bad = nullptr;
+	if (es != 1 && es != 2 && es != 4 && es != 8) bad = "an element size other than 1, 2, 4 or 8 bytes";
+	else if (gaddr % 16 != 0) bad = "a global address not 16-byte aligned";
+	else if (stride % 16 != 0 || stride < d0 * es) bad = "a row stride not a multiple of 16 bytes, or shorter than a row";
+	else if (stride2 % 16 != 0 || (d2 > 1 && stride2 < d1 * stride)) bad = "a batch stride not a multiple of 16 bytes, or overlapping";
+	else if (d0 < 1 || d1 < 1 || d2 < 1) bad = "an empty dimension";
+	else if (b0 < 1 || b0 > 256 || b1 < 1 || b1 > 256) bad = "a box extent outside [1, 256]";
+	else if (b0 * es % 16 != 0) bad = "a box row not a multiple of 16 bytes";
+	else if (sw != 0 && sw != 128) bad = "a swizzle other than none or 128-byte (not emulated)";
+	else if (sw == 128 && b0 * es > 128) bad = "a box row longer than the 128-byte swizzle span";
+	else if (sw == 128 && dst % 1024 != 0) bad = "a destination not 1024-byte aligned under the 128-byte swizzle";
+	else if (dst % 128 != 0) bad = "a destination not 128-byte aligned";
+	if (bad) {
+		char why[200];
+		snprintf(why, sizeof why, "cp.async.bulk.tensor: %s", bad);
+		trap(why);
+	}
+	unsigned bytes = (unsigned)(b0 * b1 * es);
+	unsigned char* base = shared_ptr(dst, (int)bytes);
+	MBar& m = mbarAt(bar, "cp.async.bulk.tensor's mbarrier");
+	unsigned char chunk[16];
+	for (uint64_t j = 0; j < b1; j++)
+		for (uint64_t c = 0; c < b0 * es / 16; c++) {
+			for (int e = 0; e < 16; e += (int)es) { // element (c0 + i, c1 + j), zero outside the tensor
+				long long i = (long long)(c * 16 + e) / (long long)es, x = c0 + i, y = c1 + (long long)j;
+				if (x >= 0 && x < (long long)d0 && y >= 0 && y < (long long)d1 && c2 >= 0 && c2 < (long long)d2) {
+					uint64_t src = gaddr + (uint64_t)c2 * stride2 + (uint64_t)y * stride + (uint64_t)x * es;
+					memcpy(chunk + e, (const void*)(uintptr_t)src, es);
+				} else {
+					memset(chunk + e, 0, es);
+				}
+			}
+			unsigned a = dst + (unsigned)(j * b0 * es + c * 16);
+			if (sw == 128) a ^= (a >> 7 & 7) << 4;
+			unsigned char* p = base + (a - dst);
+			memcpy(p, chunk, 16);
+			for (size_t u = (p - dynSmem) / 2; u < (size_t)(p - dynSmem + 16) / 2; u++) {
+				writer[u] = 0; // written through the async proxy: no fence.proxy.async needed
+				hbWriter[u] = 0;
+				tmaBar[u] = bar;
+				tmaPhase[u] = m.phase;
+			}
+		}
+	m.tx -= bytes; // complete_tx
+	mbarCompleteIfDone(m);
 }
 
 enum { wgOpFence = 1, wgOpCommit, wgOpMma, wgOpWait };
@@ -850,6 +994,7 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 				                (order == ALTERNATE && ((bz * g[1] + by) * g[0] + bx) % 2 == 1);
 				memset(dynSmem, 0xff, smem);
 				memset(writer, 0, (smem + 1) / 2 * sizeof writer[0]);
+				memset(tmaBar, 0, (smem + 1) / 2 * sizeof tmaBar[0]);
 				for (int w = 0; w < (int)warps.size(); w++) warps[w] = Warp{min(32, nt - 32 * w), 0, 0, 0, nullptr, {}, {}};
 				wgroups.assign(nt % 128 == 0 ? nt / 128 : 0, Warpgroup{128, 0, 0});
 				mbars.clear();
@@ -867,6 +1012,8 @@ static void launch(const Kernel& k, const uint64_t* g, const uint64_t* b, uint64
 					f.wgOpen.clear();
 					f.wgAcc.clear();
 					f.spun = false;
+					f.maps.clear();
+					f.acq.clear();
 					initFiber(f, stacks[i]);
 				}
 				live = nt;
