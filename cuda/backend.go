@@ -96,6 +96,7 @@ type Backend struct {
 	dropScr   [2]*tensor.Tensor // MatMulDropIn/Out's unfused shapes: dropped-out operand and mask, grown on demand
 	attnOut   *tensor.Tensor    // tensor-core attention's packed F32 products, grown on demand
 	split     splitK            // split-K scratch of skinny float32 products
+	tma       tmaCache          // tensor maps of the TMA GEMM in device memory
 	hostBytes []byte            // transfer staging for conversions
 	prof      *profiler         // nil unless Options.Profile
 	skipped   map[string]error  // optional (sm_90a) modules the driver refused, with its error
@@ -121,7 +122,7 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	_, _, cc, sms := dev.describe()
 	gemmEnv := os.Getenv("EMBREC_CUDA_GEMM") // a BF16 GEMM variant, for comparisons
 	if gemmEnv != "" && !isAuto(gemmEnv) && !slices.Contains(GEMMBF16Variants(), gemmEnv) {
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto, auto-plan or one of %v", gemmEnv, GEMMBF16Variants())
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto, auto-plan, auto-tma or one of %v", gemmEnv, GEMMBF16Variants())
 	}
 	switch v := os.Getenv("EMBREC_CUDA_ATTENTION"); v { // f32 sets Options.AttentionF32; bf16 names the default
 	case "", "bf16":

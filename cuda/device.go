@@ -51,6 +51,8 @@ type device interface {
 	download(dst []byte, src uint64) error
 	// upload copies src to dst in stream order; src may be reused on return.
 	upload(dst uint64, src []byte) error
+	// tensorMap encodes the tensor map of a TMA GEMM operand (tma.go).
+	tensorMap(s tmaSpec) (tmaMap, error)
 	// newEvent creates an event; elapsed returns the milliseconds between
 	// two recorded events once they have completed.
 	newEvent() (uint64, error)

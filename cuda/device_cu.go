@@ -101,6 +101,36 @@ static CUresult embrec_elapsed(float* ms, uint64_t a, uint64_t b) {
 	return r;
 }
 
+// embrec_tensor_map encodes the tensor map of a BF16 operand (cuda/tma.go)
+// into out (128 bytes): three dimensions (d[0] contiguous), the strides of
+// dimensions 1 and 2 in bytes, a box of box0 x box1 x 1 elements, the
+// 128-byte swizzle, zeros outside the tensor. cuTensorMapEncodeTiled is a
+// CUDA 12 driver entry point that this build's CUDA 11.8 header does not
+// declare: it is looked up in the driver by name (cuGetProcAddress),
+// with its CUDA 12.0 signature and enum values (data type 9 = BFLOAT16,
+// interleave 0 = none, swizzle 3 = 128B, L2 promotion 3 = 256B, fill 0 =
+// zeros).
+typedef CUresult (*embrec_encode_tiled)(void* map, int dtype, unsigned rank, void* addr, const uint64_t* dims,
+                                        const uint64_t* strides, const unsigned* box, const unsigned* estrides,
+                                        int interleave, int swizzle, int l2promotion, int oobfill);
+
+static CUresult embrec_tensor_map(uint64_t* out, uint64_t addr, const uint64_t* dims, const uint64_t* strides,
+                                  unsigned box0, unsigned box1) {
+	static embrec_encode_tiled encode;
+	if (!encode) {
+		void* fn = 0;
+		CUresult r = cuGetProcAddress("cuTensorMapEncodeTiled", &fn, 12000, CU_GET_PROC_ADDRESS_DEFAULT);
+		if (r != CUDA_SUCCESS) return r;
+		if (!fn) return CUDA_ERROR_NOT_SUPPORTED;
+		encode = (embrec_encode_tiled)fn;
+	}
+	_Alignas(64) uint64_t map[16];
+	unsigned box[3] = {box0, box1, 1}, estrides[3] = {1, 1, 1};
+	CUresult r = encode(map, 9, 3, (void*)(uintptr_t)addr, dims, strides, box, estrides, 0, 3, 3, 0);
+	for (int i = 0; i < 16; i++) out[i] = map[i];
+	return r;
+}
+
 static const char* embrec_error(CUresult r) {
 	const char* s = 0;
 	cuGetErrorString(r, &s);
@@ -356,6 +386,18 @@ func (d *cuDevice) upload(dst uint64, src []byte) error {
 		return fmt.Errorf("cuda: copy to device: %w", err)
 	}
 	return nil
+}
+
+func (d *cuDevice) tensorMap(s tmaSpec) (tmaMap, error) {
+	var m tmaMap
+	dims := [3]C.uint64_t{C.uint64_t(s.dim0), C.uint64_t(s.dim1), C.uint64_t(s.dim2)}
+	strides := [2]C.uint64_t{C.uint64_t(s.stride1), C.uint64_t(s.stride2)}
+	var r C.CUresult
+	d.do(func() {
+		r = C.embrec_tensor_map((*C.uint64_t)(unsafe.Pointer(&m[0])), C.uint64_t(s.addr), &dims[0], &strides[0],
+			C.uint(s.box0), C.uint(s.box1))
+	})
+	return m, check("cuTensorMapEncodeTiled", r)
 }
 
 func (d *cuDevice) newEvent() (uint64, error) {

@@ -20,7 +20,9 @@
 //     operand is rounded to BF16 in a scratch buffer and the product runs on
 //     the tensor cores with float32 accumulation: gemm_bf16_* (mma.sync,
 //     any GPU from sm_80) or, as variants v3a to v3f, gemm_wgmma_* (wgmma,
-//     sm_90a PTX loaded on compute capability 9.0 only); GEMMBF16Variant
+//     sm_90a PTX loaded on compute capability 9.0 only), or as v3g and v3h
+//     gemm_tma_* (wgmma with the operands copied by the TMA through tensor
+//     maps, tma.go; likewise sm_90a only); GEMMBF16Variant
 //     or EMBREC_CUDA_GEMM picks the variant, by default "auto" (v3a or v3b
 //     per product) on compute capability 9.0 and v2a elsewhere
 //     (Backend.GEMMVariant). MatMulSharedInput

@@ -21,9 +21,11 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v1" {
 		t.Errorf("v1: err %v, variant %q", err, GEMMBF16Variant)
 	}
-	t.Setenv("EMBREC_CUDA_GEMM", "auto-plan")
-	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "auto-plan" {
-		t.Errorf("auto-plan: err %v, variant %q", err, GEMMBF16Variant)
+	for _, v := range []string{"auto-plan", "auto-tma"} {
+		t.Setenv("EMBREC_CUDA_GEMM", v)
+		if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != v {
+			t.Errorf("%s: err %v, variant %q", v, err, GEMMBF16Variant)
+		}
 	}
 }
 
@@ -103,6 +105,13 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	if err != nil || !strings.Contains(fmt.Sprint(h.Skipped()["gemm_wgmma"]), "JIT refused") ||
 		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c v2d" {
 		t.Errorf("module refused: err %v, skipped %v, runnable %v", err, h.Skipped(), h.RunnableGEMMVariants())
+	}
+	refused = newFake(t, 64<<20)
+	refused.refuse = "gemm_tma" // alone: the other wgmma variants still run
+	h, err = newBackend(refused, Options{})
+	if err != nil || !strings.Contains(fmt.Sprint(h.Skipped()["gemm_tma"]), "JIT refused") ||
+		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c v2d v3a v3b v3c v3d v3e v3f" {
+		t.Errorf("TMA module refused: err %v, skipped %v, runnable %v", err, h.Skipped(), h.RunnableGEMMVariants())
 	}
 	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)
 	b.MatMul(y, x, w, false, true, 0)

@@ -53,10 +53,11 @@ func newFake(t *testing.T, size int) *fakeDevice {
 func (f *fakeDevice) describe() (string, int64, int, int) {
 	return "fake", int64(len(f.mem)), f.cc, 132
 }
-func (f *fakeDevice) arena() (uint64, int64)    { return fakeBase, int64(len(f.mem)) }
-func (f *fakeDevice) wait() error               { return nil }
-func (f *fakeDevice) close() error              { return nil }
-func (f *fakeDevice) newEvent() (uint64, error) { f.events++; return f.events, nil }
+func (f *fakeDevice) arena() (uint64, int64)              { return fakeBase, int64(len(f.mem)) }
+func (f *fakeDevice) wait() error                         { return nil }
+func (f *fakeDevice) close() error                        { return nil }
+func (f *fakeDevice) tensorMap(s tmaSpec) (tmaMap, error) { return emuTensorMap(s), nil }
+func (f *fakeDevice) newEvent() (uint64, error)           { f.events++; return f.events, nil }
 func (f *fakeDevice) elapsed(a, b uint64) (float64, error) {
 	return 0, nil
 }
@@ -419,6 +420,10 @@ func TestGEMMBF16Variants(t *testing.T) {
 	if got := hopper.bf16For(2048, 3200, 1).name + " " + hopper.bf16For(2048, 8640, 1).name; got != "v3e v3f" {
 		t.Errorf("auto-plan on sm_90 for N = 3200, 8640: %s, want v3e v3f", got)
 	}
+	GEMMBF16Variant = "auto-tma" // and between the TMA variants
+	if got := hopper.bf16For(2048, 3200, 1).name + " " + hopper.bf16For(2048, 8640, 1).name; got != "v3g v3h" {
+		t.Errorf("auto-tma on sm_90 for N = 3200, 8640: %s, want v3g v3h", got)
+	}
 	GEMMBF16Variant = "v1"
 	if b.bf16For(4096, 3200, 1).name != "v1" {
 		t.Errorf("v1 selected, %s used", b.bf16For(4096, 3200, 1).name)
@@ -459,11 +464,22 @@ func TestGEMMBF16Launch(t *testing.T) {
 	for _, v := range gemmBF16Variants {
 		GEMMBF16Variant = v.name
 		b, _ := newFakeBackend(t)
-		m, n, k := 300, 520, 40
+		m, n, k := 304, 520, 40 // rows and batches of whole 16 bytes, as the TMA variants need
 		x, y, out := b.New(tensor.BF16, 2, k, m), b.New(tensor.BF16, 2, n, k), b.New(tensor.F32, 2, m, n)
 		b.cmds = b.cmds[:0]
+		b.batchMax = 1 << 30 // the whole product in b.cmds
 		b.MatMul(out, x, y, true, true, 1)
 		c := b.cmds
+		maps := 0 // a TMA variant's tensor maps are copied first (after clearing their table, the first time)
+		for len(c) > 0 && (c[0] == opMemset || c[0] == opUpload && c[2] == 128) {
+			if c[0] == opUpload {
+				maps++
+			}
+			c = c[cmdLen(c, 0):]
+		}
+		if want := 2 * boolInt(v.plain != ""); maps != want {
+			t.Errorf("%s: %d tensor maps copied before the launch, want %d", v.name, maps, want)
+		}
 		if len(c) < 10 || c[0] != opLaunch || b.funcs[v.kernel(true, true)] != c[1] {
 			t.Fatalf("%s: not a launch of %s: %v", v.name, v.kernel(true, true), c)
 		}

@@ -23,10 +23,13 @@ import (
 // (scripts/gpu-check.sh tries the wgmma variants in a process of their own
 // first, since a kernel fault ends the process's CUDA context, and leaves
 // them out of the later runs if they failed), less those whose kernels
-// do not run on b's device (the wgmma ones off Hopper).
+// do not run on b's device (the wgmma ones off Hopper); a variant named
+// in EMBREC_TEST_GEMM that does not run fails the test.
 func variantsUnderTest(tb testing.TB, b *Backend) []string {
 	names := GEMMBF16Variants()
-	if env := os.Getenv("EMBREC_TEST_GEMM"); env != "" {
+	env := os.Getenv("EMBREC_TEST_GEMM")
+	named := env != ""
+	if named {
 		names = strings.Split(env, ",")
 		for _, v := range names {
 			if !slices.Contains(GEMMBF16Variants(), v) {
@@ -36,10 +39,16 @@ func variantsUnderTest(tb testing.TB, b *Backend) []string {
 	}
 	var out []string
 	for _, v := range names {
-		if b.runsVariant(bf16Variant(v)) {
+		switch mod := bf16Variant(v).module; {
+		case b.runsVariant(bf16Variant(v)):
 			out = append(out, v)
-		} else {
-			tb.Logf("variant %s: its kernels (%s) do not run on %s", v, bf16Variant(v).module, b.Name())
+		case named:
+			// asked for by name (gpu-check.sh's gate): not running it must
+			// not pass as if it had
+			tb.Fatalf("EMBREC_TEST_GEMM names %s, whose kernels (module %s) do not run on %s: %v", v, mod,
+				b.Name(), b.Skipped()[mod])
+		default:
+			tb.Logf("variant %s: its kernels (%s) do not run on %s", v, mod, b.Name())
 		}
 	}
 	return out

@@ -286,9 +286,10 @@ func (d *hostDevice) died(err error) {
 func (d *hostDevice) describe() (string, int64, int, int) {
 	return "kernel emulator (CPU)", d.size, 90, 132 // reported as an H100 (SXM)
 }
-func (d *hostDevice) arena() (uint64, int64)    { return d.base, d.size }
-func (d *hostDevice) wait() error               { return nil }
-func (d *hostDevice) newEvent() (uint64, error) { return 1, nil }
+func (d *hostDevice) arena() (uint64, int64)              { return d.base, d.size }
+func (d *hostDevice) wait() error                         { return nil }
+func (d *hostDevice) tensorMap(s tmaSpec) (tmaMap, error) { return emuTensorMap(s), nil }
+func (d *hostDevice) newEvent() (uint64, error)           { return 1, nil }
 func (d *hostDevice) elapsed(a, b uint64) (float64, error) {
 	return 0, nil
 }

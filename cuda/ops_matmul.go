@@ -264,6 +264,13 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
 	}
 	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
+	if v.plain != "" { // a TMA variant
+		if b.gemmTMA(v, out, xa, ya, transA, transB, beta, bt, m, n, k, lda, ldb) {
+			return
+		}
+		v = bf16Variant(v.plain) // operands the TMA cannot read: the same tile with threads' copies
+		name = v.kernel(transA, transB)
+	}
 	// The contiguous extent of each stored operand decides 16-byte copies.
 	extA, extB := k, n
 	if transA {
@@ -279,6 +286,34 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 		ptr(out), argPtr(xa), argPtr(ya), argI32(m), argI32(n), argI32(k), argI32(max(lda, 1)),
 		argI32(max(ldb, 1)), argI32(n), argF32(1), argF32(beta), argI64(sA), argI64(sB), argI64(sC),
 		argBool(vec(xa, extA, lda, sA)), argBool(vec(ya, extB, ldb, sB)))
+}
+
+// gemmTMA launches TMA variant v (gemm_tma.cu) for out = op(xa) op(ya) +
+// beta out over bt batches, with the tensor maps of both operands; it
+// reports false, launching nothing, when the TMA cannot read an operand
+// (alignment, strides) or K is 0.
+func (b *Backend) gemmTMA(v gemmBF16, out *tensor.Tensor, xa, ya uint64, transA, transB bool, beta float32,
+	bt, m, n, k, lda, ldb int) bool {
+	if k == 0 {
+		return false
+	}
+	// A stored (m, k) is K-major: boxes of 64 k x bm rows; stored (k, m),
+	// boxes of 64 m x 64 k. B likewise with n.
+	ma, okA := tmaOperand(xa, m, k, lda, bt, m*k, v.bm)
+	if transA {
+		ma, okA = tmaOperand(xa, k, m, lda, bt, m*k, 64)
+	}
+	mb, okB := tmaOperand(ya, k, n, ldb, bt, k*n, 64)
+	if transB {
+		mb, okB = tmaOperand(ya, n, k, ldb, bt, k*n, v.bn)
+	}
+	if !okA || !okB {
+		return false
+	}
+	b.launch(v.kernel(transA, transB), [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt},
+		[3]int{v.threads, 1, 1}, v.smem, ptr(out), argPtr(b.tensorMap(ma)), argPtr(b.tensorMap(mb)), argI32(m),
+		argI32(n), argI32(k), argI32(n), argF32(1), argF32(beta), argI64(m*n))
+	return true
 }
 
 // asBF16 returns the device address of t as BF16, converting F32 into
@@ -303,29 +338,37 @@ type gemmBF16 struct {
 	name, prefix    string
 	bm, bn, threads int    // C tile per block, threads per block
 	smem            int    // dynamic shared memory in bytes (the PTX constant <prefix>_smem), 0 if none
-	module          string // the kernels' module: gemm_wgmma runs on compute capability 9.0 only
+	module          string // the kernels' module: gemm_wgmma and gemm_tma run on compute capability 9.0 only
+	// plain names, for a TMA variant (gemm_tma.cu: operands read through
+	// tensor maps), the variant of the same tile that runs the products
+	// whose operands the TMA cannot read; "" for the others
+	plain string
 }
 
 // gemmBF16Variants is the variant table. v1 is the first kernel (128 x 128,
 // two stages, static shared memory), kept as the verified baseline; v2*
 // are mma.sync kernels for sm_80 and later; v3* are the wgmma kernels of
-// Hopper (sm_90a PTX, loaded only on such a device).
+// Hopper (sm_90a PTX, loaded only on such a device); v3g and v3h are v3a
+// and v3b's tiles with the operands copied by the TMA (not yet run on a
+// GPU).
 var gemmBF16Variants = []gemmBF16{
-	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16"},
-	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16"},
-	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16"},
-	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16"},
-	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16"},
-	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma"},
-	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma"},
-	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma"},
-	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma"},
-	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma"},
-	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma"},
+	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", ""},
+	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", ""},
+	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", ""},
+	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", ""},
+	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", ""},
+	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", ""},
+	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", ""},
+	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", ""},
+	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", ""},
+	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", ""},
+	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", ""},
+	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a"},
+	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b"},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, "auto" or "auto-plan" (bf16For), or
+// that MatMul uses for BF16 products, "auto", "auto-plan" or "auto-tma" (bf16For), or
 // "" for the device's default (Backend.GEMMVariant): auto on compute
 // capability 9.0 (where it picks v3a or v3b per product), v2a elsewhere.
 // Set it before a Backend runs products (it is read at every MatMul,
@@ -357,15 +400,19 @@ func (b *Backend) GEMMVariant() string {
 // 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8% over
 // v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the training
 // step's M = 2048 it lost to v2a alone by 2%. "auto-plan" is auto between
-// v3e and v3f, v3a and v3b with planned copies (not yet timed on a GPU).
+// v3e and v3f, v3a and v3b with planned copies, "auto-tma" between v3g and
+// v3h, their tiles with TMA copies (neither yet timed on a GPU).
 func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
 	v := b.GEMMVariant()
 	if !isAuto(v) {
 		return bf16Variant(v)
 	}
 	wide, narrow := "v3a", "v3b"
-	if v == "auto-plan" {
+	switch v {
+	case "auto-plan":
 		wide, narrow = "v3e", "v3f"
+	case "auto-tma":
+		wide, narrow = "v3g", "v3h"
 	}
 	if va, vb := bf16Variant(wide), bf16Variant(narrow); b.runsVariant(va) && b.runsVariant(vb) {
 		if waves(m, n, batches, vb, b.sms) < 2*waves(m, n, batches, va, b.sms) {
@@ -380,7 +427,7 @@ func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
 }
 
 // isAuto reports whether GEMM variant name v chooses per product.
-func isAuto(v string) bool { return v == "auto" || v == "auto-plan" }
+func isAuto(v string) bool { return v == "auto" || v == "auto-plan" || v == "auto-tma" }
 
 // waves returns how many rounds of one block per multiprocessor v's tiles
 // of a product of batches (m, n) outputs take on sms multiprocessors.
@@ -421,10 +468,11 @@ func (b *Backend) RunnableGEMMVariants() []string {
 }
 
 // runsVariant reports whether v's kernels are loaded on b's device (the
-// sm_90a ones are not on other GPUs).
+// sm_90a ones are not on other GPUs), and for a TMA variant its fallback's
+// too (the two modules load apart).
 func (b *Backend) runsVariant(v gemmBF16) bool {
 	_, ok := b.funcs[v.kernel(false, false)]
-	return ok
+	return ok && (v.plain == "" || b.runsVariant(bf16Variant(v.plain)))
 }
 
 // kernel returns the variant's kernel for the layouts: n = op(X) is X, t =

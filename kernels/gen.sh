@@ -11,12 +11,13 @@
 #                           nvcc 11.8 knows gcc <= 11; only the host
 #                           preprocessor runs when emitting PTX
 #
-# Modules listed in SM90A (the wgmma GEMM) are compiled with
-# -arch=compute_90 instead, and their header rewritten to PTX ISA 8.0 for
-# sm_90a (`.version 8.0`, `.target sm_90a`): wgmma and its fences are
-# written as inline PTX, which nvcc 11.8 copies into the PTX unchecked, and
-# which needs ISA 8.0 and the sm_90a target that nvcc 11.8 cannot name.
-# The driver JIT-compiles that module on compute capability 9.0 only.
+# Modules listed in SM90A (the wgmma GEMMs), each as module:ISA, are
+# compiled with -arch=compute_90 instead, and their header rewritten to
+# that PTX ISA for sm_90a (`.version 8.0`, `.target sm_90a`): wgmma, TMA
+# and their fences are written as inline PTX, which nvcc 11.8 copies into
+# the PTX unchecked, and which needs ISA 8.0 (gemm_tma: 8.3, for
+# fence.proxy.tensormap) and the sm_90a target that nvcc 11.8 cannot name.
+# The driver JIT-compiles those modules on compute capability 9.0 only.
 #
 # With CHECK=1 it also assembles each PTX with ptxas for sm_80 and sm_90
 # (the SM90A modules for sm_90a, with the CUDA 12 ptxas of
@@ -31,18 +32,19 @@ CUDA_HOME=$(../scripts/cuda-sdk.sh)
 NVCC="$CUDA_HOME/bin/nvcc"
 CCBIN=${NVCC_CCBIN:-g++-12}
 FLAGS="-std=c++17 -O3 -ccbin $CCBIN -allow-unsupported-compiler"
-SM90A="gemm_wgmma"
+SM90A="gemm_wgmma:8.0 gemm_tma:8.3"
 for cu in *.cu; do
 	name=${cu%.cu}
 	tmp=$name.ptx.tmp
-	case " $SM90A " in
-	*" $name "*)
+	isa=$(echo " $SM90A " | sed -n "s/.* $name:\([0-9.]*\) .*/\1/p")
+	case $isa in
+	?*)
 		"$NVCC" -ptx -arch=compute_90 $FLAGS -o "$tmp" "$cu"
 		grep -qx '\.version 7\.8' "$tmp" && grep -qx '\.target sm_90' "$tmp" || {
 			echo "gen.sh: $cu: expected .version 7.8 / .target sm_90 from nvcc 11.8" >&2
 			exit 1
 		}
-		sed -i 's/^\.version 7\.8$/.version 8.0/; s/^\.target sm_90$/.target sm_90a/' "$tmp"
+		sed -i "s/^\\.version 7\\.8\$/.version $isa/; s/^\\.target sm_90\$/.target sm_90a/" "$tmp"
 		archs=sm_90a
 		;;
 	*)

@@ -5,17 +5,17 @@
 //
 // `go generate ./kernels` runs gen.sh, which holds every nvcc flag and
 // regenerates every *.ptx from its *.cu: sm_80 PTX, JIT-compiled by the
-// driver on Hopper too, except gemm_wgmma, sm_90a PTX that runs on
-// compute capability 9.0 only (Runs). CI regenerates the PTX and fails if
-// it differs from what is committed, and assembles the sm_90a module with
-// a CUDA 12 ptxas (scripts/ci-cuda.sh).
+// driver on Hopper too, except gemm_wgmma and gemm_tma, sm_90a PTX that
+// runs on compute capability 9.0 only (Runs). CI regenerates the PTX and
+// fails if it differs from what is committed, and assembles the sm_90a
+// modules with a CUDA 12 ptxas (scripts/ci-cuda.sh).
 //
 // The same sources also compile for the CPU: emu/ (emu.h, main.cc) is a
 // small emulator of CUDA's execution model that the cuda package's tests
 // build with the host C++ compiler, so the kernels run without a GPU. The
 // inline PTX sits behind named functions, in ptx.cuh (mma.sync, ldmatrix,
-// cp.async) and wgmma.cuh (the sm_90a wgmma of gemm_wgmma), which the
-// emulator replaces.
+// cp.async), wgmma.cuh (the sm_90a wgmma of gemm_wgmma and gemm_tma) and
+// tma.cuh (the TMA copies of gemm_tma), which the emulator replaces.
 package kernels
 
 //go:generate ./gen.sh
@@ -92,6 +92,11 @@ var Table = []Kernel{
 	{"gemm_wgmma_v3e_tn", "gemm_wgmma"}, {"gemm_wgmma_v3e_tt", "gemm_wgmma"},
 	{"gemm_wgmma_v3f_nn", "gemm_wgmma"}, {"gemm_wgmma_v3f_nt", "gemm_wgmma"},
 	{"gemm_wgmma_v3f_tn", "gemm_wgmma"}, {"gemm_wgmma_v3f_tt", "gemm_wgmma"},
+
+	{"gemm_tma_v3g_nn", "gemm_tma"}, {"gemm_tma_v3g_nt", "gemm_tma"},
+	{"gemm_tma_v3g_tn", "gemm_tma"}, {"gemm_tma_v3g_tt", "gemm_tma"},
+	{"gemm_tma_v3h_nn", "gemm_tma"}, {"gemm_tma_v3h_nt", "gemm_tma"},
+	{"gemm_tma_v3h_tn", "gemm_tma"}, {"gemm_tma_v3h_tt", "gemm_tma"},
 
 	{"gemm_f32", "gemm_f32"}, {"gemm_f32_thin", "gemm_f32"},
 	{"gemm_f32_thin_drop", "gemm_f32"}, {"gemm_f32_drop_out", "gemm_f32"},

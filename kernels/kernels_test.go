@@ -41,7 +41,7 @@ func TestTableMatchesPTX(t *testing.T) {
 			t.Errorf("%s: missing the generated-file header", f.Name())
 		}
 		want := "sm_80"
-		if mod == "gemm_wgmma" {
+		if mod == "gemm_wgmma" || mod == "gemm_tma" {
 			want = "sm_90a"
 		}
 		if tg, err := Target(mod); err != nil || tg != want {

@@ -6,7 +6,7 @@
 #      80 MB, between CI runs to skip the ~2 minute fetch and extraction),
 #   2. regenerates the PTX (go generate ./kernels) and fails if it differs
 #      from what is committed,
-#   3. assembles the sm_90a module (the wgmma GEMM) with a CUDA 12 ptxas
+#   3. assembles the sm_90a modules (the wgmma and TMA GEMMs) with a CUDA 12 ptxas
 #      (scripts/ptxas-sm90a.sh; cached beside the SDK, ~80 MB) and fails on
 #      an error, a warning or serialised wgmma (skipped with a warning where
 #      that ptxas cannot be fetched),
@@ -32,15 +32,17 @@ if ! git diff --exit-code --stat -- kernels/ || [ -n "$(git status --porcelain -
 fi
 lap "PTX regenerated, unchanged"
 if ptxas=$(scripts/ptxas-sm90a.sh); then
-	if ! out=$("$ptxas" -arch=sm_90a -v -o /dev/null kernels/gemm_wgmma.ptx 2>&1) ||
-		echo "$out" | grep -Eiq 'warning|error|serializ|Performance Loss'; then
-		echo "$out" | grep -Ei 'warning|error|serializ|Performance Loss' >&2
-		echo "ci-cuda: kernels/gemm_wgmma.ptx does not assemble cleanly for sm_90a" >&2
-		exit 1
-	fi
-	lap "sm_90a module assembled"
+	for ptx in kernels/gemm_wgmma.ptx kernels/gemm_tma.ptx; do
+		if ! out=$("$ptxas" -arch=sm_90a -v -o /dev/null $ptx 2>&1) ||
+			echo "$out" | grep -Eiq 'warning|error|serializ|Performance Loss'; then
+			echo "$out" | grep -Ei 'warning|error|serializ|Performance Loss' >&2
+			echo "ci-cuda: $ptx does not assemble cleanly for sm_90a" >&2
+			exit 1
+		fi
+	done
+	lap "sm_90a modules assembled"
 else
-	echo "ci-cuda: WARNING: no CUDA 12 ptxas here (scripts/ptxas-sm90a.sh failed): the sm_90a module was not assembled" >&2
+	echo "ci-cuda: WARNING: no CUDA 12 ptxas here (scripts/ptxas-sm90a.sh failed): the sm_90a modules were not assembled" >&2
 fi
 eval "$(scripts/cuda-env.sh)"
 go build -tags cuda ./...

@@ -6,8 +6,9 @@
 #
 #   1. embrec info and nvidia-smi
 #   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
-#      first passed on an H100 in run 7; v3d, v3e, v3f: not yet run on a
-#      GPU) each in a process of its own, since a kernel fault ends the
+#      first passed on an H100 in run 7; v3d, v3e, v3f and the TMA ones,
+#      v3g and v3h, with TestGEMMTMA: not yet run on a GPU) each in a
+#      process of its own, since a kernel fault ends the
 #      process's CUDA context; then the conformance suite on the GPU, every
 #      tensor-core GEMM variant (without the v3 ones that failed), and the
 #      whole LoRA training step on the GPU against the CPU backend; if any
@@ -21,10 +22,11 @@
 #      loads), and "embrec bench train": LoRA r=8 on q,v of a random
 #      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
 #      the default (GEMM "auto" on Hopper: v3a or v3b per product),
-#      "auto-plan" (v3e or v3f: the same with planned copies), v3a, v3e and
-#      v2a; then the default once more with per-kernel CUDA-event timing
-#      (--profile). GPU_CHECK_ABLATIONS=1 adds one change at a time: GEMM
-#      v3b, v3f, v3c, v3d and v2d, the fused attention (--flash-attention),
+#      "auto-plan" (v3e or v3f: the same with planned copies), "auto-tma"
+#      (v3g or v3h: the same tiles with TMA copies), v3a and v2a; then the
+#      default once more with per-kernel CUDA-event timing (--profile).
+#      GPU_CHECK_ABLATIONS=1 adds one change at a time: GEMM v3b, v3e,
+#      v3f, v3g, v3c, v3d and v2d, the fused attention (--flash-attention),
 #      the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin
 #      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), SwiGLU's
 #      float32 outputs converted by the products (--f32-operands), the thin
@@ -68,9 +70,11 @@ stamp "wgmma GEMM variants (a process each)"
 # that waits on an mbarrier phase that never completes (v3c) hangs
 : >"$logs/wgmma.log"
 wgmma= wgmma_ok=
-for v in v3a v3b v3c v3d v3e v3f; do
+for v in v3a v3b v3c v3d v3e v3f v3g v3h; do
+	tests='^TestGEMMBF16$'
+	case $v in v3g | v3h) tests='^(TestGEMMBF16|TestGEMMTMA)$' ;; esac # TMA: that its kernels ran, too
 	if EMBREC_TEST_GEMM=$v timeout 30 ./cuda.test -test.run '^TestGEMMIndexProbes$' -test.v >>"$logs/wgmma.log" 2>&1 &&
-		EMBREC_TEST_GEMM=$v timeout 90 ./cuda.test -test.run '^TestGEMMBF16$' -test.v >>"$logs/wgmma.log" 2>&1; then
+		EMBREC_TEST_GEMM=$v timeout 90 ./cuda.test -test.run "$tests" -test.v >>"$logs/wgmma.log" 2>&1; then
 		wgmma="$wgmma $v PASS" wgmma_ok="$wgmma_ok,$v"
 	else
 		wgmma="$wgmma $v FAIL" status=1
@@ -133,12 +137,14 @@ if ! passed_v v3a || ! passed_v v3b; then
 fi
 bench_train default "$default_env"
 passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
+passed_v v3g && passed_v v3h && bench_train auto-tma "EMBREC_CUDA_GEMM=auto-tma"
 passed_v v3a && bench_train v3a "EMBREC_CUDA_GEMM=v3a"
-passed_v v3e && bench_train v3e "EMBREC_CUDA_GEMM=v3e"
 bench_train v2a "EMBREC_CUDA_GEMM=v2a"
 if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s more)
 	passed_v v3b && bench_train v3b "EMBREC_CUDA_GEMM=v3b"
+	passed_v v3e && bench_train v3e "EMBREC_CUDA_GEMM=v3e"
 	passed_v v3f && bench_train v3f "EMBREC_CUDA_GEMM=v3f"
+	passed_v v3g && bench_train v3g "EMBREC_CUDA_GEMM=v3g"
 	[ $flash = PASS ] && bench_train flash "$default_env" --flash-attention
 	passed_v v3c && bench_train v3c "EMBREC_CUDA_GEMM=v3c"
 	passed_v v3d && bench_train v3d "EMBREC_CUDA_GEMM=v3d"

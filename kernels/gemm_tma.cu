@@ -1,0 +1,179 @@
+// gemm_tma_{v3g,v3h}_{nn,nt,tn,tt}: the wgmma GEMM of gemm_wgmma.cu with
+// its operand tiles copied by the tensor memory accelerator (TMA) instead
+// of by the threads: C (M, N, float32) = alpha op(A) op(B) + beta C, A and
+// B BF16 in global memory described by tensor maps (tma.cuh), batch
+// blockIdx.z of grid.z products (the maps' third dimension; C's batch
+// stride sC elements). sm_90a PTX of ISA 8.3 (gen.sh), loaded
+// on compute capability 9.0 only. Not yet run on a GPU.
+//
+// Why: in v3a / v3b every thread issues its share of a k-tile's 16-byte
+// cp.async copies, each with its address, swizzle and bounds worked out,
+// about as many instructions per k-tile as the tensor cores take cycles
+// for its products (README: how the SASS was counted); v3c hands the
+// copies to one producer warpgroup, which then issues twice as many per
+// thread and was slower still. With TMA one thread issues one instruction
+// per operand box: the hardware computes the addresses, applies the
+// 128-byte swizzle, fills what lies outside the matrix with zeros and
+// counts the bytes on an mbarrier.
+//
+// Block: 384 threads. Warpgroup 0 produces: its thread 0 waits until the
+// consumers have released a stage, announces the stage's bytes on the
+// stage's full barrier (mbarrier.arrive.expect_tx) and issues the copies
+// of k-tile kt into stage kt % S; the other 127 threads exit after giving
+// up registers. Warpgroups 1 and 2 consume: each multiplies its 64 rows of
+// the 128 x BN tile (wgmma m64nBNk16, as in v3a / v3b) once the stage's
+// full barrier completes, and releases the stage (lane 0 of each warp on
+// its empty barrier, 8 arrivals) once the wgmma that read it has retired.
+// K-tile kt is round kt / S of its stage; the round-r phase of either
+// barrier is phase r, waited for with parity r & 1 (as in v3c).
+//
+// Shared layout, as the TMA's 128-byte swizzle writes it (box rows of 128
+// bytes, 16-byte chunk c of row j at j*128 + ((c ^ j % 8) * 16), boxes
+// 1024-byte aligned):
+//   K-major operand (A stored (M, K), B stored (N, K)): one box of 64 k x
+//     BM (or BN) rows, row r at r*128: the K-major layout of gemm_wgmma.cu
+//     (SBO 1024, k16 step 32 bytes).
+//   MN-major operand (A stored (K, M), B stored (K, N)): boxes of 64 m/n x
+//     64 k-rows, box h (m/n 64h .. 64h+63) at h*8192, k-row j at j*128: a
+//     descriptor LBO of 8192 (the next 64 along M/N), SBO 1024 (the next 8
+//     k-rows), k16 step 2048.
+// The host encodes the maps with these boxes (cuda/tma.go): {64, BM or BN,
+// 1} for K-major operands, {64, 64, 1} for MN-major ones, dimension 0 the
+// contiguous one, dimension 2 the batch.
+
+#include "common.cuh"
+#include "gemm_tile.cuh"
+#include "ptx.cuh"
+#include "tma.cuh"
+#include "wg_gemm.cuh"
+#include "wgmma.cuh"
+
+// TmaCfg: a tile configuration: 128 x BN tiles of C, k-tiles of 64, S
+// stages, grouped rasterisation over GROUP block rows.
+template <int BN_, int STAGES_, int GROUP_>
+struct TmaCfg {
+	static constexpr int BM = 128, BN = BN_, BK = 64, NT = 384, ACC = BN_ / 2, STAGES = STAGES_, GROUP = GROUP_;
+	static constexpr int A_ST = BM * BK * 2, B_ST = BN * BK * 2; // bytes of one stage
+	static constexpr int CONSUMER_WARPS = 8;                    // arrivals per phase of an empty barrier
+	// bytes: the stages, the alignment slack, full[S] and empty[S]
+	static constexpr int SMEM = STAGES * (A_ST + B_ST) + 1024 + 16 * STAGES;
+	static_assert(BN == 128 || BN == 256, "one wgmma m64n128 or m64n256 per warpgroup and k16 step");
+	static_assert(STAGES >= 2, "a stage in use and one being filled");
+};
+
+// tma_desc_parts: a consumer warpgroup's descriptor parts (rows 64g ..
+// 64g+63 of A) for the layouts above.
+template <bool TA, bool TB>
+__device__ __forceinline__ WgDesc tma_desc_parts(int g) {
+	WgDesc d;
+	d.aOff = g * 8192; // 64 K-major rows of 128 bytes, or the second 64-column box
+	d.aLBO = TA ? 8192 : 16;
+	d.aSBO = 1024;
+	d.aStep = TA ? 2048 : 32;
+	d.bLBO = TB ? 16 : 8192;
+	d.bSBO = 1024;
+	d.bStep = TB ? 32 : 2048;
+	return d;
+}
+
+// tma_load_stage issues k-tile k0's copies of batch z's 128 x BN tile at
+// (m0, n0) into stage (sA, sB), counted on the mbarrier at bar.
+template <class CF, bool TA, bool TB>
+__device__ __forceinline__ void tma_load_stage(unsigned sA, unsigned sB, const TmaMap* mA, const TmaMap* mB, int m0,
+                                               int n0, int k0, int z, unsigned bar) {
+	if (TA) { // A stored (K, M): boxes of 64 m x 64 k
+#pragma unroll
+		for (int h = 0; h < CF::BM / 64; h++) tma_load_3d(sA + h * 8192, mA, m0 + 64 * h, k0, z, bar);
+	} else { // A stored (M, K): one box of 64 k x BM rows
+		tma_load_3d(sA, mA, k0, m0, z, bar);
+	}
+	if (TB) { // B stored (N, K): one box of 64 k x BN rows
+		tma_load_3d(sB, mB, k0, n0, z, bar);
+	} else { // B stored (K, N): boxes of 64 n x 64 k
+#pragma unroll
+		for (int h = 0; h < CF::BN / 64; h++) tma_load_3d(sB + h * 8192, mB, n0 + 64 * h, k0, z, bar);
+	}
+}
+
+template <class CF, bool TA, bool TB>
+__device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const TmaMap* mB, int M, int N, int K,
+                                              int ldc, float alpha, float beta, long long sC) {
+	constexpr int S = CF::STAGES, ACC = CF::ACC;
+	EXTERN_SHARED(unsigned char, wg_smem);
+	if (dynamic_smem_size() < (unsigned)CF::SMEM) __trap(); // launched with too little shared memory: fail loudly
+	unsigned base = (smem_u32(wg_smem) + 1023) & ~1023u;
+	unsigned smA = base, smB = base + S * CF::A_ST, bars = smB + S * CF::B_ST; // then full[S], empty[S]
+	auto full = [&](int s) { return bars + 8 * s; };
+	auto empty = [&](int s) { return bars + 8 * (S + s); };
+
+	int bx = blockIdx.x, by = blockIdx.y;
+	gemm_group_tile<CF::GROUP>(bx, by, gridDim.x, gridDim.y);
+	int m0 = by * CF::BM, n0 = bx * CF::BN, z = blockIdx.z;
+	C += z * sC;
+	int wg = threadIdx.x >> 7;
+	int nk = (K + CF::BK - 1) / CF::BK;
+	if (threadIdx.x == 0) {
+		for (int s = 0; s < S; s++) {
+			mbar_init(full(s), 1);
+			mbar_init(empty(s), CF::CONSUMER_WARPS);
+		}
+		fence_mbarrier_init();
+	}
+	__syncthreads(); // the barriers are set up
+
+	if (wg == 0) { // producer
+		setmaxnreg_dec<40>();
+		if (threadIdx.x != 0) return;
+		tma_acquire_map(mA);
+		tma_acquire_map(mB);
+		for (int kt = 0; kt < nk; kt++) {
+			int s = kt % S;
+			if (kt >= S) mbar_wait(empty(s), (kt / S - 1) & 1); // k-tile kt - S released
+			mbar_arrive_expect_tx(full(s), CF::A_ST + CF::B_ST);
+			tma_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, mA, mB, m0, n0, kt * CF::BK, z,
+			                           full(s));
+		}
+		return;
+	}
+
+	setmaxnreg_inc<232>();
+	int g = wg - 1; // consumer: rows 64g .. 64g+63 of the tile
+	float acc[ACC];
+#pragma unroll
+	for (int i = 0; i < ACC; i++) acc[i] = 0.f;
+	WgDesc w = tma_desc_parts<TA, TB>(g);
+	bool signals = (threadIdx.x & 31) == 0;
+	for (int kt = 0; kt < nk; kt++) {
+		int s = kt % S;
+		mbar_wait(full(s), (kt / S) & 1); // k-tile kt landed
+		wg_mma_ktile<CF, TA, TB>(acc, smA + s * CF::A_ST + w.aOff, smB + s * CF::B_ST, w);
+		wgmma_wait<1>(); // k-tile kt-1's wgmma retired: release its stage
+		wg_fence_acc(acc);
+		if (kt > 0 && signals) mbar_arrive(empty((kt - 1) % S));
+	}
+	wgmma_wait<0>();
+	wg_fence_acc(acc);
+	wg_epilogue<CF>(C, acc, m0 + g * 64, n0, M, N, ldc, alpha, beta);
+}
+
+// TMA_ENTRIES defines <prefix>_{nn,nt,tn,tt} for configuration CF and the
+// device constant <prefix>_smem = CF::SMEM.
+#define TMA_ENTRY(name, CF, TA, TB)                                                                                \
+	extern "C" __global__ void __launch_bounds__(CF::NT, 1)                                                        \
+	    name(float* C, const TmaMap* mA, const TmaMap* mB, int M, int N, int K, int ldc, float alpha, float beta,  \
+	         long long sC) {                                                                                       \
+		gemm_tma_body<CF, TA, TB>(C, mA, mB, M, N, K, ldc, alpha, beta, sC);                                        \
+	}
+
+#define TMA_ENTRIES(prefix, CF)                                                                                    \
+	extern "C" __device__ const int prefix##_smem = CF::SMEM;                                                      \
+	TMA_ENTRY(prefix##_nn, CF, false, false)                                                                       \
+	TMA_ENTRY(prefix##_nt, CF, false, true)                                                                        \
+	TMA_ENTRY(prefix##_tn, CF, true, false)                                                                        \
+	TMA_ENTRY(prefix##_tt, CF, true, true)
+
+typedef TmaCfg<256, 4, 8> CfgV3g; // v3a's tile
+typedef TmaCfg<128, 6, 8> CfgV3h; // v3b's tile
+
+TMA_ENTRIES(gemm_tma_v3g, CfgV3g)
+TMA_ENTRIES(gemm_tma_v3h, CfgV3h)
