@@ -310,9 +310,13 @@ func (b *Backend) gemmTMA(v gemmBF16, out *tensor.Tensor, xa, ya uint64, transA,
 	if !okA || !okB {
 		return false
 	}
-	b.launch(v.kernel(transA, transB), [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt},
-		[3]int{v.threads, 1, 1}, v.smem, ptr(out), argPtr(b.tensorMap(ma)), argPtr(b.tensorMap(mb)), argI32(m),
-		argI32(n), argI32(k), argI32(n), argF32(1), argF32(beta), argI64(m*n))
+	grid := [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt}
+	if v.persistent { // one block per multiprocessor at most, stepping through the tiles
+		grid = [3]int{min(grid[0]*grid[1]*grid[2], max(b.sms, 1)), 1, 1}
+	}
+	b.launch(v.kernel(transA, transB), grid, [3]int{v.threads, 1, 1}, v.smem, ptr(out), argPtr(b.tensorMap(ma)),
+		argPtr(b.tensorMap(mb)), argI32(m), argI32(n), argI32(k), argI32(n), argF32(1), argF32(beta), argI64(m*n),
+		argI32(bt))
 	return true
 }
 
@@ -343,28 +347,33 @@ type gemmBF16 struct {
 	// tensor maps), the variant of the same tile that runs the products
 	// whose operands the TMA cannot read; "" for the others
 	plain string
+	// persistent: a TMA variant whose blocks (one per multiprocessor at
+	// most) each step through tiles
+	persistent bool
 }
 
 // gemmBF16Variants is the variant table. v1 is the first kernel (128 x 128,
 // two stages, static shared memory), kept as the verified baseline; v2*
 // are mma.sync kernels for sm_80 and later; v3* are the wgmma kernels of
 // Hopper (sm_90a PTX, loaded only on such a device); v3g and v3h are v3a
-// and v3b's tiles with the operands copied by the TMA (not yet run on a
-// GPU).
+// and v3b's tiles with the operands copied by the TMA, v3i and v3j the
+// same persistent (none of the four yet run on a GPU).
 var gemmBF16Variants = []gemmBF16{
-	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", ""},
-	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", ""},
-	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", ""},
-	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", ""},
-	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", ""},
-	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", ""},
-	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", ""},
-	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", ""},
-	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", ""},
-	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", ""},
-	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", ""},
-	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a"},
-	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b"},
+	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", "", false},
+	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", "", false},
+	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", "", false},
+	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", "", false},
+	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", "", false},
+	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", "", false},
+	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", "", false},
+	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", "", false},
+	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", "", false},
+	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", "", false},
+	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", "", false},
+	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a", false},
+	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b", false},
+	{"v3i", "gemm_tma_v3i", 128, 256, 384, 197696, "gemm_tma", "v3a", true},
+	{"v3j", "gemm_tma_v3j", 128, 128, 384, 197728, "gemm_tma", "v3b", true},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)

@@ -1,4 +1,4 @@
-// gemm_tma_{v3g,v3h}_{nn,nt,tn,tt}: the wgmma GEMM of gemm_wgmma.cu with
+// gemm_tma_{v3g,v3h,v3i,v3j}_{nn,nt,tn,tt}: the wgmma GEMM of gemm_wgmma.cu with
 // its operand tiles copied by the tensor memory accelerator (TMA) instead
 // of by the threads: C (M, N, float32) = alpha op(A) op(B) + beta C, A and
 // B BF16 in global memory described by tensor maps (tma.cuh), batch
@@ -15,6 +15,12 @@
 // per operand box: the hardware computes the addresses, applies the
 // 128-byte swizzle, fills what lies outside the matrix with zeros and
 // counts the bytes on an mbarrier.
+//
+// v3g, v3h: one tile per block (v3a's 128 x 256, v3b's 128 x 128); v3i,
+// v3j: the same tiles, persistent (TmaCfg::PERSISTENT): one block per
+// multiprocessor steps through the tiles, its pipeline running on from one
+// tile into the next, so the copies of a tile's first k-tiles overlap the
+// previous tile's last products and its epilogue.
 //
 // Block: 384 threads. Warpgroup 0 produces: its thread 0 waits until the
 // consumers have released a stage, announces the stage's bytes on the
@@ -49,9 +55,13 @@
 #include "wgmma.cuh"
 
 // TmaCfg: a tile configuration: 128 x BN tiles of C, k-tiles of 64, S
-// stages, grouped rasterisation over GROUP block rows.
-template <int BN_, int STAGES_, int GROUP_>
+// stages, grouped rasterisation over GROUP block rows. PERSISTENT: a grid
+// of at most one block per multiprocessor, each computing tiles
+// blockIdx.x, blockIdx.x + gridDim.x, ... in turn (else one tile per
+// block, block (x, y, z) tile x + gridDim.x * (y + gridDim.y * z)).
+template <int BN_, int STAGES_, int GROUP_, bool PERSISTENT_ = false>
 struct TmaCfg {
+	static constexpr bool PERSISTENT = PERSISTENT_;
 	static constexpr int BM = 128, BN = BN_, BK = 64, NT = 384, ACC = BN_ / 2, STAGES = STAGES_, GROUP = GROUP_;
 	static constexpr int A_ST = BM * BK * 2, B_ST = BN * BK * 2; // bytes of one stage
 	static constexpr int CONSUMER_WARPS = 8;                    // arrivals per phase of an empty barrier
@@ -95,9 +105,28 @@ __device__ __forceinline__ void tma_load_stage(unsigned sA, unsigned sB, const T
 	}
 }
 
+// TmaTile: where tile t of a product with nx x ny tiles per batch lies:
+// its first row and column of C and its batch (grouped rasterisation
+// inside a batch, as gemm_group_tile does for blocks).
+struct TmaTile {
+	int m0, n0, z;
+};
+
+template <class CF>
+__device__ __forceinline__ TmaTile tma_tile(int t, int nx, int ny) {
+	int per = nx * ny, z = t / per, pid = t - z * per;
+	int bx = pid % nx, by = pid / nx;
+	gemm_group_tile<CF::GROUP>(bx, by, nx, ny);
+	return TmaTile{by * CF::BM, bx * CF::BN, z};
+}
+
+// The pipeline runs across a block's tiles: its it-th k-tile overall goes
+// to stage it % S in round it / S, so that under PERSISTENT the producer
+// copies the next tile's first k-tiles while the consumers finish the
+// current one and store it.
 template <class CF, bool TA, bool TB>
 __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const TmaMap* mB, int M, int N, int K,
-                                              int ldc, float alpha, float beta, long long sC) {
+                                              int ldc, float alpha, float beta, long long sC, int batches) {
 	constexpr int S = CF::STAGES, ACC = CF::ACC;
 	EXTERN_SHARED(unsigned char, wg_smem);
 	if (dynamic_smem_size() < (unsigned)CF::SMEM) __trap(); // launched with too little shared memory: fail loudly
@@ -106,10 +135,9 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 	auto full = [&](int s) { return bars + 8 * s; };
 	auto empty = [&](int s) { return bars + 8 * (S + s); };
 
-	int bx = blockIdx.x, by = blockIdx.y;
-	gemm_group_tile<CF::GROUP>(bx, by, gridDim.x, gridDim.y);
-	int m0 = by * CF::BM, n0 = bx * CF::BN, z = blockIdx.z;
-	C += z * sC;
+	int nx = (N + CF::BN - 1) / CF::BN, ny = (M + CF::BM - 1) / CF::BM;
+	int t0 = CF::PERSISTENT ? blockIdx.x : blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+	int tiles = CF::PERSISTENT ? nx * ny * batches : t0 + 1, tstep = CF::PERSISTENT ? gridDim.x : 1;
 	int wg = threadIdx.x >> 7;
 	int nk = (K + CF::BK - 1) / CF::BK;
 	if (threadIdx.x == 0) {
@@ -126,12 +154,16 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 		if (threadIdx.x != 0) return;
 		tma_acquire_map(mA);
 		tma_acquire_map(mB);
-		for (int kt = 0; kt < nk; kt++) {
-			int s = kt % S;
-			if (kt >= S) mbar_wait(empty(s), (kt / S - 1) & 1); // k-tile kt - S released
-			mbar_arrive_expect_tx(full(s), CF::A_ST + CF::B_ST);
-			tma_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, mA, mB, m0, n0, kt * CF::BK, z,
-			                           full(s));
+		int it = 0;
+		for (int t = t0; t < tiles; t += tstep) {
+			TmaTile tl = tma_tile<CF>(t, nx, ny);
+			for (int kt = 0; kt < nk; kt++, it++) {
+				int s = it % S;
+				if (it >= S) mbar_wait(empty(s), (it / S - 1) & 1); // k-tile it - S released
+				mbar_arrive_expect_tx(full(s), CF::A_ST + CF::B_ST);
+				tma_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, mA, mB, tl.m0, tl.n0, kt * CF::BK,
+				                           tl.z, full(s));
+			}
 		}
 		return;
 	}
@@ -139,21 +171,26 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 	setmaxnreg_inc<232>();
 	int g = wg - 1; // consumer: rows 64g .. 64g+63 of the tile
 	float acc[ACC];
-#pragma unroll
-	for (int i = 0; i < ACC; i++) acc[i] = 0.f;
 	WgDesc w = tma_desc_parts<TA, TB>(g);
 	bool signals = (threadIdx.x & 31) == 0;
-	for (int kt = 0; kt < nk; kt++) {
-		int s = kt % S;
-		mbar_wait(full(s), (kt / S) & 1); // k-tile kt landed
-		wg_mma_ktile<CF, TA, TB>(acc, smA + s * CF::A_ST + w.aOff, smB + s * CF::B_ST, w);
-		wgmma_wait<1>(); // k-tile kt-1's wgmma retired: release its stage
+	int it = 0;
+	for (int t = t0; t < tiles; t += tstep) {
+		TmaTile tl = tma_tile<CF>(t, nx, ny);
+#pragma unroll
+		for (int i = 0; i < ACC; i++) acc[i] = 0.f;
+		for (int kt = 0; kt < nk; kt++, it++) {
+			int s = it % S;
+			mbar_wait(full(s), (it / S) & 1); // k-tile it landed
+			wg_mma_ktile<CF, TA, TB>(acc, smA + s * CF::A_ST + w.aOff, smB + s * CF::B_ST, w);
+			wgmma_wait<1>(); // k-tile it-1's wgmma retired: release its stage
+			wg_fence_acc(acc);
+			if (kt > 0 && signals) mbar_arrive(empty((it - 1) % S));
+		}
+		wgmma_wait<0>();
 		wg_fence_acc(acc);
-		if (kt > 0 && signals) mbar_arrive(empty((kt - 1) % S));
+		if (signals) mbar_arrive(empty((it - 1) % S)); // the tile's last stage, for the next tile's copies
+		wg_epilogue<CF>(C + tl.z * sC, acc, tl.m0 + g * 64, tl.n0, M, N, ldc, alpha, beta);
 	}
-	wgmma_wait<0>();
-	wg_fence_acc(acc);
-	wg_epilogue<CF>(C, acc, m0 + g * 64, n0, M, N, ldc, alpha, beta);
 }
 
 // TMA_ENTRIES defines <prefix>_{nn,nt,tn,tt} for configuration CF and the
@@ -161,8 +198,8 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 #define TMA_ENTRY(name, CF, TA, TB)                                                                                \
 	extern "C" __global__ void __launch_bounds__(CF::NT, 1)                                                        \
 	    name(float* C, const TmaMap* mA, const TmaMap* mB, int M, int N, int K, int ldc, float alpha, float beta,  \
-	         long long sC) {                                                                                       \
-		gemm_tma_body<CF, TA, TB>(C, mA, mB, M, N, K, ldc, alpha, beta, sC);                                        \
+	         long long sC, int batches) {                                                                          \
+		gemm_tma_body<CF, TA, TB>(C, mA, mB, M, N, K, ldc, alpha, beta, sC, batches);                               \
 	}
 
 #define TMA_ENTRIES(prefix, CF)                                                                                    \
@@ -172,8 +209,12 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 	TMA_ENTRY(prefix##_tn, CF, true, false)                                                                        \
 	TMA_ENTRY(prefix##_tt, CF, true, true)
 
-typedef TmaCfg<256, 4, 8> CfgV3g; // v3a's tile
-typedef TmaCfg<128, 6, 8> CfgV3h; // v3b's tile
+typedef TmaCfg<256, 4, 8> CfgV3g;       // v3a's tile
+typedef TmaCfg<128, 6, 8> CfgV3h;       // v3b's tile
+typedef TmaCfg<256, 4, 8, true> CfgV3i; // v3g, persistent
+typedef TmaCfg<128, 6, 8, true> CfgV3j; // v3h, persistent
 
 TMA_ENTRIES(gemm_tma_v3g, CfgV3g)
 TMA_ENTRIES(gemm_tma_v3h, CfgV3h)
+TMA_ENTRIES(gemm_tma_v3i, CfgV3i)
+TMA_ENTRIES(gemm_tma_v3j, CfgV3j)

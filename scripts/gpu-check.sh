@@ -1,5 +1,6 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (168-243 s in runs 7-9; more since).
+# gpu-check.sh LOGDIR: the one prepared GPU run (168-243 s in runs 7-9; about 4-5 min
+# by estimate since, 7 with GPU_CHECK_ABLATIONS=1).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
@@ -7,7 +8,7 @@
 #   1. embrec info and nvidia-smi
 #   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
 #      first passed on an H100 in run 7; v3d, v3e, v3f and the TMA ones,
-#      v3g and v3h, with TestGEMMTMA: not yet run on a GPU) each in a
+#      v3g to v3j, with TestGEMMTMA: not yet run on a GPU) each in a
 #      process of its own, since a kernel fault ends the
 #      process's CUDA context; then the conformance suite on the GPU, every
 #      tensor-core GEMM variant (without the v3 ones that failed), and the
@@ -23,10 +24,10 @@
 #      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
 #      the default (GEMM "auto" on Hopper: v3a or v3b per product),
 #      "auto-plan" (v3e or v3f: the same with planned copies), "auto-tma"
-#      (v3g or v3h: the same tiles with TMA copies), v3a and v2a; then the
-#      default once more with per-kernel CUDA-event timing (--profile).
-#      GPU_CHECK_ABLATIONS=1 adds one change at a time: GEMM v3b, v3e,
-#      v3f, v3g, v3c, v3d and v2d, the fused attention (--flash-attention),
+#      (v3g or v3h: the same tiles with TMA copies), v3i (v3g persistent),
+#      v3a and v2a; then the default once more with per-kernel CUDA-event
+#      timing (--profile). GPU_CHECK_ABLATIONS=1 adds one change at a time:
+#      GEMM v3b, v3e, v3f, v3g, v3j, v3c, v3d and v2d, the fused attention (--flash-attention),
 #      the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin
 #      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), SwiGLU's
 #      float32 outputs converted by the products (--f32-operands), the thin
@@ -70,9 +71,9 @@ stamp "wgmma GEMM variants (a process each)"
 # that waits on an mbarrier phase that never completes (v3c) hangs
 : >"$logs/wgmma.log"
 wgmma= wgmma_ok=
-for v in v3a v3b v3c v3d v3e v3f v3g v3h; do
+for v in v3a v3b v3c v3d v3e v3f v3g v3h v3i v3j; do
 	tests='^TestGEMMBF16$'
-	case $v in v3g | v3h) tests='^(TestGEMMBF16|TestGEMMTMA)$' ;; esac # TMA: that its kernels ran, too
+	case $v in v3g | v3h | v3i | v3j) tests='^(TestGEMMBF16|TestGEMMTMA)$' ;; esac # TMA: that its kernels ran, too
 	if EMBREC_TEST_GEMM=$v timeout 30 ./cuda.test -test.run '^TestGEMMIndexProbes$' -test.v >>"$logs/wgmma.log" 2>&1 &&
 		EMBREC_TEST_GEMM=$v timeout 90 ./cuda.test -test.run "$tests" -test.v >>"$logs/wgmma.log" 2>&1; then
 		wgmma="$wgmma $v PASS" wgmma_ok="$wgmma_ok,$v"
@@ -138,6 +139,7 @@ fi
 bench_train default "$default_env"
 passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
 passed_v v3g && passed_v v3h && bench_train auto-tma "EMBREC_CUDA_GEMM=auto-tma"
+passed_v v3i && bench_train v3i "EMBREC_CUDA_GEMM=v3i"
 passed_v v3a && bench_train v3a "EMBREC_CUDA_GEMM=v3a"
 bench_train v2a "EMBREC_CUDA_GEMM=v2a"
 if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s more)
@@ -145,6 +147,7 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s
 	passed_v v3e && bench_train v3e "EMBREC_CUDA_GEMM=v3e"
 	passed_v v3f && bench_train v3f "EMBREC_CUDA_GEMM=v3f"
 	passed_v v3g && bench_train v3g "EMBREC_CUDA_GEMM=v3g"
+	passed_v v3j && bench_train v3j "EMBREC_CUDA_GEMM=v3j"
 	[ $flash = PASS ] && bench_train flash "$default_env" --flash-attention
 	passed_v v3c && bench_train v3c "EMBREC_CUDA_GEMM=v3c"
 	passed_v v3d && bench_train v3d "EMBREC_CUDA_GEMM=v3d"
