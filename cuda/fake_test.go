@@ -240,6 +240,8 @@ func TestEveryOpLaunches(t *testing.T) {
 		b.RMSNormForward(f32(N, C), f32(N), f32(N, C), f32(C), 1e-5)
 		b.RMSNormBackward(f32(N, C), f32(C), f32(N, C), f32(N, C), f32(C), f32(N))
 		b.RMSNormBackward(f32(N, C), nil, f32(N, C), f32(N, C), f32(C), f32(N))
+		b.RMSNormBackwardAdd(f32(N, C), b.New(tensor.BF16, N, C), f32(C), f32(N, C), f32(N, C), f32(C), f32(N))
+		b.RMSNormBackwardAdd(f32(N, C), nil, nil, f32(N, C), f32(N, C), f32(C), f32(N))
 		ids := make([]int32, N)
 		for i := range ids {
 			ids[i] = int32(i % 3)

@@ -267,15 +267,18 @@ func launchesOf(b *Backend, name string) int {
 
 // TestBF16OperandsExact: with LoRA on q and v over a BF16 backbone, the
 // MLP products' BF16 operands written by SwiGLU (llama.Run's bf16Operand)
-// give the losses and gradients of the path that writes float32 and
-// converts (RunOptions.F32Operands) bit for bit over three steps, plainly
-// and under checkpointing, and with 5 fewer conversion launches per block
-// and step (the saved gate and up rounded inside SwiGLU, too; 7 under
-// checkpointing, whose recomputed forward saves them again).
+// and the residual gradient's BF16 copy written by its additions
+// (tensor.RMSNormBackwardAdder, Run.dresCopy) give the losses and
+// gradients of the path that writes float32 and converts
+// (RunOptions.F32Operands) bit for bit over three steps, plainly and
+// under checkpointing, with 7 fewer conversion launches per block and
+// step but one (the saved gate and up rounded inside SwiGLU, too; 9 under
+// checkpointing, whose recomputed forward saves them again) and 2 fewer
+// additions per block and step.
 func TestBF16OperandsExact(t *testing.T) {
 	ids, mask, tgt := stepInputs()
 	qv := []string{"q_proj", "v_proj"}
-	run := func(opt llama.RunOptions) ([]float32, int) {
+	run := func(opt llama.RunOptions) ([]float32, int, int) {
 		be := newTestBackendOpts(t, Options{Profile: true})
 		s := newStepSide(t, be, true, true, false, opt, qv)
 		var out []float32
@@ -287,25 +290,31 @@ func TestBF16OperandsExact(t *testing.T) {
 		if err := be.Sync(); err != nil {
 			t.Fatal(err)
 		}
-		return out, launchesOf(be, "f32_to_bf16") + launchesOf(be, "f32_to_bf16_x4")
+		return out, launchesOf(be, "f32_to_bf16") + launchesOf(be, "f32_to_bf16_x4"), launchesOf(be, "add_f32")
 	}
 	for _, ck := range []bool{false, true} {
-		want, convF32 := run(llama.RunOptions{Checkpoint: ck, F32Operands: true})
-		got, conv := run(llama.RunOptions{Checkpoint: ck})
+		want, convF32, addF32 := run(llama.RunOptions{Checkpoint: ck, F32Operands: true})
+		got, conv, add := run(llama.RunOptions{Checkpoint: ck})
 		for i := range want {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("checkpoint %v: value %d is %v with BF16 operands, %v with F32Operands", ck, i, got[i], want[i])
 			}
 		}
-		fewer := 5 // per block and step: h, the two saves, dGate, dUp
+		fewer := 7 // per block and step: h, the two saves, dGate, dUp, dres for down_proj and o_proj
 		if ck {
 			fewer += 2 // the recomputed forward saves gate and up again (its down product does not run)
 		}
-		if convF32-conv != fewer*3*stepCfg.Layers {
+		fewer = fewer*stepCfg.Layers - 1 // the final norm's gradient is converted once per step
+		if convF32-conv != fewer*3 {
 			t.Errorf("checkpoint %v: %d conversion launches with BF16 operands, %d with F32Operands: want %d fewer",
-				ck, conv, convF32, fewer*3*stepCfg.Layers)
+				ck, conv, convF32, fewer*3)
 		}
-		t.Logf("checkpoint %v: %d values equal; conversion launches %d, %d with F32Operands", ck, len(want), conv, convF32)
+		if addF32-add != 2*stepCfg.Layers*3 {
+			t.Errorf("checkpoint %v: %d additions with BF16 operands, %d with F32Operands: want %d fewer",
+				ck, add, addF32, 2*stepCfg.Layers*3)
+		}
+		t.Logf("checkpoint %v: %d values equal; conversion launches %d, %d with F32Operands; additions %d, %d",
+			ck, len(want), conv, convF32, add, addF32)
 	}
 }
 

@@ -42,6 +42,38 @@ func (b *Backend) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *tensor.T
 		ptr(rstd), argI32(N), argI32(C))
 }
 
+// RMSNormBackwardAdd implements tensor.RMSNormBackwardAdder: one pass
+// (rmsnorm_backward_add_f32) for a BF16 copy or none; another copy dtype
+// is converted after it.
+func (b *Backend) RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd *tensor.Tensor) {
+	needF32("RMSNormBackwardAdd", dRes, dWeight, dOut, in, weight, rstd)
+	sameLen("RMSNormBackwardAdd", dRes, dOut, in)
+	N, C := in.Rows(), in.Cols()
+	if weight.Len() != C || rstd.Len() != N || (dWeight != nil && dWeight.Len() != C) ||
+		(dResCopy != nil && dResCopy.Len() != dRes.Len()) {
+		panic(fmt.Sprintf("cuda: RMSNormBackwardAdd: in %v, weight %v, rstd %v, copy %v", in, weight, rstd, dResCopy))
+	}
+	if addr(dRes) == addr(dOut) {
+		panic("cuda: RMSNormBackwardAdd: dRes aliases dOut")
+	}
+	if N == 0 {
+		return
+	}
+	if dWeight != nil {
+		b.launch("rmsnorm_dweight_f32", [3]int{(C + 31) / 32, 1, 1}, [3]int{32, 8, 1}, 0, ptr(dWeight), ptr(dOut),
+			ptr(in), ptr(rstd), argI32(N), argI32(C))
+	}
+	copyB := uint64(0)
+	if dResCopy != nil && dResCopy.DType() == tensor.BF16 {
+		copyB = addr(dResCopy)
+	}
+	b.launch("rmsnorm_backward_add_f32", [3]int{N, 1, 1}, block256, 0, ptr(dRes), argPtr(copyB), ptr(dOut), ptr(in),
+		ptr(weight), ptr(rstd), argI32(N), argI32(C))
+	if dResCopy != nil && copyB == 0 {
+		b.Copy(dResCopy, dRes)
+	}
+}
+
 func (b *Backend) rope(dst, src, cos, sin *tensor.Tensor, pos []int32, interleaved bool, sign float32) {
 	needF32("RoPE", dst, src, cos, sin)
 	sameLen("RoPE", dst, src)

@@ -40,6 +40,34 @@ extern "C" __global__ void rmsnorm_backward_f32(float* dIn, const float* dOut, c
 	for (int i = threadIdx.x; i < C; i += blockDim.x) dx[i] = rs * (d[i] * weight[i] - x[i] * rs * m);
 }
 
+// rmsnorm_backward_add_f32: dRes (N, C) += the dIn of rmsnorm_backward_f32
+// (tensor.RMSNormBackwardAdder), the same expression, then the sum
+// rounded on its own (__fadd_rn: no FMA contraction), so that the result
+// is that kernel's followed by add_f32, bit for bit; with resB not null,
+// also resB = dRes rounded to BF16 (nearest even, as f32_to_bf16). Grid: N
+// blocks of 256. dRes may not alias dOut.
+extern "C" __global__ void rmsnorm_backward_add_f32(float* dRes, __nv_bfloat16* resB, const float* dOut,
+                                                    const float* in, const float* weight, const float* rstd, int N,
+                                                    int C) {
+	__shared__ float scratch[32];
+	int r = blockIdx.x;
+	if (r >= N) return;
+	const float* x = in + (long long)r * C;
+	const float* d = dOut + (long long)r * C;
+	float* dr = dRes + (long long)r * C;
+	float rs = rstd[r];
+	float dot = 0;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) dot += (d[i] * weight[i]) * (x[i] * rs);
+	dot = block_sum(dot, scratch);
+	float m = dot / (float)C;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) {
+		float dx = rs * (d[i] * weight[i] - x[i] * rs * m);
+		float v = __fadd_rn(dr[i], dx);
+		dr[i] = v;
+		if (resB) resB[(long long)r * C + i] = __float2bfloat16_rn(v);
+	}
+}
+
 // rmsnorm_dweight_f32: dWeight (C) += sum over rows of dOut * in * rstd.
 // Block (32, 8), grid ceil(C/32), fixed summation order (deterministic).
 extern "C" __global__ void rmsnorm_dweight_f32(float* dWeight, const float* dOut, const float* in, const float* rstd,

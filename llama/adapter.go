@@ -100,9 +100,15 @@ func (m *Model) linears(outs, ws []*tensor.Tensor, x *tensor.Tensor, l int, ps .
 
 // linearBackward sets (beta 0) or accumulates (beta 1) dx = dOut W (plus
 // the adapter's part) and accumulates dW += dOut^T x when dW is not nil.
-func (m *Model) linearBackward(dx, dW, dOut, x, w *tensor.Tensor, l int, p Proj, beta float32) {
+// dOutB, when not nil, is dOut rounded to BF16 (Run.dresCopy): the product
+// with W reads it, the bits MatMul would convert dOut to.
+func (m *Model) linearBackward(dx, dW, dOut, dOutB, x, w *tensor.Tensor, l int, p Proj, beta float32) {
 	b := m.Backend
-	b.MatMul(dx, dOut, w, false, false, beta)
+	if dOutB != nil { // dOut rounded to BF16 already: the product reads it instead of converting dOut
+		b.MatMul(dx, dOutB, w, false, false, beta)
+	} else {
+		b.MatMul(dx, dOut, w, false, false, beta)
+	}
 	if dW != nil {
 		b.MatMul(dW, dOut, x, true, false, 1)
 	}

@@ -186,8 +186,8 @@ func TestActivationBytesFormula(t *testing.T) {
 								}
 								want := 4 * int64(N*((L+1)*C+S*perBlock+scratch)+(c.Vocab+C+1)*R)
 								if bf {
-									want -= 2 * int64(N*S*2*H) // 2 of the 4 bytes of each saved gate and up value
-									want += 2 * int64(N*2*H)   // BF16 operands: dGate, dUp (silu(gate)*up shares dGate's)
+									want -= 2 * int64(N*S*2*H)   // 2 of the 4 bytes of each saved gate and up value
+									want += 2 * int64(N*(2*H+C)) // BF16 operands: dGate, dUp (silu(gate)*up shares dGate's), dres
 								}
 								if bf && fa {
 									want -= 2 * int64(N*S*(q+2*kv)) // and of each saved q, k and v value

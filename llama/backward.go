@@ -76,6 +76,9 @@ func (r *Run) BackwardHidden(dHidden *tensor.Tensor) {
 		d = d.Reshape(r.N, c.Hidden)
 	}
 	b.RMSNormBackward(r.dres, r.g.Norm, d, r.res[c.Layers], m.Norm, r.rstdF)
+	if cp := r.dresCopy(c.Layers-1, ProjDown); cp != nil {
+		b.Copy(cp, r.dres)
+	}
 	for l := c.Layers - 1; l >= 0; l-- {
 		a := r.layerActs(l)
 		if r.opt.Checkpoint {
@@ -103,7 +106,7 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	if (!fresh || r.opt.SaveBF16) && r.readsInput(l, ProjDown) {
 		b.SwiGLUForward(s.h, a.gate, a.up)
 	}
-	m.linearBackward(r.dh, G.Down, r.dres, s.h, L.Down, l, ProjDown, 0)
+	m.linearBackward(r.dh, G.Down, r.dres, r.dresCopy(l, ProjDown), s.h, L.Down, l, ProjDown, 0)
 	dgate, dup := r.dgate, r.dup
 	if r.bf16Operand(l, ProjGate, ProjUp) {
 		dgate, dup = r.dgateB, r.dupB
@@ -112,17 +115,17 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	if !fresh && (r.readsInput(l, ProjGate) || r.readsInput(l, ProjUp)) {
 		b.RMSNormForward(s.xn, s.rstd, a.res2, L.MLPNorm, c.NormEps)
 	}
-	m.linearBackward(r.dxn, G.Gate, dgate, s.xn, L.Gate, l, ProjGate, 0)
-	m.linearBackward(r.dxn, G.Up, dup, s.xn, L.Up, l, ProjUp, 1)
-	b.RMSNormBackward(r.dtmp, G.MLPNorm, r.dxn, a.res2, L.MLPNorm, a.rstd2)
-	b.Add(r.dres, r.dres, r.dtmp) // now d res2
+	m.linearBackward(r.dxn, G.Gate, dgate, nil, s.xn, L.Gate, l, ProjGate, 0)
+	m.linearBackward(r.dxn, G.Up, dup, nil, s.xn, L.Up, l, ProjUp, 1)
+	// now d res2 (and its copy for o_proj)
+	r.addNormBackward(r.dresCopy(l, ProjO), G.MLPNorm, r.dxn, a.res2, L.MLPNorm, a.rstd2)
 	// Attention: res2 = in + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))).
 	// Recomputing rewrites probs (or the fused attention's output and
 	// log-sum-exp, which its backward reads) with what the forward wrote.
 	if !fresh && (r.opt.RecomputeAttention || r.opt.FlashAttention || r.readsInput(l, ProjO)) {
 		r.attentionForward(a)
 	}
-	m.linearBackward(r.datt, G.O, r.dres, s.att, L.O, l, ProjO, 0)
+	m.linearBackward(r.datt, G.O, r.dres, r.dresCopy(l, ProjO), s.att, L.O, l, ProjO, 0)
 	if r.opt.FlashAttention {
 		b.(tensor.FlashAttention).FlashAttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, s.a3, s.lse,
 			r.mask, c.Heads, c.KVHeads)
@@ -134,11 +137,25 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	if r.readsInput(l, ProjQ) || r.readsInput(l, ProjK) || r.readsInput(l, ProjV) {
 		b.RMSNormForward(s.xn, s.rstd, in, L.AttnNorm, c.NormEps)
 	}
-	m.linearBackward(r.dxn, G.Q, r.tmpQ, s.xn, L.Q, l, ProjQ, 0)
-	m.linearBackward(r.dxn, G.K, r.tmpK, s.xn, L.K, l, ProjK, 1)
-	m.linearBackward(r.dxn, G.V, r.dv, s.xn, L.V, l, ProjV, 1)
-	b.RMSNormBackward(r.dtmp, G.AttnNorm, r.dxn, in, L.AttnNorm, a.rstd1)
-	b.Add(r.dres, r.dres, r.dtmp) // now d in
+	m.linearBackward(r.dxn, G.Q, r.tmpQ, nil, s.xn, L.Q, l, ProjQ, 0)
+	m.linearBackward(r.dxn, G.K, r.tmpK, nil, s.xn, L.K, l, ProjK, 1)
+	m.linearBackward(r.dxn, G.V, r.dv, nil, s.xn, L.V, l, ProjV, 1)
+	// now d in (and its copy for the down_proj of the block below)
+	r.addNormBackward(r.dresCopy(l-1, ProjDown), G.AttnNorm, r.dxn, in, L.AttnNorm, a.rstd1)
+}
+
+// addNormBackward adds the input gradient of an RMSNorm (weight w,
+// gradient dW or nil) into dres: under bf16Operands in one pass that also
+// writes dres's BF16 copy cp when not nil (tensor.RMSNormBackwardAdder),
+// else as RMSNormBackward into dtmp and an Add (RunOptions.F32Operands).
+func (r *Run) addNormBackward(cp, dW, dOut, in, w, rstd *tensor.Tensor) {
+	b := r.m.Backend
+	if r.opt.bf16Operands() {
+		tensor.RMSNormBackwardAdd(b, r.dtmp, r.dres, cp, dW, dOut, in, w, rstd)
+		return
+	}
+	b.RMSNormBackward(r.dtmp, dW, dOut, in, w, rstd)
+	b.Add(r.dres, r.dres, r.dtmp)
 }
 
 // readsInput reports whether the backward of projection p in layer l reads

@@ -37,9 +37,13 @@ type RunOptions struct {
 	// F32Operands, under SaveBF16, keeps SwiGLU's outputs float32 where a
 	// BF16 product's operand would do (Run.bf16Operand), so the products
 	// convert them, and saves gate and up with separate conversions
-	// instead of inside the SwiGLU pass (tensor.SwiGLUSaver): the same
-	// results bit for bit, 2H fewer BF16 values of arena per token, and
-	// five more conversion passes per block. For comparisons (bench train
+	// instead of inside the SwiGLU pass (tensor.SwiGLUSaver); and adds the
+	// norms' input gradients into the residual gradient with a separate
+	// pass, which the down_proj and o_proj products then convert (instead
+	// of tensor.RMSNormBackwardAdder writing its BF16 copy in the same
+	// pass, Run.dresCopy): the same results bit for bit, 2H + C fewer BF16
+	// values of arena per token, and seven more conversion passes and two
+	// more additions per block. For comparisons (bench train
 	// -f32-operands).
 	F32Operands bool
 	// MaxLogitRows bounds the rows Logits and Loss may select (default,
@@ -50,9 +54,11 @@ type RunOptions struct {
 	Grads *Weights
 }
 
-// fusedSwiGLU reports whether SwiGLU writes BF16 operands and saves
-// (SaveBF16 without F32Operands).
-func (o RunOptions) fusedSwiGLU() bool { return o.SaveBF16 && !o.F32Operands }
+// bf16Operands reports whether the passes that produce a BF16 product's
+// operand write it in BF16 themselves (SaveBF16 without F32Operands):
+// SwiGLU its outputs and saved copies, the residual gradient's additions
+// its copy.
+func (o RunOptions) bf16Operands() bool { return o.SaveBF16 && !o.F32Operands }
 
 // Run holds the activation arena of one (B, T) shape. It is reused across
 // steps; steady-state steps allocate (almost) nothing. A Run is not safe
@@ -77,6 +83,7 @@ type Run struct {
 	dxn          *tensor.Tensor // (N, C)
 	dgate, dup   *tensor.Tensor // (N, H) x2
 	dgateB, dupB *tensor.Tensor // (N, H) x2 BF16 under SaveBF16: dgate, dup as BF16 operands (bf16Operand)
+	dresB        *tensor.Tensor // (N, C) BF16 under SaveBF16: dres rounded, an operand (dresCopy)
 	dh           *tensor.Tensor // (N, H)
 	datt, dq     *tensor.Tensor // (N, NH*HS) x2
 	dk, dv       *tensor.Tensor // (N, NKV*HS) x2
@@ -193,7 +200,7 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 	ar.take(&r.dq, N, q)
 	ar.take(&r.dk, N, kv)
 	ar.take(&r.dv, N, kv)
-	if opt.fusedSwiGLU() { // BF16 operands of the MLP's products (bf16Operand)
+	if opt.bf16Operands() { // BF16 operands of the MLP's products (bf16Operand)
 		ar.takeAs(&r.dgateB, tensor.BF16, N, H)
 		ar.takeAs(&r.dupB, tensor.BF16, N, H)
 		// scr.hb is dgateB's memory: hb lives from a block's SwiGLUForward
@@ -201,6 +208,7 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 		// gate_proj product, and a block's backward (after any recompute of
 		// its forward) starts after its forward's products.
 		ar.alias(&r.scr.hb, &r.dgateB)
+		ar.takeAs(&r.dresB, tensor.BF16, N, C)
 	}
 	return ar
 }
@@ -215,7 +223,7 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 // round as Copy does); the step saves a conversion pass and half of
 // SwiGLU's writes.
 func (r *Run) bf16Operand(l int, ps ...Proj) bool {
-	if !r.opt.fusedSwiGLU() {
+	if !r.opt.bf16Operands() {
 		return false
 	}
 	for _, p := range ps {
@@ -224,6 +232,19 @@ func (r *Run) bf16Operand(l int, ps ...Proj) bool {
 		}
 	}
 	return true
+}
+
+// dresCopy returns the BF16 copy of dres that the passes adding into dres
+// write (tensor.RMSNormBackwardAdder) for projection p of layer l to read
+// as its output gradient, or nil: under bf16Operands when p's weight is
+// BF16 (its input-gradient product then reads the copy, the bits that
+// converting dres would give; a weight gradient or an adapter still reads
+// dres itself). Producers and consumers ask for the same (l, p).
+func (r *Run) dresCopy(l int, p Proj) *tensor.Tensor {
+	if l < 0 || r.dresB == nil || r.m.Layers[l].Weight(p).DType() != tensor.BF16 {
+		return nil
+	}
+	return r.dresB
 }
 
 // Input returns the (B, T, C) input-embedding buffer that Forward reads:
@@ -351,7 +372,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	if r.bf16Operand(l, ProjDown) {
 		h = s.hb
 	}
-	if r.opt.fusedSwiGLU() { // saved rounded, in the same pass (tensor.SwiGLUSaver)
+	if r.opt.bf16Operands() { // saved rounded, in the same pass (tensor.SwiGLUSaver)
 		tensor.SwiGLUForwardSave(b, h, a.gate, a.up, gate, up)
 	} else {
 		b.SwiGLUForward(h, gate, up)

@@ -229,6 +229,31 @@ func SwiGLUForwardSave(b Backend, out, gateSaved, upSaved, gate, up *Tensor) {
 	b.Copy(upSaved, up)
 }
 
+// RMSNormBackwardAdder is an optional fused op for the backward pass of a
+// residual stream: dRes += the dIn of RMSNormBackward(dIn, dWeight, dOut,
+// in, weight, rstd) (dWeight accumulated as there unless nil), and, when
+// dResCopy is not nil, dResCopy set to the new dRes as Copy converts it
+// (a BF16 operand of the products that read dRes next), in one pass. dRes
+// may not alias dOut. The fallback is RMSNormBackward into a scratch, Add
+// and Copy, with the same results bit for bit (RMSNormBackwardAdd).
+type RMSNormBackwardAdder interface {
+	RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor)
+}
+
+// RMSNormBackwardAdd runs the op of RMSNormBackwardAdder on b, fused where
+// b implements it, else through scratch (dRes's shape).
+func RMSNormBackwardAdd(b Backend, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor) {
+	if f, ok := b.(RMSNormBackwardAdder); ok {
+		f.RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd)
+		return
+	}
+	b.RMSNormBackward(scratch, dWeight, dOut, in, weight, rstd)
+	b.Add(dRes, dRes, scratch)
+	if dResCopy != nil {
+		b.Copy(dResCopy, dRes)
+	}
+}
+
 // FlashAttention is an optional fused attention (the cuda backend on the
 // tensor cores): the function of Attention without the (B, NH, Tq, Tk)
 // probabilities. The forward pass writes out and lse (B, NH, Tq), the

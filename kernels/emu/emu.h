@@ -196,9 +196,10 @@ inline __half __float2half_rn(float f) {
 	return {(unsigned short)h};
 }
 
-// __fmul_rn: a product rounded on its own (g++ for x86-64 without -mfma
+// __fmul_rn, __fadd_rn: a product, a sum rounded on its own (g++ for x86-64 without -mfma
 // never contracts it into an FMA either).
 inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fadd_rn(float a, float b) { return a + b; }
 
 template <class A, class B>
 inline typename std::common_type<A, B>::type min(A a, B b) {

@@ -76,6 +76,31 @@ func RMSNorm(t *testing.T, b tensor.Backend, tol Tolerances) {
 			e.b.RMSNormBackward(dx2, nil, dOut, x, w, rstd)
 			e.compare("RMSNormBackward frozen dIn "+name, "norm", e.read(dx2), refDx, rmsScale(refDx))
 
+			// The residual form (tensor.RMSNormBackwardAdder or its fallback):
+			// the backend's own dIn added to dRes, bit for bit, with the BF16
+			// copy rounded to nearest even and dWeight accumulated again.
+			rv := e.randn(N * C)
+			for _, withCopy := range []bool{false, true} {
+				dRes, scratch := e.tensor("dRes", rv, N, C), e.tensor("scratch", nil, N, C)
+				var cp *tensor.Tensor
+				if withCopy {
+					cp = e.b.New(tensor.BF16, N, C)
+				}
+				dw2 := e.tensor("dWeight (add)", dw0, C)
+				tensor.RMSNormBackwardAdd(e.b, scratch, dRes, cp, dw2, dOut, x, w, rstd)
+				got, dIn := e.read(dRes), e.read(dx2)
+				want := make([]float64, N*C)
+				for i := range want {
+					want[i] = float64(float32(rv[i]) + float32(dIn[i]))
+				}
+				tag := fmt.Sprintf("RMSNormBackwardAdd copy %v %s", withCopy, name)
+				e.sameBits(tag+" dRes", got, want)
+				if withCopy {
+					e.sameBits(tag+" copy", e.read(cp), roundBF16(got))
+				}
+				e.sameBits(tag+" dWeight", e.read(dw2), e.read(dw))
+			}
+
 			loss := func() float64 { o, _ := rmsRef(xv, wv, N, C, eps); return dot(dv, o) }
 			e.fdCheck("RMSNorm dIn "+name, xv, refDx, loss, 3)
 			e.fdCheck("RMSNorm dWeight "+name, wv, refDw, loss, 3)
