@@ -238,6 +238,7 @@ func TestEveryOpLaunches(t *testing.T) {
 		b.AddBias(f32(N, C), f32(C))
 		b.BiasBackward(f32(C), f32(N, C))
 		b.RMSNormForward(f32(N, C), f32(N), f32(N, C), f32(C), 1e-5)
+		b.RMSNormForwardCopy(f32(N, C), b.New(tensor.BF16, N, C), f32(N), f32(N, C), f32(C), 1e-5)
 		b.RMSNormBackward(f32(N, C), f32(C), f32(N, C), f32(N, C), f32(C), f32(N))
 		b.RMSNormBackward(f32(N, C), nil, f32(N, C), f32(N, C), f32(C), f32(N))
 		b.RMSNormBackwardAdd(f32(N, C), b.New(tensor.BF16, N, C), f32(C), f32(N, C), f32(N, C), f32(C), f32(N))

@@ -267,14 +267,15 @@ func launchesOf(b *Backend, name string) int {
 
 // TestBF16OperandsExact: with LoRA on q and v over a BF16 backbone, the
 // MLP products' BF16 operands written by SwiGLU (llama.Run's bf16Operand)
-// and the residual gradient's BF16 copy written by its additions
-// (tensor.RMSNormBackwardAdder, Run.dresCopy) give the losses and
-// gradients of the path that writes float32 and converts
+// the norms' BF16 copies of their outputs (tensor.RMSNormCopier,
+// Run.xnCopy) and the residual gradient's BF16 copy written by its
+// additions (tensor.RMSNormBackwardAdder, Run.dresCopy) give the losses
+// and gradients of the path that writes float32 and converts
 // (RunOptions.F32Operands) bit for bit over three steps, plainly and
-// under checkpointing, with 7 fewer conversion launches per block and
-// step but one (the saved gate and up rounded inside SwiGLU, too; 9 under
-// checkpointing, whose recomputed forward saves them again) and 2 fewer
-// additions per block and step.
+// under checkpointing, with 9 fewer conversion launches per block and
+// step but one (the saved gate and up rounded inside SwiGLU, too; 13
+// under checkpointing, whose recomputed forward saves them and
+// normalises again) and 2 fewer additions per block and step.
 func TestBF16OperandsExact(t *testing.T) {
 	ids, mask, tgt := stepInputs()
 	qv := []string{"q_proj", "v_proj"}
@@ -300,9 +301,9 @@ func TestBF16OperandsExact(t *testing.T) {
 				t.Fatalf("checkpoint %v: value %d is %v with BF16 operands, %v with F32Operands", ck, i, got[i], want[i])
 			}
 		}
-		fewer := 7 // per block and step: h, the two saves, dGate, dUp, dres for down_proj and o_proj
+		fewer := 9 // per block and step: h, the two saves, dGate, dUp, dres for down_proj and o_proj, the two norms' outputs
 		if ck {
-			fewer += 2 // the recomputed forward saves gate and up again (its down product does not run)
+			fewer += 4 // the recomputed forward saves gate and up and normalises twice again (its down product does not run)
 		}
 		fewer = fewer*stepCfg.Layers - 1 // the final norm's gradient is converted once per step
 		if convF32-conv != fewer*3 {

@@ -23,6 +23,28 @@ func (b *Backend) RMSNormForward(out, rstd, in, weight *tensor.Tensor, eps float
 		argF32(eps), argI32(N), argI32(C))
 }
 
+// RMSNormForwardCopy implements tensor.RMSNormCopier: one pass
+// (rmsnorm_forward_copy_f32) for a BF16 copy; another dtype is converted
+// after RMSNormForward.
+func (b *Backend) RMSNormForwardCopy(out, outCopy, rstd, in, weight *tensor.Tensor, eps float32) {
+	if outCopy.DType() != tensor.BF16 {
+		b.RMSNormForward(out, rstd, in, weight, eps)
+		b.Copy(outCopy, out)
+		return
+	}
+	needF32("RMSNormForwardCopy", out, rstd, in, weight)
+	sameLen("RMSNormForwardCopy", out, outCopy, in)
+	N, C := in.Rows(), in.Cols()
+	if weight.Len() != C || rstd.Len() != N {
+		panic(fmt.Sprintf("cuda: RMSNormForwardCopy: in %v, weight %v, rstd %v", in, weight, rstd))
+	}
+	if N == 0 {
+		return
+	}
+	b.launch("rmsnorm_forward_copy_f32", [3]int{N, 1, 1}, block256, 0, ptr(out), ptr(outCopy), ptr(rstd), ptr(in),
+		ptr(weight), argF32(eps), argI32(N), argI32(C))
+}
+
 // RMSNormBackward implements tensor.Normalizer.
 func (b *Backend) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *tensor.Tensor) {
 	needF32("RMSNormBackward", dIn, dWeight, dOut, in, weight, rstd)

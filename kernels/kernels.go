@@ -110,8 +110,9 @@ var Table = []Kernel{
 
 	{"cross_entropy_forward_f32", "loss"}, {"cross_entropy_backward_f32", "loss"},
 
-	{"rmsnorm_forward_f32", "norm"}, {"rmsnorm_backward_f32", "norm"},
-	{"rmsnorm_backward_add_f32", "norm"}, {"rmsnorm_dweight_f32", "norm"},
+	{"rmsnorm_forward_f32", "norm"}, {"rmsnorm_forward_copy_f32", "norm"},
+	{"rmsnorm_backward_f32", "norm"}, {"rmsnorm_backward_add_f32", "norm"},
+	{"rmsnorm_dweight_f32", "norm"},
 
 	{"dropout_forward_f32", "optim"}, {"adamw_f32", "optim"},
 

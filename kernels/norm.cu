@@ -21,6 +21,29 @@ extern "C" __global__ void rmsnorm_forward_f32(float* out, float* rstd, const fl
 	for (int i = threadIdx.x; i < C; i += blockDim.x) o[i] = weight[i] * (x[i] * rs);
 }
 
+// rmsnorm_forward_copy_f32 is rmsnorm_forward_f32 (the same expressions)
+// that also writes outB = out rounded to BF16 (nearest even, as
+// f32_to_bf16; tensor.RMSNormCopier).
+extern "C" __global__ void rmsnorm_forward_copy_f32(float* out, __nv_bfloat16* outB, float* rstd, const float* in,
+                                                    const float* weight, float eps, int N, int C) {
+	__shared__ float scratch[32];
+	int r = blockIdx.x;
+	if (r >= N) return;
+	const float* x = in + (long long)r * C;
+	float* o = out + (long long)r * C;
+	__nv_bfloat16* ob = outB + (long long)r * C;
+	float ss = 0;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) ss += x[i] * x[i];
+	ss = block_sum(ss, scratch);
+	float rs = 1.f / sqrtf(ss / (float)C + eps);
+	if (threadIdx.x == 0) rstd[r] = rs;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) {
+		float v = weight[i] * (x[i] * rs);
+		o[i] = v;
+		ob[i] = __float2bfloat16_rn(v);
+	}
+}
+
 // rmsnorm_backward_f32 sets dIn (N, C): with g = dOut*w and xhat = x*rstd,
 // dx = rstd * (g - xhat * mean(g * xhat)). Grid: N blocks of 256. dIn may
 // alias dOut.

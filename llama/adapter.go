@@ -85,12 +85,18 @@ func (m *Model) linear(out, x, w *tensor.Tensor, l int, p Proj) {
 // as one tensor.SharedInputMatMul, so a backend that converts x for the
 // product converts it once, then the adapters add their deltas in order.
 // ws (len(ps)) receives the weights: callers pass scratch they keep, so
-// that a step allocates nothing.
-func (m *Model) linears(outs, ws []*tensor.Tensor, x *tensor.Tensor, l int, ps ...Proj) {
+// that a step allocates nothing. xB, when not nil, is x rounded to BF16
+// (Run.xnCopy): the products read it, the bits a conversion of x would
+// give, and the adapters read x.
+func (m *Model) linears(outs, ws []*tensor.Tensor, x, xB *tensor.Tensor, l int, ps ...Proj) {
 	for i, p := range ps {
 		ws[i] = m.Layers[l].Weight(p)
 	}
-	tensor.SharedInputMatMul(m.Backend, outs, x, ws)
+	if xB != nil {
+		tensor.SharedInputMatMul(m.Backend, outs, xB, ws)
+	} else {
+		tensor.SharedInputMatMul(m.Backend, outs, x, ws)
+	}
 	for i, p := range ps {
 		if a := m.adapters[l][p]; a != nil {
 			a.Forward(outs[i], x)

@@ -3,13 +3,17 @@
 
 package llama
 
-import "embrec/tensor"
+import (
+	"fmt"
+
+	"embrec/tensor"
+)
 
 // arena plans views of flat tensors: request buffers with take (float32)
 // or takeAs, then alloc sets them all.
 type arena struct {
 	reqs    []arenaReq
-	aliases [][2]**tensor.Tensor // (dst, src) pairs set by alias
+	aliases []arenaAlias // set by alias and aliasView
 	bytes   int64
 }
 
@@ -24,7 +28,20 @@ func (a *arena) take(dst **tensor.Tensor, shape ...int) { a.takeAs(dst, tensor.F
 // alias points dst, at alloc, at the tensor planned for src (no memory of
 // its own): for buffers whose lifetimes never overlap.
 func (a *arena) alias(dst, src **tensor.Tensor) {
-	a.aliases = append(a.aliases, [2]**tensor.Tensor{dst, src})
+	a.aliases = append(a.aliases, arenaAlias{dst, src, nil})
+}
+
+// aliasView is alias with dst a view of shape (no more elements) at the
+// start of src's memory.
+func (a *arena) aliasView(dst, src **tensor.Tensor, shape ...int) {
+	a.aliases = append(a.aliases, arenaAlias{dst, src, shape})
+}
+
+// arenaAlias: dst shares src's memory, as src (shape nil) or as a view of
+// shape at its start.
+type arenaAlias struct {
+	dst, src **tensor.Tensor
+	shape    []int
 }
 
 func (a *arena) takeAs(dst **tensor.Tensor, dt tensor.DType, shape ...int) {
@@ -58,7 +75,14 @@ func (a *arena) alloc(b tensor.Allocator) []*tensor.Tensor {
 		i = j
 	}
 	for _, d := range a.aliases {
-		*d[0] = *d[1]
+		if d.shape == nil {
+			*d.dst = *d.src
+			continue
+		}
+		if numel(d.shape) > (*d.src).Len() {
+			panic(fmt.Sprintf("llama: arena alias of shape %v in %v", d.shape, *d.src))
+		}
+		*d.dst = (*d.src).View(0, d.shape...)
 	}
 	return flats
 }
@@ -109,6 +133,7 @@ type runScratch struct {
 	a3    *tensor.Tensor // (B, T, NH*HS) view of att
 	h     *tensor.Tensor // (N, H) silu(gate)*up, down_proj input
 	hb    *tensor.Tensor // (N, H) BF16 under SaveBF16: h as down_proj's BF16 operand (Run.bf16Operand), in Run.dgateB's memory
+	xnB   *tensor.Tensor // (N, C) BF16 under SaveBF16: xn as the shared products' operand (Run.xnCopy), in the same memory
 	probs *tensor.Tensor // (B, NH, T, T) the one softmax buffer under RecomputeAttention, else nil
 	lse   *tensor.Tensor // (B, NH, T) the fused attention's log-sum-exp under FlashAttention, else nil
 }

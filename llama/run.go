@@ -41,10 +41,11 @@ type RunOptions struct {
 	// norms' input gradients into the residual gradient with a separate
 	// pass, which the down_proj and o_proj products then convert (instead
 	// of tensor.RMSNormBackwardAdder writing its BF16 copy in the same
-	// pass, Run.dresCopy): the same results bit for bit, 2H + C fewer BF16
-	// values of arena per token, and seven more conversion passes and two
-	// more additions per block. For comparisons (bench train
-	// -f32-operands).
+	// pass, Run.dresCopy), and has the norms' outputs converted by the
+	// products too (instead of tensor.RMSNormCopier, Run.xnCopy): the same
+	// results bit for bit, 2H + C fewer BF16 values of arena per token,
+	// and nine more conversion passes and two more additions per block.
+	// For comparisons (bench train -f32-operands).
 	F32Operands bool
 	// MaxLogitRows bounds the rows Logits and Loss may select (default,
 	// 0: all B*T rows). The logits buffer is MaxLogitRows x V.
@@ -56,8 +57,8 @@ type RunOptions struct {
 
 // bf16Operands reports whether the passes that produce a BF16 product's
 // operand write it in BF16 themselves (SaveBF16 without F32Operands):
-// SwiGLU its outputs and saved copies, the residual gradient's additions
-// its copy.
+// SwiGLU its outputs and saved copies, the norms their outputs' copies,
+// the residual gradient's additions its copy.
 func (o RunOptions) bf16Operands() bool { return o.SaveBF16 && !o.F32Operands }
 
 // Run holds the activation arena of one (B, T) shape. It is reused across
@@ -208,6 +209,10 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 		// gate_proj product, and a block's backward (after any recompute of
 		// its forward) starts after its forward's products.
 		ar.alias(&r.scr.hb, &r.dgateB)
+		// scr.xnB too: it lives from a block's RMSNorm to the products that
+		// read it, before its SwiGLU, and the backward's recomputed forward
+		// ends before the block's SwiGLUBackward writes dgateB.
+		ar.aliasView(&r.scr.xnB, &r.dgateB, N, C)
 		ar.takeAs(&r.dresB, tensor.BF16, N, C)
 	}
 	return ar
@@ -232,6 +237,23 @@ func (r *Run) bf16Operand(l int, ps ...Proj) bool {
 		}
 	}
 	return true
+}
+
+// xnCopy returns the buffer for the BF16 copy of a block's RMSNorm output
+// that the norm writes in the same pass (tensor.RMSNormCopier) for
+// projections ps of layer l to read, or nil: under bf16Operands when
+// every weight of ps is BF16 (the shared product then reads the copy, the
+// bits converting xn would give; the adapters still read xn itself).
+func (r *Run) xnCopy(l int, ps ...Proj) *tensor.Tensor {
+	if r.scr.xnB == nil {
+		return nil
+	}
+	for _, p := range ps {
+		if r.m.Layers[l].Weight(p).DType() != tensor.BF16 {
+			return nil
+		}
+	}
+	return r.scr.xnB
 }
 
 // dresCopy returns the BF16 copy of dres that the passes adding into dres
@@ -343,31 +365,33 @@ func (r *Run) layerActs(l int) *layerActs {
 func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m, b, c, s := r.m, r.m.Backend, r.m.Config, &r.scr
 	L := &m.Layers[l]
-	b.RMSNormForward(s.xn, a.rstd1, in, L.AttnNorm, c.NormEps)
+	xb := r.xnCopy(l, ProjQ, ProjK, ProjV)
+	tensor.RMSNormForwardCopy(b, s.xn, xb, a.rstd1, in, L.AttnNorm, c.NormEps)
 	if a.q.DType() == tensor.BF16 {
 		// Saved in BF16 (SaveBF16 with FlashAttention): computed in float32
 		// in the backward's q/k/v gradient buffers (unused until this block's
 		// backward), then rounded.
-		m.linears(r.linOuts(r.tmpQ, r.tmpK, r.dv), r.linW[:3], s.xn, l, ProjQ, ProjK, ProjV)
+		m.linears(r.linOuts(r.tmpQ, r.tmpK, r.dv), r.linW[:3], s.xn, xb, l, ProjQ, ProjK, ProjV)
 		b.RoPEForward(r.dq, r.tmpQ, m.cos, m.sin, r.pos, false)
 		b.RoPEForward(r.dk, r.tmpK, m.cos, m.sin, r.pos, false)
 		b.Copy(a.q, r.dq)
 		b.Copy(a.k, r.dk)
 		b.Copy(a.v, r.dv)
 	} else {
-		m.linears(r.linOuts(r.tmpQ, r.tmpK, a.v), r.linW[:3], s.xn, l, ProjQ, ProjK, ProjV)
+		m.linears(r.linOuts(r.tmpQ, r.tmpK, a.v), r.linW[:3], s.xn, xb, l, ProjQ, ProjK, ProjV)
 		b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
 		b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
 	}
 	r.attentionForward(a)
 	m.linear(a.res2, s.att, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)
-	b.RMSNormForward(s.xn, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
+	xb = r.xnCopy(l, ProjGate, ProjUp)
+	tensor.RMSNormForwardCopy(b, s.xn, xb, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
 	gate, up := a.gate, a.up
 	if r.opt.SaveBF16 { // float32 products in the backward scratch (free now), saved rounded
 		gate, up = r.dgate, r.dup
 	}
-	m.linears(r.linOuts(gate, up), r.linW[:2], s.xn, l, ProjGate, ProjUp)
+	m.linears(r.linOuts(gate, up), r.linW[:2], s.xn, xb, l, ProjGate, ProjUp)
 	h := s.h
 	if r.bf16Operand(l, ProjDown) {
 		h = s.hb

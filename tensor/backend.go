@@ -229,6 +229,30 @@ func SwiGLUForwardSave(b Backend, out, gateSaved, upSaved, gate, up *Tensor) {
 	b.Copy(upSaved, up)
 }
 
+// RMSNormCopier is an optional fused op: RMSNormForward(out, rstd, in,
+// weight, eps) that also sets outCopy (BF16) to out as Copy converts it
+// (the BF16 operand of the products that read out), in one pass. The
+// fallback is RMSNormForward and Copy, with the same results bit for bit
+// (RMSNormForwardCopy).
+type RMSNormCopier interface {
+	RMSNormForwardCopy(out, outCopy, rstd, in, weight *Tensor, eps float32)
+}
+
+// RMSNormForwardCopy runs the op of RMSNormCopier on b, fused where b
+// implements it; a nil outCopy is a plain RMSNormForward.
+func RMSNormForwardCopy(b Backend, out, outCopy, rstd, in, weight *Tensor, eps float32) {
+	if outCopy == nil {
+		b.RMSNormForward(out, rstd, in, weight, eps)
+		return
+	}
+	if f, ok := b.(RMSNormCopier); ok {
+		f.RMSNormForwardCopy(out, outCopy, rstd, in, weight, eps)
+		return
+	}
+	b.RMSNormForward(out, rstd, in, weight, eps)
+	b.Copy(outCopy, out)
+}
+
 // RMSNormBackwardAdder is an optional fused op for the backward pass of a
 // residual stream: dRes += the dIn of RMSNormBackward(dIn, dWeight, dOut,
 // in, weight, rstd) (dWeight accumulated as there unless nil), and, when

@@ -61,6 +61,13 @@ func RMSNorm(t *testing.T, b tensor.Backend, tol Tolerances) {
 			refOut, refRstd := rmsRef(xv, wv, N, C, eps)
 			e.compare("RMSNormForward out "+name, "norm", e.read(out), refOut, nil)
 			e.compare("RMSNormForward rstd "+name, "norm", e.read(rstd), refRstd, nil)
+			// With its BF16 copy (tensor.RMSNormCopier or its fallback): the
+			// same out and rstd bit for bit, the copy rounded to nearest even.
+			out2, rstd2, cp := e.tensor("out (copy)", nil, N, C), e.tensor("rstd (copy)", nil, N), e.b.New(tensor.BF16, N, C)
+			tensor.RMSNormForwardCopy(e.b, out2, cp, rstd2, x, w, eps)
+			e.sameBits("RMSNormForwardCopy out "+name, e.read(out2), e.read(out))
+			e.sameBits("RMSNormForwardCopy rstd "+name, e.read(rstd2), e.read(rstd))
+			e.sameBits("RMSNormForwardCopy copy "+name, e.read(cp), roundBF16(e.read(out)))
 
 			dOut, dx, dw := e.tensor("dOut", dv, N, C), e.tensor("dIn", nil, N, C), e.tensor("dWeight", dw0, C)
 			e.b.RMSNormBackward(dx, dw, dOut, x, w, rstd)
