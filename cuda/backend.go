@@ -44,6 +44,14 @@ type Options struct {
 	// ops (a dropped-out copy and its mask in scratch), the same bits, for
 	// comparisons. Also set by EMBREC_CUDA_FUSED_DROPOUT=0.
 	UnfusedDropout bool
+	// UnfusedCopies makes RMSNormForwardCopy, RMSNormBackwardAdd and
+	// RoPEBackwardCopy (the passes that also write a BF16 copy of their
+	// output) run their fallbacks: the op, then the addition or the
+	// conversion, the same bits, for comparisons and in case a fused
+	// kernel's float32 results differ from its unfused twin's on a GPU
+	// (their expressions are the same, but ptxas may contract them into
+	// FMAs differently). Also set by EMBREC_CUDA_FUSED_COPIES=0.
+	UnfusedCopies bool
 	// ScalarThin makes the thin float32 products (LoRA's) load op(A) one
 	// element at a time instead of in float4 chunks, the same bits, for
 	// comparisons. Also set by EMBREC_CUDA_THIN_LOADS=scalar.
@@ -82,6 +90,7 @@ type Backend struct {
 	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin;
 	// thinPrefetch: Options.ThinPrefetch
 	unfusedDrop, thinScalar, thinPrefetch bool
+	unfusedCopies                         bool // Options.UnfusedCopies
 
 	cmds      []uint64      // the batch being recorded
 	launches  int           // commands in cmds
@@ -95,6 +104,7 @@ type Backend struct {
 	flashD    *tensor.Tensor    // fused attention backward: rowsum(dO * out) (B, NH, Tq), grown on demand
 	dropScr   [2]*tensor.Tensor // MatMulDropIn/Out's unfused shapes: dropped-out operand and mask, grown on demand
 	attnOut   *tensor.Tensor    // tensor-core attention's packed F32 products, grown on demand
+	normScr   *tensor.Tensor    // RMSNormBackwardAdd's unfused input gradient (Options.UnfusedCopies), grown on demand
 	split     splitK            // split-K scratch of skinny float32 products
 	tma       tmaCache          // tensor maps of the TMA GEMM in device memory
 	hostBytes []byte            // transfer staging for conversions
@@ -139,6 +149,14 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		b.unfusedDrop = true
 	default:
 		return nil, fmt.Errorf("cuda: EMBREC_CUDA_FUSED_DROPOUT=%q: want 0 or 1", v)
+	}
+	switch v := os.Getenv("EMBREC_CUDA_FUSED_COPIES"); v {
+	case "", "1":
+		b.unfusedCopies = opts.UnfusedCopies
+	case "0":
+		b.unfusedCopies = true
+	default:
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_FUSED_COPIES=%q: want 0 or 1", v)
 	}
 	switch v := os.Getenv("EMBREC_CUDA_THIN_LOADS"); v {
 	case "", "float4":

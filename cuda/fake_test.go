@@ -264,6 +264,7 @@ func TestEveryOpLaunches(t *testing.T) {
 		pos := []int32{0, 49, 7}
 		b.RoPEForward(f32(3, 24), f32(3, 24), cos, sin, pos, inter)
 		b.RoPEBackward(f32(3, 24), f32(3, 24), cos, sin, pos, inter)
+		b.RoPEBackwardCopy(f32(3, 24), b.New(tensor.BF16, 3, 24), f32(3, 24), cos, sin, pos, inter)
 	}
 	dts := []tensor.DType{tensor.F32, tensor.BF16}
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)

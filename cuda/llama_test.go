@@ -269,11 +269,12 @@ func launchesOf(b *Backend, name string) int {
 // MLP products' BF16 operands written by SwiGLU (llama.Run's bf16Operand)
 // the norms' BF16 copies of their outputs (tensor.RMSNormCopier,
 // Run.xnCopy) and the residual gradient's BF16 copy written by its
-// additions (tensor.RMSNormBackwardAdder, Run.dresCopy) give the losses
-// and gradients of the path that writes float32 and converts
+// additions (tensor.RMSNormBackwardAdder, Run.dresCopy) and the rotated q
+// and k gradients' copies (tensor.RoPECopier, Run.gradCopy) give the
+// losses and gradients of the path that writes float32 and converts
 // (RunOptions.F32Operands) bit for bit over three steps, plainly and
-// under checkpointing, with 9 fewer conversion launches per block and
-// step but one (the saved gate and up rounded inside SwiGLU, too; 13
+// under checkpointing, with 11 fewer conversion launches per block and
+// step but one (the saved gate and up rounded inside SwiGLU, too; 15
 // under checkpointing, whose recomputed forward saves them and
 // normalises again) and 2 fewer additions per block and step.
 func TestBF16OperandsExact(t *testing.T) {
@@ -301,7 +302,7 @@ func TestBF16OperandsExact(t *testing.T) {
 				t.Fatalf("checkpoint %v: value %d is %v with BF16 operands, %v with F32Operands", ck, i, got[i], want[i])
 			}
 		}
-		fewer := 9 // per block and step: h, the two saves, dGate, dUp, dres for down_proj and o_proj, the two norms' outputs
+		fewer := 11 // per block and step: h, the two saves, dGate, dUp, dres for down_proj and o_proj, the two norms' outputs, the q and k gradients
 		if ck {
 			fewer += 4 // the recomputed forward saves gate and up and normalises twice again (its down product does not run)
 		}

@@ -27,7 +27,7 @@ func (b *Backend) RMSNormForward(out, rstd, in, weight *tensor.Tensor, eps float
 // (rmsnorm_forward_copy_f32) for a BF16 copy; another dtype is converted
 // after RMSNormForward.
 func (b *Backend) RMSNormForwardCopy(out, outCopy, rstd, in, weight *tensor.Tensor, eps float32) {
-	if outCopy.DType() != tensor.BF16 {
+	if outCopy.DType() != tensor.BF16 || b.unfusedCopies {
 		b.RMSNormForward(out, rstd, in, weight, eps)
 		b.Copy(outCopy, out)
 		return
@@ -68,6 +68,15 @@ func (b *Backend) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *tensor.T
 // (rmsnorm_backward_add_f32) for a BF16 copy or none; another copy dtype
 // is converted after it.
 func (b *Backend) RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd *tensor.Tensor) {
+	if b.unfusedCopies { // Options.UnfusedCopies: RMSNormBackward into scratch, Add, Copy
+		s := b.grow(&b.normScr, tensor.F32, dRes.Len()).View(0, dRes.Shape()...)
+		b.RMSNormBackward(s, dWeight, dOut, in, weight, rstd)
+		b.Add(dRes, dRes, s)
+		if dResCopy != nil {
+			b.Copy(dResCopy, dRes)
+		}
+		return
+	}
 	needF32("RMSNormBackwardAdd", dRes, dWeight, dOut, in, weight, rstd)
 	sameLen("RMSNormBackwardAdd", dRes, dOut, in)
 	N, C := in.Rows(), in.Cols()
@@ -96,9 +105,13 @@ func (b *Backend) RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, 
 	}
 }
 
-func (b *Backend) rope(dst, src, cos, sin *tensor.Tensor, pos []int32, interleaved bool, sign float32) {
+// rope launches rope_f32, or with dstCopy (BF16, not nil) rope_copy_f32.
+func (b *Backend) rope(dst, dstCopy, src, cos, sin *tensor.Tensor, pos []int32, interleaved bool, sign float32) {
 	needF32("RoPE", dst, src, cos, sin)
 	sameLen("RoPE", dst, src)
+	if dstCopy != nil && (dstCopy.DType() != tensor.BF16 || dstCopy.Len() != dst.Len() || addr(dstCopy) == addr(src)) {
+		panic(fmt.Sprintf("cuda: RoPE: copy %v of %v from %v", dstCopy, dst, src))
+	}
 	half := cos.Cols()
 	N, X := src.Rows(), src.Cols()
 	if half == 0 || len(pos) != N || X%(2*half) != 0 || sin.Len() != cos.Len() {
@@ -107,6 +120,11 @@ func (b *Backend) rope(dst, src, cos, sin *tensor.Tensor, pos []int32, interleav
 	checkIDs("RoPE position", pos, N, cos.Rows())
 	if n := N * X / 2; n > 0 {
 		p := b.ring.put(pos)
+		if dstCopy != nil {
+			b.launch("rope_copy_f32", ewGrid(n), block256, 0, ptr(dst), ptr(dstCopy), ptr(src), ptr(cos), ptr(sin),
+				argPtr(p), argI32(N), argI32(X), argI32(half), argBool(interleaved), argF32(sign))
+			return
+		}
 		b.launch("rope_f32", ewGrid(n), block256, 0, ptr(dst), ptr(src), ptr(cos), ptr(sin), argPtr(p),
 			argI32(N), argI32(X), argI32(half), argBool(interleaved), argF32(sign))
 	}
@@ -114,12 +132,23 @@ func (b *Backend) rope(dst, src, cos, sin *tensor.Tensor, pos []int32, interleav
 
 // RoPEForward implements tensor.Rotary.
 func (b *Backend) RoPEForward(out, in, cos, sin *tensor.Tensor, pos []int32, interleaved bool) {
-	b.rope(out, in, cos, sin, pos, interleaved, 1)
+	b.rope(out, nil, in, cos, sin, pos, interleaved, 1)
 }
 
 // RoPEBackward implements tensor.Rotary (rotation by the opposite angle).
 func (b *Backend) RoPEBackward(dIn, dOut, cos, sin *tensor.Tensor, pos []int32, interleaved bool) {
-	b.rope(dIn, dOut, cos, sin, pos, interleaved, -1)
+	b.rope(dIn, nil, dOut, cos, sin, pos, interleaved, -1)
+}
+
+// RoPEBackwardCopy implements tensor.RoPECopier: one pass for a BF16 copy
+// (rope_copy_f32), another dtype converted after RoPEBackward.
+func (b *Backend) RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin *tensor.Tensor, pos []int32, interleaved bool) {
+	if dInCopy.DType() != tensor.BF16 || b.unfusedCopies {
+		b.RoPEBackward(dIn, dOut, cos, sin, pos, interleaved)
+		b.Copy(dInCopy, dIn)
+		return
+	}
+	b.rope(dIn, dInCopy, dOut, cos, sin, pos, interleaved, -1)
 }
 
 // SwiGLUForward implements tensor.Activations (gate and up F32 or BF16,

@@ -116,7 +116,7 @@ var Table = []Kernel{
 
 	{"dropout_forward_f32", "optim"}, {"adamw_f32", "optim"},
 
-	{"rope_f32", "rope"},
+	{"rope_f32", "rope"}, {"rope_copy_f32", "rope"},
 }
 
 // Modules returns the module names of Table in order of first appearance.

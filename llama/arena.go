@@ -28,19 +28,20 @@ func (a *arena) take(dst **tensor.Tensor, shape ...int) { a.takeAs(dst, tensor.F
 // alias points dst, at alloc, at the tensor planned for src (no memory of
 // its own): for buffers whose lifetimes never overlap.
 func (a *arena) alias(dst, src **tensor.Tensor) {
-	a.aliases = append(a.aliases, arenaAlias{dst, src, nil})
+	a.aliases = append(a.aliases, arenaAlias{dst, src, 0, nil})
 }
 
-// aliasView is alias with dst a view of shape (no more elements) at the
-// start of src's memory.
-func (a *arena) aliasView(dst, src **tensor.Tensor, shape ...int) {
-	a.aliases = append(a.aliases, arenaAlias{dst, src, shape})
+// aliasView is alias with dst a view of shape at element off of src's
+// memory (inside it).
+func (a *arena) aliasView(dst, src **tensor.Tensor, off int, shape ...int) {
+	a.aliases = append(a.aliases, arenaAlias{dst, src, off, shape})
 }
 
 // arenaAlias: dst shares src's memory, as src (shape nil) or as a view of
-// shape at its start.
+// shape at element off.
 type arenaAlias struct {
 	dst, src **tensor.Tensor
+	off      int
 	shape    []int
 }
 
@@ -79,10 +80,10 @@ func (a *arena) alloc(b tensor.Allocator) []*tensor.Tensor {
 			*d.dst = *d.src
 			continue
 		}
-		if numel(d.shape) > (*d.src).Len() {
-			panic(fmt.Sprintf("llama: arena alias of shape %v in %v", d.shape, *d.src))
+		if d.off+numel(d.shape) > (*d.src).Len() {
+			panic(fmt.Sprintf("llama: arena alias of shape %v at %d in %v", d.shape, d.off, *d.src))
 		}
-		*d.dst = (*d.src).View(0, d.shape...)
+		*d.dst = (*d.src).View(d.off, d.shape...)
 	}
 	return flats
 }

@@ -132,13 +132,14 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	} else {
 		b.AttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, a.probs, c.Heads, c.KVHeads)
 	}
-	b.RoPEBackward(r.tmpQ, r.dq, m.cos, m.sin, r.pos, false)
-	b.RoPEBackward(r.tmpK, r.dk, m.cos, m.sin, r.pos, false)
+	qb, kb := r.gradCopy(l, ProjQ), r.gradCopy(l, ProjK)
+	tensor.RoPEBackwardCopy(b, r.tmpQ, qb, r.dq, m.cos, m.sin, r.pos, false)
+	tensor.RoPEBackwardCopy(b, r.tmpK, kb, r.dk, m.cos, m.sin, r.pos, false)
 	if r.readsInput(l, ProjQ) || r.readsInput(l, ProjK) || r.readsInput(l, ProjV) {
 		b.RMSNormForward(s.xn, s.rstd, in, L.AttnNorm, c.NormEps)
 	}
-	m.linearBackward(r.dxn, G.Q, r.tmpQ, nil, s.xn, L.Q, l, ProjQ, 0)
-	m.linearBackward(r.dxn, G.K, r.tmpK, nil, s.xn, L.K, l, ProjK, 1)
+	m.linearBackward(r.dxn, G.Q, r.tmpQ, qb, s.xn, L.Q, l, ProjQ, 0)
+	m.linearBackward(r.dxn, G.K, r.tmpK, kb, s.xn, L.K, l, ProjK, 1)
 	m.linearBackward(r.dxn, G.V, r.dv, nil, s.xn, L.V, l, ProjV, 1)
 	// now d in (and its copy for the down_proj of the block below)
 	r.addNormBackward(r.dresCopy(l-1, ProjDown), G.AttnNorm, r.dxn, in, L.AttnNorm, a.rstd1)

@@ -41,11 +41,12 @@ type RunOptions struct {
 	// norms' input gradients into the residual gradient with a separate
 	// pass, which the down_proj and o_proj products then convert (instead
 	// of tensor.RMSNormBackwardAdder writing its BF16 copy in the same
-	// pass, Run.dresCopy), and has the norms' outputs converted by the
-	// products too (instead of tensor.RMSNormCopier, Run.xnCopy): the same
-	// results bit for bit, 2H + C fewer BF16 values of arena per token,
-	// and nine more conversion passes and two more additions per block.
-	// For comparisons (bench train -f32-operands).
+	// pass, Run.dresCopy), and has the norms' outputs and the rotated q
+	// and k gradients converted by the products too (instead of
+	// tensor.RMSNormCopier, Run.xnCopy; tensor.RoPECopier, Run.gradCopy):
+	// the same results bit for bit, 2H + C fewer BF16 values of arena per
+	// token, and eleven more conversion passes and two more additions per
+	// block. For comparisons (bench train -f32-operands).
 	F32Operands bool
 	// MaxLogitRows bounds the rows Logits and Loss may select (default,
 	// 0: all B*T rows). The logits buffer is MaxLogitRows x V.
@@ -58,7 +59,8 @@ type RunOptions struct {
 // bf16Operands reports whether the passes that produce a BF16 product's
 // operand write it in BF16 themselves (SaveBF16 without F32Operands):
 // SwiGLU its outputs and saved copies, the norms their outputs' copies,
-// the residual gradient's additions its copy.
+// the residual gradient's additions its copy, the backward RoPE the q and
+// k gradients' copies.
 func (o RunOptions) bf16Operands() bool { return o.SaveBF16 && !o.F32Operands }
 
 // Run holds the activation arena of one (B, T) shape. It is reused across
@@ -85,6 +87,7 @@ type Run struct {
 	dgate, dup   *tensor.Tensor // (N, H) x2
 	dgateB, dupB *tensor.Tensor // (N, H) x2 BF16 under SaveBF16: dgate, dup as BF16 operands (bf16Operand)
 	dresB        *tensor.Tensor // (N, C) BF16 under SaveBF16: dres rounded, an operand (dresCopy)
+	tmpQB, tmpKB *tensor.Tensor // (N, NH*HS), (N, NKV*HS) BF16 under SaveBF16: q, k gradients rounded (gradCopy), in dgateB's memory
 	dh           *tensor.Tensor // (N, H)
 	datt, dq     *tensor.Tensor // (N, NH*HS) x2
 	dk, dv       *tensor.Tensor // (N, NKV*HS) x2
@@ -212,7 +215,21 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 		// scr.xnB too: it lives from a block's RMSNorm to the products that
 		// read it, before its SwiGLU, and the backward's recomputed forward
 		// ends before the block's SwiGLUBackward writes dgateB.
-		ar.aliasView(&r.scr.xnB, &r.dgateB, N, C)
+		// And the rotated q and k gradients' copies, written by a block's
+		// RoPEBackward after its gate product read dgateB and read by its
+		// q and k products. (Own buffers in a model whose MLP is narrower.)
+		if H >= C {
+			ar.aliasView(&r.scr.xnB, &r.dgateB, 0, N, C)
+		} else {
+			ar.takeAs(&r.scr.xnB, tensor.BF16, N, C)
+		}
+		if H >= q+kv {
+			ar.aliasView(&r.tmpQB, &r.dgateB, 0, N, q)
+			ar.aliasView(&r.tmpKB, &r.dgateB, N*q, N, kv)
+		} else {
+			ar.takeAs(&r.tmpQB, tensor.BF16, N, q)
+			ar.takeAs(&r.tmpKB, tensor.BF16, N, kv)
+		}
 		ar.takeAs(&r.dresB, tensor.BF16, N, C)
 	}
 	return ar
@@ -254,6 +271,21 @@ func (r *Run) xnCopy(l int, ps ...Proj) *tensor.Tensor {
 		}
 	}
 	return r.scr.xnB
+}
+
+// gradCopy returns the buffer for the BF16 copy of the q (ProjQ) or k
+// (ProjK) output gradient of layer l that RoPEBackward writes in the same
+// pass (tensor.RoPECopier) for the input-gradient product to read, or
+// nil: under bf16Operands when the projection's weight is BF16 (an adapter
+// or a weight gradient still reads the float32 gradient).
+func (r *Run) gradCopy(l int, p Proj) *tensor.Tensor {
+	if r.tmpQB == nil || r.m.Layers[l].Weight(p).DType() != tensor.BF16 {
+		return nil
+	}
+	if p == ProjQ {
+		return r.tmpQB
+	}
+	return r.tmpKB
 }
 
 // dresCopy returns the BF16 copy of dres that the passes adding into dres

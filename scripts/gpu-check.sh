@@ -15,9 +15,9 @@
 #      whole LoRA training step on the GPU against the CPU backend; if any
 #      fails, the suite again with a sync after every launch (names the
 #      faulting kernel); a feature whose test fails here (fused attention,
-#      fused LoRA dropout, float4 thin loads, SwiGLU's BF16 operands; v3a or
-#      v3b, the default's variants on Hopper) is switched off for the
-#      timings
+#      fused LoRA dropout, float4 thin loads, the fused BF16 copies, the
+#      BF16 operands; v3a or v3b, the default's variants on Hopper) is
+#      switched off for the timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
 #      attention, the thin LoRA products (scalar, float4 and prefetching
 #      loads), and "embrec bench train": LoRA r=8 on q,v of a random
@@ -29,8 +29,10 @@
 #      timing (--profile). GPU_CHECK_ABLATIONS=1 adds one change at a time:
 #      GEMM v3b, v3e, v3f, v3g, v3j, v3c, v3d and v2d, the fused attention (--flash-attention),
 #      the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin
-#      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), SwiGLU's
-#      float32 outputs converted by the products (--f32-operands), the thin
+#      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), the float32
+#      outputs of SwiGLU, the norms, the residual gradient's additions and
+#      RoPE converted by the products (--f32-operands), those copies written
+#      by separate passes (EMBREC_CUDA_FUSED_COPIES=0), the thin
 #      products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), and
 #      the end-to-end run with --flash-attention. Earlier runs (results/)
 #      measured GEMM v1, float32 attention, checkpointing, float32 saved
@@ -106,9 +108,19 @@ flash=PASS
 passed TestFlashAttention || flash=FAIL
 passed TestDropoutMatMul || export EMBREC_CUDA_FUSED_DROPOUT=0
 passed TestThinLoads || export EMBREC_CUDA_THIN_LOADS=scalar
-ops_flag= # SwiGLU's BF16 operands (first built after run 9): the old path if their test failed
-passed TestBF16OperandsExact || ops_flag=--f32-operands
-echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}; SwiGLU BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on)"
+# The passes that write BF16 copies (norms, residual gradient, RoPE; first
+# built after run 9) against their unfused forms, bit for bit: off if not.
+passed TestUnfusedCopies || export EMBREC_CUDA_FUSED_COPIES=0
+ops_flag= # the BF16 operands (SwiGLU's, the copies; first built after run 9): the old path if their test failed
+if ! passed TestBF16OperandsExact; then
+	if [ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 0 ] &&
+		timeout 60 ./cuda.test -test.run '^TestBF16OperandsExact$' -test.v >"$logs/bf16-operands-unfused-copies.log" 2>&1; then
+		: # it passes with the copies unfused: keep the rest
+	else
+		ops_flag=--f32-operands
+	fi
+fi
+echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}; BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on); fused copies: $([ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 0 ] && echo off || echo on)"
 
 stamp "embrec GEMM benchmarks"
 timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
@@ -157,6 +169,8 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s
 	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
 		bench_train scalar-thin-loads "$default_env EMBREC_CUDA_THIN_LOADS=scalar"
 	bench_train f32-operands "$default_env" --f32-operands
+	[ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 1 ] &&
+		bench_train unfused-copies "$default_env EMBREC_CUDA_FUSED_COPIES=0"
 	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
 		bench_train thin-prefetch "$default_env EMBREC_CUDA_THIN_LOADS=prefetch"
 fi

@@ -229,6 +229,30 @@ func SwiGLUForwardSave(b Backend, out, gateSaved, upSaved, gate, up *Tensor) {
 	b.Copy(upSaved, up)
 }
 
+// RoPECopier is an optional fused op: RoPEBackward(dIn, dOut, cos, sin,
+// pos, interleaved) that also sets dInCopy (BF16) to dIn as Copy converts
+// it (the BF16 operand of the product that reads dIn), in one pass;
+// dInCopy may not alias dOut. The fallback is RoPEBackward and Copy, with
+// the same results bit for bit (RoPEBackwardCopy).
+type RoPECopier interface {
+	RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin *Tensor, pos []int32, interleaved bool)
+}
+
+// RoPEBackwardCopy runs the op of RoPECopier on b, fused where b
+// implements it; a nil dInCopy is a plain RoPEBackward.
+func RoPEBackwardCopy(b Backend, dIn, dInCopy, dOut, cos, sin *Tensor, pos []int32, interleaved bool) {
+	if dInCopy == nil {
+		b.RoPEBackward(dIn, dOut, cos, sin, pos, interleaved)
+		return
+	}
+	if f, ok := b.(RoPECopier); ok {
+		f.RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin, pos, interleaved)
+		return
+	}
+	b.RoPEBackward(dIn, dOut, cos, sin, pos, interleaved)
+	b.Copy(dInCopy, dIn)
+}
+
 // RMSNormCopier is an optional fused op: RMSNormForward(out, rstd, in,
 // weight, eps) that also sets outCopy (BF16) to out as Copy converts it
 // (the BF16 operand of the products that read out), in one pass. The

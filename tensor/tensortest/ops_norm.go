@@ -170,6 +170,12 @@ func RoPE(t *testing.T, b tensor.Backend, tol Tolerances) {
 					e.b.RoPEBackward(dx, d, cosT, sinT, pos, inter)
 					refDx := ropeRef(dv, cv, sv, pos, N, X, HS, inter, -1)
 					e.compare("RoPEBackward "+name, "rope", e.read(dx), refDx, rmsScale(refDx))
+					// With its BF16 copy (tensor.RoPECopier or its fallback): the same
+					// dIn bit for bit, the copy rounded to nearest even.
+					dx2, cp := e.tensor("dIn (copy)", nil, N, X), e.b.New(tensor.BF16, N, X)
+					tensor.RoPEBackwardCopy(e.b, dx2, cp, d, cosT, sinT, pos, inter)
+					e.sameBits("RoPEBackwardCopy "+name, e.read(dx2), e.read(dx))
+					e.sameBits("RoPEBackwardCopy copy "+name, e.read(cp), roundBF16(e.read(dx)))
 					loss := func() float64 { return dot(dv, ropeRef(xv, cv, sv, pos, N, X, HS, inter, 1)) }
 					e.fdCheck("RoPE dIn "+name, xv, refDx, loss, 3)
 					e.b.RoPEForward(x, x, cosT, sinT, pos, inter) // in place
