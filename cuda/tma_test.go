@@ -18,8 +18,14 @@ import (
 
 func TestGEMMTMA(t *testing.T) {
 	b := newTestBackendOpts(t, Options{Profile: true})
-	if !b.runsVariant(bf16Variant("v3g")) {
-		t.Skipf("the TMA GEMM does not run on %s", b.name)
+	var variants []string // the TMA ones under test (EMBREC_TEST_GEMM)
+	for _, v := range variantsUnderTest(t, b) {
+		if bf16Variant(v).plain != "" {
+			variants = append(variants, v)
+		}
+	}
+	if len(variants) == 0 {
+		t.Skipf("no TMA GEMM variant under test runs on %s", b.name)
 	}
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	b.sms = 5 // persistent variants: several tiles per block
@@ -61,7 +67,7 @@ func TestGEMMTMA(t *testing.T) {
 			C := b.New(tensor.F32, bt, m, n)
 			b.Upload(A, av)
 			b.Upload(B, bv)
-			for _, v := range []string{"v3g", "v3h", "v3i", "v3j"} {
+			for _, v := range variants {
 				name := fmt.Sprintf("%s m%d n%d k%d batch%d off%d ta%v tb%v", v, m, n, k, bt, c.off, ta, tb)
 				kernel := c.kernelPrefix[v] + "_" + [4]string{"nn", "nt", "tn", "tt"}[layout]
 				before := launchesOf(b, kernel)
@@ -98,7 +104,7 @@ func TestGEMMTMA(t *testing.T) {
 	// The same products again: every operand's map is in the table.
 	next := b.tma.next
 	A, B, C := b.New(tensor.BF16, 128, 64), b.New(tensor.BF16, 256, 64), b.New(tensor.F32, 128, 256)
-	GEMMBF16Variant = "v3g"
+	GEMMBF16Variant = variants[0]
 	b.MatMul(C, A, B, false, true, 0)
 	if b.tma.next != next+2 {
 		t.Errorf("first product of new operands: %d maps added, want 2", b.tma.next-next)
