@@ -112,6 +112,19 @@ type Backend struct {
 	skipped   map[string]error  // optional (sm_90a) modules the driver refused, with its error
 }
 
+// unfusedFromEnv reads a fusion switch: the environment variable name set
+// to 0 unfuses, 1 or unset leaves the Options field's value opt.
+func unfusedFromEnv(name string, opt bool) (bool, error) {
+	switch v := os.Getenv(name); v {
+	case "", "1":
+		return opt, nil
+	case "0":
+		return true, nil
+	default:
+		return false, fmt.Errorf("cuda: %s=%q: want 0 or 1", name, v)
+	}
+}
+
 // errModuleSkipped marks a kernel of an architecture-specific module that
 // the driver refused to load: the Backend runs without it.
 var errModuleSkipped = errors.New("optional module not loaded")
@@ -142,21 +155,11 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	default:
 		return nil, fmt.Errorf("cuda: EMBREC_CUDA_ATTENTION=%q: want f32 or bf16", v)
 	}
-	switch v := os.Getenv("EMBREC_CUDA_FUSED_DROPOUT"); v {
-	case "", "1":
-		b.unfusedDrop = opts.UnfusedDropout
-	case "0":
-		b.unfusedDrop = true
-	default:
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_FUSED_DROPOUT=%q: want 0 or 1", v)
+	if b.unfusedDrop, err = unfusedFromEnv("EMBREC_CUDA_FUSED_DROPOUT", opts.UnfusedDropout); err != nil {
+		return nil, err
 	}
-	switch v := os.Getenv("EMBREC_CUDA_FUSED_COPIES"); v {
-	case "", "1":
-		b.unfusedCopies = opts.UnfusedCopies
-	case "0":
-		b.unfusedCopies = true
-	default:
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_FUSED_COPIES=%q: want 0 or 1", v)
+	if b.unfusedCopies, err = unfusedFromEnv("EMBREC_CUDA_FUSED_COPIES", opts.UnfusedCopies); err != nil {
+		return nil, err
 	}
 	switch v := os.Getenv("EMBREC_CUDA_THIN_LOADS"); v {
 	case "", "float4":

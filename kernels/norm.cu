@@ -4,6 +4,22 @@
 
 #include "common.cuh"
 
+// rmsnorm_forward_row normalises row r of in (N, C) (rstd[r] =
+// 1/sqrt(mean(in^2) + eps)) and hands each output, weight * in * rstd, to
+// store(i, v). One block of 256 threads per row; scratch: the kernel's
+// __shared__ float[32] for block_sum.
+template <class Store>
+__device__ __forceinline__ void rmsnorm_forward_row(float* scratch, float* rstd, const float* in, const float* weight,
+                                                    float eps, int r, int C, Store store) {
+	const float* x = in + (long long)r * C;
+	float ss = 0;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) ss += x[i] * x[i];
+	ss = block_sum(ss, scratch);
+	float rs = 1.f / sqrtf(ss / (float)C + eps);
+	if (threadIdx.x == 0) rstd[r] = rs;
+	for (int i = threadIdx.x; i < C; i += blockDim.x) store(i, weight[i] * (x[i] * rs));
+}
+
 // rmsnorm_forward_f32: out (N, C) = weight * in * rstd, rstd (N) =
 // 1/sqrt(mean(in^2) + eps). Grid: N blocks of 256.
 extern "C" __global__ void rmsnorm_forward_f32(float* out, float* rstd, const float* in, const float* weight, float eps,
@@ -11,84 +27,71 @@ extern "C" __global__ void rmsnorm_forward_f32(float* out, float* rstd, const fl
 	__shared__ float scratch[32];
 	int r = blockIdx.x;
 	if (r >= N) return;
-	const float* x = in + (long long)r * C;
 	float* o = out + (long long)r * C;
-	float ss = 0;
-	for (int i = threadIdx.x; i < C; i += blockDim.x) ss += x[i] * x[i];
-	ss = block_sum(ss, scratch);
-	float rs = 1.f / sqrtf(ss / (float)C + eps);
-	if (threadIdx.x == 0) rstd[r] = rs;
-	for (int i = threadIdx.x; i < C; i += blockDim.x) o[i] = weight[i] * (x[i] * rs);
+	rmsnorm_forward_row(scratch, rstd, in, weight, eps, r, C, [&](int i, float v) { o[i] = v; });
 }
 
-// rmsnorm_forward_copy_f32 is rmsnorm_forward_f32 (the same expressions)
-// that also writes outB = out rounded to BF16 (nearest even, as
-// f32_to_bf16; tensor.RMSNormCopier).
+// rmsnorm_forward_copy_f32 is rmsnorm_forward_f32 that also writes outB =
+// out rounded to BF16 (nearest even, as f32_to_bf16; tensor.RMSNormCopier).
 extern "C" __global__ void rmsnorm_forward_copy_f32(float* out, __nv_bfloat16* outB, float* rstd, const float* in,
                                                     const float* weight, float eps, int N, int C) {
 	__shared__ float scratch[32];
 	int r = blockIdx.x;
 	if (r >= N) return;
-	const float* x = in + (long long)r * C;
 	float* o = out + (long long)r * C;
 	__nv_bfloat16* ob = outB + (long long)r * C;
-	float ss = 0;
-	for (int i = threadIdx.x; i < C; i += blockDim.x) ss += x[i] * x[i];
-	ss = block_sum(ss, scratch);
-	float rs = 1.f / sqrtf(ss / (float)C + eps);
-	if (threadIdx.x == 0) rstd[r] = rs;
-	for (int i = threadIdx.x; i < C; i += blockDim.x) {
-		float v = weight[i] * (x[i] * rs);
+	rmsnorm_forward_row(scratch, rstd, in, weight, eps, r, C, [&](int i, float v) {
 		o[i] = v;
 		ob[i] = __float2bfloat16_rn(v);
-	}
+	});
 }
 
-// rmsnorm_backward_f32 sets dIn (N, C): with g = dOut*w and xhat = x*rstd,
-// dx = rstd * (g - xhat * mean(g * xhat)). Grid: N blocks of 256. dIn may
-// alias dOut.
-extern "C" __global__ void rmsnorm_backward_f32(float* dIn, const float* dOut, const float* in, const float* weight,
-                                                const float* rstd, int N, int C) {
-	__shared__ float scratch[32];
-	int r = blockIdx.x;
-	if (r >= N) return;
+// rmsnorm_backward_row hands each element of row r's input gradient, with
+// g = dOut*w and xhat = x*rstd, dx = rstd * (g - xhat * mean(g * xhat)),
+// to store(i, dx). One block of 256 threads per row; scratch as above.
+template <class Store>
+__device__ __forceinline__ void rmsnorm_backward_row(float* scratch, const float* dOut, const float* in,
+                                                     const float* weight, const float* rstd, int r, int C,
+                                                     Store store) {
 	const float* x = in + (long long)r * C;
 	const float* d = dOut + (long long)r * C;
-	float* dx = dIn + (long long)r * C;
 	float rs = rstd[r];
 	float dot = 0;
 	for (int i = threadIdx.x; i < C; i += blockDim.x) dot += (d[i] * weight[i]) * (x[i] * rs);
 	dot = block_sum(dot, scratch);
 	float m = dot / (float)C;
-	for (int i = threadIdx.x; i < C; i += blockDim.x) dx[i] = rs * (d[i] * weight[i] - x[i] * rs * m);
+	for (int i = threadIdx.x; i < C; i += blockDim.x) store(i, rs * (d[i] * weight[i] - x[i] * rs * m));
 }
 
-// rmsnorm_backward_add_f32: dRes (N, C) += the dIn of rmsnorm_backward_f32
-// (tensor.RMSNormBackwardAdder), the same expression, then the sum
-// rounded on its own (__fadd_rn: no FMA contraction), so that the result
-// is that kernel's followed by add_f32, bit for bit; with resB not null,
-// also resB = dRes rounded to BF16 (nearest even, as f32_to_bf16). Grid: N
-// blocks of 256. dRes may not alias dOut.
+// rmsnorm_backward_f32 sets dIn (N, C) to the input gradient. Grid: N
+// blocks of 256. dIn may alias dOut.
+extern "C" __global__ void rmsnorm_backward_f32(float* dIn, const float* dOut, const float* in, const float* weight,
+                                                const float* rstd, int N, int C) {
+	__shared__ float scratch[32];
+	int r = blockIdx.x;
+	if (r >= N) return;
+	float* dx = dIn + (long long)r * C;
+	rmsnorm_backward_row(scratch, dOut, in, weight, rstd, r, C, [&](int i, float v) { dx[i] = v; });
+}
+
+// rmsnorm_backward_add_f32: dRes (N, C) += the input gradient
+// (tensor.RMSNormBackwardAdder), the sum rounded on its own (__fadd_rn: no
+// FMA contraction), so that the result is rmsnorm_backward_f32's followed
+// by add_f32, bit for bit; with resB not null, also resB = dRes rounded to
+// BF16 (nearest even, as f32_to_bf16). Grid: N blocks of 256. dRes may not
+// alias dOut.
 extern "C" __global__ void rmsnorm_backward_add_f32(float* dRes, __nv_bfloat16* resB, const float* dOut,
                                                     const float* in, const float* weight, const float* rstd, int N,
                                                     int C) {
 	__shared__ float scratch[32];
 	int r = blockIdx.x;
 	if (r >= N) return;
-	const float* x = in + (long long)r * C;
-	const float* d = dOut + (long long)r * C;
 	float* dr = dRes + (long long)r * C;
-	float rs = rstd[r];
-	float dot = 0;
-	for (int i = threadIdx.x; i < C; i += blockDim.x) dot += (d[i] * weight[i]) * (x[i] * rs);
-	dot = block_sum(dot, scratch);
-	float m = dot / (float)C;
-	for (int i = threadIdx.x; i < C; i += blockDim.x) {
-		float dx = rs * (d[i] * weight[i] - x[i] * rs * m);
+	rmsnorm_backward_row(scratch, dOut, in, weight, rstd, r, C, [&](int i, float dx) {
 		float v = __fadd_rn(dr[i], dx);
 		dr[i] = v;
 		if (resB) resB[(long long)r * C + i] = __float2bfloat16_rn(v);
-	}
+	});
 }
 
 // rmsnorm_dweight_f32: dWeight (C) += sum over rows of dOut * in * rstd.
