@@ -9,6 +9,7 @@
 package cuda
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -197,8 +198,17 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 					t.Errorf("%s: relative error %.3e > %.0e", what, e, tc.tol)
 				}
 			}
+			maps := 0 // tensor maps made by the first step (TMA variants): later steps reuse them all
 			for i := 0; i < 3; i++ {
 				lg, lc := g.step(i, ids, mask, tgt), c.step(i, ids, mask, tgt)
+				if i == 0 {
+					maps = gpu.tma.next
+					if bf16Variant(cmp.Or(tc.gemm, "v1")).plain != "" && maps == 0 {
+						t.Errorf("no tensor map made on %s", tc.gemm)
+					}
+				} else if gpu.tma.next != maps {
+					t.Errorf("step %d made %d tensor maps, want 0 (the first made %d)", i, gpu.tma.next-maps, maps)
+				}
 				if e := math.Abs(lg-lc) / math.Abs(lc); !(e <= tc.tol) {
 					t.Errorf("step %d: loss %v on the GPU, %v on the CPU (relative %.2e)", i, lg, lc, e)
 				} else {
@@ -256,7 +266,7 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 				if n == 0 {
 					t.Errorf("no launch of %s", want)
 				}
-				t.Logf("%d launches of %s_*", n, want)
+				t.Logf("%d launches of %s_*; %d tensor maps", n, want, maps)
 			}
 		})
 	}
