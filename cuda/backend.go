@@ -44,9 +44,9 @@ type Options struct {
 	// ops (a dropped-out copy and its mask in scratch), the same bits, for
 	// comparisons. Also set by EMBREC_CUDA_FUSED_DROPOUT=0.
 	UnfusedDropout bool
-	// UnfusedCopies makes RMSNormForwardCopy, RMSNormBackwardAdd and
-	// RoPEBackwardCopy (the passes that also write a BF16 copy of their
-	// output) run their fallbacks: the op, then the addition or the
+	// UnfusedCopies makes RMSNormForwardCopy, RMSNormBackwardAdd,
+	// RoPEBackwardCopy and AttentionForwardCopy (the passes that also
+	// write a BF16 copy of their output) run their fallbacks: the op, then the addition or the
 	// conversion, the same bits, for comparisons and in case a fused
 	// kernel's float32 results differ from its unfused twin's on a GPU
 	// (their expressions are the same, but ptxas may contract them into

@@ -1,5 +1,6 @@
 // The passes that write a BF16 copy of their output (RMSNormForwardCopy,
-// RMSNormBackwardAdd, RoPEBackwardCopy) against Options.UnfusedCopies,
+// RMSNormBackwardAdd, RoPEBackwardCopy, AttentionForwardCopy) against
+// Options.UnfusedCopies,
 // which runs each as its op followed by the addition or conversion: the
 // same bits, and only the fused form launches the fused kernels.
 
@@ -28,7 +29,7 @@ func TestUnfusedCopies(t *testing.T) {
 	for i := range pos {
 		pos[i] = int32(i % 11)
 	}
-	fused := []string{"rmsnorm_forward_copy_f32", "rmsnorm_backward_add_f32", "rope_copy_f32"}
+	fused := []string{"rmsnorm_forward_copy_f32", "rmsnorm_backward_add_f32", "rope_copy_f32", "unpack_heads_f32_copy"}
 	run := func(unfused bool) ([][]float32, int) {
 		b := newTestBackendOpts(t, Options{Profile: true, UnfusedCopies: unfused})
 		up := func(v []float32, shape ...int) *tensor.Tensor {
@@ -44,8 +45,12 @@ func TestUnfusedCopies(t *testing.T) {
 		cos, sin := tensor.RoPETable(b, 16, HS, 10000)
 		rot, rotB := b.New(tensor.F32, N, C), b.New(tensor.BF16, N, C)
 		tensor.RoPEBackwardCopy(b, rot, rotB, D, cos, sin, pos, false)
+		// attention over (1, N, C): C/HS heads, enough rows for the tensor cores
+		att, attB, probs := b.New(tensor.F32, 1, N, C), b.New(tensor.BF16, 1, N, C), b.New(tensor.F32, 1, C/HS, N, N)
+		tensor.AttentionForwardCopy(b, att, attB, probs, X.Reshape(1, N, C), D.Reshape(1, N, C), R.Reshape(1, N, C),
+			nil, C/HS, C/HS)
 		var got [][]float32
-		for _, tt := range []*tensor.Tensor{out, outB, rstd, R, resB, dW, rot, rotB} {
+		for _, tt := range []*tensor.Tensor{out, outB, rstd, R, resB, dW, rot, rotB, att, attB} {
 			h := make([]float32, tt.Len())
 			b.Download(h, tt)
 			got = append(got, h)
@@ -58,8 +63,8 @@ func TestUnfusedCopies(t *testing.T) {
 	}
 	want, nf := run(false)
 	got, nu := run(true)
-	if nf != 3 || nu != 0 {
-		t.Errorf("fused kernels launched %d times fused, %d unfused: want 3 and 0", nf, nu)
+	if nf != 4 || nu != 0 {
+		t.Errorf("fused kernels launched %d times fused, %d unfused: want 4 and 0", nf, nu)
 	}
 	for i := range want {
 		for j := range want[i] {

@@ -296,6 +296,7 @@ func TestEveryOpLaunches(t *testing.T) {
 			mask := make([]int32, c.B*c.Tk)
 			b.AttentionForward(o, p, q, k, v, nil, c.NH, c.NKV)
 			b.AttentionForward(o, p, q, k, v, mask, c.NH, c.NKV)
+			b.AttentionForwardCopy(o, b.New(tensor.BF16, c.B, c.Tq, qC), p, q, k, v, mask, c.NH, c.NKV)
 			b.AttentionBackward(f32(c.B, c.Tq, qC), f32(c.B, c.Tk, kC), f32(c.B, c.Tk, kC), o, q, k, v, p, c.NH, c.NKV)
 		}
 	}

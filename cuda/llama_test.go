@@ -286,14 +286,15 @@ func launchesOf(b *Backend, name string) int {
 // MLP products' BF16 operands written by SwiGLU (llama.Run's bf16Operand)
 // the norms' BF16 copies of their outputs (tensor.RMSNormCopier,
 // Run.xnCopy) and the residual gradient's BF16 copy written by its
-// additions (tensor.RMSNormBackwardAdder, Run.dresCopy) and the rotated q
-// and k gradients' copies (tensor.RoPECopier, Run.gradCopy) give the
+// additions (tensor.RMSNormBackwardAdder, Run.dresCopy), the rotated q
+// and k gradients' copies (tensor.RoPECopier, Run.gradCopy) and the
+// attention output's (tensor.AttentionCopier, Run.attCopy) give the
 // losses and gradients of the path that writes float32 and converts
 // (RunOptions.F32Operands) bit for bit over three steps, plainly and
-// under checkpointing, with 11 fewer conversion launches per block and
-// step but one (the saved gate and up rounded inside SwiGLU, too; 15
-// under checkpointing, whose recomputed forward saves them and
-// normalises again) and 2 fewer additions per block and step.
+// under checkpointing, with 12 fewer conversion launches per block and
+// step but one (the saved gate and up rounded inside SwiGLU, too; 17
+// under checkpointing, whose recomputed forward saves them, normalises
+// and attends again) and 2 fewer additions per block and step.
 func TestBF16OperandsExact(t *testing.T) {
 	ids, mask, tgt := stepInputs()
 	qv := []string{"q_proj", "v_proj"}
@@ -319,9 +320,9 @@ func TestBF16OperandsExact(t *testing.T) {
 				t.Fatalf("checkpoint %v: value %d is %v with BF16 operands, %v with F32Operands", ck, i, got[i], want[i])
 			}
 		}
-		fewer := 11 // per block and step: h, the two saves, dGate, dUp, dres for down_proj and o_proj, the two norms' outputs, the q and k gradients
+		fewer := 12 // per block and step: h, the two saves, dGate, dUp, dres for down_proj and o_proj, the two norms' outputs, the q and k gradients, the attention output
 		if ck {
-			fewer += 4 // the recomputed forward saves gate and up and normalises twice again (its down product does not run)
+			fewer += 5 // the recomputed forward saves gate and up, normalises twice and attends again (its down product does not run)
 		}
 		fewer = fewer*stepCfg.Layers - 1 // the final norm's gradient is converted once per step
 		if convF32-conv != fewer*3 {

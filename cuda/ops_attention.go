@@ -70,7 +70,7 @@ func (b *Backend) AttentionForward(out, probs, q, k, v *tensor.Tensor, keyMask [
 	if b.attnF32 || s.Tq < attnBF16MinRows {
 		b.attentionForwardF32(out, probs, q, k, v, keyMask, s)
 	} else {
-		b.attentionForwardBF16(out, probs, q, k, v, keyMask, s)
+		b.attentionForwardBF16(out, nil, probs, q, k, v, keyMask, s)
 	}
 }
 
@@ -208,9 +208,27 @@ func (b *Backend) unpackHeads(out, in *tensor.Tensor, s attnShape, T, nOut int, 
 		argI32(s.NH), argI32(nOut), argI32(s.HS), argI32(headPad(s.HS)), argF32(scale))
 }
 
+// AttentionForwardCopy implements tensor.AttentionCopier: on the tensor
+// cores the unpacking of the output writes the BF16 copy too
+// (unpack_heads_f32_copy); the float32 path (and Options.UnfusedCopies)
+// converts after AttentionForward.
+func (b *Backend) AttentionForwardCopy(out, outCopy, probs, q, k, v *tensor.Tensor, keyMask []int32, heads, kvHeads int) {
+	s := attnCheck("AttentionForward", out, probs, q, k, v, heads, kvHeads)
+	if b.unfusedCopies || outCopy.DType() != tensor.BF16 || b.attnF32 || s.Tq < attnBF16MinRows || s.Tk == 0 ||
+		(keyMask != nil && len(keyMask) != s.B*s.Tk) {
+		b.AttentionForward(out, probs, q, k, v, keyMask, heads, kvHeads)
+		b.Copy(outCopy, out)
+		return
+	}
+	if outCopy.Len() != out.Len() {
+		panic(fmt.Sprintf("cuda: AttentionForwardCopy: copy %v of %v", outCopy, out))
+	}
+	b.attentionForwardBF16(out, outCopy, probs, q, k, v, keyMask, s)
+}
+
 // attentionForwardBF16: the products on the tensor cores over packed heads
-// (see the top of this file).
-func (b *Backend) attentionForwardBF16(out, probs, q, k, v *tensor.Tensor, keyMask []int32, s attnShape) {
+// (see the top of this file); outCopy, if not nil, receives out in BF16.
+func (b *Backend) attentionForwardBF16(out, outCopy, probs, q, k, v *tensor.Tensor, keyMask []int32, s attnShape) {
 	scale := float32(1 / math.Sqrt(float64(s.HS)))
 	qp := b.packHeads(0, q, s, s.Tq, s.NH, scale)
 	kp := b.packHeads(1, k, s, s.Tk, s.NKV, 1)
@@ -224,6 +242,11 @@ func (b *Backend) attentionForwardBF16(out, probs, q, k, v *tensor.Tensor, keyMa
 		argPtr(mask), argI32(rows), argI32(s.NH), argI32(s.Tq), argI32(s.Tk))
 	op := b.packedF32(s, s.Tq)
 	b.MatMul(op, pb, vp, false, false, 0) // (Tq, HSp) = P V, P in BF16 from the softmax
+	if outCopy != nil {
+		b.launch("unpack_heads_f32_copy", packGrid(s.B*s.Tq*s.NH), block256, 0, ptr(out), ptr(outCopy), ptr(op),
+			argI32(s.B), argI32(s.Tq), argI32(s.NH), argI32(s.HS), argI32(headPad(s.HS)), argF32(1))
+		return
+	}
 	b.unpackHeads(out, op, s, s.Tq, s.NH, 1)
 }
 

@@ -177,6 +177,23 @@ extern "C" __global__ void unpack_heads_f32(float* out, const float* in, int B, 
 	}
 }
 
+// unpack_heads_f32_copy: unpack_heads_f32 for NHout == NH (a plain copy
+// of the heads back, times scale) that also writes outB = out rounded to
+// BF16 (nearest even, as f32_to_bf16; tensor.AttentionCopier).
+extern "C" __global__ void unpack_heads_f32_copy(float* out, __nv_bfloat16* outB, const float* in, int B, int T,
+                                                 int NH, int HS, int HSp, float scale) {
+	int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
+	long long rows = (long long)B * T * NH;
+	for (long long r = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (long long)gridDim.x * wpb) {
+		const float* src = in + unpack_src(r, T, NH, NH, HSp);
+		for (int d = lane; d < HS; d += 32) {
+			float v = scale * src[d];
+			out[r * HS + d] = v;
+			outB[r * HS + d] = __float2bfloat16_rn(v);
+		}
+	}
+}
+
 // unpack_heads_f32_x4: unpack_heads_f32 four columns per lane (16-byte
 // loads and stores), for HS a multiple of 4 and out 16-byte aligned (the
 // host checks; HSp is a multiple of 8); the group sum in the same order.

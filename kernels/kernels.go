@@ -51,6 +51,7 @@ var Table = []Kernel{
 	{"masked_softmax_f32_bf16", "attention"}, {"softmax_backward_bf16", "attention"},
 	{"pack_heads_bf16", "attention"}, {"unpack_heads_f32", "attention"},
 	{"pack_heads_bf16_x4", "attention"}, {"unpack_heads_f32_x4", "attention"},
+	{"unpack_heads_f32_copy", "attention"},
 
 	{"flash_forward_bf16", "flash"}, {"flash_backward_dot", "flash"},
 	{"flash_backward_dkdv", "flash"}, {"flash_backward_dq", "flash"},

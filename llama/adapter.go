@@ -73,8 +73,14 @@ func (m *Model) SetAdapter(l int, p Proj, a Adapter) {
 func (m *Model) Adapter(l int, p Proj) Adapter { return m.adapters[l][p] }
 
 // linear computes out = x W^T (+ adapter delta). x (N, in), W (out, in).
-func (m *Model) linear(out, x, w *tensor.Tensor, l int, p Proj) {
-	m.Backend.MatMul(out, x, w, false, true, 0)
+// xB, when not nil, is x rounded to BF16 (Run.attCopy): the product reads
+// it, the bits a conversion of x would give, and the adapter reads x.
+func (m *Model) linear(out, x, xB, w *tensor.Tensor, l int, p Proj) {
+	in := x
+	if xB != nil {
+		in = xB
+	}
+	m.Backend.MatMul(out, in, w, false, true, 0)
 	if a := m.adapters[l][p]; a != nil {
 		a.Forward(out, x)
 	}

@@ -123,7 +123,7 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	// Recomputing rewrites probs (or the fused attention's output and
 	// log-sum-exp, which its backward reads) with what the forward wrote.
 	if !fresh && (r.opt.RecomputeAttention || r.opt.FlashAttention || r.readsInput(l, ProjO)) {
-		r.attentionForward(a)
+		r.attentionForward(a, nil) // o_proj's input gradient reads dres, not this output
 	}
 	m.linearBackward(r.datt, G.O, r.dres, r.dresCopy(l, ProjO), s.att, L.O, l, ProjO, 0)
 	if r.opt.FlashAttention {

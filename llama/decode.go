@@ -129,10 +129,10 @@ func (d *Decoder) Step(Tn int, mask []int32, allLogits bool) *tensor.Tensor {
 	for l := 0; l < c.Layers; l++ {
 		L := &m.Layers[l]
 		b.RMSNormForward(xn, rstd, x, L.AttnNorm, c.NormEps)
-		m.linear(tq, xn, L.Q, l, ProjQ)
+		m.linear(tq, xn, nil, L.Q, l, ProjQ)
 		b.RoPEForward(q, tq, m.cos, m.sin, pos, false)
-		m.linear(k, xn, L.K, l, ProjK) // k holds pre-RoPE keys, rotated into the cache below
-		m.linear(v, xn, L.V, l, ProjV)
+		m.linear(k, xn, nil, L.K, l, ProjK) // k holds pre-RoPE keys, rotated into the cache below
+		m.linear(v, xn, nil, L.V, l, ProjV)
 		for r := 0; r < B; r++ {
 			kr := d.kc[l].View((r*d.Max+t0)*kvC, Tn, kvC)
 			vr := d.vc[l].View((r*d.Max+t0)*kvC, Tn, kvC)
@@ -142,13 +142,13 @@ func (d *Decoder) Step(Tn int, mask []int32, allLogits bool) *tensor.Tensor {
 				d.kc[l].View(r*d.Max*kvC, 1, Tk, kvC), d.vc[l].View(r*d.Max*kvC, 1, Tk, kvC),
 				d.mask[r*d.Max:r*d.Max+Tk], c.Heads, c.KVHeads)
 		}
-		m.linear(res2, att, L.O, l, ProjO)
+		m.linear(res2, att, nil, L.O, l, ProjO)
 		b.Add(res2, res2, x)
 		b.RMSNormForward(xn, rstd, res2, L.MLPNorm, c.NormEps)
-		m.linear(gate, xn, L.Gate, l, ProjGate)
-		m.linear(up, xn, L.Up, l, ProjUp)
+		m.linear(gate, xn, nil, L.Gate, l, ProjGate)
+		m.linear(up, xn, nil, L.Up, l, ProjUp)
 		b.SwiGLUForward(h, gate, up)
-		m.linear(x, h, L.Down, l, ProjDown)
+		m.linear(x, h, nil, L.Down, l, ProjDown)
 		b.Add(x, x, res2)
 	}
 	d.Len = Tk

@@ -41,12 +41,14 @@ type RunOptions struct {
 	// norms' input gradients into the residual gradient with a separate
 	// pass, which the down_proj and o_proj products then convert (instead
 	// of tensor.RMSNormBackwardAdder writing its BF16 copy in the same
-	// pass, Run.dresCopy), and has the norms' outputs and the rotated q
-	// and k gradients converted by the products too (instead of
-	// tensor.RMSNormCopier, Run.xnCopy; tensor.RoPECopier, Run.gradCopy):
-	// the same results bit for bit, 2H + C fewer BF16 values of arena per
-	// token, and eleven more conversion passes and two more additions per
-	// block. For comparisons (bench train -f32-operands).
+	// pass, Run.dresCopy), and has the norms' outputs, the attention
+	// output and the rotated q and k gradients converted by the products
+	// too (instead of tensor.RMSNormCopier, Run.xnCopy;
+	// tensor.AttentionCopier, Run.attCopy; tensor.RoPECopier,
+	// Run.gradCopy): the same results bit for bit, 2H + C fewer BF16
+	// values of arena per token, and twelve more conversion passes and two
+	// more additions per block. For comparisons (bench train
+	// -f32-operands).
 	F32Operands bool
 	// MaxLogitRows bounds the rows Logits and Loss may select (default,
 	// 0: all B*T rows). The logits buffer is MaxLogitRows x V.
@@ -59,8 +61,8 @@ type RunOptions struct {
 // bf16Operands reports whether the passes that produce a BF16 product's
 // operand write it in BF16 themselves (SaveBF16 without F32Operands):
 // SwiGLU its outputs and saved copies, the norms their outputs' copies,
-// the residual gradient's additions its copy, the backward RoPE the q and
-// k gradients' copies.
+// the attention its output's copy, the residual gradient's additions its
+// copy, the backward RoPE the q and k gradients' copies.
 func (o RunOptions) bf16Operands() bool { return o.SaveBF16 && !o.F32Operands }
 
 // Run holds the activation arena of one (B, T) shape. It is reused across
@@ -223,6 +225,11 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 		} else {
 			ar.takeAs(&r.scr.xnB, tensor.BF16, N, C)
 		}
+		if H >= q { // the attention output's copy: written after the q/k/v products read xnB, read before the MLP's norm writes it
+			ar.aliasView(&r.scr.attB, &r.dgateB, 0, N, q)
+		} else {
+			ar.takeAs(&r.scr.attB, tensor.BF16, N, q)
+		}
 		if H >= q+kv {
 			ar.aliasView(&r.tmpQB, &r.dgateB, 0, N, q)
 			ar.aliasView(&r.tmpKB, &r.dgateB, N*q, N, kv)
@@ -286,6 +293,18 @@ func (r *Run) gradCopy(l int, p Proj) *tensor.Tensor {
 		return r.tmpQB
 	}
 	return r.tmpKB
+}
+
+// attCopy returns the buffer for the BF16 copy of layer l's attention
+// output that the attention writes in the same pass (tensor.AttentionCopier)
+// for o_proj's product to read, or nil: under bf16Operands when o_proj's
+// weight is BF16, with the materialised attention (an adapter or a weight
+// gradient on o_proj still reads the float32 output).
+func (r *Run) attCopy(l int) *tensor.Tensor {
+	if r.scr.attB == nil || r.opt.FlashAttention || r.m.Layers[l].Weight(ProjO).DType() != tensor.BF16 {
+		return nil
+	}
+	return r.scr.attB
 }
 
 // dresCopy returns the BF16 copy of dres that the passes adding into dres
@@ -414,8 +433,9 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 		b.RoPEForward(a.q, r.tmpQ, m.cos, m.sin, r.pos, false)
 		b.RoPEForward(a.k, r.tmpK, m.cos, m.sin, r.pos, false)
 	}
-	r.attentionForward(a)
-	m.linear(a.res2, s.att, L.O, l, ProjO)
+	ab := r.attCopy(l)
+	r.attentionForward(a, ab)
+	m.linear(a.res2, s.att, ab, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)
 	xb = r.xnCopy(l, ProjGate, ProjUp)
 	tensor.RMSNormForwardCopy(b, s.xn, xb, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
@@ -438,20 +458,24 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 		}
 	}
 	if out != nil {
-		m.linear(out, h, L.Down, l, ProjDown)
+		m.linear(out, h, nil, L.Down, l, ProjDown)
 		b.Add(out, out, a.res2)
 	}
 }
 
 // attentionForward writes block a's attention output into the scratch
-// (fused, or materialised into a.probs).
-func (r *Run) attentionForward(a *layerActs) {
+// (fused, or materialised into a.probs), and its BF16 copy into cp if not
+// nil (materialised only: attCopy).
+func (r *Run) attentionForward(a *layerActs, cp *tensor.Tensor) {
 	b, c, s := r.m.Backend, r.m.Config, &r.scr
 	if r.opt.FlashAttention {
 		b.(tensor.FlashAttention).FlashAttentionForward(s.a3, s.lse, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
 		return
 	}
-	b.AttentionForward(s.a3, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+	if cp != nil {
+		cp = cp.Reshape(s.a3.Shape()...)
+	}
+	tensor.AttentionForwardCopy(b, s.a3, cp, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
 }
 
 // FlashAttentionSupported reports whether RunOptions.FlashAttention can run

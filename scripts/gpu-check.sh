@@ -30,7 +30,7 @@
 #      GEMM v3b, v3e, v3f, v3g, v3j, v3c, v3d and v2d, the fused attention (--flash-attention),
 #      the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin
 #      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), the float32
-#      outputs of SwiGLU, the norms, the residual gradient's additions and
+#      outputs of SwiGLU, the norms, the attention, the residual gradient's additions and
 #      RoPE converted by the products (--f32-operands), those copies written
 #      by separate passes (EMBREC_CUDA_FUSED_COPIES=0), the thin
 #      products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), and
@@ -108,7 +108,7 @@ flash=PASS
 passed TestFlashAttention || flash=FAIL
 passed TestDropoutMatMul || export EMBREC_CUDA_FUSED_DROPOUT=0
 passed TestThinLoads || export EMBREC_CUDA_THIN_LOADS=scalar
-# The passes that write BF16 copies (norms, residual gradient, RoPE; first
+# The passes that write BF16 copies (norms, attention, residual gradient, RoPE; first
 # built after run 9) against their unfused forms, bit for bit: off if not.
 passed TestUnfusedCopies || export EMBREC_CUDA_FUSED_COPIES=0
 ops_flag= # the BF16 operands (SwiGLU's, the copies; first built after run 9): the old path if their test failed

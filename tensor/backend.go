@@ -229,6 +229,30 @@ func SwiGLUForwardSave(b Backend, out, gateSaved, upSaved, gate, up *Tensor) {
 	b.Copy(upSaved, up)
 }
 
+// AttentionCopier is an optional fused op: AttentionForward(out, probs,
+// q, k, v, keyMask, heads, kvHeads) that also sets outCopy (BF16) to out
+// as Copy converts it (the BF16 operand of the product that reads out),
+// in the same pass where the backend can. The fallback is AttentionForward
+// and Copy, with the same results bit for bit (AttentionForwardCopy).
+type AttentionCopier interface {
+	AttentionForwardCopy(out, outCopy, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int)
+}
+
+// AttentionForwardCopy runs the op of AttentionCopier on b, fused where b
+// implements it; a nil outCopy is a plain AttentionForward.
+func AttentionForwardCopy(b Backend, out, outCopy, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int) {
+	if outCopy == nil {
+		b.AttentionForward(out, probs, q, k, v, keyMask, heads, kvHeads)
+		return
+	}
+	if f, ok := b.(AttentionCopier); ok {
+		f.AttentionForwardCopy(out, outCopy, probs, q, k, v, keyMask, heads, kvHeads)
+		return
+	}
+	b.AttentionForward(out, probs, q, k, v, keyMask, heads, kvHeads)
+	b.Copy(outCopy, out)
+}
+
 // RoPECopier is an optional fused op: RoPEBackward(dIn, dOut, cos, sin,
 // pos, interleaved) that also sets dInCopy (BF16) to dIn as Copy converts
 // it (the BF16 operand of the product that reads dIn), in one pass;

@@ -74,7 +74,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	recAtt := fs.Bool("recompute-attention", false, "keep no attention softmax per block; backward reruns each block's attention forward (B*NH*T*T fewer floats per block)")
 	flash := fs.Bool("flash-attention", false, "cuda: fused attention kernels (no softmax kept; backward reruns each block's fused forward)")
 	saved := fs.String("saved", "", "dtype of the saved gate and up projections: bf16 or f32 (default: bf16 with BF16 weights, else f32)")
-	f32Ops := fs.Bool("f32-operands", false, "with -saved bf16: SwiGLU, the norms, the residual gradient's additions and the backward RoPE write float32 only, which the BF16 products then convert (the path before those passes wrote their operands; same results), for comparisons")
+	f32Ops := fs.Bool("f32-operands", false, "with -saved bf16: SwiGLU, the norms, the attention, the residual gradient's additions and the backward RoPE write float32 only, which the BF16 products then convert (the path before those passes wrote their operands; same results), for comparisons")
 	plan := fs.Bool("plan", false, "print the memory plan (frozen weights, LoRA state, activation arena) and exit, without building a model or opening a device")
 	if err := fs.Parse(args); err != nil {
 		return err
