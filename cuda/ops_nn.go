@@ -8,14 +8,26 @@ import (
 	"embrec/tensor"
 )
 
+// normShape checks the operands of RMSNorm op: out (the output or
+// gradient tensor) and in of one size, all float32, weight (C) and rstd
+// (N) matching in (N, C), dWeight (C) if not nil; it returns N and C.
+func normShape(op string, out, dOut, in, weight, rstd, dWeight *tensor.Tensor) (N, C int) {
+	needF32(op, out, dOut, in, weight, rstd, dWeight)
+	if dOut != nil {
+		sameLen(op, out, dOut, in)
+	} else {
+		sameLen(op, out, in)
+	}
+	N, C = in.Rows(), in.Cols()
+	if weight.Len() != C || rstd.Len() != N || (dWeight != nil && dWeight.Len() != C) {
+		panic(fmt.Sprintf("cuda: %s: in %v, weight %v, rstd %v", op, in, weight, rstd))
+	}
+	return N, C
+}
+
 // RMSNormForward implements tensor.Normalizer (weight F32).
 func (b *Backend) RMSNormForward(out, rstd, in, weight *tensor.Tensor, eps float32) {
-	needF32("RMSNormForward", out, rstd, in, weight)
-	sameLen("RMSNormForward", out, in)
-	N, C := in.Rows(), in.Cols()
-	if weight.Len() != C || rstd.Len() != N {
-		panic(fmt.Sprintf("cuda: RMSNormForward: in %v, weight %v, rstd %v", in, weight, rstd))
-	}
+	N, C := normShape("RMSNormForward", out, nil, in, weight, rstd, nil)
 	if N == 0 {
 		return
 	}
@@ -32,12 +44,8 @@ func (b *Backend) RMSNormForwardCopy(out, outCopy, rstd, in, weight *tensor.Tens
 		b.Copy(outCopy, out)
 		return
 	}
-	needF32("RMSNormForwardCopy", out, rstd, in, weight)
-	sameLen("RMSNormForwardCopy", out, outCopy, in)
-	N, C := in.Rows(), in.Cols()
-	if weight.Len() != C || rstd.Len() != N {
-		panic(fmt.Sprintf("cuda: RMSNormForwardCopy: in %v, weight %v, rstd %v", in, weight, rstd))
-	}
+	N, C := normShape("RMSNormForwardCopy", out, nil, in, weight, rstd, nil)
+	sameLen("RMSNormForwardCopy", out, outCopy)
 	if N == 0 {
 		return
 	}
@@ -47,12 +55,7 @@ func (b *Backend) RMSNormForwardCopy(out, outCopy, rstd, in, weight *tensor.Tens
 
 // RMSNormBackward implements tensor.Normalizer.
 func (b *Backend) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *tensor.Tensor) {
-	needF32("RMSNormBackward", dIn, dWeight, dOut, in, weight, rstd)
-	sameLen("RMSNormBackward", dIn, dOut, in)
-	N, C := in.Rows(), in.Cols()
-	if weight.Len() != C || rstd.Len() != N || (dWeight != nil && dWeight.Len() != C) {
-		panic(fmt.Sprintf("cuda: RMSNormBackward: in %v, weight %v, rstd %v", in, weight, rstd))
-	}
+	N, C := normShape("RMSNormBackward", dIn, dOut, in, weight, rstd, dWeight)
 	if N == 0 {
 		return
 	}
@@ -68,21 +71,14 @@ func (b *Backend) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *tensor.T
 // (rmsnorm_backward_add_f32) for a BF16 copy or none; another copy dtype
 // is converted after it.
 func (b *Backend) RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd *tensor.Tensor) {
-	if b.unfusedCopies { // Options.UnfusedCopies: RMSNormBackward into scratch, Add, Copy
-		s := b.grow(&b.normScr, tensor.F32, dRes.Len()).View(0, dRes.Shape()...)
-		b.RMSNormBackward(s, dWeight, dOut, in, weight, rstd)
-		b.Add(dRes, dRes, s)
-		if dResCopy != nil {
-			b.Copy(dResCopy, dRes)
-		}
+	if b.unfusedCopies { // Options.UnfusedCopies
+		scratch := b.grow(&b.normScr, tensor.F32, dRes.Len()).View(0, dRes.Shape()...)
+		tensor.RMSNormBackwardAddUnfused(b, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd)
 		return
 	}
-	needF32("RMSNormBackwardAdd", dRes, dWeight, dOut, in, weight, rstd)
-	sameLen("RMSNormBackwardAdd", dRes, dOut, in)
-	N, C := in.Rows(), in.Cols()
-	if weight.Len() != C || rstd.Len() != N || (dWeight != nil && dWeight.Len() != C) ||
-		(dResCopy != nil && dResCopy.Len() != dRes.Len()) {
-		panic(fmt.Sprintf("cuda: RMSNormBackwardAdd: in %v, weight %v, rstd %v, copy %v", in, weight, rstd, dResCopy))
+	N, C := normShape("RMSNormBackwardAdd", dRes, dOut, in, weight, rstd, dWeight)
+	if dResCopy != nil && dResCopy.Len() != dRes.Len() {
+		panic(fmt.Sprintf("cuda: RMSNormBackwardAdd: copy %v of %v", dResCopy, dRes))
 	}
 	if addr(dRes) == addr(dOut) {
 		panic("cuda: RMSNormBackwardAdd: dRes aliases dOut")

@@ -319,6 +319,13 @@ func RMSNormBackwardAdd(b Backend, scratch, dRes, dResCopy, dWeight, dOut, in, w
 		f.RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd)
 		return
 	}
+	RMSNormBackwardAddUnfused(b, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd)
+}
+
+// RMSNormBackwardAddUnfused is the fallback of RMSNormBackwardAdder:
+// RMSNormBackward into scratch, Add, and Copy when dResCopy is not nil
+// (for a backend that implements the op but switches it off).
+func RMSNormBackwardAddUnfused(b Backend, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor) {
 	b.RMSNormBackward(scratch, dWeight, dOut, in, weight, rstd)
 	b.Add(dRes, dRes, scratch)
 	if dResCopy != nil {
