@@ -50,34 +50,11 @@ func TestGEMMBF16(t *testing.T) {
 					ov[i] = float32(rng.NormFloat64())
 				}
 			}
-			want, mags := make([]float64, batch*m*n), make([]float64, batch*m*n)
-			opA, opBt := make([]float64, m*k), make([]float64, n*k) // op(A) (m, k) and op(B)^T (n, k) of one batch
-			for p := 0; p < batch; p++ {
-				for i := 0; i < m; i++ {
-					for l := 0; l < k; l++ {
-						opA[i*k+l] = float64(av[p*m*k+idx(ta, i, l, m, k)])
-					}
-				}
-				for j := 0; j < n; j++ {
-					for l := 0; l < k; l++ {
-						opBt[j*k+l] = float64(bv[p*k*n+idx(tb, l, j, k, n)])
-					}
-				}
-				for i := 0; i < m; i++ {
-					for j := 0; j < n; j++ {
-						s, mag := 0.0, 0.0
-						x, y := opA[i*k:(i+1)*k], opBt[j*k:(j+1)*k]
-						for l := range x {
-							s += x[l] * y[l]
-							mag += math.Abs(x[l] * y[l])
-						}
-						o := p*m*n + i*n + j
-						if beta != 0 {
-							s += float64(beta) * float64(ov[off+o])
-							mag += math.Abs(float64(beta) * float64(ov[off+o]))
-						}
-						want[o], mags[o] = s, mag
-					}
+			want, mags := gemmRef(av, bv, ta, tb, batch, m, n, k)
+			if beta != 0 {
+				for o := range want {
+					want[o] += float64(beta) * float64(ov[off+o])
+					mags[o] += math.Abs(float64(beta) * float64(ov[off+o]))
 				}
 			}
 			ash, bsh := []int{batch, m, k}, []int{batch, k, n}
@@ -111,9 +88,7 @@ func TestGEMMBF16(t *testing.T) {
 						continue
 					}
 					o := i - off
-					// exact bf16 products, float32 accumulation; 2u per addition allows
-					// for tensor-core rounding that truncates rather than rounds.
-					if err := math.Abs(float64(v) - want[o]); !(err <= 1e-6+2*float64(k+1)*6e-8*mags[o]) {
+					if !gemmClose(v, want[o], mags[o], k) {
 						if bad < 3 {
 							t.Errorf("%s %s: C[%d,%d,%d] = %v, want %v", variant, name,
 								o/(m*n), o/n%m, o%n, v, want[o])
@@ -124,6 +99,47 @@ func TestGEMMBF16(t *testing.T) {
 			}
 		}
 	}
+}
+
+// gemmRef returns, in float64, batch products op(A) op(B) of BF16-exact
+// values av (batch of (m, k), or (k, m) if ta) and bv ((k, n), or (n, k)
+// if tb), (batch, m, n), and for each output the sum of its terms'
+// magnitudes (for gemmClose).
+func gemmRef(av, bv []float32, ta, tb bool, batch, m, n, k int) (want, mags []float64) {
+	want, mags = make([]float64, batch*m*n), make([]float64, batch*m*n)
+	opA, opBt := make([]float64, m*k), make([]float64, n*k) // op(A) (m, k) and op(B)^T (n, k) of one batch
+	for p := 0; p < batch; p++ {
+		for i := 0; i < m; i++ {
+			for l := 0; l < k; l++ {
+				opA[i*k+l] = float64(av[p*m*k+idx(ta, i, l, m, k)])
+			}
+		}
+		for j := 0; j < n; j++ {
+			for l := 0; l < k; l++ {
+				opBt[j*k+l] = float64(bv[p*k*n+idx(tb, l, j, k, n)])
+			}
+		}
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				s, mag := 0.0, 0.0
+				x, y := opA[i*k:(i+1)*k], opBt[j*k:(j+1)*k]
+				for l := range x {
+					s += x[l] * y[l]
+					mag += math.Abs(x[l] * y[l])
+				}
+				want[p*m*n+i*n+j], mags[p*m*n+i*n+j] = s, mag
+			}
+		}
+	}
+	return want, mags
+}
+
+// gemmClose reports whether a tensor-core result v of K-deep sums is
+// within tolerance of want: exact bf16 products, float32 accumulation; 2u
+// per addition allows for tensor-core rounding that truncates rather than
+// rounds.
+func gemmClose(v float32, want, mag float64, k int) bool {
+	return math.Abs(float64(v)-want) <= 1e-6+2*float64(k+1)*6e-8*mag
 }
 
 // idx is the storage index of op(X)[r][c] where op(X) is (rows, cols).

@@ -8,7 +8,6 @@ package cuda
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -62,6 +61,7 @@ func TestGEMMTMA(t *testing.T) {
 			for i := range bv {
 				bv[i] = half.BF16ToF32(half.F32ToBF16(float32(rng.NormFloat64())))
 			}
+			want, mags := gemmRef(av, bv, ta, tb, bt, m, n, k)
 			A := b.New(tensor.BF16, c.off+len(av)).View(c.off, ash...)
 			B := b.New(tensor.BF16, c.off+len(bv)).View(c.off, bsh...)
 			C := b.New(tensor.F32, bt, m, n)
@@ -79,23 +79,12 @@ func TestGEMMTMA(t *testing.T) {
 				got := make([]float32, bt*m*n)
 				b.Download(got, C)
 				bad := 0
-				for p := 0; p < bt; p++ {
-					for i := 0; i < m; i++ {
-						for j := 0; j < n; j++ {
-							s, mag := 0.0, 0.0
-							for l := 0; l < k; l++ {
-								x := float64(av[p*m*k+idx(ta, i, l, m, k)]) * float64(bv[p*k*n+idx(tb, l, j, k, n)])
-								s += x
-								mag += math.Abs(x)
-							}
-							o := p*m*n + i*n + j
-							if err := math.Abs(float64(got[o]) - s); !(err <= 1e-6+2*float64(k+1)*6e-8*mag) {
-								if bad < 3 {
-									t.Errorf("%s: C[%d,%d,%d] = %v, want %v", name, p, i, j, got[o], s)
-								}
-								bad++
-							}
+				for o, w := range want {
+					if !gemmClose(got[o], w, mags[o], k) {
+						if bad < 3 {
+							t.Errorf("%s: C[%d,%d,%d] = %v, want %v", name, o/(m*n), o/n%m, o%n, got[o], w)
 						}
+						bad++
 					}
 				}
 			}
