@@ -214,29 +214,26 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 		// gate_proj product, and a block's backward (after any recompute of
 		// its forward) starts after its forward's products.
 		ar.alias(&r.scr.hb, &r.dgateB)
-		// scr.xnB too: it lives from a block's RMSNorm to the products that
-		// read it, before its SwiGLU, and the backward's recomputed forward
-		// ends before the block's SwiGLUBackward writes dgateB.
-		// And the rotated q and k gradients' copies, written by a block's
-		// RoPEBackward after its gate product read dgateB and read by its
-		// q and k products. (Own buffers in a model whose MLP is narrower.)
-		if H >= C {
-			ar.aliasView(&r.scr.xnB, &r.dgateB, 0, N, C)
-		} else {
-			ar.takeAs(&r.scr.xnB, tensor.BF16, N, C)
+		// More BF16 copies in dgateB's memory, at element off, where they
+		// fit (own buffers in a model whose MLP is narrower):
+		inDGate := func(dst **tensor.Tensor, off, cols int) {
+			if off+N*cols <= N*H {
+				ar.aliasView(dst, &r.dgateB, off, N, cols)
+			} else {
+				ar.takeAs(dst, tensor.BF16, N, cols)
+			}
 		}
-		if H >= q { // the attention output's copy: written after the q/k/v products read xnB, read before the MLP's norm writes it
-			ar.aliasView(&r.scr.attB, &r.dgateB, 0, N, q)
-		} else {
-			ar.takeAs(&r.scr.attB, tensor.BF16, N, q)
-		}
-		if H >= q+kv {
-			ar.aliasView(&r.tmpQB, &r.dgateB, 0, N, q)
-			ar.aliasView(&r.tmpKB, &r.dgateB, N*q, N, kv)
-		} else {
-			ar.takeAs(&r.tmpQB, tensor.BF16, N, q)
-			ar.takeAs(&r.tmpKB, tensor.BF16, N, kv)
-		}
+		// scr.xnB lives from a block's RMSNorm to the products that read
+		// it, before its SwiGLU, and the backward's recomputed forward ends
+		// before the block's SwiGLUBackward writes dgateB; scr.attB from the
+		// attention (after the q/k/v products read xnB) to o_proj's product
+		// (before the MLP's norm writes xnB); the rotated q and k
+		// gradients' copies from a block's RoPEBackward (after its gate
+		// product read dgateB) to its q and k products.
+		inDGate(&r.scr.xnB, 0, C)
+		inDGate(&r.scr.attB, 0, q)
+		inDGate(&r.tmpQB, 0, q)
+		inDGate(&r.tmpKB, N*q, kv)
 		ar.takeAs(&r.dresB, tensor.BF16, N, C)
 	}
 	return ar
@@ -252,11 +249,11 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 // round as Copy does); the step saves a conversion pass and half of
 // SwiGLU's writes.
 func (r *Run) bf16Operand(l int, ps ...Proj) bool {
-	if !r.opt.bf16Operands() {
+	if !r.opt.bf16Operands() || !r.bf16Weights(l, ps...) {
 		return false
 	}
 	for _, p := range ps {
-		if r.m.Layers[l].Weight(p).DType() != tensor.BF16 || r.readsInput(l, p) {
+		if r.readsInput(l, p) {
 			return false
 		}
 	}
@@ -269,15 +266,24 @@ func (r *Run) bf16Operand(l int, ps ...Proj) bool {
 // every weight of ps is BF16 (the shared product then reads the copy, the
 // bits converting xn would give; the adapters still read xn itself).
 func (r *Run) xnCopy(l int, ps ...Proj) *tensor.Tensor {
-	if r.scr.xnB == nil {
+	if r.scr.xnB == nil || !r.bf16Weights(l, ps...) {
 		return nil
+	}
+	return r.scr.xnB
+}
+
+// bf16Weights reports whether every weight of projections ps of layer l
+// is BF16 (l >= 0).
+func (r *Run) bf16Weights(l int, ps ...Proj) bool {
+	if l < 0 {
+		return false
 	}
 	for _, p := range ps {
 		if r.m.Layers[l].Weight(p).DType() != tensor.BF16 {
-			return nil
+			return false
 		}
 	}
-	return r.scr.xnB
+	return true
 }
 
 // gradCopy returns the buffer for the BF16 copy of the q (ProjQ) or k
@@ -286,7 +292,7 @@ func (r *Run) xnCopy(l int, ps ...Proj) *tensor.Tensor {
 // nil: under bf16Operands when the projection's weight is BF16 (an adapter
 // or a weight gradient still reads the float32 gradient).
 func (r *Run) gradCopy(l int, p Proj) *tensor.Tensor {
-	if r.tmpQB == nil || r.m.Layers[l].Weight(p).DType() != tensor.BF16 {
+	if r.tmpQB == nil || !r.bf16Weights(l, p) {
 		return nil
 	}
 	if p == ProjQ {
@@ -301,7 +307,7 @@ func (r *Run) gradCopy(l int, p Proj) *tensor.Tensor {
 // weight is BF16, with the materialised attention (an adapter or a weight
 // gradient on o_proj still reads the float32 output).
 func (r *Run) attCopy(l int) *tensor.Tensor {
-	if r.scr.attB == nil || r.opt.FlashAttention || r.m.Layers[l].Weight(ProjO).DType() != tensor.BF16 {
+	if r.scr.attB == nil || r.opt.FlashAttention || !r.bf16Weights(l, ProjO) {
 		return nil
 	}
 	return r.scr.attB
@@ -314,7 +320,7 @@ func (r *Run) attCopy(l int) *tensor.Tensor {
 // converting dres would give; a weight gradient or an adapter still reads
 // dres itself). Producers and consumers ask for the same (l, p).
 func (r *Run) dresCopy(l int, p Proj) *tensor.Tensor {
-	if l < 0 || r.dresB == nil || r.m.Layers[l].Weight(p).DType() != tensor.BF16 {
+	if r.dresB == nil || !r.bf16Weights(l, p) {
 		return nil
 	}
 	return r.dresB
