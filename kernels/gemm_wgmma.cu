@@ -11,9 +11,11 @@
 // shared memory and at most 128 registers, so that two blocks share a
 // multiprocessor and one's barriers and epilogue overlap the other's
 // products; not yet run on a GPU); v3e, v3f: v3a, v3b with planned copies
-// (WgCfg::PLAN, WgPlan; not yet run on a GPU); v3c (gemm_wgmma_ws_body,
-// below): a producer warpgroup and two consumers. The rest of this header
-// describes v3a, v3b, v3d, v3e and v3f.
+// (WgCfg::PLAN, WgPlan; not yet run on a GPU); v3k: v3a on 128 x 208
+// tiles, three layouts (at the end of this file; not yet run on a GPU);
+// v3c (gemm_wgmma_ws_body, below): a producer warpgroup and two
+// consumers. The rest of this header describes v3a, v3b, v3d, v3e, v3f
+// and v3k.
 //
 // Block: 256 threads = two warpgroups; a 128 x BN tile of C, warpgroup g
 // computing rows 64g .. 64g+63 with one wgmma m64nBNk16 per k16 step
@@ -84,21 +86,25 @@ struct WgCfg {
 	static constexpr int A_ST = BM * BK * 2, B_ST = BN * BK * 2; // bytes of one stage
 	// bytes: the stages, the alignment slack, the mbarriers
 	static constexpr int SMEM = STAGES * (A_ST + B_ST) + 1024 + (WS ? 16 * STAGES : 0);
-	static_assert(BN == 128 || BN == 256, "one wgmma m64n128 or m64n256 per warpgroup and k16 step");
+	static_assert(BN == 128 || BN == 208 || BN == 256, "one wgmma m64n128, m64n208 or m64n256 per warpgroup and k16 step");
 	static_assert(STAGES >= 3, "the stage written at k-tile kt must differ from kt-1's and kt's");
 };
 
 // wg_load_k copies the tile rows [row0, row0+ROWS) x k [k0, k0+64) of a
 // K-major operand g (element (r, k) at g[r*ld + k], valid for r < nrows,
-// k < nk) into the swizzled K-major layout at shared address s.
+// k < nk) into the swizzled K-major layout at shared address s. Where the
+// ROWS * 8 chunks do not divide among the NTH threads (v3k's 208 rows),
+// the last round of copies skips the chunks past the tile (RAGGED).
 template <int ROWS, int NTH, int UNROLL>
 __device__ __forceinline__ void wg_load_k(unsigned s, const u16* g, int ld, int row0, int k0, int nrows, int nk,
                                           int vec, int tid) {
-	constexpr int CH = ROWS * 8 / NTH; // 16-byte chunks per thread
+	constexpr bool RAGGED = ROWS * 8 % NTH != 0;
+	constexpr int CH = (ROWS * 8 + NTH - 1) / NTH; // 16-byte chunks per thread (at most)
 	if (vec) {
 #pragma unroll UNROLL
 		for (int i = 0; i < CH; i++) {
 			int ch = tid + i * NTH, r = ch >> 3, c = ch & 7;
+			if (RAGGED && ch >= ROWS * 8) break;
 			int gr = row0 + r, gk = k0 + c * 8;
 			bool ok = gr < nrows && gk < nk;
 			cp_async16_shared(s + r * 128 + ((c ^ (r & 7)) << 4), ok ? (const void*)(g + (gr * ld + gk)) : (const void*)g,
@@ -108,6 +114,7 @@ __device__ __forceinline__ void wg_load_k(unsigned s, const u16* g, int ld, int 
 #pragma unroll 1
 		for (int i = 0; i < CH; i++) {
 			int ch = tid + i * NTH, r = ch >> 3, c = ch & 7;
+			if (RAGGED && ch >= ROWS * 8) break;
 			int gr = row0 + r, gk = k0 + c * 8;
 			unsigned dst = s + r * 128 + ((c ^ (r & 7)) << 4);
 #pragma unroll
@@ -123,6 +130,7 @@ __device__ __forceinline__ void wg_load_k(unsigned s, const u16* g, int ld, int 
 template <int COLS, int NTH, int UNROLL>
 __device__ __forceinline__ void wg_load_mn(unsigned s, const u16* g, int ld, int k0, int col0, int nk, int ncols,
                                            int vec, int tid) {
+	static_assert(COLS % 64 == 0, "MN-major tiles are whole 64-element swizzle atoms wide");
 	constexpr int CPR = COLS / 8, CH = 64 * CPR / NTH, ATOMS = COLS / 64;
 	if (vec) {
 #pragma unroll UNROLL
@@ -152,7 +160,7 @@ template <class CF, bool TA>
 __device__ __forceinline__ void wg_load_a(unsigned sA, const u16* A, int M, int K, int lda, int m0, int k0, int vecA,
                                           int tid) {
 	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
-	if (TA) wg_load_mn<CF::BM, L, U>(sA, A, lda, k0, m0, K, M, vecA, tid); // stored (K, M)
+	if constexpr (TA) wg_load_mn<CF::BM, L, U>(sA, A, lda, k0, m0, K, M, vecA, tid); // stored (K, M)
 	else wg_load_k<CF::BM, L, U>(sA, A, lda, m0, k0, M, K, vecA, tid);     // stored (M, K)
 }
 
@@ -160,7 +168,7 @@ template <class CF, bool TB>
 __device__ __forceinline__ void wg_load_b(unsigned sB, const u16* B, int N, int K, int ldb, int n0, int k0, int vecB,
                                           int tid) {
 	constexpr int L = CF::LOADERS, U = CF::LOAD_UNROLL;
-	if (TB) wg_load_k<CF::BN, L, U>(sB, B, ldb, n0, k0, N, K, vecB, tid); // stored (N, K)
+	if constexpr (TB) wg_load_k<CF::BN, L, U>(sB, B, ldb, n0, k0, N, K, vecB, tid); // stored (N, K)
 	else wg_load_mn<CF::BN, L, U>(sB, B, ldb, k0, n0, K, N, vecB, tid);   // stored (K, N)
 }
 
@@ -300,7 +308,9 @@ __device__ __forceinline__ WgDesc wg_desc_parts(int g) {
 	return d;
 }
 
-template <class CF, bool TA, bool TB>
+// TC: the kernel computes C^T (v3k's nn kernel, below): C is written
+// transposed (wg_epilogue_t).
+template <class CF, bool TA, bool TB, bool TC = false>
 __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u16* B, int M, int N, int K, int lda,
                                                 int ldb, int ldc, float alpha, float beta, long long sA,
                                                 long long sB, long long sC, int vecA, int vecB) {
@@ -357,7 +367,8 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 	wgmma_wait<0>();
 	cp_async_wait_all();
 	wg_fence_acc(acc);
-	wg_epilogue<CF>(C, acc, m0 + wg * 64, n0, M, N, ldc, alpha, beta);
+	if constexpr (TC) wg_epilogue_t<CF>(C, acc, m0 + wg * 64, n0, M, N, ldc, alpha, beta);
+	else wg_epilogue<CF>(C, acc, m0 + wg * 64, n0, M, N, ldc, alpha, beta);
 }
 
 // gemm_wgmma_ws_body: v3c, the tile of v3a with the roles split (warp
@@ -449,6 +460,7 @@ typedef WgCfg<256, 4, 8, true> CfgV3c;
 typedef WgCfg<128, 3, 8> CfgV3d; // v3b's tile in 3 stages: two blocks per SM (launch bound 2: <= 128 registers)
 typedef WgCfg<256, 4, 8, false, true> CfgV3e; // v3a with planned copies
 typedef WgCfg<128, 6, 8, false, true> CfgV3f; // v3b with planned copies
+typedef WgCfg<208, 5, 8> CfgV3k; // 128 x 208 tiles (v3k, below)
 
 GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (CfgV3a::NT, 1), CfgV3a)
 GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (CfgV3b::NT, 1), CfgV3b)
@@ -456,3 +468,27 @@ GEMM_ENTRIES(gemm_wgmma_v3c, gemm_wgmma_ws_body, (CfgV3c::NT, 1), CfgV3c)
 GEMM_ENTRIES(gemm_wgmma_v3d, gemm_wgmma_body, (CfgV3d::NT, 2), CfgV3d)
 GEMM_ENTRIES(gemm_wgmma_v3e, gemm_wgmma_body, (CfgV3e::NT, 1), CfgV3e)
 GEMM_ENTRIES(gemm_wgmma_v3f, gemm_wgmma_body, (CfgV3f::NT, 1), CfgV3f)
+
+// v3k: v3a's kernel on 128 x 208 tiles, for products whose N or M makes
+// whole waves of 208-wide tiles where 256-wide ones leave most of the last
+// wave idle. At the LoRA step's M = 2048 (B*T = 8 x 256) and N = 3200 on
+// 132 multiprocessors, v3a's 16 x 13 = 208 tiles take two waves, the
+// second 58% full; v3k's 16 x 16 = 256 tiles take two waves of tiles
+// 81% as wide (one wgmma m64n208k16 per warpgroup and k16 step, 104
+// accumulators per thread; 5 stages of 42 KB). A 208-wide operand tile
+// must be K-major (the 128-byte swizzle's MN-major atoms are 64 elements
+// wide), so: nt and tt (B stored (N, K)) run as they are; nn runs as its
+// transpose, C^T = B^T A^T, whose operands are B stored (K, N) read as an
+// MN-major 128-row A and A stored (M, K) read as a K-major 208-row B, the
+// result stored transposed (wg_epilogue_t): its grid is (ceil(M / 208),
+// ceil(N / 128)) and the same parameters as every GEMM kernel; tn (both
+// operands MN-major) has no v3k kernel (the cuda package runs it on v3a
+// or v3b). Not yet run on a GPU.
+extern "C" __device__ const int gemm_wgmma_v3k_smem = CfgV3k::SMEM;
+GEMM_ENTRY(gemm_wgmma_v3k_nt, gemm_wgmma_body, (CfgV3k::NT, 1), CfgV3k, false, true)
+GEMM_ENTRY(gemm_wgmma_v3k_tt, gemm_wgmma_body, (CfgV3k::NT, 1), CfgV3k, true, true)
+extern "C" __global__ void __launch_bounds__(CfgV3k::NT, 1)
+    gemm_wgmma_v3k_nn(float* C, const u16* A, const u16* B, int M, int N, int K, int lda, int ldb, int ldc,
+                      float alpha, float beta, long long sA, long long sB, long long sC, int vecA, int vecB) {
+	gemm_wgmma_body<CfgV3k, true, true, true>(C, B, A, N, M, K, ldb, lda, ldc, alpha, beta, sB, sA, sC, vecB, vecA);
+}

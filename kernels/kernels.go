@@ -93,6 +93,8 @@ var Table = []Kernel{
 	{"gemm_wgmma_v3e_tn", "gemm_wgmma"}, {"gemm_wgmma_v3e_tt", "gemm_wgmma"},
 	{"gemm_wgmma_v3f_nn", "gemm_wgmma"}, {"gemm_wgmma_v3f_nt", "gemm_wgmma"},
 	{"gemm_wgmma_v3f_tn", "gemm_wgmma"}, {"gemm_wgmma_v3f_tt", "gemm_wgmma"},
+	{"gemm_wgmma_v3k_nn", "gemm_wgmma"}, {"gemm_wgmma_v3k_nt", "gemm_wgmma"},
+	{"gemm_wgmma_v3k_tt", "gemm_wgmma"},
 
 	{"gemm_tma_v3g_nn", "gemm_tma"}, {"gemm_tma_v3g_nt", "gemm_tma"},
 	{"gemm_tma_v3g_tn", "gemm_tma"}, {"gemm_tma_v3g_tt", "gemm_tma"},

@@ -39,6 +39,7 @@ __device__ __forceinline__ void wg_mma_ktile(float (&acc)[CF::ACC], unsigned a0,
 	for (int ks = 0; ks < CF::BK / 16; ks++) {
 		unsigned long long da = wg_desc(a0 + ks * w.aStep, w.aLBO, w.aSBO), db = wg_desc(b0 + ks * w.bStep, w.bLBO, w.bSBO);
 		if constexpr (CF::BN == 256) wgmma_m64n256<TA, !TB>(acc, da, db); // B stored (K, N): N-major
+		else if constexpr (CF::BN == 208) wgmma_m64n208<TA, !TB>(acc, da, db);
 		else wgmma_m64n128<TA, !TB>(acc, da, db);
 	}
 	wgmma_commit();
@@ -62,6 +63,34 @@ __device__ __forceinline__ void wg_epilogue(float* C, const float (&acc)[CF::ACC
 		for (int j = 0; j < CF::BN / 8; j++) {
 			int n = n0 + j * 8 + 2 * (lane & 3);
 			gemm_store_pair(row, n, N, alpha * acc[4 * j + 2 * h], alpha * acc[4 * j + 2 * h + 1], beta, c2);
+		}
+	}
+}
+
+// wg_epilogue_t is wg_epilogue for a kernel that computes C^T (M x N here
+// are C^T's extents, ldc C's row stride): the warpgroup's rows [r0, r0+64)
+// are columns of C, the tile's columns [n0, n0+BN) rows of C, so
+// accumulator (r, c) goes to C[c*ldc + r]. The eight lanes that share a c
+// hold eight consecutive r: each store instruction fills 32-byte sectors
+// whole.
+template <class CF>
+__device__ __forceinline__ void wg_epilogue_t(float* C, const float (&acc)[CF::ACC], int r0, int n0, int M, int N,
+                                              int ldc, float alpha, float beta) {
+	int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3;
+#pragma unroll
+	for (int h = 0; h < 2; h++) {
+		int r = r0 + warp * 16 + (lane >> 2) + h * 8; // a column of C
+		if (r >= M) continue;
+#pragma unroll
+		for (int j = 0; j < CF::BN / 8; j++) {
+#pragma unroll
+			for (int e = 0; e < 2; e++) {
+				int c = n0 + j * 8 + 2 * (lane & 3) + e; // a row of C
+				if (c >= N) continue;
+				float* p = C + (long long)c * ldc + r;
+				float v = alpha * acc[4 * j + 2 * h + e];
+				*p = beta == 0.f ? v : v + beta * *p;
+			}
 		}
 	}
 }

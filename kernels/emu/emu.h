@@ -310,6 +310,10 @@ template <int MA, int NB>
 inline void wgmma_m64n256(float (&d)[128], uint64_t da, uint64_t db) {
 	::emu::wgmma_bf16(256, MA, NB, d, da, db);
 }
+template <int MA, int NB>
+inline void wgmma_m64n208(float (&d)[104], uint64_t da, uint64_t db) {
+	::emu::wgmma_bf16(208, MA, NB, d, da, db);
+}
 inline void mbar_init(unsigned bar, unsigned count) { ::emu::mbar_init(bar, count); }
 inline void mbar_arrive(unsigned bar) { ::emu::mbar_arrive(bar); }
 inline void mbar_wait(unsigned bar, unsigned parity) { ::emu::mbar_wait(bar, parity); }

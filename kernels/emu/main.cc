@@ -692,6 +692,7 @@ static void wgMmaDone(int g) {
 			trap("wgmma.mma_async with different shapes or descriptors across the warpgroup");
 		if (!f.wgFenced) trap("wgmma.mma_async with no wgmma.fence since the thread last waited (or began)");
 	}
+	if (in0->n < 8 || in0->n > 256 || in0->n % 8) trap("wgmma.mma_async: m64nNk16 with N not a multiple of 8 in [8, 256]");
 	wgCheckDesc(in0->da, "A");
 	wgCheckDesc(in0->db, "B");
 	auto op = std::make_shared<WgOp>();
