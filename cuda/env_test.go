@@ -21,7 +21,7 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v1" {
 		t.Errorf("v1: err %v, variant %q", err, GEMMBF16Variant)
 	}
-	for _, v := range []string{"auto-plan", "auto-tma"} {
+	for _, v := range []string{"auto-plan", "auto-tma", "auto-k"} {
 		t.Setenv("EMBREC_CUDA_GEMM", v)
 		if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != v {
 			t.Errorf("%s: err %v, variant %q", v, err, GEMMBF16Variant)
@@ -110,7 +110,7 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	refused.refuse = "gemm_tma" // alone: the other wgmma variants still run
 	h, err = newBackend(refused, Options{})
 	if err != nil || !strings.Contains(fmt.Sprint(h.Skipped()["gemm_tma"]), "JIT refused") ||
-		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c v2d v3a v3b v3c v3d v3e v3f" {
+		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c v2d v3a v3b v3c v3d v3e v3f v3k" {
 		t.Errorf("TMA module refused: err %v, skipped %v, runnable %v", err, h.Skipped(), h.RunnableGEMMVariants())
 	}
 	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)

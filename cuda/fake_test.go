@@ -399,8 +399,8 @@ func TestGEMMBF16Variants(t *testing.T) {
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	var b Backend // no kernels loaded: "auto" picks among the mma.sync variants
 	GEMMBF16Variant = "auto"
-	if b.bf16For(4096, 3200, 1).name != "v2b" || b.bf16For(4096, 8640, 1).name != "v2a" {
-		t.Errorf("auto picks %s for N=3200, %s for N=8640", b.bf16For(4096, 3200, 1).name, b.bf16For(4096, 8640, 1).name)
+	if b.bf16For(4096, 3200, 1, false, true).name != "v2b" || b.bf16For(4096, 8640, 1, false, true).name != "v2a" {
+		t.Errorf("auto picks %s for N=3200, %s for N=8640", b.bf16For(4096, 3200, 1, false, true).name, b.bf16For(4096, 8640, 1, false, true).name)
 	}
 	hopper, err := newBackend(newFake(t, 64<<20), Options{}) // 132 multiprocessors, the wgmma kernels loaded
 	if err != nil {
@@ -417,28 +417,55 @@ func TestGEMMBF16Variants(t *testing.T) {
 		{256, 256, 256, "v3a"},  // 512 (4), 1024 (8)
 		{128, 256, 1, "v3b"},    // 1 (1), 2 (1): two half tiles side by side
 	} {
-		if got := hopper.bf16For(c.m, c.n, c.batches).name; got != c.want {
+		if got := hopper.bf16For(c.m, c.n, c.batches, false, true).name; got != c.want {
 			t.Errorf("auto on sm_90 for %d batches of (%d, %d): %s, want %s", c.batches, c.m, c.n, got, c.want)
 		}
 	}
 	GEMMBF16Variant = "auto-plan" // the same choice between the planned-copy variants
-	if got := hopper.bf16For(2048, 3200, 1).name + " " + hopper.bf16For(2048, 8640, 1).name; got != "v3e v3f" {
+	if got := hopper.bf16For(2048, 3200, 1, false, true).name + " " + hopper.bf16For(2048, 8640, 1, false, true).name; got != "v3e v3f" {
 		t.Errorf("auto-plan on sm_90 for N = 3200, 8640: %s, want v3e v3f", got)
 	}
 	GEMMBF16Variant = "auto-tma" // and between the TMA variants
-	if got := hopper.bf16For(2048, 3200, 1).name + " " + hopper.bf16For(2048, 8640, 1).name; got != "v3g v3h" {
+	if got := hopper.bf16For(2048, 3200, 1, false, true).name + " " + hopper.bf16For(2048, 8640, 1, false, true).name; got != "v3g v3h" {
 		t.Errorf("auto-tma on sm_90 for N = 3200, 8640: %s, want v3g v3h", got)
 	}
+	GEMMBF16Variant = "auto-k" // auto's choice or v3k, by tileCost
+	for _, c := range []struct {
+		m, n, batches int
+		ta, tb        bool
+		want          string
+	}{
+		{2048, 3200, 1, false, true, "v3k"},  // v3k 256 tiles (2 waves, cost 460), v3a 208 (2, 556)
+		{2048, 3200, 1, false, false, "v3k"}, // the transpose: 25 x 10 tiles of C^T (2 waves)
+		{2048, 3200, 1, true, false, "v3a"},  // tn: no v3k kernel
+		{2048, 8640, 1, false, true, "v3b"},  // v3k 672 tiles (6 waves, 1380), v3b 1088 (9, 1350)
+		{4096, 3200, 1, true, true, "v3k"},   // 512 (4, 920), v3b 800 (7, 1050)
+		{256, 100, 256, false, false, "v3b"}, // the attention's P V: 512 (4, 600) against v3k's 4 (920)
+		{256, 256, 256, false, true, "v3a"},  // its Q K^T: v3a 512 (4, 1112), v3k 1024 (8, 1840)
+	} {
+		if got := hopper.bf16For(c.m, c.n, c.batches, c.ta, c.tb).name; got != c.want {
+			t.Errorf("auto-k on sm_90 for %d batches of (%d, %d), transA %v, transB %v: %s, want %s",
+				c.batches, c.m, c.n, c.ta, c.tb, got, c.want)
+		}
+	}
 	GEMMBF16Variant = "v1"
-	if b.bf16For(4096, 3200, 1).name != "v1" {
-		t.Errorf("v1 selected, %s used", b.bf16For(4096, 3200, 1).name)
+	if b.bf16For(4096, 3200, 1, false, true).name != "v1" {
+		t.Errorf("v1 selected, %s used", b.bf16For(4096, 3200, 1, false, true).name)
 	}
 	for _, v := range gemmBF16Variants {
 		src, err := kernels.PTX(v.module)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{v.kernel(false, false), v.kernel(false, true), v.kernel(true, false), v.kernel(true, true)} {
+		for layout := range 4 {
+			ta, tb := layout&2 != 0, layout&1 != 0
+			k := v.kernel(ta, tb)
+			if !v.has(ta, tb) {
+				if strings.Contains(src, ".entry "+k+"(") {
+					t.Errorf("%s: a kernel the table says %s lacks", k, v.name)
+				}
+				continue
+			}
 			m := regexp.MustCompile(`\.visible \.entry ` + k + `\([^)]*\)\s*\.maxntid (\d+), 1, 1`).FindStringSubmatch(src)
 			if m == nil || m[1] != strconv.Itoa(v.threads) {
 				t.Errorf("%s: %d threads in the table, PTX .maxntid %v", k, v.threads, m)
@@ -463,37 +490,48 @@ func TestGEMMBF16Variants(t *testing.T) {
 	bf16Variant("nope")
 }
 
-// TestGEMMBF16Launch checks the launch MatMul records for each variant.
+// TestGEMMBF16Launch checks the launch MatMul records for each variant,
+// in layouts tt and nn (whose tiles v3k lays over C^T).
 func TestGEMMBF16Launch(t *testing.T) {
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	for _, v := range gemmBF16Variants {
-		GEMMBF16Variant = v.name
-		b, _ := newFakeBackend(t)
-		m, n, k := 304, 520, 40 // rows and batches of whole 16 bytes, as the TMA variants need
-		x, y, out := b.New(tensor.BF16, 2, k, m), b.New(tensor.BF16, 2, n, k), b.New(tensor.F32, 2, m, n)
-		b.cmds = b.cmds[:0]
-		b.batchMax = 1 << 30 // the whole product in b.cmds
-		b.MatMul(out, x, y, true, true, 1)
-		c := b.cmds
-		maps := 0 // a TMA variant's tensor maps are copied first (after clearing their table, the first time)
-		for len(c) > 0 && (c[0] == opMemset || c[0] == opUpload && c[2] == 128) {
-			if c[0] == opUpload {
-				maps++
+		for _, tr := range []bool{true, false} {
+			GEMMBF16Variant = v.name
+			b, _ := newFakeBackend(t)
+			m, n, k := 304, 520, 40 // rows and batches of whole 16 bytes, as the TMA variants need
+			x, y, out := b.New(tensor.BF16, 2, k, m), b.New(tensor.BF16, 2, n, k), b.New(tensor.F32, 2, m, n)
+			if !tr {
+				x, y = b.New(tensor.BF16, 2, m, k), b.New(tensor.BF16, 2, k, n)
 			}
-			c = c[cmdLen(c, 0):]
-		}
-		if want := 2 * boolInt(v.plain != ""); maps != want {
-			t.Errorf("%s: %d tensor maps copied before the launch, want %d", v.name, maps, want)
-		}
-		if len(c) < 10 || c[0] != opLaunch || b.funcs[v.kernel(true, true)] != c[1] {
-			t.Fatalf("%s: not a launch of %s: %v", v.name, v.kernel(true, true), c)
-		}
-		want := []uint64{uint64((n + v.bn - 1) / v.bn), uint64((m + v.bm - 1) / v.bm), 2, uint64(v.threads), 1, 1, uint64(v.smem)}
-		if v.persistent { // one block per multiprocessor (132 on the fake) over all the tiles
-			want[0], want[1], want[2] = uint64(min(want[0]*want[1]*want[2], 132)), 1, 1
-		}
-		if got := c[2:9]; !slices.Equal(got, want) {
-			t.Errorf("%s: grid, block, shared memory %v, want %v", v.name, got, want)
+			b.cmds = b.cmds[:0]
+			b.batchMax = 1 << 30 // the whole product in b.cmds
+			b.MatMul(out, x, y, tr, tr, 1)
+			c := b.cmds
+			maps := 0 // a TMA variant's tensor maps are copied first (after clearing their table, the first time)
+			for len(c) > 0 && (c[0] == opMemset || c[0] == opUpload && c[2] == 128) {
+				if c[0] == opUpload {
+					maps++
+				}
+				c = c[cmdLen(c, 0):]
+			}
+			if want := 2 * boolInt(v.tma()); maps != want {
+				t.Errorf("%s: %d tensor maps copied before the launch, want %d", v.name, maps, want)
+			}
+			if len(c) < 10 || c[0] != opLaunch || b.funcs[v.kernel(tr, tr)] != c[1] {
+				t.Fatalf("%s: not a launch of %s: %v", v.name, v.kernel(tr, tr), c)
+			}
+			tm, tn := m, n // the tiles' extents: C's, or C^T's
+			if v.transNN && !tr {
+				tm, tn = n, m
+			}
+			want := []uint64{uint64((tn + v.bn - 1) / v.bn), uint64((tm + v.bm - 1) / v.bm), 2, uint64(v.threads), 1, 1,
+				uint64(v.smem)}
+			if v.persistent { // one block per multiprocessor (132 on the fake) over all the tiles
+				want[0], want[1], want[2] = uint64(min(want[0]*want[1]*want[2], 132)), 1, 1
+			}
+			if got := c[2:9]; !slices.Equal(got, want) {
+				t.Errorf("%s %s: grid, block, shared memory %v, want %v", v.name, v.kernel(tr, tr), got, want)
+			}
 		}
 	}
 }

@@ -258,13 +258,16 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 			ta: transA, tb: transB, alpha: 1, beta: beta, sAb: sA, sBb: sB, sCb: sC, batches: bt, heads: 1})
 		return
 	}
-	v := b.bf16For(m, n, bt)
+	v := b.bf16For(m, n, bt, transA, transB)
+	if !v.has(transA, transB) { // v3k's tn: its fallback runs it
+		v = bf16Variant(v.plain)
+	}
 	name := v.kernel(transA, transB)
 	if _, ok := b.funcs[name]; !ok { // a wgmma variant off Hopper
 		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
 	}
 	xa, ya := b.asBF16(0, x), b.asBF16(1, y)
-	if v.plain != "" { // a TMA variant
+	if v.tma() {
 		if b.gemmTMA(v, out, xa, ya, transA, transB, beta, bt, m, n, k, lda, ldb) {
 			return
 		}
@@ -282,7 +285,7 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 	vec := func(p uint64, ext, ld, stride int) bool {
 		return p%16 == 0 && ext%8 == 0 && ld%8 == 0 && (bt == 1 || stride%8 == 0)
 	}
-	b.launch(name, [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt}, [3]int{v.threads, 1, 1}, v.smem,
+	b.launch(name, v.grid(m, n, bt, transA, transB), [3]int{v.threads, 1, 1}, v.smem,
 		ptr(out), argPtr(xa), argPtr(ya), argI32(m), argI32(n), argI32(k), argI32(max(lda, 1)),
 		argI32(max(ldb, 1)), argI32(n), argF32(1), argF32(beta), argI64(sA), argI64(sB), argI64(sC),
 		argBool(vec(xa, extA, lda, sA)), argBool(vec(ya, extB, ldb, sB)))
@@ -343,13 +346,32 @@ type gemmBF16 struct {
 	bm, bn, threads int    // C tile per block, threads per block
 	smem            int    // dynamic shared memory in bytes (the PTX constant <prefix>_smem), 0 if none
 	module          string // the kernels' module: gemm_wgmma and gemm_tma run on compute capability 9.0 only
-	// plain names, for a TMA variant (gemm_tma.cu: operands read through
-	// tensor maps), the variant of the same tile that runs the products
-	// whose operands the TMA cannot read; "" for the others
+	// plain names the variant that runs the products this one cannot: for a
+	// TMA variant (gemm_tma.cu: operands read through tensor maps), those
+	// whose operands the TMA cannot read (the same tile with threads'
+	// copies); for v3k, the tn layout it has no kernel for; "" for the others
 	plain string
 	// persistent: a TMA variant whose blocks (one per multiprocessor at
 	// most) each step through tiles
 	persistent bool
+	// transNN: the nn kernel computes C^T, its tiles bm columns by bn
+	// rows of C (v3k); noTN: there is no tn kernel (v3k)
+	transNN, noTN bool
+}
+
+// tma reports whether v reads its operands through tensor maps.
+func (v gemmBF16) tma() bool { return v.module == "gemm_tma" }
+
+// has reports whether v has a kernel for the layout (else plain runs it).
+func (v gemmBF16) has(transA, transB bool) bool { return !(v.noTN && transA && !transB) }
+
+// grid returns the launch grid of v's kernel for bt products of (m, n)
+// outputs in the layout: one block per C tile, batches on z.
+func (v gemmBF16) grid(m, n, bt int, transA, transB bool) [3]int {
+	if v.transNN && !transA && !transB { // tiles of C^T
+		m, n = n, m
+	}
+	return [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt}
 }
 
 // gemmBF16Variants is the variant table. v1 is the first kernel (128 x 128,
@@ -357,27 +379,30 @@ type gemmBF16 struct {
 // are mma.sync kernels for sm_80 and later; v3* are the wgmma kernels of
 // Hopper (sm_90a PTX, loaded only on such a device); v3g and v3h are v3a
 // and v3b's tiles with the operands copied by the TMA, v3i and v3j the
-// same persistent (none of the four yet run on a GPU).
+// same persistent (none of the four yet run on a GPU); v3k is v3a on 128 x
+// 208 tiles, its nn kernel computing C^T, with no tn kernel (not yet run
+// on a GPU either).
 var gemmBF16Variants = []gemmBF16{
-	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", "", false},
-	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", "", false},
-	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", "", false},
-	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", "", false},
-	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", "", false},
-	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", "", false},
-	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", "", false},
-	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", "", false},
-	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", "", false},
-	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", "", false},
-	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", "", false},
-	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a", false},
-	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b", false},
-	{"v3i", "gemm_tma_v3i", 128, 256, 384, 197696, "gemm_tma", "v3a", true},
-	{"v3j", "gemm_tma_v3j", 128, 128, 384, 197728, "gemm_tma", "v3b", true},
+	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", "", false, false, false},
+	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", "", false, false, false},
+	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", "", false, false, false},
+	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", "", false, false, false},
+	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", "", false, false, false},
+	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", "", false, false, false},
+	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", "", false, false, false},
+	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", "", false, false, false},
+	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", "", false, false, false},
+	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", "", false, false, false},
+	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", "", false, false, false},
+	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a", false, false, false},
+	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b", false, false, false},
+	{"v3i", "gemm_tma_v3i", 128, 256, 384, 197696, "gemm_tma", "v3a", true, false, false},
+	{"v3j", "gemm_tma_v3j", 128, 128, 384, 197728, "gemm_tma", "v3b", true, false, false},
+	{"v3k", "gemm_wgmma_v3k", 128, 208, 256, 216064, "gemm_wgmma", "v3a", false, true, true},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, "auto", "auto-plan" or "auto-tma" (bf16For), or
+// that MatMul uses for BF16 products, "auto", "auto-plan", "auto-tma" or "auto-k" (bf16For), or
 // "" for the device's default (Backend.GEMMVariant): auto on compute
 // capability 9.0 (where it picks v3a or v3b per product), v2a elsewhere.
 // Set it before a Backend runs products (it is read at every MatMul,
@@ -397,21 +422,23 @@ func (b *Backend) GEMMVariant() string {
 	return b.gemmDefault
 }
 
-// bf16For returns the variant for a product of batches (m, n) outputs.
-// "auto" picks per product. Where the wgmma kernels load it counts waves:
-// a block of v3a (128 x 256) takes about twice as long as one of v3b
-// (128 x 128), one block per multiprocessor for both, so v3b is taken
-// when its waves, ceil(tiles / multiprocessors), are fewer than twice
-// v3a's: at M = 2048 on 132 multiprocessors, N = 3200 gives 2 waves of
-// v3a against 4 of v3b (v3a), N = 8640 5 against 9 (v3b), and the
-// attention's products with N = 100 (per head) 4 against 4 (v3b). Elsewhere
-// it follows the mma.sync benchmarks at M = 4096 on an H200: v2b (128 x
-// 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8% over
-// v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the training
-// step's M = 2048 it lost to v2a alone by 2%. "auto-plan" is auto between
-// v3e and v3f, v3a and v3b with planned copies, "auto-tma" between v3g and
-// v3h, their tiles with TMA copies (neither yet timed on a GPU).
-func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
+// bf16For returns the variant for a product of batches (m, n) outputs in
+// the layout (transA, transB). "auto" picks per product. Where the wgmma
+// kernels load it counts waves: a block of v3a (128 x 256) takes about
+// twice as long as one of v3b (128 x 128), one block per multiprocessor
+// for both, so v3b is taken when its waves, ceil(tiles / multiprocessors),
+// are fewer than twice v3a's: at M = 2048 on 132 multiprocessors, N = 3200
+// gives 2 waves of v3a against 4 of v3b (v3a), N = 8640 5 against 9
+// (v3b), and the attention's products with N = 100 (per head) 4 against 4
+// (v3b). Elsewhere it follows the mma.sync benchmarks at M = 4096 on an
+// H200: v2b (128 x 128 tiles, two blocks per SM) was fastest at N = 3200
+// (by 4-8% over v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at
+// the training step's M = 2048 it lost to v2a alone by 2%. "auto-plan" is
+// auto between v3e and v3f, v3a and v3b with planned copies, "auto-tma"
+// between v3g and v3h, their tiles with TMA copies, and "auto-k" auto's
+// choice or v3k (128 x 208 tiles), whichever tileCost rates faster (none
+// of the three yet timed on a GPU).
+func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 	v := b.GEMMVariant()
 	if !isAuto(v) {
 		return bf16Variant(v)
@@ -424,10 +451,15 @@ func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
 		wide, narrow = "v3g", "v3h"
 	}
 	if va, vb := bf16Variant(wide), bf16Variant(narrow); b.runsVariant(va) && b.runsVariant(vb) {
-		if waves(m, n, batches, vb, b.sms) < 2*waves(m, n, batches, va, b.sms) {
-			return vb
+		pick := va
+		if waves(vb.grid(m, n, batches, transA, transB), b.sms) < 2*waves(va.grid(m, n, batches, transA, transB), b.sms) {
+			pick = vb
 		}
-		return va
+		if vk := bf16Variant("v3k"); v == "auto-k" && vk.has(transA, transB) && b.runsVariant(vk) &&
+			tileCost(vk, m, n, batches, transA, transB, b.sms) < tileCost(pick, m, n, batches, transA, transB, b.sms) {
+			pick = vk
+		}
+		return pick
 	}
 	if n <= 4096 {
 		return bf16Variant("v2b")
@@ -436,13 +468,26 @@ func (b *Backend) bf16For(m, n, batches int) gemmBF16 {
 }
 
 // isAuto reports whether GEMM variant name v chooses per product.
-func isAuto(v string) bool { return v == "auto" || v == "auto-plan" || v == "auto-tma" }
+func isAuto(v string) bool {
+	return v == "auto" || v == "auto-plan" || v == "auto-tma" || v == "auto-k"
+}
 
-// waves returns how many rounds of one block per multiprocessor v's tiles
-// of a product of batches (m, n) outputs take on sms multiprocessors.
-func waves(m, n, batches int, v gemmBF16, sms int) int {
-	tiles := (m + v.bm - 1) / v.bm * ((n + v.bn - 1) / v.bn) * batches
+// waves returns how many rounds of one block per multiprocessor a launch
+// grid takes on sms multiprocessors.
+func waves(grid [3]int, sms int) int {
+	tiles := grid[0] * grid[1] * grid[2]
 	return (tiles + sms - 1) / max(sms, 1)
+}
+
+// tileCost models the time of a wgmma product on variant v (a 128-row
+// tile, one block per multiprocessor): waves times a tile's time, taken
+// as 22 + bn units, a fixed part plus one proportional to the tile's
+// width. The two points are run 9's GEMM rows on an H100 (M = 4096 and
+// 2048, N = 3200 and 8640): with the waves counted, a v3b tile (bn 128)
+// took 0.53-0.56 of a v3a tile's time (bn 256), where width alone would
+// give 0.5.
+func tileCost(v gemmBF16, m, n, batches int, transA, transB bool, sms int) int {
+	return waves(v.grid(m, n, batches, transA, transB), sms) * (22 + v.bn)
 }
 
 // GEMMBF16Variants returns the names of the tensor-core GEMM variants.
@@ -499,7 +544,9 @@ func dynamicSmem() map[string]int {
 		if v.smem > 0 {
 			for _, ta := range []bool{false, true} {
 				for _, tb := range []bool{false, true} {
-					out[v.kernel(ta, tb)] = v.smem
+					if v.has(ta, tb) {
+						out[v.kernel(ta, tb)] = v.smem
+					}
 				}
 			}
 		}

@@ -19,7 +19,7 @@ func TestGEMMTMA(t *testing.T) {
 	b := newTestBackendOpts(t, Options{Profile: true})
 	var variants []string // the TMA ones under test (EMBREC_TEST_GEMM)
 	for _, v := range variantsUnderTest(t, b) {
-		if bf16Variant(v).plain != "" {
+		if bf16Variant(v).tma() {
 			variants = append(variants, v)
 		}
 	}
