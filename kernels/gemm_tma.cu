@@ -1,4 +1,4 @@
-// gemm_tma_{v3g,v3h,v3i,v3j}_{nn,nt,tn,tt}: the wgmma GEMM of gemm_wgmma.cu with
+// gemm_tma_{v3g,v3h,v3i,v3j}_{nn,nt,tn,tt} (and v3l, at the end): the wgmma GEMM of gemm_wgmma.cu with
 // its operand tiles copied by the tensor memory accelerator (TMA) instead
 // of by the threads: C (M, N, float32) = alpha op(A) op(B) + beta C, A and
 // B BF16 in global memory described by tensor maps (tma.cuh), batch
@@ -67,7 +67,7 @@ struct TmaCfg {
 	static constexpr int CONSUMER_WARPS = 8;                    // arrivals per phase of an empty barrier
 	// bytes: the stages, the alignment slack, full[S] and empty[S]
 	static constexpr int SMEM = STAGES * (A_ST + B_ST) + 1024 + 16 * STAGES;
-	static_assert(BN == 128 || BN == 256, "one wgmma m64n128 or m64n256 per warpgroup and k16 step");
+	static_assert(BN == 128 || BN == 208 || BN == 256, "one wgmma m64n128, m64n208 or m64n256 per warpgroup and k16 step");
 	static_assert(STAGES >= 2, "a stage in use and one being filled");
 };
 
@@ -91,15 +91,16 @@ __device__ __forceinline__ WgDesc tma_desc_parts(int g) {
 template <class CF, bool TA, bool TB>
 __device__ __forceinline__ void tma_load_stage(unsigned sA, unsigned sB, const TmaMap* mA, const TmaMap* mB, int m0,
                                                int n0, int k0, int z, unsigned bar) {
-	if (TA) { // A stored (K, M): boxes of 64 m x 64 k
+	if constexpr (TA) { // A stored (K, M): boxes of 64 m x 64 k
 #pragma unroll
 		for (int h = 0; h < CF::BM / 64; h++) tma_load_3d(sA + h * 8192, mA, m0 + 64 * h, k0, z, bar);
 	} else { // A stored (M, K): one box of 64 k x BM rows
 		tma_load_3d(sA, mA, k0, m0, z, bar);
 	}
-	if (TB) { // B stored (N, K): one box of 64 k x BN rows
+	if constexpr (TB) { // B stored (N, K): one box of 64 k x BN rows
 		tma_load_3d(sB, mB, k0, n0, z, bar);
 	} else { // B stored (K, N): boxes of 64 n x 64 k
+		static_assert(CF::BN % 64 == 0, "MN-major tiles are whole 64-element boxes wide");
 #pragma unroll
 		for (int h = 0; h < CF::BN / 64; h++) tma_load_3d(sB + h * 8192, mB, n0 + 64 * h, k0, z, bar);
 	}
@@ -123,8 +124,9 @@ __device__ __forceinline__ TmaTile tma_tile(int t, int nx, int ny) {
 // The pipeline runs across a block's tiles: its it-th k-tile overall goes
 // to stage it % S in round it / S, so that under PERSISTENT the producer
 // copies the next tile's first k-tiles while the consumers finish the
-// current one and store it.
-template <class CF, bool TA, bool TB>
+// current one and store it. TC: the kernel computes C^T (v3l's nn, below),
+// stored transposed (wg_epilogue_t).
+template <class CF, bool TA, bool TB, bool TC = false>
 __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const TmaMap* mB, int M, int N, int K,
                                               int ldc, float alpha, float beta, long long sC, int batches) {
 	constexpr int S = CF::STAGES, ACC = CF::ACC;
@@ -189,7 +191,8 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 		wgmma_wait<0>();
 		wg_fence_acc(acc);
 		if (signals) mbar_arrive(empty((it - 1) % S)); // the tile's last stage, for the next tile's copies
-		wg_epilogue<CF>(C + tl.z * sC, acc, tl.m0 + g * 64, tl.n0, M, N, ldc, alpha, beta);
+		if constexpr (TC) wg_epilogue_t<CF>(C + tl.z * sC, acc, tl.m0 + g * 64, tl.n0, M, N, ldc, alpha, beta);
+		else wg_epilogue<CF>(C + tl.z * sC, acc, tl.m0 + g * 64, tl.n0, M, N, ldc, alpha, beta);
 	}
 }
 
@@ -218,3 +221,18 @@ TMA_ENTRIES(gemm_tma_v3g, CfgV3g)
 TMA_ENTRIES(gemm_tma_v3h, CfgV3h)
 TMA_ENTRIES(gemm_tma_v3i, CfgV3i)
 TMA_ENTRIES(gemm_tma_v3j, CfgV3j)
+
+// v3l: v3g on v3k's 128 x 208 tiles (gemm_wgmma.cu says why), the same
+// three layouts: nt and tt as they are, nn as its transpose C^T = B^T A^T
+// (B's map, of 64 x 64 boxes, read as an MN-major A; A's, of 64 k x 208
+// rows, as a K-major B; C stored transposed), no tn. 5 stages of 42 KB.
+// Not yet run on a GPU.
+typedef TmaCfg<208, 5, 8> CfgV3l;
+extern "C" __device__ const int gemm_tma_v3l_smem = CfgV3l::SMEM;
+TMA_ENTRY(gemm_tma_v3l_nt, CfgV3l, false, true)
+TMA_ENTRY(gemm_tma_v3l_tt, CfgV3l, true, true)
+extern "C" __global__ void __launch_bounds__(CfgV3l::NT, 1)
+    gemm_tma_v3l_nn(float* C, const TmaMap* mA, const TmaMap* mB, int M, int N, int K, int ldc, float alpha,
+                    float beta, long long sC, int batches) {
+	gemm_tma_body<CfgV3l, true, true, true>(C, mB, mA, N, M, K, ldc, alpha, beta, sC, batches);
+}

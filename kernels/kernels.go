@@ -104,6 +104,8 @@ var Table = []Kernel{
 	{"gemm_tma_v3i_tn", "gemm_tma"}, {"gemm_tma_v3i_tt", "gemm_tma"},
 	{"gemm_tma_v3j_nn", "gemm_tma"}, {"gemm_tma_v3j_nt", "gemm_tma"},
 	{"gemm_tma_v3j_tn", "gemm_tma"}, {"gemm_tma_v3j_tt", "gemm_tma"},
+	{"gemm_tma_v3l_nn", "gemm_tma"}, {"gemm_tma_v3l_nt", "gemm_tma"},
+	{"gemm_tma_v3l_tt", "gemm_tma"},
 
 	{"gemm_f32", "gemm_f32"}, {"gemm_f32_thin", "gemm_f32"},
 	{"gemm_f32_thin_drop", "gemm_f32"}, {"gemm_f32_drop_out", "gemm_f32"},
