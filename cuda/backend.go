@@ -145,7 +145,7 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	_, _, cc, sms := dev.describe()
 	gemmEnv := os.Getenv("EMBREC_CUDA_GEMM") // a BF16 GEMM variant, for comparisons
 	if gemmEnv != "" && !isAuto(gemmEnv) && !slices.Contains(GEMMBF16Variants(), gemmEnv) {
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto, auto-plan, auto-tma, auto-k or one of %v", gemmEnv, GEMMBF16Variants())
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto, auto-plan, auto-tma, auto-k, auto-tma-k or one of %v", gemmEnv, GEMMBF16Variants())
 	}
 	switch v := os.Getenv("EMBREC_CUDA_ATTENTION"); v { // f32 sets Options.AttentionF32; bf16 names the default
 	case "", "bf16":

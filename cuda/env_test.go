@@ -21,7 +21,7 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v1" {
 		t.Errorf("v1: err %v, variant %q", err, GEMMBF16Variant)
 	}
-	for _, v := range []string{"auto-plan", "auto-tma", "auto-k"} {
+	for _, v := range []string{"auto-plan", "auto-tma", "auto-k", "auto-tma-k"} {
 		t.Setenv("EMBREC_CUDA_GEMM", v)
 		if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != v {
 			t.Errorf("%s: err %v, variant %q", v, err, GEMMBF16Variant)

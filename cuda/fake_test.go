@@ -448,6 +448,11 @@ func TestGEMMBF16Variants(t *testing.T) {
 				c.batches, c.m, c.n, c.ta, c.tb, got, c.want)
 		}
 	}
+	GEMMBF16Variant = "auto-tma-k" // auto-tma's choice or v3l, the same rule
+	if got := hopper.bf16For(2048, 3200, 1, false, false).name + " " + hopper.bf16For(2048, 8640, 1, false, true).name +
+		" " + hopper.bf16For(2048, 3200, 1, true, false).name; got != "v3l v3h v3g" {
+		t.Errorf("auto-tma-k on sm_90 for N = 3200 nn, 8640 nt, 3200 tn: %s, want v3l v3h v3g", got)
+	}
 	GEMMBF16Variant = "v1"
 	if b.bf16For(4096, 3200, 1, false, true).name != "v1" {
 		t.Errorf("v1 selected, %s used", b.bf16For(4096, 3200, 1, false, true).name)

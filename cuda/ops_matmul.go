@@ -259,7 +259,7 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 		return
 	}
 	v := b.bf16For(m, n, bt, transA, transB)
-	if !v.has(transA, transB) { // v3k's tn: its fallback runs it
+	for !v.has(transA, transB) { // tn on v3l or v3k: their fallbacks (v3k, v3a) run it
 		v = bf16Variant(v.plain)
 	}
 	name := v.kernel(transA, transB)
@@ -301,8 +301,13 @@ func (b *Backend) gemmTMA(v gemmBF16, out *tensor.Tensor, xa, ya uint64, transA,
 		return false
 	}
 	// A stored (m, k) is K-major: boxes of 64 k x bm rows; stored (k, m),
-	// boxes of 64 m x 64 k. B likewise with n.
-	ma, okA := tmaOperand(xa, m, k, lda, bt, m*k, v.bm)
+	// boxes of 64 m x 64 k. B likewise with n. A kernel that computes C^T
+	// (v3l's nn) reads A as its K-major B: boxes of bn rows.
+	aRows := v.bm
+	if v.transNN && !transA && !transB {
+		aRows = v.bn
+	}
+	ma, okA := tmaOperand(xa, m, k, lda, bt, m*k, aRows)
 	if transA {
 		ma, okA = tmaOperand(xa, k, m, lda, bt, m*k, 64)
 	}
@@ -313,7 +318,7 @@ func (b *Backend) gemmTMA(v gemmBF16, out *tensor.Tensor, xa, ya uint64, transA,
 	if !okA || !okB {
 		return false
 	}
-	grid := [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt}
+	grid := v.grid(m, n, bt, transA, transB)
 	if v.persistent { // one block per multiprocessor at most, stepping through the tiles
 		grid = [3]int{min(grid[0]*grid[1]*grid[2], max(b.sms, 1)), 1, 1}
 	}
@@ -380,8 +385,8 @@ func (v gemmBF16) grid(m, n, bt int, transA, transB bool) [3]int {
 // Hopper (sm_90a PTX, loaded only on such a device); v3g and v3h are v3a
 // and v3b's tiles with the operands copied by the TMA, v3i and v3j the
 // same persistent (none of the four yet run on a GPU); v3k is v3a on 128 x
-// 208 tiles, its nn kernel computing C^T, with no tn kernel (not yet run
-// on a GPU either).
+// 208 tiles, its nn kernel computing C^T, with no tn kernel, and v3l the
+// same tiles with TMA copies (neither yet run on a GPU).
 var gemmBF16Variants = []gemmBF16{
 	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", "", false, false, false},
 	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", "", false, false, false},
@@ -399,10 +404,11 @@ var gemmBF16Variants = []gemmBF16{
 	{"v3i", "gemm_tma_v3i", 128, 256, 384, 197696, "gemm_tma", "v3a", true, false, false},
 	{"v3j", "gemm_tma_v3j", 128, 128, 384, 197728, "gemm_tma", "v3b", true, false, false},
 	{"v3k", "gemm_wgmma_v3k", 128, 208, 256, 216064, "gemm_wgmma", "v3a", false, true, true},
+	{"v3l", "gemm_tma_v3l", 128, 208, 384, 216144, "gemm_tma", "v3k", false, true, true},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, "auto", "auto-plan", "auto-tma" or "auto-k" (bf16For), or
+// that MatMul uses for BF16 products, "auto", "auto-plan", "auto-tma", "auto-k" or "auto-tma-k" (bf16For), or
 // "" for the device's default (Backend.GEMMVariant): auto on compute
 // capability 9.0 (where it picks v3a or v3b per product), v2a elsewhere.
 // Set it before a Backend runs products (it is read at every MatMul,
@@ -435,29 +441,36 @@ func (b *Backend) GEMMVariant() string {
 // (by 4-8% over v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at
 // the training step's M = 2048 it lost to v2a alone by 2%. "auto-plan" is
 // auto between v3e and v3f, v3a and v3b with planned copies, "auto-tma"
-// between v3g and v3h, their tiles with TMA copies, and "auto-k" auto's
-// choice or v3k (128 x 208 tiles), whichever tileCost rates faster (none
-// of the three yet timed on a GPU).
+// between v3g and v3h, their tiles with TMA copies, "auto-k" auto's
+// choice or v3k (128 x 208 tiles), whichever tileCost rates faster, and
+// "auto-tma-k" auto-tma's choice or v3l likewise (none of the four yet
+// timed on a GPU).
 func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 	v := b.GEMMVariant()
 	if !isAuto(v) {
 		return bf16Variant(v)
 	}
-	wide, narrow := "v3a", "v3b"
+	wide, narrow, k := "v3a", "v3b", ""
 	switch v {
 	case "auto-plan":
 		wide, narrow = "v3e", "v3f"
 	case "auto-tma":
 		wide, narrow = "v3g", "v3h"
+	case "auto-k":
+		k = "v3k"
+	case "auto-tma-k":
+		wide, narrow, k = "v3g", "v3h", "v3l"
 	}
 	if va, vb := bf16Variant(wide), bf16Variant(narrow); b.runsVariant(va) && b.runsVariant(vb) {
 		pick := va
 		if waves(vb.grid(m, n, batches, transA, transB), b.sms) < 2*waves(va.grid(m, n, batches, transA, transB), b.sms) {
 			pick = vb
 		}
-		if vk := bf16Variant("v3k"); v == "auto-k" && vk.has(transA, transB) && b.runsVariant(vk) &&
-			tileCost(vk, m, n, batches, transA, transB, b.sms) < tileCost(pick, m, n, batches, transA, transB, b.sms) {
-			pick = vk
+		if k != "" {
+			if vk := bf16Variant(k); vk.has(transA, transB) && b.runsVariant(vk) &&
+				tileCost(vk, m, n, batches, transA, transB, b.sms) < tileCost(pick, m, n, batches, transA, transB, b.sms) {
+				pick = vk
+			}
 		}
 		return pick
 	}
@@ -469,7 +482,7 @@ func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 
 // isAuto reports whether GEMM variant name v chooses per product.
 func isAuto(v string) bool {
-	return v == "auto" || v == "auto-plan" || v == "auto-tma" || v == "auto-k"
+	return v == "auto" || v == "auto-plan" || v == "auto-tma" || v == "auto-k" || v == "auto-tma-k"
 }
 
 // waves returns how many rounds of one block per multiprocessor a launch

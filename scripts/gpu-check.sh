@@ -8,8 +8,8 @@
 #   1. embrec info and nvidia-smi
 #   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
 #      first passed on an H100 in run 7; v3d, v3e, v3f, the TMA ones,
-#      v3g to v3j, with TestGEMMTMA, and v3k, 128 x 208 tiles: not yet run
-#      on a GPU) each in a
+#      v3g to v3j, with TestGEMMTMA, v3k, 128 x 208 tiles, and v3l, the
+#      same with TMA copies: not yet run on a GPU) each in a
 #      process of its own, since a kernel fault ends the
 #      process's CUDA context; then the conformance suite on the GPU, every
 #      tensor-core GEMM variant (without the v3 ones that failed), and the
@@ -25,7 +25,8 @@
 #      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
 #      the default (GEMM "auto" on Hopper: v3a or v3b per product),
 #      "auto-k" (auto's choice or v3k, by modelled waves: the products
-#      with N = 3200 on 128 x 208 tiles), "auto-plan" (v3e or v3f: the
+#      with N = 3200 on 128 x 208 tiles), "auto-tma-k" (the same among
+#      the TMA variants v3g, v3h, v3l), "auto-plan" (v3e or v3f: the
 #      same with planned copies), "auto-tma"
 #      (v3g or v3h: the same tiles with TMA copies), v3i (v3g persistent),
 #      v3a and v2a; then the default once more with per-kernel CUDA-event
@@ -76,9 +77,9 @@ stamp "wgmma GEMM variants (a process each)"
 # that waits on an mbarrier phase that never completes (v3c) hangs
 : >"$logs/wgmma.log"
 wgmma= wgmma_ok=
-for v in v3a v3b v3k v3c v3d v3e v3f v3g v3h v3i v3j; do
+for v in v3a v3b v3k v3c v3d v3e v3f v3g v3h v3i v3j v3l; do
 	tests='^TestGEMMBF16$'
-	case $v in v3g | v3h | v3i | v3j) tests='^(TestGEMMBF16|TestGEMMTMA)$' ;; esac # TMA: that its kernels ran, too
+	case $v in v3g | v3h | v3i | v3j | v3l) tests='^(TestGEMMBF16|TestGEMMTMA)$' ;; esac # TMA: that its kernels ran, too
 	if EMBREC_TEST_GEMM=$v timeout 30 ./cuda.test -test.run '^TestGEMMIndexProbes$' -test.v >>"$logs/wgmma.log" 2>&1 &&
 		EMBREC_TEST_GEMM=$v timeout 90 ./cuda.test -test.run "$tests" -test.v >>"$logs/wgmma.log" 2>&1; then
 		wgmma="$wgmma $v PASS" wgmma_ok="$wgmma_ok,$v"
@@ -153,6 +154,7 @@ if ! passed_v v3a || ! passed_v v3b; then
 fi
 bench_train default "$default_env"
 passed_v v3k && passed_v v3a && passed_v v3b && bench_train auto-k "EMBREC_CUDA_GEMM=auto-k"
+passed_v v3l && passed_v v3k && passed_v v3g && passed_v v3h && bench_train auto-tma-k "EMBREC_CUDA_GEMM=auto-tma-k"
 passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
 passed_v v3g && passed_v v3h && bench_train auto-tma "EMBREC_CUDA_GEMM=auto-tma"
 passed_v v3i && bench_train v3i "EMBREC_CUDA_GEMM=v3i"
