@@ -50,6 +50,12 @@
 #      the same training with --flash-attention
 #   6. a short table, last (also LOGDIR/summary.txt)
 #
+# GPU_CHECK_VARIANTS="v3a v3b ..." gates (and so benchmarks and times)
+# only those wgmma variants, to save device time (e.g. "v3a v3b v3k v3g
+# v3h v3l" for the 208-wide and TMA tiles against the default); the steps
+# that need a variant left out are skipped, and the default needs v3a and
+# v3b (else it runs on v2a).
+#
 # Exit status: 1 if a correctness step failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,7 +83,7 @@ stamp "wgmma GEMM variants (a process each)"
 # that waits on an mbarrier phase that never completes (v3c) hangs
 : >"$logs/wgmma.log"
 wgmma= wgmma_ok=
-for v in v3a v3b v3k v3c v3d v3e v3f v3g v3h v3i v3j v3l; do
+for v in ${GPU_CHECK_VARIANTS:-v3a v3b v3k v3c v3d v3e v3f v3g v3h v3i v3j v3l}; do
 	tests='^TestGEMMBF16$'
 	case $v in v3g | v3h | v3i | v3j | v3l) tests='^(TestGEMMBF16|TestGEMMTMA)$' ;; esac # TMA: that its kernels ran, too
 	if EMBREC_TEST_GEMM=$v timeout 30 ./cuda.test -test.run '^TestGEMMIndexProbes$' -test.v >>"$logs/wgmma.log" 2>&1 &&
