@@ -32,6 +32,10 @@ type Options struct {
 	// GPU times (Backend.Profile, WriteProfile); also set by
 	// EMBREC_CUDA_PROFILE=1.
 	Profile bool
+	// ProfileGrids is Profile that also keeps the times per kernel and
+	// launch grid (Backend.ProfileByGrid): one GEMM kernel's products at
+	// different shapes apart. Also set by EMBREC_CUDA_PROFILE=grids.
+	ProfileGrids bool
 	// BatchLaunches is the number of recorded commands after which a batch
 	// is handed to the device without waiting (0: 64).
 	BatchLaunches int
@@ -171,8 +175,13 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	default:
 		return nil, fmt.Errorf("cuda: EMBREC_CUDA_THIN_LOADS=%q: want scalar, float4 or prefetch", v)
 	}
-	if opts.Profile || os.Getenv("EMBREC_CUDA_PROFILE") == "1" {
-		b.prof = &profiler{}
+	switch v := os.Getenv("EMBREC_CUDA_PROFILE"); v {
+	case "", "0", "1", "grids":
+		if opts.Profile || opts.ProfileGrids || v == "1" || v == "grids" {
+			b.prof = &profiler{byGrid: opts.ProfileGrids || v == "grids"}
+		}
+	default:
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_PROFILE=%q: want 1 or grids", v)
 	}
 	for name := range sigs {
 		if !kernels.Runs(kernels.ModuleOf(name), cc) {
@@ -335,7 +344,7 @@ func (b *Backend) launch(name string, grid, block [3]int, shmem int, args ...arg
 		b.counted()
 	}
 	if b.prof != nil {
-		b.profiledLaunch(name, rec)
+		b.profiledLaunch(name, grid, rec)
 		return
 	}
 	rec()

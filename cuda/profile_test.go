@@ -57,3 +57,43 @@ func TestProfileCountsEveryLaunch(t *testing.T) {
 		t.Errorf("profile without Options.Profile")
 	}
 }
+
+// TestProfileByGrid: with Options.ProfileGrids the totals are also kept
+// per kernel and launch grid, their launches adding up to the kernel's,
+// and the table prints both; a bad EMBREC_CUDA_PROFILE is an error.
+func TestProfileByGrid(t *testing.T) {
+	b, err := newBackend(newFake(t, 64<<20), Options{ProfileGrids: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, large := b.New(tensor.F32, 1000), b.New(tensor.F32, 100000)
+	for range 3 {
+		b.Scale(small, 0.5)
+		b.Scale(large, 0.5)
+	}
+	b.Scale(large, 2)
+	byGrid := map[string]int{}
+	for _, k := range b.ProfileByGrid() {
+		byGrid[k.Name] = k.Launches
+	}
+	gs, gl := gridName("scale_f32", ewGrid(1000)), gridName("scale_f32", ewGrid(100000))
+	if len(byGrid) != 2 || byGrid[gs] != 3 || byGrid[gl] != 4 {
+		t.Errorf("per grid %v, want %s: 3, %s: 4", byGrid, gs, gl)
+	}
+	if n := launchesOf(b, "scale_f32"); n != 7 {
+		t.Errorf("per kernel: %d launches of scale_f32, want 7", n)
+	}
+	var buf bytes.Buffer
+	b.WriteProfile(&buf)
+	if !strings.Contains(buf.String(), gs) || !strings.Contains(buf.String(), gl) {
+		t.Errorf("table lacks the grids:\n%s", buf.String())
+	}
+	plain, _ := newBackend(newFake(t, 64<<20), Options{Profile: true})
+	if plain.ProfileByGrid() != nil {
+		t.Error("per-grid totals without ProfileGrids")
+	}
+	t.Setenv("EMBREC_CUDA_PROFILE", "yes")
+	if _, err := newBackend(newFake(t, 64<<20), Options{}); err == nil {
+		t.Error("EMBREC_CUDA_PROFILE=yes accepted")
+	}
+}

@@ -187,12 +187,20 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s
 		bench_train thin-prefetch "$default_env EMBREC_CUDA_THIN_LOADS=prefetch"
 fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
-# the per-kernel profile of the default
-env $default_env timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
-	--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile $ops_flag \
-	>"$logs/bench-train-profile.log" 2>&1 ||
-	echo "embrec bench train --profile failed (see bench-train-profile.log)"
-sed -n '/GPU time per kernel/,$p' "$logs/bench-train-profile.log" | head -24
+# the per-kernel profile of the default, and per kernel and launch grid
+# (each GEMM shape apart); the same for auto-k where v3k passed
+profile_train() {
+	env $1 timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
+		--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile-grids $ops_flag \
+		>"$logs/$2" 2>&1 || echo "embrec bench train --profile-grids failed (see $2)"
+}
+profile_train "$default_env" bench-train-profile.log
+sed -n '/GPU time per kernel/,/^total/p' "$logs/bench-train-profile.log" | head -24
+sed -n '/per kernel and launch grid/,$p' "$logs/bench-train-profile.log" | head -16
+if passed_v v3k && passed_v v3a && passed_v v3b; then
+	profile_train "EMBREC_CUDA_GEMM=auto-k" bench-train-profile-auto-k.log
+	sed -n '/per kernel and launch grid/,$p' "$logs/bench-train-profile-auto-k.log" | head -16
+fi
 
 stamp "PyTorch reference"
 flags=

@@ -26,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-flash-attention] [-saved bf16|f32] [-plan] [-profile] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-flash-attention] [-saved bf16|f32] [-plan] [-profile] [-profile-grids] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -70,6 +70,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	warmup := fs.Int("warmup", 2, "untimed steps first")
 	seed := fs.Uint64("seed", 1, "seed of the weights, tokens and dropout")
 	profile := fs.Bool("profile", false, "cuda: time every kernel with CUDA events over the timed steps and print a per-kernel table (adds a little time per launch)")
+	grids := fs.Bool("profile-grids", false, "cuda: -profile, and a second table per kernel and launch grid (one GEMM kernel's products at different shapes apart)")
 	ckpt := fs.Bool("checkpoint", false, "keep only block inputs and recompute each block in backward (less memory, about a third more compute)")
 	recAtt := fs.Bool("recompute-attention", false, "keep no attention softmax per block; backward reruns each block's attention forward (B*NH*T*T fewer floats per block)")
 	flash := fs.Bool("flash-attention", false, "cuda: fused attention kernels (no softmax kept; backward reruns each block's fused forward)")
@@ -106,7 +107,8 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 			F32Operands: *f32Ops}
 		return writeTrainPlan(out, *shape, cfg, *B, *T, dt, lcfg, ropt)
 	}
-	be, err := dev.backendWith(cuda.Options{Profile: *profile})
+	*profile = *profile || *grids
+	be, err := dev.backendWith(cuda.Options{Profile: *profile, ProfileGrids: *grids})
 	if err != nil {
 		return err
 	}
