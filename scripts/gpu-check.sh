@@ -1,6 +1,6 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (168-243 s in runs 7-9; about 4-5 min
-# by estimate since, 7 with GPU_CHECK_ABLATIONS=1).
+# gpu-check.sh LOGDIR: the one prepared GPU run (168-243 s in runs 7-9; about 6 min
+# by estimate since, 9 with GPU_CHECK_ABLATIONS=1; not measured).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
