@@ -87,8 +87,8 @@ func TestWGMMAInstructions(t *testing.T) {
 	}
 	// each kernel's text runs from its .entry to the next one
 	at := entryRE.FindAllStringSubmatchIndex(src, -1)
-	if len(at) != 24 {
-		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 24", len(at))
+	if len(at) != 27 { // six variants of four layouts, v3k's three
+		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 27", len(at))
 	}
 	for i, m := range at {
 		name, end := src[m[2]:m[3]], len(src)
@@ -99,6 +99,9 @@ func TestWGMMAInstructions(t *testing.T) {
 		shape := "m64n256k16"
 		if strings.Contains(name, "v3b") || strings.Contains(name, "v3d") || strings.Contains(name, "v3f") {
 			shape = "m64n128k16"
+		}
+		if strings.Contains(name, "v3k") {
+			shape = "m64n208k16"
 		}
 		want := []string{"wgmma.mma_async.sync.aligned." + shape + ".f32.bf16.bf16",
 			"wgmma.fence.sync.aligned", "wgmma.commit_group.sync.aligned", "wgmma.wait_group.sync.aligned",
@@ -132,5 +135,38 @@ func TestRuns(t *testing.T) {
 	}
 	if ModuleOf("gemm_wgmma_v3a_nt") != "gemm_wgmma" || ModuleOf("nope") != "" {
 		t.Error("ModuleOf")
+	}
+}
+
+// TestTMAInstructions: every kernel of the TMA module copies its stages
+// with cp.async.bulk.tensor counted on mbarriers, acquires its tensor maps,
+// hands registers from the producer to the consumers, and multiplies with
+// its variant's wgmma shape (v3g, v3i: m64n256; v3h, v3j: m64n128; v3l:
+// m64n208).
+func TestTMAInstructions(t *testing.T) {
+	src, err := PTX("gemm_tma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := entryRE.FindAllStringSubmatchIndex(src, -1)
+	if len(at) != 19 { // four variants of four layouts, v3l's three
+		t.Fatalf("%d kernels in gemm_tma.ptx, want 19", len(at))
+	}
+	for i, m := range at {
+		name, end := src[m[2]:m[3]], len(src)
+		if i+1 < len(at) {
+			end = at[i+1][0]
+		}
+		body := src[m[0]:end]
+		shape := map[string]string{"v3g": "m64n256k16", "v3i": "m64n256k16", "v3h": "m64n128k16", "v3j": "m64n128k16",
+			"v3l": "m64n208k16"}[strings.Split(name, "_")[2]]
+		for _, ins := range []string{"wgmma.mma_async.sync.aligned." + shape + ".f32.bf16.bf16",
+			"cp.async.bulk.tensor.3d.shared::cluster.global.mbarrier::complete_tx::bytes",
+			"mbarrier.arrive.expect_tx.shared::cta.b64", "fence.proxy.tensormap::generic.acquire.sys",
+			"setmaxnreg.dec.sync.aligned.u32 40", "setmaxnreg.inc.sync.aligned.u32 232"} {
+			if shape == "" || !strings.Contains(body, ins) {
+				t.Errorf("%s lacks %s", name, ins)
+			}
+		}
 	}
 }
