@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"slices"
 	"time"
 	"unsafe"
 
@@ -148,8 +147,8 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug, skipped: map[string]error{}}
 	_, _, cc, sms := dev.describe()
 	gemmEnv := os.Getenv("EMBREC_CUDA_GEMM") // a BF16 GEMM variant, for comparisons
-	if gemmEnv != "" && !isAuto(gemmEnv) && !slices.Contains(GEMMBF16Variants(), gemmEnv) {
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: want auto, auto-plan, auto-tma, auto-k, auto-tma-k or one of %v", gemmEnv, GEMMBF16Variants())
+	if err := knownGEMMVariant(gemmEnv); gemmEnv != "" && err != nil {
+		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: %w", gemmEnv, err)
 	}
 	switch v := os.Getenv("EMBREC_CUDA_ATTENTION"); v { // f32 sets Options.AttentionF32; bf16 names the default
 	case "", "bf16":
@@ -197,13 +196,10 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		}
 		b.funcs[name] = h
 	}
+	b.cc = cc
 	if gemmEnv != "" {
-		if v := gemmEnv; !isAuto(v) && !b.runsVariant(bf16Variant(v)) {
-			why := fmt.Sprintf("compute capability %d.%d", cc/10, cc%10)
-			if err := b.skipped[bf16Variant(v).module]; err != nil {
-				why = err.Error()
-			}
-			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: its kernels (%s) do not run here: %s", v, bf16Variant(v).module, why)
+		if err := b.CheckGEMMVariant(gemmEnv); err != nil {
+			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: %w", gemmEnv, err)
 		}
 		GEMMBF16Variant = gemmEnv
 	}

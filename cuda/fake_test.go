@@ -453,6 +453,18 @@ func TestGEMMBF16Variants(t *testing.T) {
 		" " + hopper.bf16For(2048, 3200, 1, true, false).name; got != "v3l v3h v3g" {
 		t.Errorf("auto-tma-k on sm_90 for N = 3200 nn, 8640 nt, 3200 tn: %s, want v3l v3h v3g", got)
 	}
+	for _, c := range []struct{ variant, want string }{{"v3k", "v3k v3a"}, {"v3l", "v3l v3a"}, {"auto-k", "v3k v3a"}} {
+		GEMMBF16Variant = c.variant // the layout's fallback where the variant has no kernel (tn)
+		if got := hopper.GEMMChoice(2048, 3200, 1, false, true) + " " + hopper.GEMMChoice(2048, 3200, 1, true, false); got != c.want {
+			t.Errorf("%s: nt and tn products run on %s, want %s", c.variant, got, c.want)
+		}
+	}
+	if err := hopper.CheckGEMMVariant("v3k"); err != nil {
+		t.Errorf("v3k on sm_90: %v", err)
+	}
+	if err := hopper.CheckGEMMVariant("v9"); err == nil || !strings.Contains(err.Error(), "auto-tma-k") {
+		t.Errorf("an unknown variant: %v", err)
+	}
 	GEMMBF16Variant = "v1"
 	if b.bf16For(4096, 3200, 1, false, true).name != "v1" {
 		t.Errorf("v1 selected, %s used", b.bf16For(4096, 3200, 1, false, true).name)

@@ -258,10 +258,7 @@ func (b *Backend) matMul(out, x, y *tensor.Tensor, transA, transB bool, beta flo
 			ta: transA, tb: transB, alpha: 1, beta: beta, sAb: sA, sBb: sB, sCb: sC, batches: bt, heads: 1})
 		return
 	}
-	v := b.bf16For(m, n, bt, transA, transB)
-	for !v.has(transA, transB) { // tn on v3l or v3k: their fallbacks (v3k, v3a) run it
-		v = bf16Variant(v.plain)
-	}
+	v := bf16Variant(b.GEMMChoice(m, n, bt, transA, transB)) // tn on v3l or v3k: their fallbacks (v3k, v3a)
 	name := v.kernel(transA, transB)
 	if _, ok := b.funcs[name]; !ok { // a wgmma variant off Hopper
 		panic(fmt.Sprintf("cuda: BF16 GEMM variant %s (module %s) does not run on this device (%s)", v.name, v.module, b.name))
@@ -480,9 +477,50 @@ func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 	return bf16Variant("v2a")
 }
 
+// AutoGEMMModes are the names of GEMMBF16Variant that choose a variant
+// per product (bf16For).
+var AutoGEMMModes = []string{"auto", "auto-plan", "auto-tma", "auto-k", "auto-tma-k"}
+
 // isAuto reports whether GEMM variant name v chooses per product.
-func isAuto(v string) bool {
-	return v == "auto" || v == "auto-plan" || v == "auto-tma" || v == "auto-k" || v == "auto-tma-k"
+func isAuto(v string) bool { return slices.Contains(AutoGEMMModes, v) }
+
+// knownGEMMVariant reports an error unless v names a per-product mode or a
+// variant of the table.
+func knownGEMMVariant(v string) error {
+	if isAuto(v) || slices.Contains(GEMMBF16Variants(), v) {
+		return nil
+	}
+	return fmt.Errorf("want one of %v or %v", AutoGEMMModes, GEMMBF16Variants())
+}
+
+// CheckGEMMVariant reports whether v (a value of GEMMBF16Variant, as
+// EMBREC_CUDA_GEMM takes) can run on b: a per-product mode, or a variant
+// whose kernels b's device loaded.
+func (b *Backend) CheckGEMMVariant(v string) error {
+	if err := knownGEMMVariant(v); err != nil {
+		return err
+	}
+	if isAuto(v) || b.runsVariant(bf16Variant(v)) {
+		return nil
+	}
+	why := fmt.Sprintf("compute capability %d.%d", b.cc/10, b.cc%10)
+	if err := b.skipped[bf16Variant(v).module]; err != nil {
+		why = err.Error()
+	}
+	return fmt.Errorf("its kernels (%s) do not run here: %s", bf16Variant(v).module, why)
+}
+
+// GEMMChoice returns the variant a BF16 product of batches (m, n) outputs
+// in the layout runs on: GEMMVariant's, chosen per product where it is a
+// per-product mode, then its fallback for a layout it has no kernel for.
+// (A TMA variant also falls back, at the launch, for operands the TMA
+// cannot read.)
+func (b *Backend) GEMMChoice(m, n, batches int, transA, transB bool) string {
+	v := b.bf16For(m, n, batches, transA, transB)
+	for !v.has(transA, transB) {
+		v = bf16Variant(v.plain)
+	}
+	return v.name
 }
 
 // waves returns how many rounds of one block per multiprocessor a launch

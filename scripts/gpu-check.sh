@@ -94,6 +94,7 @@ for v in ${GPU_CHECK_VARIANTS:-v3a v3b v3k v3c v3d v3e v3f v3g v3h v3i v3j v3l};
 	fi
 done
 wgmma=${wgmma# }
+passed_v() { case "$wgmma_ok," in *",$1,"*) return 0 ;; esac; return 1; } # variant $1 passed its gate
 export EMBREC_TEST_GEMM=v1,v2a,v2b,v2c,v2d$wgmma_ok # the later tests without those that failed
 echo "wgmma: $wgmma"
 grep -E -- '--- FAIL|panic|cuda:|C\[|wrong' "$logs/wgmma.log" | cut -c1-400 | head -16
@@ -136,6 +137,13 @@ stamp "embrec GEMM benchmarks"
 timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
 	echo "embrec GEMM benchmarks failed (see bench-gemm.log)"
 grep -E '^Benchmark' "$logs/bench-gemm.log"
+# the same through the single binary: one product of the step, on its auto-k variant
+if passed_v v3k; then
+	for lay in NT NN; do
+		timeout 30 ./embrec bench gemm --device cuda -m 2048 -n 3200 -k 3200 -layout $lay -variant auto-k -repeats 5 \
+			2>&1 | tail -1 | tee -a "$logs/bench-gemm-embrec.log"
+	done
+fi
 
 stamp "embrec bench train"
 # bench_train LABEL "VAR=value ..." [FLAGS]: one configuration of the
@@ -151,7 +159,6 @@ bench_train() {
 # The default ("auto" on Hopper: v3a or v3b per product; if one of them
 # failed above, the other, else v2a), then one change at a time (see the
 # header for what earlier runs measured).
-passed_v() { case "$wgmma_ok," in *",$1,"*) return 0 ;; esac; return 1; }
 default_env=
 if ! passed_v v3a || ! passed_v v3b; then
 	default_env="EMBREC_CUDA_GEMM=v2a"

@@ -49,8 +49,8 @@ func init() {
 	})
 	registerBench(&benchCommand{
 		name:    "gemm",
-		summary: "time the CPU SGEMM C = A*B in float32 and report GFLOP/s (median of repeats after warm-up)",
-		usage:   "gemm -m M -n N -k K [-threads T] [-layout NN|NT|TN|TT] [-repeats R] [-warmup W]",
+		summary: "time a GEMM C = op(A) op(B) and report GFLOP/s (median of repeats after warm-up): the CPU SGEMM, or with -device cuda the GPU's BF16 tensor-core GEMM (or -dtype f32), timed with CUDA events",
+		usage:   "gemm -m M -n N -k K [-device cpu|cuda] [-dtype f32|bf16] [-variant V] [-batch B] [-threads T] [-layout NN|NT|TN|TT] [-repeats R] [-warmup W]",
 		run:     runBenchGemm,
 	})
 }
@@ -92,12 +92,16 @@ func runBench(fs *flag.FlagSet, args []string) error {
 }
 
 // runBenchGemm times tensor.CPU.MatMul (the packed SGEMM of
-// tensor/internal/gemm) on random matrices.
+// tensor/internal/gemm) on random matrices, or with -device cuda the cuda
+// Backend's MatMul (benchGemmCUDA).
 func runBenchGemm(fs *flag.FlagSet, args []string, out io.Writer) error {
 	m := fs.Int("m", 1024, "rows of C and op(A)")
 	n := fs.Int("n", 1024, "columns of C and op(B)")
 	k := fs.Int("k", 1024, "inner dimension")
-	threads := fs.Int("threads", 0, "worker goroutines (0: GOMAXPROCS)")
+	dev := addDeviceFlags(fs) // -device, -threads (worker goroutines on the CPU, 0: GOMAXPROCS)
+	dtype := fs.String("dtype", "", "operand type: f32 (the CPU's only one), or bf16 on cuda (the tensor cores; the default there)")
+	variant := fs.String("variant", "", "cuda: the BF16 GEMM variant or per-product mode (as EMBREC_CUDA_GEMM; default the device's), e.g. v3k, auto-k")
+	batch := fs.Int("batch", 1, "cuda: products in one batched launch (grid z)")
 	layout := fs.String("layout", "NN", "transposes of A and B: NN (C=A*B), NT (C=A*B^T, linear layer y=x W^T), TN (C=A^T*B, weight gradient dW=dY^T X), TT")
 	repeats := fs.Int("repeats", 10, "timed calls")
 	warmup := fs.Int("warmup", 2, "untimed calls first")
@@ -111,11 +115,17 @@ func runBenchGemm(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if len(lay) != 2 || strings.Trim(lay, "NT") != "" {
 		return fmt.Errorf("-layout %q: want NN, NT, TN or TT", *layout)
 	}
-	if *m <= 0 || *n <= 0 || *k <= 0 || *repeats <= 0 || *warmup < 0 {
-		return fmt.Errorf("need -m, -n, -k, -repeats > 0 and -warmup >= 0")
+	if *m <= 0 || *n <= 0 || *k <= 0 || *repeats <= 0 || *warmup < 0 || *batch <= 0 {
+		return fmt.Errorf("need -m, -n, -k, -batch, -repeats > 0 and -warmup >= 0")
 	}
 	transA, transB := lay[0] == 'T', lay[1] == 'T'
-	cpu := tensor.NewCPU(*threads)
+	if *dev.device != "cpu" {
+		return benchGemmCUDA(out, dev, gemmBench{*m, *n, *k, *batch, transA, transB, lay, *dtype, *variant, *repeats, *warmup})
+	}
+	if *dtype != "" && *dtype != "f32" || *variant != "" || *batch != 1 {
+		return errors.New("-dtype bf16, -variant and -batch are for -device cuda; the CPU multiplies float32 one product at a time")
+	}
+	cpu := tensor.NewCPU(*dev.threads)
 	shapeA := []int{*m, *k}
 	if transA {
 		shapeA = []int{*k, *m}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"embrec/cuda"
 	"embrec/llama"
 )
 
@@ -105,6 +106,35 @@ func TestBenchTrainPlan(t *testing.T) {
 	for _, bad := range [][]string{{"-saved", "f16"}, {"-weights", "f8"}, {"-lora-targets", "x_proj"}} {
 		if rc := runMain(append([]string{"bench", "train", "-plan"}, bad...), &out, &errb); rc == 0 {
 			t.Errorf("-plan %v accepted", bad)
+		}
+	}
+}
+
+// TestBenchGemmFlags: "bench gemm" on the CPU prints its summary line;
+// the GPU's flags are refused on the CPU, and -device cuda in a binary
+// without the cuda tag says how to get one.
+func TestBenchGemmFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	old := benchOut
+	benchOut = &out
+	defer func() { benchOut = old }()
+	run := func(args ...string) int {
+		out.Reset()
+		errb.Reset()
+		return runMain(append([]string{"bench", "gemm", "-m", "48", "-n", "40", "-k", "24", "-repeats", "2", "-warmup", "1",
+			"-threads", "1"}, args...), &out, &errb)
+	}
+	if rc := run("-layout", "nt"); rc != 0 || !regexp.MustCompile(`(?m)^gemm 48x40x24 NT threads=1: [0-9.]+ GFLOP/s \(median of 2,`).MatchString(out.String()) {
+		t.Errorf("rc %d, output:\n%s%s", rc, out.String(), errb.String())
+	}
+	for _, bad := range [][]string{{"-dtype", "bf16"}, {"-variant", "v3k"}, {"-batch", "2"}, {"-device", "tpu"}, {"-batch", "0"}} {
+		if rc := run(bad...); rc == 0 {
+			t.Errorf("%v accepted on the CPU", bad)
+		}
+	}
+	if !cuda.Built {
+		if rc := run("-device", "cuda"); rc == 0 || !strings.Contains(errb.String(), "-tags cuda") {
+			t.Errorf("-device cuda without the cuda tag: rc %d, %q", rc, errb.String())
 		}
 	}
 }
