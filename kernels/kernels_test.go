@@ -85,17 +85,11 @@ func TestWGMMAInstructions(t *testing.T) {
 	if !strings.Contains(src, "\n.version 8.0\n") {
 		t.Error("gemm_wgmma.ptx: not PTX ISA 8.0")
 	}
-	// each kernel's text runs from its .entry to the next one
-	at := entryRE.FindAllStringSubmatchIndex(src, -1)
-	if len(at) != 27 { // six variants of four layouts, v3k's three
-		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 27", len(at))
+	bodies := kernelBodies(src)
+	if len(bodies) != 27 { // six variants of four layouts, v3k's three
+		t.Fatalf("%d kernels in gemm_wgmma.ptx, want 27", len(bodies))
 	}
-	for i, m := range at {
-		name, end := src[m[2]:m[3]], len(src)
-		if i+1 < len(at) {
-			end = at[i+1][0]
-		}
-		body := src[m[0]:end]
+	for name, body := range bodies {
 		shape := "m64n256k16"
 		if strings.Contains(name, "v3b") || strings.Contains(name, "v3d") || strings.Contains(name, "v3f") {
 			shape = "m64n128k16"
@@ -148,16 +142,11 @@ func TestTMAInstructions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := entryRE.FindAllStringSubmatchIndex(src, -1)
-	if len(at) != 19 { // four variants of four layouts, v3l's three
-		t.Fatalf("%d kernels in gemm_tma.ptx, want 19", len(at))
+	bodies := kernelBodies(src)
+	if len(bodies) != 19 { // four variants of four layouts, v3l's three
+		t.Fatalf("%d kernels in gemm_tma.ptx, want 19", len(bodies))
 	}
-	for i, m := range at {
-		name, end := src[m[2]:m[3]], len(src)
-		if i+1 < len(at) {
-			end = at[i+1][0]
-		}
-		body := src[m[0]:end]
+	for name, body := range bodies {
 		shape := map[string]string{"v3g": "m64n256k16", "v3i": "m64n256k16", "v3h": "m64n128k16", "v3j": "m64n128k16",
 			"v3l": "m64n208k16"}[strings.Split(name, "_")[2]]
 		for _, ins := range []string{"wgmma.mma_async.sync.aligned." + shape + ".f32.bf16.bf16",
@@ -169,4 +158,19 @@ func TestTMAInstructions(t *testing.T) {
 			}
 		}
 	}
+}
+
+// kernelBodies maps each kernel of a module's PTX to its text, from its
+// .entry to the next one.
+func kernelBodies(src string) map[string]string {
+	at := entryRE.FindAllStringSubmatchIndex(src, -1)
+	out := map[string]string{}
+	for i, m := range at {
+		end := len(src)
+		if i+1 < len(at) {
+			end = at[i+1][0]
+		}
+		out[src[m[2]:m[3]]] = src[m[0]:end]
+	}
+	return out
 }
