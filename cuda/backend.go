@@ -196,7 +196,7 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		}
 		b.funcs[name] = h
 	}
-	b.cc = cc
+	b.cc, b.sms = cc, sms // CheckGEMMVariant names the compute capability
 	if gemmEnv != "" {
 		if err := b.CheckGEMMVariant(gemmEnv); err != nil {
 			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: %w", gemmEnv, err)
@@ -208,7 +208,6 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		b.gemmDefault = "auto" // v3a or v3b per product (bf16For), on compute capability 9.0
 	}
 	name, mem, _, _ := dev.describe()
-	b.cc, b.sms = cc, sms
 	b.name = fmt.Sprintf("cuda:%d %s (sm_%d, %.0f GiB)", opts.Device, name, cc, float64(mem)/(1<<30))
 	base, size := dev.arena()
 	b.mem = newArena(base, size)
