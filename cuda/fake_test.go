@@ -538,7 +538,7 @@ func TestGEMMBF16Launch(t *testing.T) {
 				t.Fatalf("%s: not a launch of %s: %v", v.name, v.kernel(tr, tr), c)
 			}
 			tm, tn := m, n // the tiles' extents: C's, or C^T's
-			if v.transNN && !tr {
+			if v.kMajorOnly() && !tr {
 				tm, tn = n, m
 			}
 			want := []uint64{uint64((tn + v.bn - 1) / v.bn), uint64((tm + v.bm - 1) / v.bm), 2, uint64(v.threads), 1, 1,

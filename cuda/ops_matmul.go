@@ -301,7 +301,7 @@ func (b *Backend) gemmTMA(v gemmBF16, out *tensor.Tensor, xa, ya uint64, transA,
 	// boxes of 64 m x 64 k. B likewise with n. A kernel that computes C^T
 	// (v3l's nn) reads A as its K-major B: boxes of bn rows.
 	aRows := v.bm
-	if v.transNN && !transA && !transB {
+	if v.kMajorOnly() && !transA && !transB {
 		aRows = v.bn
 	}
 	ma, okA := tmaOperand(xa, m, k, lda, bt, m*k, aRows)
@@ -356,21 +356,24 @@ type gemmBF16 struct {
 	// persistent: a TMA variant whose blocks (one per multiprocessor at
 	// most) each step through tiles
 	persistent bool
-	// transNN: the nn kernel computes C^T, its tiles bm columns by bn
-	// rows of C (v3k); noTN: there is no tn kernel (v3k)
-	transNN, noTN bool
 }
+
+// kMajorOnly reports whether v's tile width is not whole 64-element
+// swizzle atoms (v3k, v3l: 208), so that its B tile can only be K-major:
+// its nn kernel computes C^T (tiles bm columns by bn rows of C), and it
+// has no tn kernel (both operands MN-major).
+func (v gemmBF16) kMajorOnly() bool { return v.bn%64 != 0 }
 
 // tma reports whether v reads its operands through tensor maps.
 func (v gemmBF16) tma() bool { return v.module == "gemm_tma" }
 
 // has reports whether v has a kernel for the layout (else plain runs it).
-func (v gemmBF16) has(transA, transB bool) bool { return !(v.noTN && transA && !transB) }
+func (v gemmBF16) has(transA, transB bool) bool { return !(v.kMajorOnly() && transA && !transB) }
 
 // grid returns the launch grid of v's kernel for bt products of (m, n)
 // outputs in the layout: one block per C tile, batches on z.
 func (v gemmBF16) grid(m, n, bt int, transA, transB bool) [3]int {
-	if v.transNN && !transA && !transB { // tiles of C^T
+	if v.kMajorOnly() && !transA && !transB { // tiles of C^T
 		m, n = n, m
 	}
 	return [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt}
@@ -385,23 +388,23 @@ func (v gemmBF16) grid(m, n, bt int, transA, transB bool) [3]int {
 // 208 tiles, its nn kernel computing C^T, with no tn kernel, and v3l the
 // same tiles with TMA copies (neither yet run on a GPU).
 var gemmBF16Variants = []gemmBF16{
-	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", "", false, false, false},
-	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", "", false, false, false},
-	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", "", false, false, false},
-	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", "", false, false, false},
-	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", "", false, false, false},
-	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", "", false, false, false},
-	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", "", false, false, false},
-	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", "", false, false, false},
-	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", "", false, false, false},
-	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", "", false, false, false},
-	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", "", false, false, false},
-	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a", false, false, false},
-	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b", false, false, false},
-	{"v3i", "gemm_tma_v3i", 128, 256, 384, 197696, "gemm_tma", "v3a", true, false, false},
-	{"v3j", "gemm_tma_v3j", 128, 128, 384, 197728, "gemm_tma", "v3b", true, false, false},
-	{"v3k", "gemm_wgmma_v3k", 128, 208, 256, 216064, "gemm_wgmma", "v3a", false, true, true},
-	{"v3l", "gemm_tma_v3l", 128, 208, 384, 216144, "gemm_tma", "v3k", false, true, true},
+	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", "", false},
+	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", "", false},
+	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", "", false},
+	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", "", false},
+	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", "", false},
+	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", "", false},
+	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", "", false},
+	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", "", false},
+	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", "", false},
+	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", "", false},
+	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", "", false},
+	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a", false},
+	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b", false},
+	{"v3i", "gemm_tma_v3i", 128, 256, 384, 197696, "gemm_tma", "v3a", true},
+	{"v3j", "gemm_tma_v3j", 128, 128, 384, 197728, "gemm_tma", "v3b", true},
+	{"v3k", "gemm_wgmma_v3k", 128, 208, 256, 216064, "gemm_wgmma", "v3a", false},
+	{"v3l", "gemm_tma_v3l", 128, 208, 384, 216144, "gemm_tma", "v3k", false},
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
