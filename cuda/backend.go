@@ -85,8 +85,8 @@ type Backend struct {
 	sigs  map[string]string
 	debug bool
 	// gemmDefault: the BF16 GEMM variant when GEMMBF16Variant is ""
-	// ("auto", choosing between v3a and v3b, where the wgmma kernels
-	// load, else v2a)
+	// (auto-tma-k where the TMA kernels load, else auto where the wgmma
+	// ones do, else v2a)
 	gemmDefault string
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
@@ -206,6 +206,9 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	b.gemmDefault = "v2a"
 	if b.runsVariant(bf16Variant("v3a")) && b.runsVariant(bf16Variant("v3b")) {
 		b.gemmDefault = "auto" // v3a or v3b per product (bf16For), on compute capability 9.0
+		if b.runsVariant(bf16Variant("v3g")) && b.runsVariant(bf16Variant("v3h")) && b.runsVariant(bf16Variant("v3l")) {
+			b.gemmDefault = "auto-tma-k" // the same tiles and 128 x 208 ones, with TMA copies
+		}
 	}
 	name, mem, _, _ := dev.describe()
 	b.name = fmt.Sprintf("cuda:%d %s (sm_%d, %.0f GiB)", opts.Device, name, cc, float64(mem)/(1<<30))

@@ -19,13 +19,13 @@
 //     their gradients stay exact to float32). If either is BF16, an F32
 //     operand is rounded to BF16 in a scratch buffer and the product runs on
 //     the tensor cores with float32 accumulation: gemm_bf16_* (mma.sync,
-//     any GPU from sm_80) or, as variants v3a to v3f, gemm_wgmma_* (wgmma,
-//     sm_90a PTX loaded on compute capability 9.0 only), or as v3g and v3h
-//     gemm_tma_* (wgmma with the operands copied by the TMA through tensor
-//     maps, tma.go; likewise sm_90a only); GEMMBF16Variant
-//     or EMBREC_CUDA_GEMM picks the variant, by default "auto" (v3a or v3b
-//     per product) on compute capability 9.0 and v2a elsewhere
-//     (Backend.GEMMVariant). MatMulSharedInput
+//     any GPU from sm_80) or, as variants v3a to v3f and v3k, gemm_wgmma_*
+//     (wgmma, sm_90a PTX loaded on compute capability 9.0 only), or as
+//     v3g to v3j and v3l gemm_tma_* (wgmma with the operands copied by the
+//     TMA through tensor maps, tma.go; likewise sm_90a only);
+//     GEMMBF16Variant or EMBREC_CUDA_GEMM picks the variant, by default
+//     "auto-tma-k" (v3g, v3h or v3l per product) on compute capability
+//     9.0 and v2a elsewhere (Backend.GEMMVariant). MatMulSharedInput
 //     (tensor.SharedInputMatMuler: the q/k/v or gate/up products of one
 //     input) rounds the shared F32 input once for all its products.
 //   - SwiGLUForward, SwiGLUBackward: gate and up may be BF16 (saved

@@ -29,10 +29,11 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 	}
 }
 
-// TestGEMMDefaultByDevice: with no variant named, products run on "auto"
-// (v3a or v3b, the wgmma GEMMs, per product) on compute capability 9.0 and
-// on v2a where the sm_90a module is not loaded (an older device, or a
-// driver that refused it).
+// TestGEMMDefaultByDevice: with no variant named, products run on
+// "auto-tma-k" (v3g, v3h or v3l, the TMA GEMMs, per product) on compute
+// capability 9.0, on "auto" (v3a or v3b) where the TMA module is not
+// loaded, and on v2a where the sm_90a wgmma module is not (an older
+// device, or a driver that refused it).
 func TestGEMMDefaultByDevice(t *testing.T) {
 	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	GEMMBF16Variant = ""
@@ -41,11 +42,14 @@ func TestGEMMDefaultByDevice(t *testing.T) {
 	ampere.cc = 80
 	refused := newFake(t, 64<<20)
 	refused.refuse = "gemm_wgmma"
+	noTMA := newFake(t, 64<<20)
+	noTMA.refuse = "gemm_tma"
 	for _, c := range []struct {
 		name string
 		dev  *fakeDevice
 		want string
-	}{{"sm_90", newFake(t, 64<<20), "auto"}, {"sm_80", ampere, "v2a"}, {"sm_90 module refused", refused, "v2a"}} {
+	}{{"sm_90", newFake(t, 64<<20), "auto-tma-k"}, {"sm_90 TMA module refused", noTMA, "auto"},
+		{"sm_80", ampere, "v2a"}, {"sm_90 module refused", refused, "v2a"}} {
 		b, err := newBackend(c.dev, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
@@ -85,6 +89,8 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	}
 	refused := newFake(t, 64<<20) // an H100 whose driver refuses the sm_90a module
 	refused.refuse = "gemm_wgmma"
+	noTMA := newFake(t, 64<<20)
+	noTMA.refuse = "gemm_tma"
 	if _, err := newBackend(refused, Options{}); err == nil || !strings.Contains(err.Error(), "JIT refused") {
 		t.Errorf("v3a with the module refused: err %v", err)
 	}

@@ -406,54 +406,44 @@ func TestGEMMBF16Variants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := hopper.gemmDefault; got != "auto-tma-k" {
+		t.Errorf("default on sm_90 with the TMA kernels loaded: %s, want auto-tma-k", got)
+	}
+	// Each mode's pick by tileCost: waves (132 multiprocessors) x tileTime.
 	for _, c := range []struct {
-		m, n, batches int
-		want          string
-	}{
-		{2048, 3200, 1, "v3a"},  // 208 tiles of v3a (2 waves), 400 of v3b (4)
-		{2048, 8640, 1, "v3b"},  // 544 (5 waves), 1088 (9)
-		{2048, 32000, 1, "v3b"}, // 2000 (16), 4000 (31)
-		{256, 100, 256, "v3b"},  // 512 (4), 512 (4)
-		{256, 256, 256, "v3a"},  // 512 (4), 1024 (8)
-		{128, 256, 1, "v3b"},    // 1 (1), 2 (1): two half tiles side by side
-	} {
-		if got := hopper.bf16For(c.m, c.n, c.batches, false, true).name; got != c.want {
-			t.Errorf("auto on sm_90 for %d batches of (%d, %d): %s, want %s", c.batches, c.m, c.n, got, c.want)
-		}
-	}
-	GEMMBF16Variant = "auto-plan" // the same choice between the planned-copy variants
-	if got := hopper.bf16For(2048, 3200, 1, false, true).name + " " + hopper.bf16For(2048, 8640, 1, false, true).name; got != "v3e v3f" {
-		t.Errorf("auto-plan on sm_90 for N = 3200, 8640: %s, want v3e v3f", got)
-	}
-	GEMMBF16Variant = "auto-tma" // and between the TMA variants
-	if got := hopper.bf16For(2048, 3200, 1, false, true).name + " " + hopper.bf16For(2048, 8640, 1, false, true).name; got != "v3g v3h" {
-		t.Errorf("auto-tma on sm_90 for N = 3200, 8640: %s, want v3g v3h", got)
-	}
-	GEMMBF16Variant = "auto-k" // auto's choice or v3k, by tileCost
-	for _, c := range []struct {
+		mode          string
 		m, n, batches int
 		ta, tb        bool
 		want          string
 	}{
-		{2048, 3200, 1, false, true, "v3k"},  // v3k 256 tiles (2 waves, cost 460), v3a 208 (2, 556)
-		{2048, 3200, 1, false, false, "v3k"}, // the transpose: 25 x 10 tiles of C^T (2 waves)
-		{2048, 3200, 1, true, false, "v3a"},  // tn: no v3k kernel
-		{2048, 8640, 1, false, true, "v3b"},  // v3k 672 tiles (6 waves, 1380), v3b 1088 (9, 1350)
-		{4096, 3200, 1, true, true, "v3k"},   // 512 (4, 920), v3b 800 (7, 1050)
-		{256, 100, 256, false, false, "v3b"}, // the attention's P V: 512 (4, 600) against v3k's 4 (920)
-		{256, 256, 256, false, true, "v3a"},  // its Q K^T: v3a 512 (4, 1112), v3k 1024 (8, 1840)
+		{"auto", 2048, 3200, 1, false, true, "v3a"},      // 208 tiles of v3a (2 waves, cost 200), 400 of v3b (4, 216)
+		{"auto", 2048, 8640, 1, false, true, "v3b"},      // 544 (5, 500), 1088 (9, 486)
+		{"auto", 2048, 32000, 1, false, true, "v3a"},     // 2000 (16, 1600), 4000 (31, 1674)
+		{"auto", 256, 100, 256, false, false, "v3b"},     // the attention's P V: 512 (4, 400), 512 (4, 216)
+		{"auto", 256, 256, 256, false, true, "v3a"},      // its Q K^T: 512 (4, 400), 1024 (8, 432)
+		{"auto", 128, 256, 1, false, true, "v3b"},        // 1 (1, 100), 2 (1, 54): two half tiles side by side
+		{"auto-plan", 2048, 3200, 1, false, true, "v3e"}, // v3a's and v3b's costs
+		{"auto-plan", 2048, 8640, 1, false, true, "v3f"},
+		{"auto-tma", 2048, 3200, 1, false, true, "v3g"},    // v3g 208 (2, 142), v3h 400 (4, 176)
+		{"auto-tma", 2048, 8640, 1, false, true, "v3g"},    // 544 (5, 355), 1088 (9, 396)
+		{"auto-tma", 128, 256, 1, false, true, "v3h"},      // 1 (1, 71), 2 (1, 44)
+		{"auto-k", 2048, 3200, 1, false, true, "v3a"},      // v3k 256 tiles (2, 200): a tie goes to the first
+		{"auto-k", 2048, 3200, 1, true, false, "v3a"},      // tn: no v3k kernel
+		{"auto-k", 2048, 8640, 1, false, true, "v3b"},      // v3k 672 (6, 600)
+		{"auto-k", 256, 100, 256, false, false, "v3b"},     // v3k's C^T 2 x 1 x 256 tiles (4, 400)
+		{"auto-tma-k", 2048, 3200, 1, false, false, "v3l"}, // the transpose: 10 x 25 tiles of C^T (2, 134)
+		{"auto-tma-k", 2048, 3200, 1, false, true, "v3l"},  // 16 x 16 (2, 134), v3g (2, 142)
+		{"auto-tma-k", 2048, 8640, 1, false, true, "v3g"},  // v3l 672 (6, 402), v3g (5, 355)
+		{"auto-tma-k", 2048, 3200, 1, true, false, "v3g"},  // tn: no v3l kernel
+		{"auto-tma-k", 4096, 8640, 1, false, true, "v3g"},  // v3l 1344 (11, 737), v3g 1088 (9, 639), v3h 2176 (17, 748)
 	} {
+		GEMMBF16Variant = c.mode
 		if got := hopper.bf16For(c.m, c.n, c.batches, c.ta, c.tb).name; got != c.want {
-			t.Errorf("auto-k on sm_90 for %d batches of (%d, %d), transA %v, transB %v: %s, want %s",
-				c.batches, c.m, c.n, c.ta, c.tb, got, c.want)
+			t.Errorf("%s on sm_90 for %d batches of (%d, %d), transA %v, transB %v: %s, want %s",
+				c.mode, c.batches, c.m, c.n, c.ta, c.tb, got, c.want)
 		}
 	}
-	GEMMBF16Variant = "auto-tma-k" // auto-tma's choice or v3l, the same rule
-	if got := hopper.bf16For(2048, 3200, 1, false, false).name + " " + hopper.bf16For(2048, 8640, 1, false, true).name +
-		" " + hopper.bf16For(2048, 3200, 1, true, false).name; got != "v3l v3h v3g" {
-		t.Errorf("auto-tma-k on sm_90 for N = 3200 nn, 8640 nt, 3200 tn: %s, want v3l v3h v3g", got)
-	}
-	for _, c := range []struct{ variant, want string }{{"v3k", "v3k v3a"}, {"v3l", "v3l v3a"}, {"auto-k", "v3k v3a"}} {
+	for _, c := range []struct{ variant, want string }{{"v3k", "v3k v3a"}, {"v3l", "v3l v3a"}, {"auto-tma-k", "v3l v3g"}} {
 		GEMMBF16Variant = c.variant // the layout's fallback where the variant has no kernel (tn)
 		if got := hopper.GEMMChoice(2048, 3200, 1, false, true) + " " + hopper.GEMMChoice(2048, 3200, 1, true, false); got != c.want {
 			t.Errorf("%s: nt and tn products run on %s, want %s", c.variant, got, c.want)

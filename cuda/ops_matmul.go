@@ -408,15 +408,18 @@ var gemmBF16Variants = []gemmBF16{
 }
 
 // GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, "auto", "auto-plan", "auto-tma", "auto-k" or "auto-tma-k" (bf16For), or
-// "" for the device's default (Backend.GEMMVariant): auto on compute
-// capability 9.0 (where it picks v3a or v3b per product), v2a elsewhere.
-// Set it before a Backend runs products (it is read at every MatMul,
-// without synchronisation). The OpenLLaMA-3B LoRA step (README, Results):
-// on an H200 (run 8) 118.6 ms with auto against 119.7 on v3a alone, 121.1
-// on v3b and 148.4 on v2a; on an H100 (run 9) 125.0 with auto, 126.2 on
-// v3a, 127.1 on v3b, 152.4 on v3c and 154.5 on v2a. v2a was the fastest of the mma.sync kernels on
-// an H200 (run 5), where "auto" picked among them lost to it by 2%.
+// that MatMul uses for BF16 products, a per-product mode of AutoGEMMModes
+// (bf16For), or "" for the device's default (Backend.GEMMVariant). On
+// compute capability 9.0 the default is auto-tma-k (v3g, v3h or v3l per
+// product, their TMA kernels falling back to v3a, v3b or v3k for operands
+// the TMA cannot read), or auto (v3a or v3b) where the TMA kernels do not
+// load; v2a elsewhere. Set it before a Backend runs products (it is read
+// at every MatMul, without synchronisation). The OpenLLaMA-3B LoRA step
+// (README, Results): on an H100 (run 10) 99.0 ms with auto-tma, 99.4 with
+// auto-tma-k, 116.0 with auto, 116.5 on v3a alone and 144.9 on v2a; on an
+// H200 (run 8) 118.6 ms with auto against 119.7 on v3a alone, 121.1 on v3b
+// and 148.4 on v2a. v2a was the fastest of the mma.sync kernels on an H200
+// (run 5), where "auto" picked among them lost to it by 2%.
 var GEMMBF16Variant = ""
 
 // GEMMVariant returns the BF16 GEMM variant b's products use: the one
@@ -429,47 +432,28 @@ func (b *Backend) GEMMVariant() string {
 }
 
 // bf16For returns the variant for a product of batches (m, n) outputs in
-// the layout (transA, transB). "auto" picks per product. Where the wgmma
-// kernels load it counts waves: a block of v3a (128 x 256) takes about
-// twice as long as one of v3b (128 x 128), one block per multiprocessor
-// for both, so v3b is taken when its waves, ceil(tiles / multiprocessors),
-// are fewer than twice v3a's: at M = 2048 on 132 multiprocessors, N = 3200
-// gives 2 waves of v3a against 4 of v3b (v3a), N = 8640 5 against 9
-// (v3b), and the attention's products with N = 100 (per head) 4 against 4
-// (v3b). Elsewhere it follows the mma.sync benchmarks at M = 4096 on an
-// H200: v2b (128 x 128 tiles, two blocks per SM) was fastest at N = 3200
-// (by 4-8% over v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at
-// the training step's M = 2048 it lost to v2a alone by 2%. "auto-plan" is
-// auto between v3e and v3f, v3a and v3b with planned copies, "auto-tma"
-// between v3g and v3h, their tiles with TMA copies, "auto-k" auto's
-// choice or v3k (128 x 208 tiles), whichever tileCost rates faster, and
-// "auto-tma-k" auto-tma's choice or v3l likewise (none of the four yet
-// timed on a GPU).
+// the layout (transA, transB). A per-product mode (autoGEMMCandidates)
+// takes, among its candidates that have a kernel for the layout, the one
+// tileCost rates fastest, the first on a tie. Where the wgmma kernels do
+// not load it follows the mma.sync benchmarks at M = 4096 on an H200: v2b
+// (128 x 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8%
+// over v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the
+// training step's M = 2048 it lost to v2a alone by 2%.
 func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 	v := b.GEMMVariant()
 	if !isAuto(v) {
 		return bf16Variant(v)
 	}
-	wide, narrow, k := "v3a", "v3b", ""
-	switch v {
-	case "auto-plan":
-		wide, narrow = "v3e", "v3f"
-	case "auto-tma":
-		wide, narrow = "v3g", "v3h"
-	case "auto-k":
-		k = "v3k"
-	case "auto-tma-k":
-		wide, narrow, k = "v3g", "v3h", "v3l"
-	}
-	if va, vb := bf16Variant(wide), bf16Variant(narrow); b.runsVariant(va) && b.runsVariant(vb) {
-		pick := va
-		if waves(vb.grid(m, n, batches, transA, transB), b.sms) < 2*waves(va.grid(m, n, batches, transA, transB), b.sms) {
-			pick = vb
-		}
-		if k != "" {
-			if vk := bf16Variant(k); vk.has(transA, transB) && b.runsVariant(vk) &&
-				tileCost(vk, m, n, batches, transA, transB, b.sms) < tileCost(pick, m, n, batches, transA, transB, b.sms) {
-				pick = vk
+	names := autoGEMMCandidates[v]
+	if first, second := bf16Variant(names[0]), bf16Variant(names[1]); b.runsVariant(first) && b.runsVariant(second) {
+		pick, best := first, tileCost(first, m, n, batches, transA, transB, b.sms)
+		for _, name := range names[1:] {
+			c := bf16Variant(name)
+			if !c.has(transA, transB) || !b.runsVariant(c) {
+				continue
+			}
+			if cost := tileCost(c, m, n, batches, transA, transB, b.sms); cost < best {
+				pick, best = c, cost
 			}
 		}
 		return pick
@@ -480,8 +464,25 @@ func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 	return bf16Variant("v2a")
 }
 
+// autoGEMMCandidates are the variants each per-product mode chooses among
+// (bf16For): "auto" v3a or v3b (128 x 256 or 128 x 128 tiles, threads'
+// copies), "auto-plan" v3e or v3f (the same with planned copies),
+// "auto-tma" v3g or v3h (the same tiles with TMA copies), "auto-k" and
+// "auto-tma-k" the same and 128 x 208 tiles (v3k, v3l). The first of each
+// has every layout. On an H100 (run 10) the LoRA step took 116.0 ms with
+// auto (then the default), 117.4 with auto-k, 99.0 with auto-tma and 99.4
+// with auto-tma-k, both TMA modes then choosing by an older cost model
+// (v3h at N = 8640, where tileCost now takes v3g).
+var autoGEMMCandidates = map[string][]string{
+	"auto":       {"v3a", "v3b"},
+	"auto-plan":  {"v3e", "v3f"},
+	"auto-tma":   {"v3g", "v3h"},
+	"auto-k":     {"v3a", "v3b", "v3k"},
+	"auto-tma-k": {"v3g", "v3h", "v3l"},
+}
+
 // AutoGEMMModes are the names of GEMMBF16Variant that choose a variant
-// per product (bf16For).
+// per product (bf16For), in the order of autoGEMMCandidates' comment.
 var AutoGEMMModes = []string{"auto", "auto-plan", "auto-tma", "auto-k", "auto-tma-k"}
 
 // isAuto reports whether GEMM variant name v chooses per product.
@@ -533,15 +534,25 @@ func waves(grid [3]int, sms int) int {
 	return (tiles + sms - 1) / max(sms, 1)
 }
 
-// tileCost models the time of a wgmma product on variant v (a 128-row
-// tile, one block per multiprocessor): waves times a tile's time, taken
-// as 22 + bn units, a fixed part plus one proportional to the tile's
-// width. The two points are run 9's GEMM rows on an H100 (M = 4096 and
-// 2048, N = 3200 and 8640): with the waves counted, a v3b tile (bn 128)
-// took 0.53-0.56 of a v3a tile's time (bn 256), where width alone would
-// give 0.5.
+// tileCost models the time of a wgmma product on variant v: waves (one
+// block per multiprocessor) times the time of one tile, tileTime.
 func tileCost(v gemmBF16, m, n, batches int, transA, transB bool, sms int) int {
-	return waves(v.grid(m, n, batches, transA, transB), sms) * (22 + v.bn)
+	return waves(v.grid(m, n, batches, transA, transB), sms) * tileTime[v.name]
+}
+
+// tileTime is the time one block of a wgmma variant takes over its tile, in
+// hundredths of a v3a block's, from the GEMM rows of run 10 on an H100
+// (results/, M = 2048 and 4096, K = 3200 and 8640, N = 3200 and 8640, nt
+// and nn): each ratio of two variants' TFLOP/s at one shape, times the
+// ratio of their waves. v3b 52-56; v3k 96-104 (its 208-wide tiles are no
+// cheaper than v3a's 256-wide ones: it wins only by saving a wave); v3g
+// 65-75 (the TMA copies); v3h 0.57-0.67 of v3g; v3l 0.88-1.0 of v3g (nn
+// faster than nt). The planned-copy variants (v3e, v3f), never timed,
+// take v3a's and v3b's.
+var tileTime = map[string]int{
+	"v3a": 100, "v3b": 54, "v3k": 100,
+	"v3e": 100, "v3f": 54,
+	"v3g": 71, "v3h": 44, "v3l": 67,
 }
 
 // GEMMBF16Variants returns the names of the tensor-core GEMM variants.

@@ -1,15 +1,15 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (168-243 s in runs 7-9; about 6 min
-# by estimate since, 9 with GPU_CHECK_ABLATIONS=1; not measured).
+# gpu-check.sh LOGDIR: the one prepared GPU run (168-283 s in runs 7-10;
+# run 10 with GPU_CHECK_VARIANTS set, 283 s on an H100).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
 #
 #   1. embrec info and nvidia-smi
 #   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
-#      first passed on an H100 in run 7; v3d, v3e, v3f, the TMA ones,
-#      v3g to v3j, with TestGEMMTMA, v3k, 128 x 208 tiles, and v3l, the
-#      same with TMA copies: not yet run on a GPU) each in a
+#      first passed on an H100 in run 7; v3g, v3h, v3k and v3l, the TMA and
+#      128 x 208 tiles, in run 10; v3d, v3e, v3f, v3i, v3j not yet run on
+#      a GPU; the TMA ones with TestGEMMTMA too) each in a
 #      process of its own, since a kernel fault ends the
 #      process's CUDA context; then the conformance suite on the GPU, every
 #      tensor-core GEMM variant (without the v3 ones that failed), and the
@@ -17,30 +17,30 @@
 #      fails, the suite again with a sync after every launch (names the
 #      faulting kernel); a feature whose test fails here (fused attention,
 #      fused LoRA dropout, float4 thin loads, the fused BF16 copies, the
-#      BF16 operands; v3a or v3b, the default's variants on Hopper) is
+#      BF16 operands; a variant the default chooses among) is
 #      switched off for the timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
 #      attention, the thin LoRA products (scalar, float4 and prefetching
-#      loads), and "embrec bench train": LoRA r=8 on q,v of a random
-#      OpenLLaMA-3B-shaped model with a frozen BF16 backbone, B*T = 8 x 256:
-#      the default (GEMM "auto" on Hopper: v3a or v3b per product),
-#      "auto-k" (auto's choice or v3k, by modelled waves: the products
-#      with N = 3200 on 128 x 208 tiles), "auto-tma-k" (the same among
-#      the TMA variants v3g, v3h, v3l), "auto-plan" (v3e or v3f: the
-#      same with planned copies), "auto-tma"
-#      (v3g or v3h: the same tiles with TMA copies), v3i (v3g persistent),
-#      v3a and v2a; then the default once more with per-kernel CUDA-event
-#      timing (--profile). GPU_CHECK_ABLATIONS=1 adds one change at a time:
+#      loads; GPU_CHECK_GEMM_BENCH=0 skips these), and "embrec bench
+#      train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped model with a
+#      frozen BF16 backbone, B*T = 8 x 256, GPU_CHECK_STEPS timed steps (5):
+#      the default (GEMM "auto-tma-k" on Hopper: v3g, v3h or v3l per
+#      product), "auto" (v3a or v3b, the default until run 10), "auto-k"
+#      (v3a, v3b or v3k), "auto-plan" (v3e or v3f: planned copies),
+#      "auto-tma" (v3g or v3h), v3i (v3g persistent), v3a and v2a; then the
+#      default once more with per-kernel and per-grid CUDA-event timing
+#      (--profile-grids). GPU_CHECK_ABLATIONS=1 adds one change at a time:
 #      GEMM v3b, v3e, v3f, v3g, v3j, v3c, v3d and v2d, the fused attention (--flash-attention),
 #      the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin
 #      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), the float32
 #      outputs of SwiGLU, the norms, the attention, the residual gradient's additions and
 #      RoPE converted by the products (--f32-operands), those copies written
 #      by separate passes (EMBREC_CUDA_FUSED_COPIES=0), the thin
-#      products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), and
-#      the end-to-end run with --flash-attention. Earlier runs (results/)
-#      measured GEMM v1, float32 attention, checkpointing, float32 saved
-#      activations (run 5's default), and (run 7) the fused attention, v3c
+#      products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), the
+#      profile of auto, and the end-to-end run with --flash-attention.
+#      Earlier runs (results/) measured GEMM v1, float32 attention,
+#      checkpointing, float32 saved activations (run 5's default), and
+#      (run 7) the fused attention, v3c
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
@@ -52,9 +52,9 @@
 #
 # GPU_CHECK_VARIANTS="v3a v3b ..." gates (and so benchmarks and times)
 # only those wgmma variants, to save device time (e.g. "v3a v3b v3k v3g
-# v3h v3l" for the 208-wide and TMA tiles against the default); the steps
-# that need a variant left out are skipped, and the default needs v3a and
-# v3b (else it runs on v2a).
+# v3h v3l", the default's and auto's); the steps that need a variant left
+# out are skipped; the default needs v3g, v3h, v3l and v3k (else it runs
+# on auto), auto needs v3a and v3b (else v3a, v3b or v2a).
 #
 # Exit status: 1 if a correctness step failed.
 set -u
@@ -147,13 +147,13 @@ fi
 echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}; BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on); fused copies: $([ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 0 ] && echo off || echo on)"
 
 stamp "embrec GEMM benchmarks"
-timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
+[ "${GPU_CHECK_GEMM_BENCH:-1}" = 0 ] || timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
 	echo "embrec GEMM benchmarks failed (see bench-gemm.log)"
 grep -E '^Benchmark' "$logs/bench-gemm.log"
 # the same through the single binary: one product of the step, on its auto-k variant
-if passed_v v3k; then
+if passed_v v3l; then
 	for lay in NT NN; do
-		timeout 30 ./embrec bench gemm --device cuda -m 2048 -n 3200 -k 3200 -layout $lay -variant auto-k -repeats 5 \
+		timeout 30 ./embrec bench gemm --device cuda -m 2048 -n 3200 -k 3200 -layout $lay -variant auto-tma-k -repeats 5 \
 			2>&1 | tail -1 | tee -a "$logs/bench-gemm-embrec.log"
 	done
 fi
@@ -165,22 +165,25 @@ bench_train() {
 	label=$1 envs=$2
 	shift 2
 	env $envs timeout 120 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
-		--lora-rank 8 --lora-targets q_proj,v_proj --steps 5 --warmup 2 $ops_flag "$@" >>"$logs/bench-train.log" 2>&1 ||
+		--lora-rank 8 --lora-targets q_proj,v_proj --steps "${GPU_CHECK_STEPS:-5}" --warmup 2 $ops_flag "$@" >>"$logs/bench-train.log" 2>&1 ||
 		echo "embrec bench train $label failed (see bench-train.log)"
 	echo "config=$label" >>"$logs/bench-train.log"
 }
-# The default ("auto" on Hopper: v3a or v3b per product; if one of them
-# failed above, the other, else v2a), then one change at a time (see the
-# header for what earlier runs measured).
+# The default ("auto-tma-k" on Hopper: v3g, v3h or v3l per product,
+# falling back to v3a, v3b, v3k; if one of those failed above, "auto",
+# v3a or v3b; if one of them failed, the other, else v2a), then one change
+# at a time (see the header for what earlier runs measured).
 default_env=
 if ! passed_v v3a || ! passed_v v3b; then
 	default_env="EMBREC_CUDA_GEMM=v2a"
 	passed_v v3b && default_env="EMBREC_CUDA_GEMM=v3b"
 	passed_v v3a && default_env="EMBREC_CUDA_GEMM=v3a"
+elif ! passed_v v3g || ! passed_v v3h || ! passed_v v3l || ! passed_v v3k; then
+	default_env="EMBREC_CUDA_GEMM=auto"
 fi
 bench_train default "$default_env"
+passed_v v3a && passed_v v3b && bench_train auto "EMBREC_CUDA_GEMM=auto" # the default until run 10
 passed_v v3k && passed_v v3a && passed_v v3b && bench_train auto-k "EMBREC_CUDA_GEMM=auto-k"
-passed_v v3l && passed_v v3k && passed_v v3g && passed_v v3h && bench_train auto-tma-k "EMBREC_CUDA_GEMM=auto-tma-k"
 passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
 passed_v v3g && passed_v v3h && bench_train auto-tma "EMBREC_CUDA_GEMM=auto-tma"
 passed_v v3i && bench_train v3i "EMBREC_CUDA_GEMM=v3i"
@@ -208,7 +211,8 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s
 fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 # the per-kernel profile of the default, and per kernel and launch grid
-# (each GEMM shape apart); the same for auto-k where v3k passed
+# (each GEMM shape apart); the same for auto (the default until run 10)
+# with GPU_CHECK_ABLATIONS=1
 profile_train() {
 	env $1 timeout 90 ./embrec bench train --device cuda --shape openllama-3b --batch 8 --seq 256 \
 		--lora-rank 8 --lora-targets q_proj,v_proj --steps 2 --warmup 1 --profile-grids $ops_flag \
@@ -217,9 +221,9 @@ profile_train() {
 profile_train "$default_env" bench-train-profile.log
 sed -n '/GPU time per kernel/,/^total/p' "$logs/bench-train-profile.log" | head -24
 sed -n '/per kernel and launch grid/,$p' "$logs/bench-train-profile.log" | head -16
-if passed_v v3k && passed_v v3a && passed_v v3b; then
-	profile_train "EMBREC_CUDA_GEMM=auto-k" bench-train-profile-auto-k.log
-	sed -n '/per kernel and launch grid/,$p' "$logs/bench-train-profile-auto-k.log" | head -16
+if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ] && passed_v v3a && passed_v v3b; then
+	profile_train "EMBREC_CUDA_GEMM=auto" bench-train-profile-auto.log
+	sed -n '/per kernel and launch grid/,$p' "$logs/bench-train-profile-auto.log" | head -16
 fi
 
 stamp "PyTorch reference"
