@@ -272,7 +272,7 @@ func TestAttentionLaunches(t *testing.T) {
 	}
 	var gemms []hostLaunch
 	for _, l := range d.launches {
-		if strings.HasPrefix(l.name, "gemm_bf16") || strings.HasPrefix(l.name, "gemm_wgmma") { // v3a by default on the emulator's cc 9.0
+		if strings.HasPrefix(l.name, "gemm_bf16") || strings.HasPrefix(l.name, "gemm_wgmma") || strings.HasPrefix(l.name, "gemm_tma") {
 			gemms = append(gemms, l)
 		}
 	}
@@ -280,7 +280,14 @@ func TestAttentionLaunches(t *testing.T) {
 		t.Fatalf("%d BF16 GEMM launches, want %d", len(gemms), nWant)
 	}
 	for i, l := range gemms {
-		layout, vecA, vecB := want[i%len(want)], uint32(l.params[14]) != 0, uint32(l.params[15]) != 0
+		layout := want[i%len(want)]
+		if strings.HasPrefix(l.name, "gemm_tma") { // the default's TMA kernels: operands through tensor maps, no vector flags
+			if l.name[len(l.name)-2:] != layout {
+				t.Errorf("GEMM %d: %s, want layout %s", i, l.name, layout)
+			}
+			continue
+		}
+		vecA, vecB := uint32(l.params[14]) != 0, uint32(l.params[15]) != 0
 		if l.name[len(l.name)-2:] != layout || !vecB || (layout == "nt" && !vecA) {
 			t.Errorf("GEMM %d: %s vecA %v vecB %v, want layout %s with every packed operand on the 16-byte path",
 				i, l.name, vecA, vecB, layout)

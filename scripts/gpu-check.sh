@@ -25,19 +25,20 @@
 #      train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped model with a
 #      frozen BF16 backbone, B*T = 8 x 256, GPU_CHECK_STEPS timed steps (5):
 #      the default (GEMM "auto-tma-k" on Hopper: v3g, v3h or v3l per
-#      product), "auto" (v3a or v3b, the default until run 10), "auto-k"
-#      (v3a, v3b or v3k), "auto-plan" (v3e or v3f: planned copies),
-#      "auto-tma" (v3g or v3h), v3i (v3g persistent), v3a and v2a; then the
+#      product), "auto" (v3a or v3b, the default until run 10), "auto-plan"
+#      (v3e or v3f: planned copies), "auto-tma" (v3g or v3h), v3i (v3g
+#      persistent), the thin products' prefetching kernels
+#      (EMBREC_CUDA_THIN_LOADS=prefetch), the float32 outputs of SwiGLU,
+#      the norms, the attention, the residual gradient's additions and
+#      RoPE converted by the products (--f32-operands), and v2a; then the
 #      default once more with per-kernel and per-grid CUDA-event timing
 #      (--profile-grids). GPU_CHECK_ABLATIONS=1 adds one change at a time:
-#      GEMM v3b, v3e, v3f, v3g, v3j, v3c, v3d and v2d, the fused attention (--flash-attention),
-#      the unfused LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin
-#      products' scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), the float32
-#      outputs of SwiGLU, the norms, the attention, the residual gradient's additions and
-#      RoPE converted by the products (--f32-operands), those copies written
-#      by separate passes (EMBREC_CUDA_FUSED_COPIES=0), the thin
-#      products' prefetching kernels (EMBREC_CUDA_THIN_LOADS=prefetch), the
-#      profile of auto, and the end-to-end run with --flash-attention.
+#      GEMM auto-k (v3a, v3b or v3k), v3a, v3b, v3e, v3f, v3g, v3j, v3c,
+#      v3d and v2d, the fused attention (--flash-attention), the unfused
+#      LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin products'
+#      scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), the copies written by
+#      separate passes (EMBREC_CUDA_FUSED_COPIES=0), the profile of auto,
+#      and the end-to-end run with --flash-attention.
 #      Earlier runs (results/) measured GEMM v1, float32 attention,
 #      checkpointing, float32 saved activations (run 5's default), and
 #      (run 7) the fused attention, v3c
@@ -183,13 +184,16 @@ elif ! passed_v v3g || ! passed_v v3h || ! passed_v v3l || ! passed_v v3k; then
 fi
 bench_train default "$default_env"
 passed_v v3a && passed_v v3b && bench_train auto "EMBREC_CUDA_GEMM=auto" # the default until run 10
-passed_v v3k && passed_v v3a && passed_v v3b && bench_train auto-k "EMBREC_CUDA_GEMM=auto-k"
 passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
 passed_v v3g && passed_v v3h && bench_train auto-tma "EMBREC_CUDA_GEMM=auto-tma"
 passed_v v3i && bench_train v3i "EMBREC_CUDA_GEMM=v3i"
-passed_v v3a && bench_train v3a "EMBREC_CUDA_GEMM=v3a"
+[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] && # faster alone in run 10's BenchmarkThinLoRA
+	bench_train thin-prefetch "$default_env EMBREC_CUDA_THIN_LOADS=prefetch"
+bench_train f32-operands "$default_env" --f32-operands # SwiGLU's outputs and the copies as float32
 bench_train v2a "EMBREC_CUDA_GEMM=v2a"
 if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s more)
+	passed_v v3k && passed_v v3a && passed_v v3b && bench_train auto-k "EMBREC_CUDA_GEMM=auto-k"
+	passed_v v3a && bench_train v3a "EMBREC_CUDA_GEMM=v3a"
 	passed_v v3b && bench_train v3b "EMBREC_CUDA_GEMM=v3b"
 	passed_v v3e && bench_train v3e "EMBREC_CUDA_GEMM=v3e"
 	passed_v v3f && bench_train v3f "EMBREC_CUDA_GEMM=v3f"
@@ -203,11 +207,8 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s
 		bench_train unfused-dropout "$default_env EMBREC_CUDA_FUSED_DROPOUT=0"
 	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
 		bench_train scalar-thin-loads "$default_env EMBREC_CUDA_THIN_LOADS=scalar"
-	bench_train f32-operands "$default_env" --f32-operands
 	[ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 1 ] &&
 		bench_train unfused-copies "$default_env EMBREC_CUDA_FUSED_COPIES=0"
-	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
-		bench_train thin-prefetch "$default_env EMBREC_CUDA_THIN_LOADS=prefetch"
 fi
 grep -E '^(#|train|step 1:)|rror|panic' "$logs/bench-train.log"
 # the per-kernel profile of the default, and per kernel and launch grid
