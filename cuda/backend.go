@@ -59,11 +59,14 @@ type Options struct {
 	// element at a time instead of in float4 chunks, the same bits, for
 	// comparisons. Also set by EMBREC_CUDA_THIN_LOADS=scalar.
 	ScalarThin bool
-	// ThinPrefetch makes the thin float32 products with float4 loads fetch
-	// the next op(A) tile while multiplying the current one, and compute 8
-	// columns instead of 16 where N <= 8 (gemm_f32_thin_pf*): the same bits,
-	// not yet timed on a GPU. Also set by EMBREC_CUDA_THIN_LOADS=prefetch.
-	ThinPrefetch bool
+	// ThinNoPrefetch makes the thin float32 products with float4 loads
+	// multiply each op(A) tile as it arrives (gemm_f32_thin{,_drop}), the
+	// same bits, for comparisons; by default they fetch the next tile while
+	// multiplying the current one and compute 8 columns instead of 16 where
+	// N <= 8 (gemm_f32_thin_pf*): on an H100 (run 12) the LoRA step took
+	// 96.9 ms with them, 97.9 without. Also set by
+	// EMBREC_CUDA_THIN_LOADS=float4.
+	ThinNoPrefetch bool
 }
 
 // Backend is tensor.Backend on an NVIDIA GPU. Like the CPU backend it is
@@ -91,7 +94,7 @@ type Backend struct {
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
 	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin;
-	// thinPrefetch: Options.ThinPrefetch
+	// thinPrefetch: not Options.ThinNoPrefetch
 	unfusedDrop, thinScalar, thinPrefetch bool
 	unfusedCopies                         bool // Options.UnfusedCopies
 
@@ -165,10 +168,11 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		return nil, err
 	}
 	switch v := os.Getenv("EMBREC_CUDA_THIN_LOADS"); v {
-	case "", "float4":
-		b.thinScalar, b.thinPrefetch = opts.ScalarThin, opts.ThinPrefetch
+	case "":
+		b.thinScalar, b.thinPrefetch = opts.ScalarThin, !opts.ThinNoPrefetch
 	case "scalar":
 		b.thinScalar = true
+	case "float4":
 	case "prefetch":
 		b.thinPrefetch = true
 	default:

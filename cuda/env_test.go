@@ -147,3 +147,30 @@ func TestAttentionF32FromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestThinLoadsFromEnv: the thin products prefetch by default (since run
+// 12), Options.ThinNoPrefetch or EMBREC_CUDA_THIN_LOADS=float4 turns it off,
+// scalar and prefetch are the other two ways, and an unknown value is
+// refused.
+func TestThinLoadsFromEnv(t *testing.T) {
+	for _, c := range []struct {
+		env                    string
+		noPrefetch, scalarOpt  bool
+		prefetch, scalar, isOK bool
+	}{
+		{"", false, false, true, false, true},
+		{"", true, false, false, false, true},
+		{"", false, true, true, true, true}, // scalar loads rule out the float4 kernels, prefetching or not
+		{"float4", false, false, false, false, true},
+		{"prefetch", true, false, true, false, true},
+		{"scalar", false, false, false, true, true},
+		{"float8", false, false, false, false, false},
+	} {
+		t.Setenv("EMBREC_CUDA_THIN_LOADS", c.env)
+		b, err := newBackend(newFake(t, 64<<20), Options{ThinNoPrefetch: c.noPrefetch, ScalarThin: c.scalarOpt})
+		if (err == nil) != c.isOK || (err == nil && (b.thinPrefetch != c.prefetch || b.thinScalar != c.scalar)) {
+			t.Errorf("EMBREC_CUDA_THIN_LOADS=%q, ThinNoPrefetch %v, ScalarThin %v: err %v, prefetch %v, scalar %v",
+				c.env, c.noPrefetch, c.scalarOpt, err, b != nil && b.thinPrefetch, b != nil && b.thinScalar)
+		}
+	}
+}

@@ -315,12 +315,13 @@ func TestEveryOpLaunches(t *testing.T) {
 	b.MatMulDropIn(f32(64, 8), f32(64, 48), f32(8, 48), false, true, 0, 0, 0.1, 3) // LoRA's fused dropout
 	b.MatMulDropIn(f32(8, 48), f32(64, 8), f32(64, 48), true, false, 1, 1, 0.1, 3)
 	b.MatMulDropOut(f32(64, 48), f32(64, 8), f32(8, 48), 1, 0.1, 3)
-	b.thinPrefetch = true // the prefetching thin kernels, 16 and 8 columns, plain and dropped out
-	b.MatMul(f32(64, 16), f32(64, 48), f32(16, 48), false, true, 0)
-	b.MatMul(f32(64, 8), f32(64, 48), f32(8, 48), false, true, 0)
-	b.MatMulDropIn(f32(64, 16), f32(64, 48), f32(16, 48), false, true, 0, 0, 0.1, 3)
-	b.MatMulDropIn(f32(64, 8), f32(64, 48), f32(8, 48), false, true, 0, 0, 0.1, 3)
-	b.thinPrefetch = false
+	for _, pf := range []bool{false, true} { // the thin kernels without and with prefetching (16 and 8 columns), plain and dropped out
+		b.thinPrefetch = pf
+		b.MatMul(f32(64, 16), f32(64, 48), f32(16, 48), false, true, 0)
+		b.MatMul(f32(64, 8), f32(64, 48), f32(8, 48), false, true, 0)
+		b.MatMulDropIn(f32(64, 16), f32(64, 48), f32(16, 48), false, true, 0, 0, 0.1, 3)
+		b.MatMulDropIn(f32(64, 8), f32(64, 48), f32(8, 48), false, true, 0, 0, 0.1, 3)
+	}
 	tensor.ClipGlobalNorm(b, []*tensor.Tensor{f32(10), f32(3)}, 1)
 	if _, err := b.Elapsed(func() { b.Scale(f32(5), 2) }); err != nil {
 		t.Fatal(err)

@@ -148,7 +148,7 @@ func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 			e.setF32(out+uint64(4*i), s)
 		}
 	}
-	b, err := newBackend(e, Options{BatchLaunches: 3})
+	b, err := newBackend(e, Options{BatchLaunches: 3, ThinNoPrefetch: true}) // the thin kernel emulated above
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -313,7 +313,7 @@ __device__ __forceinline__ void thin_body(float* C, const float* A, const float*
 // tensor.DropoutMatMuler).
 THIN_KERNELS(gemm_f32_thin, gemm_f32_thin_drop, false, THIN_N)
 // The same with the next op(A) tile prefetched (vecA only), for N <= 16
-// and for N <= 8 (LoRA rank 8): Options.ThinPrefetch.
+// and for N <= 8 (LoRA rank 8): the default (Options.ThinNoPrefetch off).
 THIN_KERNELS(gemm_f32_thin_pf, gemm_f32_thin_drop_pf, true, THIN_N)
 THIN_KERNELS(gemm_f32_thin_pf8, gemm_f32_thin_drop_pf8, true, 8)
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# gpu-check.sh LOGDIR: the one prepared GPU run (168-283 s in runs 7-10;
-# run 10 with GPU_CHECK_VARIANTS set, 283 s on an H100).
+# gpu-check.sh LOGDIR: the one prepared GPU run (168-283 s in runs 7-12;
+# runs 10-12 with GPU_CHECK_VARIANTS set, 210-283 s on an H100).
 # Runs from the folder scripts/gpu-build.sh fills (cuda.test, embrec, this
 # script, bench-gpu-torch.py, gpu-summary.py); needs the NVIDIA driver and,
 # for the reference, python3 with torch, transformers and peft. No Go.
@@ -16,7 +16,7 @@
 #      whole LoRA training step on the GPU against the CPU backend; if any
 #      fails, the suite again with a sync after every launch (names the
 #      faulting kernel); a feature whose test fails here (fused attention,
-#      fused LoRA dropout, float4 thin loads, the fused BF16 copies, the
+#      fused LoRA dropout, the thin products' float4 loads, the fused BF16 copies, the
 #      BF16 operands; a variant the default chooses among) is
 #      switched off for the timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
@@ -27,8 +27,8 @@
 #      the default (GEMM "auto-tma-k" on Hopper: v3g, v3h or v3l per
 #      product), "auto" (v3a or v3b, the default until run 10), "auto-plan"
 #      (v3e or v3f: planned copies), "auto-tma" (v3g or v3h), v3i (v3g
-#      persistent), the thin products' prefetching kernels
-#      (EMBREC_CUDA_THIN_LOADS=prefetch), the float32 outputs of SwiGLU,
+#      persistent), the thin products' float4 loads without prefetching
+#      (EMBREC_CUDA_THIN_LOADS=float4), the float32 outputs of SwiGLU,
 #      the norms, the attention, the residual gradient's additions and
 #      RoPE converted by the products (--f32-operands), and v2a; then the
 #      default once more with per-kernel and per-grid CUDA-event timing
@@ -145,7 +145,7 @@ if ! passed TestBF16OperandsExact; then
 		ops_flag=--f32-operands
 	fi
 fi
-echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin float4 loads: ${EMBREC_CUDA_THIN_LOADS:-on}; BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on); fused copies: $([ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 0 ] && echo off || echo on)"
+echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin loads: ${EMBREC_CUDA_THIN_LOADS:-prefetch}; BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on); fused copies: $([ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 0 ] && echo off || echo on)"
 
 stamp "embrec GEMM benchmarks"
 [ "${GPU_CHECK_GEMM_BENCH:-1}" = 0 ] || timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
@@ -187,8 +187,8 @@ passed_v v3a && passed_v v3b && bench_train auto "EMBREC_CUDA_GEMM=auto" # the d
 passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
 passed_v v3g && passed_v v3h && bench_train auto-tma "EMBREC_CUDA_GEMM=auto-tma"
 passed_v v3i && bench_train v3i "EMBREC_CUDA_GEMM=v3i"
-[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] && # faster alone in run 10's BenchmarkThinLoRA
-	bench_train thin-prefetch "$default_env EMBREC_CUDA_THIN_LOADS=prefetch"
+[ -z "${EMBREC_CUDA_THIN_LOADS:-}" ] && # the thin products' float4 loads without prefetching (the default until run 12)
+	bench_train thin-float4 "$default_env EMBREC_CUDA_THIN_LOADS=float4"
 bench_train f32-operands "$default_env" --f32-operands # SwiGLU's outputs and the copies as float32
 bench_train v2a "EMBREC_CUDA_GEMM=v2a"
 if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s more)
@@ -205,7 +205,7 @@ if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s
 	bench_train v2d "EMBREC_CUDA_GEMM=v2d"
 	[ "${EMBREC_CUDA_FUSED_DROPOUT:-1}" = 1 ] &&
 		bench_train unfused-dropout "$default_env EMBREC_CUDA_FUSED_DROPOUT=0"
-	[ "${EMBREC_CUDA_THIN_LOADS:-float4}" = float4 ] &&
+	[ -z "${EMBREC_CUDA_THIN_LOADS:-}" ] &&
 		bench_train scalar-thin-loads "$default_env EMBREC_CUDA_THIN_LOADS=scalar"
 	[ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 1 ] &&
 		bench_train unfused-copies "$default_env EMBREC_CUDA_FUSED_COPIES=0"
