@@ -32,8 +32,10 @@ type fakeDevice struct {
 	launched map[string]int
 	smem     map[string]int // dynamic shared memory allowed above 48 KiB, as the real device sets it
 	events   uint64
-	cc       int    // compute capability it reports (90: an H100 or H200)
-	refuse   string // a module whose kernels report errModuleSkipped, as a driver that refused it
+	cc       int        // compute capability it reports (90: an H100 or H200)
+	refuse   string     // a module whose kernels report errModuleSkipped, as a driver that refused it
+	batches  [][]uint64 // with keepOps: each submitted batch's opcodes, in order
+	keepOps  bool
 }
 
 func newFake(t *testing.T, size int) *fakeDevice {
@@ -83,7 +85,14 @@ func (f *fakeDevice) span(what string, addr, n uint64) []byte {
 
 func (f *fakeDevice) submit(c []uint64, done func()) {
 	defer done()
+	var ops []uint64
+	defer func() {
+		if f.keepOps {
+			f.batches = append(f.batches, ops)
+		}
+	}()
 	for i := 0; i < len(c); {
+		ops = append(ops, c[i])
 		switch c[i] {
 		case opLaunch:
 			name, ok := f.fns[c[i+1]]

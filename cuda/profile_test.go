@@ -97,3 +97,43 @@ func TestProfileByGrid(t *testing.T) {
 		t.Error("EMBREC_CUDA_PROFILE=yes accepted")
 	}
 }
+
+// TestProfilePairsInOneBatch: in profile mode each launch goes to the
+// device in the same batch as its two events, whatever the batch size, so
+// that no wait for the host's next batch falls between them.
+func TestProfilePairsInOneBatch(t *testing.T) {
+	for _, batch := range []int{3, 4, 5, 64} {
+		f := newFake(t, 64<<20)
+		f.keepOps = true
+		b, err := newBackend(f, Options{Profile: true, BatchLaunches: batch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := b.New(tensor.F32, 1000)
+		for i := range 50 {
+			b.Scale(x, 0.5)
+			if i%7 == 0 {
+				b.Upload(x, make([]float32, 1000)) // a command that is no launch, shifting the batches
+			}
+		}
+		if err := b.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		launches := 0
+		for n, ops := range f.batches {
+			for i, op := range ops {
+				if op != opLaunch {
+					continue
+				}
+				launches++
+				if i == 0 || i == len(ops)-1 || ops[i-1] != opRecord || ops[i+1] != opRecord {
+					t.Errorf("batch size %d: batch %d, command %d of %d: a launch without both its events in the batch",
+						batch, n, i, len(ops))
+				}
+			}
+		}
+		if launches < 50 {
+			t.Errorf("batch size %d: %d launches seen, want at least 50", batch, launches)
+		}
+	}
+}
