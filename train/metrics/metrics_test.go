@@ -86,3 +86,20 @@ func TestRankAndTopK(t *testing.T) {
 		t.Fatal("map-backed Set")
 	}
 }
+
+func TestBootstrapHR(t *testing.T) {
+	// 1000 users, 100 hits at rank 1: HR@10 = 0.1, binomial standard
+	// error sqrt(0.1*0.9/1000) = 0.0095, so the 95% interval is about
+	// 0.1 +- 0.019.
+	ranks := make([]int, 1000)
+	for i := 0; i < 100; i++ {
+		ranks[i*10] = 1
+	}
+	lo, hi := BootstrapHR(ranks, 10, 2000, 1)
+	if !(lo < 0.1 && hi > 0.1) || hi-lo < 0.03 || hi-lo > 0.045 {
+		t.Fatalf("interval [%v, %v] around 0.1, want a width near 0.037", lo, hi)
+	}
+	if lo, hi := BootstrapHR(make([]int, 50), 10, 100, 1); lo != 0 || hi != 0 {
+		t.Fatalf("no hits: [%v, %v], want [0, 0]", lo, hi)
+	}
+}
