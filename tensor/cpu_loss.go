@@ -5,19 +5,29 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
-// logSumExp returns the row maximum and log(sum(exp(x - max))).
-func logSumExp(x []float32) (mx float32, lse float64) {
+// logSumExp returns the row maximum and log(sum(exp(x - max))), using
+// scratch (len(x)) for the exponentials.
+func logSumExp(x, scratch []float32) (mx float32, lse float64) {
 	mx = float32(math.Inf(-1))
 	for _, v := range x {
 		mx = max(mx, v)
 	}
-	var s float64
-	for _, v := range x {
-		s += float64(exp32(v - mx))
+	return mx, math.Log(expShiftSum(scratch, x, mx))
+}
+
+// rowScratch holds one vocabulary-length row per worker chunk.
+var rowScratch sync.Pool
+
+func getRow(n int) *[]float32 {
+	if p, ok := rowScratch.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
 	}
-	return mx, math.Log(s)
+	s := make([]float32, n)
+	return &s
 }
 
 type ceFwdJob struct {
@@ -27,6 +37,8 @@ type ceFwdJob struct {
 }
 
 func (j *ceFwdJob) run(lo, hi int) {
+	buf := getRow(j.V)
+	defer rowScratch.Put(buf)
 	for r := lo; r < hi; r++ {
 		t := j.targets[r]
 		if t < 0 {
@@ -34,7 +46,7 @@ func (j *ceFwdJob) run(lo, hi int) {
 			continue
 		}
 		x := j.logits[r*j.V : r*j.V+j.V]
-		mx, lse := logSumExp(x)
+		mx, lse := logSumExp(x, *buf)
 		j.losses[r] = float32(lse - float64(x[t]-mx))
 	}
 }
@@ -77,10 +89,13 @@ func (j *ceBwdJob) run(lo, hi int) {
 			continue
 		}
 		x := j.logits[r*j.V : r*j.V+j.V]
-		mx, lse := logSumExp(x)
-		shift := mx + float32(lse) // softmax = exp(x - max - lse)
-		for i, v := range x {
-			d[i] = j.scale * exp32(v-shift)
+		mx := float32(math.Inf(-1))
+		for _, v := range x {
+			mx = max(mx, v)
+		}
+		s := float32(float64(j.scale) / expShiftSum(d, x, mx)) // softmax = exp(x - max) / sum
+		for i := range d {
+			d[i] *= s
 		}
 		d[t] -= j.scale
 	}

@@ -40,11 +40,11 @@ type State struct {
 
 // Hooks receive progress; any may be nil.
 type Hooks struct {
-	Epoch func(EpochStats)                // after each epoch (and its validation)
-	Best  func(st State) error            // the weights in W are a new best: save them
-	Save  func(st State) error            // end of an epoch: save the state to resume from
-	Batch func(epoch, done, total int)    // after each step
-	Valid func(split data.Split) []int32  // validation users (nil: the first VUsers, or all)
+	Epoch func(EpochStats)               // after each epoch (and its validation)
+	Best  func(st State) error           // the weights in W are a new best: save them
+	Save  func(st State) error           // end of an epoch: save the state to resume from
+	Batch func(epoch, done, total int)   // after each step
+	Valid func(split data.Split) []int32 // validation users (nil: the first VUsers, or all)
 }
 
 // trainSeqs returns each user's training items that serve as a sequence
