@@ -127,7 +127,7 @@ func Demo(ctx context.Context, c DemoConfig, log io.Writer) ([]DemoRow, error) {
 		start := time.Now()
 		last := time.Now()
 		var evalTime time.Duration // stage-1 evaluation inside the run, not training
-		err = RunStages(ctx, b, stage1, s2, sub, 0, false, Hooks{
+		err = RunStages(ctx, b, stage1, s2, sub, 0, false, Validation{}, Hooks{
 			OnStart: func(stage int, t *Trainer) {
 				if stage == 2 && atStage2 != nil {
 					t0 := time.Now()

@@ -378,14 +378,14 @@ func TestRunStagesCancelThenResume(t *testing.T) {
 	s1.Steps, s2.Steps = 2, 4
 
 	whole := build()
-	if err := RunStages(t.Context(), whole, s1, s2, t.TempDir(), 0, false, Hooks{}); err != nil {
+	if err := RunStages(t.Context(), whole, s1, s2, t.TempDir(), 0, false, Validation{}, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	cut := build()
-	err := RunStages(ctx, cut, s1, s2, dir, 0, false, Hooks{OnStep: func(stage int, st StepStats) {
+	err := RunStages(ctx, cut, s1, s2, dir, 0, false, Validation{}, Hooks{OnStep: func(stage int, st StepStats) {
 		if stage == 2 && st.Step == 2 {
 			cancel()
 		}
@@ -397,7 +397,7 @@ func TestRunStagesCancelThenResume(t *testing.T) {
 		t.Fatalf("checkpoint after cancel: stage %d, %v", st, err)
 	}
 	resumed := build()
-	if err := RunStages(t.Context(), resumed, s1, s2, dir, 0, true, Hooks{}); err != nil {
+	if err := RunStages(t.Context(), resumed, s1, s2, dir, 0, true, Validation{}, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, g := range []struct {

@@ -50,6 +50,7 @@ type RunSpec struct {
 	// that --resume continues with exactly the same schedule.
 	Stage1 *TrainConfig `json:"stage1,omitempty"`
 	Stage2 *TrainConfig `json:"stage2,omitempty"`
+	Valid  *Validation  `json:"validation,omitempty"`
 }
 
 // LoadData reads the dataset of a spec. Data "synth" is the built-in

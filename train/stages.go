@@ -24,12 +24,15 @@ type Hooks struct {
 	OnStart func(stage int, t *Trainer) // before a stage's first (or resumed) step
 	OnStep  func(stage int, st StepStats)
 	OnSaved func(stage int, path string, step int)
+	OnValid func(st ValidStats) // after each validation (see Validation)
 }
 
 // RunStages trains stage 1 (when stage1.Steps > 0 and the model has
 // projectors) and then stage 2 in dir, checkpointing every saveEvery steps
-// and on cancellation. With resume, it continues from dir's checkpoint.
-func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir string, saveEvery int, resume bool, h Hooks) error {
+// and on cancellation, validating stage 2 as v says (keeping the best
+// checkpoint, stopping early). With resume, it continues from dir's
+// checkpoint.
+func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir string, saveEvery int, resume bool, v Validation, h Hooks) error {
 	stage1.Stage, stage2.Stage = 1, 2
 	ckpt := filepath.Join(dir, CheckpointFile)
 	startStage, haveCkpt := 1, false
@@ -54,6 +57,18 @@ func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir st
 		} else if from != "" {
 			if err := t.LoadCheckpoint(from, false); err != nil {
 				return err
+			}
+		}
+		if stage == 2 {
+			va, err := newValidator(v, b, dir, resumeHere)
+			if err != nil {
+				return err
+			}
+			if va != nil {
+				if va.have && v.Patience > 0 && va.best.Stale >= v.Patience {
+					return nil // stopped early before the interruption
+				}
+				t.AfterStep = func(t *Trainer, last bool) (bool, error) { return va.after(t, last, h.OnValid) }
 			}
 		}
 		if h.OnStart != nil {

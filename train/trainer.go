@@ -60,6 +60,10 @@ type Trainer struct {
 	Templates map[string][]data.Template // seen templates per task
 	Step      int                        // optimizer steps done
 
+	// AfterStep, if set, runs after each step (and its onStep) with last
+	// true at the final step; stop ends training early (after a save).
+	AfterStep func(t *Trainer, last bool) (stop bool, err error)
+
 	samples []data.Sample
 	permEp  int
 	perm    []int32
@@ -224,10 +228,19 @@ func (t *Trainer) Run(ctx context.Context, saveEvery int, save func() error, onS
 		if onStep != nil {
 			onStep(st)
 		}
-		if save != nil && ((saveEvery > 0 && t.Step%saveEvery == 0) || t.Step == t.Cfg.Steps) {
+		stop := false
+		if t.AfterStep != nil {
+			if stop, err = t.AfterStep(t, t.Step == t.Cfg.Steps); err != nil {
+				return err
+			}
+		}
+		if save != nil && ((saveEvery > 0 && t.Step%saveEvery == 0) || t.Step == t.Cfg.Steps || stop) {
 			if err := save(); err != nil {
 				return err
 			}
+		}
+		if stop {
+			return nil
 		}
 	}
 	return nil

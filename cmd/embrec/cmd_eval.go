@@ -45,6 +45,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	exact := fs.Bool("exact", false, "also rank the whole catalogue by each item's exact sequence probability (beyond the paper) and count the exact top items beam search missed")
 	rank := fs.String("rank", "beam", "beam (OpenP5's protocol) or exact (also the exact full-catalogue ranking; same as --exact)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
+	ckpt := fs.String("checkpoint", "best", "best (the best validation's checkpoint when the run validated, else the last) or last")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -63,7 +64,10 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if !ok || sp == data.Train {
 		return fmt.Errorf("--split %q: want test or valid", *split)
 	}
-	built, err := loadRun(*dir, dev, io.Discard)
+	if *ckpt != "best" && *ckpt != "last" {
+		return fmt.Errorf("--checkpoint %q: want best or last", *ckpt)
+	}
+	built, err := loadRunCheckpoint(*dir, *ckpt, dev, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -98,8 +102,15 @@ func expand(v string, all ...string) []string {
 	return strings.Split(v, ",")
 }
 
-// loadRun rebuilds a run's recommender and loads its trained weights.
+// loadRun rebuilds a run's recommender and loads its best weights.
 func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
+	return loadRunCheckpoint(dir, "best", dev, log)
+}
+
+// loadRunCheckpoint rebuilds a run's recommender and loads the weights of
+// which ("best": the best validation's checkpoint if the run has one,
+// else the last; "last": the last checkpoint).
+func loadRunCheckpoint(dir, which string, dev deviceFlags, log io.Writer) (*train.Built, error) {
 	spec, err := train.LoadSpec(dir)
 	if err != nil {
 		return nil, err
@@ -115,9 +126,17 @@ func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := built.Rec.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile), false); err != nil {
+	path := filepath.Join(dir, train.CheckpointFile)
+	if best := filepath.Join(dir, train.BestFile); which == "best" {
+		if _, err := os.Stat(best); err == nil {
+			path = best
+		}
+	}
+	step, _, err := built.Rec.LoadCheckpoint(path, false)
+	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(os.Stderr, "weights: %s (step %d)\n", path, step)
 	return built, nil
 }
 

@@ -22,8 +22,8 @@ import (
 func init() {
 	register(&command{
 		name:    "plot",
-		summary: "plot training curves (loss, learning rate or gradient norm per step) from metrics.jsonl",
-		usage: "plot --out FILE.png [--y loss|lr|grad_norm] [--smooth 20] RUN_DIR_OR_METRICS_FILE ...\n\n" +
+		summary: "plot training curves (loss, learning rate, gradient norm or validation metrics per step) from metrics.jsonl",
+		usage: "plot --out FILE.png [--y loss|lr|grad_norm|valid_hr10|valid_ndcg10] [--smooth 20] RUN_DIR_OR_METRICS_FILE ...\n\n" +
 			"Reads each run's metrics.jsonl (written by embrec train) and draws one line per run and stage,\n" +
 			"smoothed by a moving average of --smooth steps. The format follows --out's extension (png, svg, pdf).",
 		run: runPlot,
@@ -36,11 +36,17 @@ type metricLine struct {
 	Loss     float64 `json:"loss"`
 	LR       float64 `json:"lr"`
 	GradNorm float64 `json:"grad_norm"`
+	// Validation lines (embrec train --eval-every) carry these instead.
+	ValidHR   *float64 `json:"valid_hr10"`
+	ValidNDCG *float64 `json:"valid_ndcg10"`
 }
+
+// valid reports whether m is a validation line.
+func (m metricLine) valid() bool { return m.ValidHR != nil }
 
 func runPlot(fs *flag.FlagSet, args []string) error {
 	out := fs.String("out", "", "output image (.png, .svg or .pdf; required)")
-	y := fs.String("y", "loss", "what to plot: loss, lr or grad_norm")
+	y := fs.String("y", "loss", "what to plot: loss, lr, grad_norm, valid_hr10 or valid_ndcg10 (validation curves are not smoothed)")
 	smooth := fs.Int("smooth", 20, "moving-average window in steps (1 = raw)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,10 +56,16 @@ func runPlot(fs *flag.FlagSet, args []string) error {
 	}
 	pick := map[string]func(metricLine) float64{
 		"loss": func(m metricLine) float64 { return m.Loss }, "lr": func(m metricLine) float64 { return m.LR },
-		"grad_norm": func(m metricLine) float64 { return m.GradNorm },
+		"grad_norm":    func(m metricLine) float64 { return m.GradNorm },
+		"valid_hr10":   func(m metricLine) float64 { return *m.ValidHR },
+		"valid_ndcg10": func(m metricLine) float64 { return *m.ValidNDCG },
 	}[*y]
 	if pick == nil {
-		return fmt.Errorf("--y %q: want loss, lr or grad_norm", *y)
+		return fmt.Errorf("--y %q: want loss, lr, grad_norm, valid_hr10 or valid_ndcg10", *y)
+	}
+	wantValid := strings.HasPrefix(*y, "valid_")
+	if wantValid {
+		*smooth = 1
 	}
 	p := plot.New()
 	p.Title.Text = "embrec training: " + *y
@@ -72,7 +84,12 @@ func runPlot(fs *flag.FlagSet, args []string) error {
 		}
 		name := filepath.Base(filepath.Dir(path))
 		for stage := 1; stage <= 2; stage++ {
-			ms := byStage[stage]
+			var ms []metricLine
+			for _, m := range byStage[stage] {
+				if m.valid() == wantValid {
+					ms = append(ms, m)
+				}
+			}
 			if len(ms) == 0 {
 				continue
 			}

@@ -7,6 +7,8 @@ package main
 import (
 	"embrec/internal/atomicfile"
 	"embrec/llama"
+	"embrec/train/data"
+	"math"
 
 	"context"
 	"encoding/json"
@@ -156,6 +158,11 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	out := fs.String("out", "", "run directory (required)")
 	saveEvery := fs.Int("save-every", 100, "checkpoint every N steps (and at the end, and on Ctrl-C)")
 	flash := fs.Bool("flash-attention", false, "cuda: train with the fused attention kernels (no softmax kept in memory)")
+	epochs := fs.Float64("epochs", 0, "stage 2 length in passes over the training samples (overrides --steps; 0: use --steps)")
+	var v train.Validation
+	fs.IntVar(&v.Every, "eval-every", 0, "validate stage 2 every N steps on --valid-users validation users, keeping best.safetensors (0: off)")
+	fs.IntVar(&v.Users, "valid-users", 500, "validation users (the first N of the file; 0: all)")
+	fs.IntVar(&v.Patience, "patience", 0, "stop stage 2 after N validations without a better NDCG@10 (0: never)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json, schedule included, wins over flags)")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -185,20 +192,41 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	if *resume && spec.Stage1 != nil && spec.Stage2 != nil {
 		s1, s2 = *spec.Stage1, *spec.Stage2 // the run's own schedule, whatever the flags say
 	}
-	spec.Stage1, spec.Stage2 = &s1, &s2
+	if *resume && spec.Valid != nil {
+		v = *spec.Valid
+	}
+	if *epochs < 0 || v.Every < 0 || v.Users < 0 || v.Patience < 0 {
+		return fmt.Errorf("--epochs, --eval-every, --valid-users and --patience must be >= 0")
+	}
+	spec.Stage1, spec.Stage2, spec.Valid = &s1, &s2, &v
 	b, err := dev.backend()
 	if err != nil {
 		return err
 	}
-	return trainRun(ctx, spec, s1, s2, *out, *saveEvery, *resume, *flash, b, os.Stdout)
+	if *resume {
+		*epochs = 0 // the recorded schedule already says how many steps
+	}
+	return trainRun(ctx, spec, *epochs, *out, *saveEvery, *resume, *flash, b, os.Stdout)
 }
 
-// trainRun builds the recommender and trains both stages into dir.
-func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig, dir string, saveEvery int, resume, flash bool, b tensor.Backend, w io.Writer) error {
+// trainRun builds the recommender and trains both stages into dir; with
+// epochs > 0, stage 2 runs that many passes over the training samples.
+func trainRun(ctx context.Context, spec train.RunSpec, epochs float64, dir string, saveEvery int, resume, flash bool, b tensor.Backend, w io.Writer) error {
 	fmt.Fprintf(w, "backend: %s\n", b.Name())
 	built, err := train.Build(spec, b, w)
 	if err != nil {
 		return err
+	}
+	s1, s2 := *spec.Stage1, *spec.Stage2
+	if epochs > 0 {
+		n := len(built.Data.Samples(data.Train, data.SampleOptions{MaxHistory: s2.MaxHistory}))
+		s2.Steps = int(math.Ceil(epochs * float64(n) / float64(s2.Batch*s2.Accum)))
+		spec.Stage2 = &s2
+		fmt.Fprintf(w, "stage 2: %g epochs of %d samples = %d steps\n", epochs, n, s2.Steps)
+	}
+	var v train.Validation
+	if spec.Valid != nil {
+		v = *spec.Valid
 	}
 	if flash && !llama.FlashAttentionSupported(b, built.Rec.LLM.Config) {
 		return fmt.Errorf("--flash-attention: backend %s has no fused attention for head size %d", b.Name(), built.Rec.LLM.Config.HeadSize)
@@ -223,7 +251,7 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 	prog := newProgress(w)
 	var total, tokens int
 	var start time.Time
-	err = train.RunStages(ctx, built, s1, s2, dir, saveEvery, resume, train.Hooks{
+	err = train.RunStages(ctx, built, s1, s2, dir, saveEvery, resume, v, train.Hooks{
 		OnStart: func(stage int, t *train.Trainer) {
 			total, tokens, start = t.Cfg.Steps, 0, time.Now()
 			fmt.Fprintf(w, "stage %d: %d steps from step %d, groups trained: %d parameters\n", stage, t.Cfg.Steps, t.Step, t.R.TrainableParams())
@@ -238,6 +266,15 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 			}{stage, st}
 			enc.Encode(rec)
 			prog.step(stage, st, total, float64(tokens)/el)
+		},
+		OnValid: func(st train.ValidStats) {
+			enc.Encode(st)
+			best := ""
+			if st.Best {
+				best = " (best: " + train.BestFile + ")"
+			}
+			prog.note(fmt.Sprintf("stage %d step %d: validation HR@10 %.4f NDCG@10 %.4f on %d users, %.0fs%s",
+				st.Stage, st.Step, st.HR10, st.NDCG10, st.Users, st.Seconds, best))
 		},
 		OnSaved: func(stage int, path string, step int) {
 			prog.note(fmt.Sprintf("stage %d: checkpoint at step %d: %s", stage, step, path))
