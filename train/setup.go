@@ -37,6 +37,9 @@ type RunSpec struct {
 	Config    string `json:"config"`    // SmallConfigs name for Init random
 	Tokenizer string `json:"tokenizer"` // tokenizer file ("" = the model's, or built from the templates)
 	ModelSeed uint64 `json:"model_seed"`
+	// ItemTokens is how a vocabulary built for Init random writes item
+	// ids: ItemDigits ("" too) or ItemWhole.
+	ItemTokens string `json:"item_tokens,omitempty"`
 
 	Mode       string       `json:"mode"`    // "embed" or "text"
 	Factors    string       `json:"factors"` // WALS file ("" = fit on the training split)
@@ -151,7 +154,15 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		if spec.Tokenizer != "" {
 			tok, err = tokenizer.Load(spec.Tokenizer)
 		} else {
-			out.TokModel, tok, err = TemplateTokenizer(ts, d.Name)
+			var extra []string
+			switch spec.ItemTokens {
+			case "", ItemDigits:
+			case ItemWhole:
+				extra = ItemWords(ix)
+			default:
+				return nil, fmt.Errorf("item tokens %q: want %s or %s", spec.ItemTokens, ItemDigits, ItemWhole)
+			}
+			out.TokModel, tok, err = TemplateTokenizer(ts, d.Name, extra...)
 		}
 		if err != nil {
 			return nil, err

@@ -37,10 +37,31 @@ func TemplateWords(ts *data.TemplateSet, dataset string) []string {
 }
 
 // TemplateTokenizer builds a small BPE tokenizer whose pieces are the
-// template words (see tokenizer.BuildBPE); it returns the model bytes too,
-// to be saved as tokenizer.model.
-func TemplateTokenizer(ts *data.TemplateSet, dataset string) ([]byte, *tokenizer.Tokenizer, error) {
-	return tokenizer.BuildBPE("templates-"+dataset+".model", TemplateWords(ts, dataset))
+// template words (see tokenizer.BuildBPE) and the extra words; it returns
+// the model bytes too, to be saved as tokenizer.model.
+func TemplateTokenizer(ts *data.TemplateSet, dataset string, extra ...string) ([]byte, *tokenizer.Tokenizer, error) {
+	return tokenizer.BuildBPE("templates-"+dataset+".model", append(TemplateWords(ts, dataset), extra...))
+}
+
+// Item token schemes of a vocabulary built for a from-scratch backbone.
+const (
+	// ItemDigits writes "item_1234" as "item_" and one piece per digit,
+	// as LLaMA's tokenizer does (OpenP5's setting).
+	ItemDigits = "digits"
+	// ItemWhole makes every catalogue item's "item_1234" one piece: the
+	// target is then one token, and beam search over the trie ranks the
+	// catalogue by that token's probability.
+	ItemWhole = "whole"
+)
+
+// ItemWords returns the word of every catalogue item under ix, for
+// TemplateTokenizer's extra words with ItemWhole.
+func ItemWords(ix *data.Indexing) []string {
+	w := make([]string, len(ix.ItemID))
+	for i, id := range ix.ItemID {
+		w[i] = data.ItemToken(id)
+	}
+	return w
 }
 
 // SmallConfigs are LLaMA shapes for training from scratch on CPU.

@@ -56,6 +56,7 @@ type specFlags struct {
 	data, name, indexing, templates *string
 	model, init, config, tok        *string
 	modelSeed, seed                 *uint64
+	itemTokens                      *string
 	mode, factors                   *string
 	walsK, walsIters                *int
 	walsReg, walsAlpha              *float64
@@ -79,6 +80,7 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 		config:      fs.String("config", "small", "shape of a random backbone: tiny, small or base"),
 		tok:         fs.String("tokenizer", "", "tokenizer file (default: the model's; for --init random, built from the templates)"),
 		modelSeed:   fs.Uint64("model-seed", 1, "initialisation seed of a random backbone"),
+		itemTokens:  fs.String("item-tokens", "digits", "--init random's vocabulary: item ids as digits (like LLaMA's tokenizer) or whole (one token per item)"),
 		seed:        fs.Uint64("seed", 1, "seed of projectors, LoRA, data order, templates and dropout"),
 		mode:        fs.String("mode", "embed", "embed (the method) or text (ids as text)"),
 		factors:     fs.String("factors", "", "WALS factor file from `embrec wals` (default: fit on the training split)"),
@@ -102,7 +104,7 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	wc := wals.DefaultConfig()
 	wc.Factors, wc.Iters, wc.Reg, wc.Alpha = *f.walsK, *f.walsIters, *f.walsReg, *f.walsAlpha
 	s := train.RunSpec{Data: *f.data, Name: *f.name, Indexing: *f.indexing, Templates: *f.templates,
-		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed,
+		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed, ItemTokens: *f.itemTokens,
 		Mode: *f.mode, Factors: *f.factors, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed}
 	rankSet := false
 	fs.Visit(func(fl *flag.Flag) { rankSet = rankSet || fl.Name == "lora-rank" })
@@ -112,6 +114,12 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	}
 	if s.Init != "" && s.Init != "random" {
 		return s, fmt.Errorf("--init %q: only random is supported", s.Init)
+	}
+	if s.ItemTokens != train.ItemDigits && s.ItemTokens != train.ItemWhole {
+		return s, fmt.Errorf("--item-tokens %q: want %s or %s", s.ItemTokens, train.ItemDigits, train.ItemWhole)
+	}
+	if s.ItemTokens == train.ItemWhole && (s.Init != "random" || s.Tokenizer != "") {
+		return s, errors.New("--item-tokens whole builds the vocabulary of --init random; a given model or --tokenizer keeps its own")
 	}
 	return s, nil
 }
