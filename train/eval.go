@@ -36,6 +36,7 @@ type EvalResult struct {
 	Config EvalConfig
 	*metrics.Mean
 	Lists [][]int32 // per evaluated user, item indices in beam order
+	Ranks []int     // per evaluated user, the target's position in its list (0: absent)
 	// With Config.Exact: metrics of the exact full-catalogue ranking, and
 	// how many of each user's exact top-Beams items beam search missed
 	// (summed over users; divide by N*Beams for a rate).
@@ -162,6 +163,7 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 		}
 		res.Add(rank)
 		res.Lists = append(res.Lists, list)
+		res.Ranks = append(res.Ranks, rank)
 		if cfg.Exact {
 			sc := r.ScoreAll(x, cat.Trie, d.NumItems(), cat.MaxLen)
 			f32 := make([]float32, len(sc))

@@ -16,6 +16,7 @@ import (
 
 	"embrec/train"
 	"embrec/train/data"
+	"embrec/train/metrics"
 )
 
 func init() {
@@ -45,6 +46,8 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	exact := fs.Bool("exact", false, "also rank the whole catalogue by each item's exact sequence probability (beyond the paper) and count the exact top items beam search missed")
 	rank := fs.String("rank", "beam", "beam (OpenP5's protocol) or exact (also the exact full-catalogue ranking; same as --exact)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
+	logPath := fs.String("log", "", "append the trial (run, flags, commit, machine, training time and passes, every row) as a JSON line to FILE")
+	label := fs.String("label", "", "the trial's model name in --log (default: from the run, e.g. embed-s2, text-sequential)")
 	ckpt := fs.String("checkpoint", "best", "best (the best validation's checkpoint when the run validated, else the last) or last")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -67,7 +70,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if *ckpt != "best" && *ckpt != "last" {
 		return fmt.Errorf("--checkpoint %q: want best or last", *ckpt)
 	}
-	built, err := loadRunCheckpoint(*dir, *ckpt, dev, io.Discard)
+	built, step, err := loadRunCheckpoint(*dir, *ckpt, dev, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -86,6 +89,11 @@ func runEval(fs *flag.FlagSet, args []string) error {
 		results = append(results, r)
 	}
 	printEvalTable(os.Stdout, filepath.Base(*dir), results)
+	if *logPath != "" {
+		if err := logEvalTrial(*logPath, *label, *dir, *dev.device, built, step, results); err != nil {
+			return err
+		}
+	}
 	if *jsonOut != "" {
 		js, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(*jsonOut, append(js, '\n'), 0o644); err != nil {
@@ -104,27 +112,29 @@ func expand(v string, all ...string) []string {
 
 // loadRun rebuilds a run's recommender and loads its best weights.
 func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
-	return loadRunCheckpoint(dir, "best", dev, log)
+	b, _, err := loadRunCheckpoint(dir, "best", dev, log)
+	return b, err
 }
 
 // loadRunCheckpoint rebuilds a run's recommender and loads the weights of
 // which ("best": the best validation's checkpoint if the run has one,
-// else the last; "last": the last checkpoint).
-func loadRunCheckpoint(dir, which string, dev deviceFlags, log io.Writer) (*train.Built, error) {
+// else the last; "last": the last checkpoint), and returns the step of
+// the weights loaded.
+func loadRunCheckpoint(dir, which string, dev deviceFlags, log io.Writer) (*train.Built, int, error) {
 	spec, err := train.LoadSpec(dir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if spec.Init == "random" && spec.Tokenizer == "" {
 		spec.Tokenizer = filepath.Join(dir, train.TokenizerFile)
 	}
 	b, err := dev.backend()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	built, err := train.Build(spec, b, log)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	path := filepath.Join(dir, train.CheckpointFile)
 	if best := filepath.Join(dir, train.BestFile); which == "best" {
@@ -134,10 +144,10 @@ func loadRunCheckpoint(dir, which string, dev deviceFlags, log io.Writer) (*trai
 	}
 	step, _, err := built.Rec.LoadCheckpoint(path, false)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	fmt.Fprintf(os.Stderr, "weights: %s (step %d)\n", path, step)
-	return built, nil
+	return built, step, nil
 }
 
 // evalRow is one evaluated configuration.
@@ -150,6 +160,7 @@ type evalRow struct {
 	Seconds               float64
 	// With --exact: the exact full-catalogue ranking, and the share of each
 	// user's exact top-k (k = beams) that beam search did not return.
+	HR10CI        [2]float64  // 95% bootstrap interval of HR@10 over users
 	Exact         *[4]float64 `json:",omitempty"`
 	BeamMissShare float64     `json:",omitempty"`
 }
@@ -170,6 +181,7 @@ func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, 
 	r := evalRow{Task: c.Task, Template: c.Template, Split: c.Split.String(), Exclude: c.Exclude, Users: res.N, Beams: c.Beams, Seconds: time.Since(t0).Seconds()}
 	r.HR5, r.NDCG5 = res.At(5)
 	r.HR10, r.NDCG10 = res.At(10)
+	r.HR10CI[0], r.HR10CI[1] = metrics.BootstrapHR(res.Ranks, 10, 1000, 1)
 	if res.Exact != nil {
 		h5, n5 := res.Exact.At(5)
 		h10, n10 := res.Exact.At(10)

@@ -17,9 +17,17 @@ import (
 	"embrec/train/metrics"
 )
 
-// buildCommit is the VCS revision the binary was built from ("+dirty"
-// when the tree had changes), or "unknown" (go run, or no git).
+// commit is set at link time by scripts that build embrec for recorded
+// experiments: go build -ldflags "-X main.commit=$(git rev-parse HEAD)".
+var commit string
+
+// buildCommit is the commit the binary was built from: the linker's, or
+// the VCS revision Go stamped ("+dirty" when the tree had changes), or
+// "unknown" (go run, -buildvcs=false, no git).
 func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
