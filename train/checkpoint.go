@@ -144,3 +144,30 @@ func (r *Recommender) TrainableParams() int {
 	}
 	return n
 }
+
+// LoadStage1 loads the projectors of stage 1's checkpoint (Stage1File)
+// into r, leaving the backbone and the adapters as built (the adapters
+// start as a no-op): the model stage 1 ended with, for evaluating it.
+func (r *Recommender) LoadStage1(path string) (step int, err error) {
+	if r.Proj == nil {
+		return 0, fmt.Errorf("train: %s: stage 1 trains projectors, and this model has none (text mode)", path)
+	}
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("train: checkpoint: %w", err)
+	}
+	defer f.Close()
+	if step, _, err = checkpointMeta(f); err != nil {
+		return 0, err
+	}
+	info, ok := f.Info("proj.weight")
+	if !ok || !slices.Equal(info.Shape, []int{r.Proj.W.Len()}) {
+		return 0, fmt.Errorf("train: %s: no projector weights of shape [%d]", path, r.Proj.W.Len())
+	}
+	host, err := f.Float32("proj.weight")
+	if err != nil {
+		return 0, err
+	}
+	r.b.Upload(r.Proj.W, host)
+	return step, nil
+}

@@ -48,7 +48,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	logPath := fs.String("log", "", "append the trial (run, flags, commit, machine, training time and passes, every row) as a JSON line to FILE")
 	label := fs.String("label", "", "the trial's model name in --log (default: from the run, e.g. embed-s2, text-sequential)")
-	ckpt := fs.String("checkpoint", "best", "best (the best validation's checkpoint when the run validated, else the last) or last")
+	ckpt := fs.String("checkpoint", "best", "best (the best validation's checkpoint when the run validated, else the last), last, or stage1 (the projectors stage 1 ended with)")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,8 +67,8 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if !ok || sp == data.Train {
 		return fmt.Errorf("--split %q: want test or valid", *split)
 	}
-	if *ckpt != "best" && *ckpt != "last" {
-		return fmt.Errorf("--checkpoint %q: want best or last", *ckpt)
+	if *ckpt != "best" && *ckpt != "last" && *ckpt != "stage1" {
+		return fmt.Errorf("--checkpoint %q: want best, last or stage1", *ckpt)
 	}
 	built, step, err := loadRunCheckpoint(*dir, *ckpt, dev, io.Discard)
 	if err != nil {
@@ -90,7 +90,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	}
 	printEvalTable(os.Stdout, filepath.Base(*dir), results)
 	if *logPath != "" {
-		if err := logEvalTrial(*logPath, *label, *dir, *dev.device, built, step, results); err != nil {
+		if err := logEvalTrial(*logPath, *label, *dir, *dev.device, *ckpt, built, step, results); err != nil {
 			return err
 		}
 	}
@@ -142,7 +142,13 @@ func loadRunCheckpoint(dir, which string, dev deviceFlags, log io.Writer) (*trai
 			path = best
 		}
 	}
-	step, _, err := built.Rec.LoadCheckpoint(path, false)
+	var step int
+	if which == "stage1" {
+		path = filepath.Join(dir, train.Stage1File)
+		step, err = built.Rec.LoadStage1(path)
+	} else {
+		step, _, err = built.Rec.LoadCheckpoint(path, false)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

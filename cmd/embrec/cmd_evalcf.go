@@ -13,6 +13,7 @@ import (
 
 	"embrec/train/cf"
 	"embrec/train/data"
+	"embrec/train/metrics"
 	"embrec/wals"
 )
 
@@ -44,6 +45,7 @@ func runEvalCF(fs *flag.FlagSet, args []string) error {
 	beta := fs.Float64("beta", 1, "mf-seq: weight of the mean history item vector")
 	history := fs.Int("history", data.DefaultMaxHistory, "mf-seq: number of most recent items averaged (<= 0: all)")
 	threads := fs.Int("threads", 0, "goroutines (0 = GOMAXPROCS); results do not depend on it")
+	logPath := fs.String("log", "", "append each method's result (with a 95% bootstrap interval for HR@10) as a trial JSON line to FILE")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -124,6 +126,24 @@ func runEvalCF(fs *flag.FlagSet, args []string) error {
 				yn = "yes"
 			}
 			fmt.Fprintf(dataOut, "%-26s %-5s %s  %.1fs\n", s.Name(), yn, res.Row(), time.Since(t0).Seconds())
+			if *logPath != "" {
+				label := s.Name()
+				if ex {
+					label += "-excl"
+				}
+				sc := scoresOf(res.Mean)
+				lo, hi := metrics.BootstrapHR(res.Ranks, 10, 1000, 1)
+				t := trial{Model: label, Dataset: d.Name, Device: "cpu", TestCI: [2]float64{lo, hi},
+					Extra: map[string]any{"factors": *factors, "factors_meta": meta, "beta": *beta, "history": *history}}
+				if sp == data.Valid {
+					t.Valid = &sc
+				} else {
+					t.Test = &sc
+				}
+				if err := appendTrial(*logPath, t); err != nil {
+					return err
+				}
+			}
 			if ex && res.TargetInTrain > 0 {
 				fmt.Fprintf(dataOut, "%-26s       (%d users' held-out item is one of their training items: a miss here)\n", "", res.TargetInTrain)
 			}

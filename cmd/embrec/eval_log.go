@@ -50,13 +50,16 @@ func trainingTime(dir string) float64 {
 	return total
 }
 
-func logEvalTrial(path, label, dir, device string, b *train.Built, step int, rows []evalRow) error {
+func logEvalTrial(path, label, dir, device, which string, b *train.Built, step int, rows []evalRow) error {
 	s := b.Spec
 	if label == "" {
 		label = runLabel(s, step)
+		if which == "stage1" {
+			label = "embed-s1"
+		}
 	}
 	var passes float64
-	if s.Stage2 != nil {
+	if s.Stage2 != nil && which != "stage1" {
 		n := len(b.Data.Samples(data.Train, data.SampleOptions{MaxHistory: s.Stage2.MaxHistory}))
 		passes = float64(step*s.Stage2.Batch*s.Stage2.Accum) / float64(max(n, 1))
 	}

@@ -27,6 +27,7 @@ type Result struct {
 	// TargetInTrain counts users whose held-out item is also one of their
 	// training items (a miss when Exclude is set).
 	TargetInTrain int
+	Ranks         []int // each user's rank, in user order (0: excluded)
 }
 
 // Evaluate ranks all items for every user of split sp (Valid or Test) and
@@ -76,7 +77,7 @@ func Evaluate(d *data.Dataset, cols Columns, sp data.Split, s Scorer, opt EvalOp
 		}()
 	}
 	wg.Wait()
-	res := Result{Split: sp, Exclude: opt.Exclude, Mean: metrics.NewMean(ks)}
+	res := Result{Split: sp, Exclude: opt.Exclude, Mean: metrics.NewMean(ks), Ranks: ranks}
 	for u, r := range ranks {
 		res.Add(r)
 		if inTrain[u] {
