@@ -34,7 +34,7 @@ LastFM)
 	sasrec="--max-len 50 --dropout 0.2 --epochs 200 --eval-every 2 --patience 10"
 	backbone="--init random --config tiny --full"
 	text="--epochs 10 --eval-every 1000 --valid-users 300 --patience 4 --stage1-steps 0"
-	embed="--epochs 10 --eval-every 1000 --valid-users 300 --patience 4 --stage1-steps 300"
+	embed="--epochs 10 --eval-every 1000 --valid-users 300 --patience 4 --stage1-steps 300 --item-tokens whole"
 	;;
 Beauty)
 	wals="--reg 0.01 --alpha 40"; cf="--beta 0.5 --history 1"

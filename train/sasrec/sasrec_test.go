@@ -150,3 +150,33 @@ func BenchmarkStepLastFMShape(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*c.Batch*c.MaxLen)/b.Elapsed().Seconds(), "tok/s")
 }
+
+func TestBatchesCoverEverySequenceOnce(t *testing.T) {
+	d := cyclic(t, 300, 50, 4) // lengths 4..8
+	c := smallConfig()
+	c.Batch = 7
+	m, _ := New(d, c, tensor.NewCPU(1))
+	seqs := m.trainSeqs()
+	for ep := 0; ep < 2; ep++ {
+		seen := map[*int32]int{}
+		n, spread := 0, 0
+		for _, b := range m.batches(seqs, ep) {
+			if len(b) > c.Batch {
+				t.Fatalf("batch of %d, want at most %d", len(b), c.Batch)
+			}
+			lo, hi := len(b[0]), len(b[0])
+			for _, s := range b {
+				seen[&s[0]]++
+				lo, hi = min(lo, len(s)), max(hi, len(s))
+			}
+			n += len(b)
+			spread += hi - lo
+		}
+		if n != len(seqs) || len(seen) != len(seqs) {
+			t.Fatalf("epoch %d: %d sequences in batches (%d distinct), want %d once each", ep, n, len(seen), len(seqs))
+		}
+		if spread > len(seqs)/c.Batch { // unsorted batches would span most of the 4-item range
+			t.Errorf("epoch %d: total length spread within batches %d: not bucketed by length", ep, spread)
+		}
+	}
+}

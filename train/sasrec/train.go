@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"embrec/tensor"
@@ -64,6 +65,35 @@ func (m *Model) trainSeqs() [][]int32 {
 	return out
 }
 
+// bucketWindow is how many batches' worth of shuffled sequences are
+// sorted by length together: batches of similar lengths waste little
+// compute on padding, and the order stays random at the window's scale.
+const bucketWindow = 32
+
+// batches returns epoch ep's batches: the sequences in a seeded random
+// order, sorted by length within windows of bucketWindow batches, cut
+// into batches that are then shuffled again.
+func (m *Model) batches(seqs [][]int32, ep int) [][][]int32 {
+	c := m.Cfg
+	rng := rand.New(rand.NewPCG(c.Seed, uint64(ep)))
+	perm := rng.Perm(len(seqs))
+	w := bucketWindow * c.Batch
+	for lo := 0; lo < len(perm); lo += w {
+		win := perm[lo:min(lo+w, len(perm))]
+		slices.SortStableFunc(win, func(a, b int) int { return len(seqs[a]) - len(seqs[b]) })
+	}
+	var out [][][]int32
+	for lo := 0; lo < len(perm); lo += c.Batch {
+		b := make([][]int32, 0, c.Batch)
+		for _, i := range perm[lo:min(lo+c.Batch, len(perm))] {
+			b = append(b, seqs[i])
+		}
+		out = append(out, b)
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
 // lrAt is the learning rate of step s (0-based).
 func (c Config) lrAt(s int) float64 {
 	if c.Warmup > 0 && s < c.Warmup {
@@ -84,23 +114,18 @@ func (m *Model) Train(ctx context.Context, st State, h Hooks) (State, error) {
 	ids := make([]int32, c.Batch*c.MaxLen)
 	mask := make([]int32, len(ids))
 	tgt := make([]int32, len(ids))
-	steps := (len(seqs) + c.Batch - 1) / c.Batch
 	for st.Epoch < c.Epochs {
 		t0 := time.Now()
-		rng := rand.New(rand.NewPCG(c.Seed, uint64(st.Epoch)))
-		perm := rng.Perm(len(seqs))
+		batches := m.batches(seqs, st.Epoch)
 		var lossSum float64
 		var nt int
-		for s := 0; s < steps; s++ {
+		for s, batch := range batches {
 			if err := ctx.Err(); err != nil {
 				return st, err
 			}
-			lo, hi := s*c.Batch, min((s+1)*c.Batch, len(seqs))
-			batch := make([][]int32, 0, hi-lo)
 			T := 1
-			for _, i := range perm[lo:hi] {
-				batch = append(batch, seqs[i])
-				T = max(T, len(seqs[i])-1)
+			for _, q := range batch {
+				T = max(T, len(q)-1)
 			}
 			T = min((T+7)/8*8, c.MaxLen) // few distinct lengths: few cached arenas
 			loss, n := m.step(batch, c.Batch, T, ids[:c.Batch*T], mask[:c.Batch*T], tgt[:c.Batch*T], st.Step)
@@ -111,7 +136,7 @@ func (m *Model) Train(ctx context.Context, st State, h Hooks) (State, error) {
 			nt += n
 			st.Step++
 			if h.Batch != nil {
-				h.Batch(st.Epoch+1, s+1, steps)
+				h.Batch(st.Epoch+1, s+1, len(batches))
 			}
 		}
 		st.Epoch++
