@@ -40,6 +40,9 @@ type RunSpec struct {
 	// ItemTokens is how a vocabulary built for Init random writes item
 	// ids: ItemDigits ("" too) or ItemWhole.
 	ItemTokens string `json:"item_tokens,omitempty"`
+	// ItemHead initialises the item tokens' lm_head rows at stage 2's
+	// start: ItemHeadRandom ("" too) or ItemHeadWALS.
+	ItemHead string `json:"item_head,omitempty"`
 
 	Mode       string       `json:"mode"`    // "embed" or "text"
 	Factors    string       `json:"factors"` // WALS file ("" = fit on the training split)

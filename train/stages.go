@@ -59,6 +59,15 @@ func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir st
 				return err
 			}
 		}
+		if stage == 2 && !resumeHere && b.Spec.ItemHead == ItemHeadWALS {
+			tpl, err := b.Templates.Get("sequential", "seen:0")
+			if err != nil {
+				return err
+			}
+			if err := r.InitItemHead(tpl); err != nil {
+				return err
+			}
+		}
 		if stage == 2 {
 			va, err := newValidator(v, b, dir, resumeHere)
 			if err != nil {

@@ -56,7 +56,7 @@ type specFlags struct {
 	data, name, indexing, templates *string
 	model, init, config, tok        *string
 	modelSeed, seed                 *uint64
-	itemTokens                      *string
+	itemTokens, itemHead            *string
 	mode, factors                   *string
 	walsK, walsIters                *int
 	walsReg, walsAlpha              *float64
@@ -80,6 +80,7 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 		config:      fs.String("config", "small", "shape of a random backbone: tiny, small or base"),
 		tok:         fs.String("tokenizer", "", "tokenizer file (default: the model's; for --init random, built from the templates)"),
 		modelSeed:   fs.Uint64("model-seed", 1, "initialisation seed of a random backbone"),
+		itemHead:    fs.String("item-head", "random", "with --item-tokens whole --full: start stage 2 with each item token's lm_head row = f_i(V[item]) (wals) or as initialised (random)"),
 		itemTokens:  fs.String("item-tokens", "digits", "--init random's vocabulary: item ids as digits (like LLaMA's tokenizer) or whole (one token per item)"),
 		seed:        fs.Uint64("seed", 1, "seed of projectors, LoRA, data order, templates and dropout"),
 		mode:        fs.String("mode", "embed", "embed (the method) or text (ids as text)"),
@@ -104,7 +105,7 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	wc := wals.DefaultConfig()
 	wc.Factors, wc.Iters, wc.Reg, wc.Alpha = *f.walsK, *f.walsIters, *f.walsReg, *f.walsAlpha
 	s := train.RunSpec{Data: *f.data, Name: *f.name, Indexing: *f.indexing, Templates: *f.templates,
-		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed, ItemTokens: *f.itemTokens,
+		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed, ItemTokens: *f.itemTokens, ItemHead: *f.itemHead,
 		Mode: *f.mode, Factors: *f.factors, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed}
 	rankSet := false
 	fs.Visit(func(fl *flag.Flag) { rankSet = rankSet || fl.Name == "lora-rank" })
@@ -117,6 +118,12 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	}
 	if s.ItemTokens != train.ItemDigits && s.ItemTokens != train.ItemWhole {
 		return s, fmt.Errorf("--item-tokens %q: want %s or %s", s.ItemTokens, train.ItemDigits, train.ItemWhole)
+	}
+	if s.ItemHead != train.ItemHeadRandom && s.ItemHead != train.ItemHeadWALS {
+		return s, fmt.Errorf("--item-head %q: want %s or %s", s.ItemHead, train.ItemHeadRandom, train.ItemHeadWALS)
+	}
+	if s.ItemHead == train.ItemHeadWALS && (s.ItemTokens != train.ItemWhole || !s.Full || s.Mode == "text") {
+		return s, errors.New("--item-head wals needs --item-tokens whole, --full and --mode embed")
 	}
 	if s.ItemTokens == train.ItemWhole && (s.Init != "random" || s.Tokenizer != "") {
 		return s, errors.New("--item-tokens whole builds the vocabulary of --init random; a given model or --tokenizer keeps its own")
