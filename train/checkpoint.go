@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"embrec/internal/finite"
 	"embrec/tensor"
 	"embrec/tensor/safetensors"
 )
@@ -58,6 +59,10 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		for _, p := range g.parts(true) {
 			host := make([]float32, p.t.Len())
 			t.R.b.Download(host, p.t)
+			if i := finite.Index(host); i >= 0 {
+				// Never replace a good checkpoint with a diverged one.
+				return &DivergedError{Stage: t.Cfg.Stage, Step: t.Step, Tensor: name + "." + p.suffix, Index: i}
+			}
 			ts = append(ts, safetensors.F32Tensor(name+"."+p.suffix, []int{len(host)}, host))
 		}
 	}
@@ -118,6 +123,9 @@ func (r *Recommender) LoadCheckpoint(path string, optimizer bool) (step int, cfg
 			host, err := f.Float32(key)
 			if err != nil {
 				return 0, cfg, err
+			}
+			if i := finite.Index(host); i >= 0 {
+				return 0, cfg, fmt.Errorf("train: %s: tensor %q: element %d is %v (a diverged run?)", path, key, i, host[i])
 			}
 			r.b.Upload(p.t, host)
 		}
