@@ -52,6 +52,9 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if *dir == "" {
 		return errors.New("--run DIR is required")
 	}
+	if err := validateEval(*beams, *users, *task, *split, *rank, dev); err != nil {
+		return err
+	}
 	switch *rank {
 	case "beam":
 	case "exact":
@@ -65,6 +68,9 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	}
 	built, err := loadRun(*dir, dev, io.Discard)
 	if err != nil {
+		return err
+	}
+	if err := checkCatalogue("beams", *beams, built.Data.NumItems()); err != nil {
 		return err
 	}
 	var cfgs []train.EvalConfig

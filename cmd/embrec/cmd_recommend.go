@@ -41,11 +41,17 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	if *dir == "" || *user == "" {
 		return errors.New("--run DIR and --user ID are required")
 	}
+	if err := validateRecommend(*k, *task, dev); err != nil {
+		return err
+	}
 	built, err := loadRun(*dir, dev, io.Discard)
 	if err != nil {
 		return err
 	}
 	d, rec := built.Data, built.Rec
+	if err := checkCatalogue("k", *k, d.NumItems()); err != nil {
+		return err
+	}
 	u := -1
 	for i, id := range d.Users {
 		if id == *user {

@@ -15,10 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"embrec/lora"
@@ -157,15 +155,13 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	saveEvery := fs.Int("save-every", 100, "checkpoint every N steps (and at the end, and on Ctrl-C)")
 	flash := fs.Bool("flash-attention", false, "cuda: train with the fused attention kernels (no softmax kept in memory)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json, schedule included, wins over flags)")
+	overwrite := fs.Bool("overwrite", false, "replace the run files of a non-empty --out (a fresh run refuses it otherwise)")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *out == "" {
-		return errors.New("--out DIR is required")
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := validateTrain(fs, sf, tf, *out, *saveEvery, *resume, *overwrite, dev); err != nil {
+		return err
 	}
 	var spec train.RunSpec
 	var err error
@@ -176,10 +172,12 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	} else if spec, err = sf.spec(fs); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	unlock, err := openRunDir(*out, *resume, *overwrite)
+	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer unlock()
+	ctx, stop := signalContext(context.Background())
 	defer stop()
 	s1, s2 := tf.configs(spec.Seed)
 	if *resume && spec.Stage1 != nil && spec.Stage2 != nil {
@@ -220,6 +218,10 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 	}
 	defer mf.Close()
 	enc := json.NewEncoder(mf)
+	// A metrics line that cannot be written stops the run (after its
+	// checkpoint), with that error as the cause.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	prog := newProgress(w)
 	var total, tokens int
 	var start time.Time
@@ -236,7 +238,9 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 				Stage int `json:"stage"`
 				train.StepStats
 			}{stage, st}
-			enc.Encode(rec)
+			if err := enc.Encode(rec); err != nil && context.Cause(ctx) == nil {
+				cancel(fmt.Errorf("write %s: %w", mf.Name(), err))
+			}
 			prog.step(stage, st, total, float64(tokens)/el)
 		},
 		OnSaved: func(stage int, path string, step int) {
@@ -244,12 +248,11 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 		},
 	})
 	prog.done()
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(w, "interrupted: checkpoint saved; continue with: embrec train --out %s --resume\n", dir)
-		return nil
-	}
-	if err != nil {
+	if err := trainStopped(err, dir, s1, s2, context.Cause(ctx)); err != nil {
 		return err
+	}
+	if err := mf.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", mf.Name(), err)
 	}
 	if a := built.Rec.Adapters; a != nil {
 		ad := filepath.Join(dir, "adapter")

@@ -57,6 +57,9 @@ func runWALS(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if err := validateWALS(*factors, *iters, *cgSteps, *threads, *evalEvery, *repeat, *reg, *alpha); err != nil {
+		return err
+	}
 	solver, err := wals.ParseSolver(*solverName)
 	if err != nil {
 		return err

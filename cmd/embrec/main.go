@@ -19,7 +19,8 @@ type command struct {
 	usage   string // argument synopsis shown by -h, e.g. "gemm -m M -n N -k K"
 	// run parses args with fs (already named and wired to print usage) and
 	// does the work. It returns an error for the user; main prints it and
-	// exits 1. A flag.ErrHelp return exits 0 after the usage text.
+	// exits 1 (or an *exitError's code). A flag.ErrHelp return exits 0
+	// after the usage text.
 	run func(fs *flag.FlagSet, args []string) error
 }
 
@@ -67,7 +68,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "embrec %s: %v\n", c.name, err)
-		return 1
+		return exitCode(err)
 	}
 	return 0
 }
@@ -87,4 +88,5 @@ func printCommands(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s%s  %s\n", n, strings.Repeat(" ", width-len(n)), commands[n].summary)
 	}
+	fmt.Fprintln(w, "\n"+exitCodesHelp)
 }
