@@ -45,6 +45,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	exact := fs.Bool("exact", false, "also rank the whole catalogue by each item's exact sequence probability (beyond the paper) and count the exact top items beam search missed")
 	rank := fs.String("rank", "beam", "beam (OpenP5's protocol) or exact (also the exact full-catalogue ranking; same as --exact)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
+	accept := addAcceptFlag(fs)
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,7 +67,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if !ok || sp == data.Train {
 		return fmt.Errorf("--split %q: want test or valid", *split)
 	}
-	built, err := loadRun(*dir, dev, io.Discard)
+	built, err := loadRun(*dir, dev, *accept, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -105,13 +106,11 @@ func expand(v string, all ...string) []string {
 }
 
 // loadRun rebuilds a run's recommender and loads its trained weights.
-func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
-	spec, err := train.LoadSpec(dir)
+// Inputs that changed since training are an error unless acceptChanged.
+func loadRun(dir string, dev deviceFlags, acceptChanged bool, log io.Writer) (*train.Built, error) {
+	spec, err := loadSpecVerified(dir, acceptChanged)
 	if err != nil {
 		return nil, err
-	}
-	if spec.Init == "random" && spec.Tokenizer == "" {
-		spec.Tokenizer = filepath.Join(dir, train.TokenizerFile)
 	}
 	b, err := dev.backend()
 	if err != nil {

@@ -34,6 +34,7 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	task := fs.String("task", "sequential", "sequential or straightforward")
 	tplSel := fs.String("template", "seen:0", "template selector")
 	excludeHist := fs.Bool("exclude", false, "never recommend items of the history")
+	accept := addAcceptFlag(fs)
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,7 +45,7 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	if err := validateRecommend(*k, *task, dev); err != nil {
 		return err
 	}
-	built, err := loadRun(*dir, dev, io.Discard)
+	built, err := loadRun(*dir, dev, *accept, io.Discard)
 	if err != nil {
 		return err
 	}

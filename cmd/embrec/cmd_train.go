@@ -5,7 +5,6 @@
 package main
 
 import (
-	"embrec/internal/atomicfile"
 	"embrec/llama"
 
 	"context"
@@ -155,6 +154,7 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	saveEvery := fs.Int("save-every", 100, "checkpoint every N steps (and at the end, and on Ctrl-C)")
 	flash := fs.Bool("flash-attention", false, "cuda: train with the fused attention kernels (no softmax kept in memory)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json, schedule included, wins over flags)")
+	accept := addAcceptFlag(fs)
 	overwrite := fs.Bool("overwrite", false, "replace the run files of a non-empty --out (a fresh run refuses it otherwise)")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -166,7 +166,7 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	var spec train.RunSpec
 	var err error
 	if *resume {
-		if spec, err = train.LoadSpec(*out); err != nil {
+		if spec, err = loadSpecVerified(*out, *accept); err != nil {
 			return err
 		}
 	} else if spec, err = sf.spec(fs); err != nil {
@@ -203,13 +203,10 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 	}
 	built.Rec.FlashAttention = flash
 	if !resume {
-		if err := train.SaveSpec(dir, spec); err != nil {
+		// run.json with every input's hash; the tokenizer and factors
+		// copied into the run directory.
+		if spec, err = train.SealRun(dir, spec, built); err != nil {
 			return err
-		}
-		if built.TokModel != nil {
-			if err := atomicfile.WriteFile(filepath.Join(dir, train.TokenizerFile), built.TokModel); err != nil {
-				return err
-			}
 		}
 	}
 	mf, err := os.OpenFile(filepath.Join(dir, train.MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)

@@ -7,11 +7,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"embrec/internal/finite"
@@ -281,5 +284,121 @@ func TestOtherFlagsValidated(t *testing.T) {
 		if rc == 0 || !strings.Contains(stderr, strings.TrimLeft(c.flag, "-")) {
 			t.Errorf("%v: exit %d, message %q does not name %s", c.args, rc, stderr, c.flag)
 		}
+	}
+}
+
+// synthDataset writes a small synthetic dataset as dir/name/user_sequence.txt.
+func synthDataset(t *testing.T, dir, name string, seed string) string {
+	t.Helper()
+	p := filepath.Join(dir, name, "user_sequence.txt")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if rc, stderr := run(t, "data", "synth", "--out", p, "--users", "60", "--items", "30", "--min-len", "5", "--max-len", "8", "--seed", seed); rc != 0 {
+		t.Fatalf("data synth: %s", stderr)
+	}
+	return p
+}
+
+// Defect 3: the run directory holds its factors and tokenizer, records its
+// inputs' hashes, works when moved, and refuses changed inputs.
+func TestRunDirectorySelfContained(t *testing.T) {
+	root := t.TempDir()
+	ds := synthDataset(t, root, "shop", "4")
+	dir := filepath.Join(root, "runs", "a")
+	if rc, stderr := run(t, "train", "--data", ds, "--init", "random", "--config", "tiny", "--stage1-steps", "2",
+		"--steps", "2", "--batch", "4", "--out", dir); rc != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	for _, f := range []string{train.FactorsFile, train.TokenizerFile} {
+		if !fileExists(filepath.Join(dir, f)) {
+			t.Errorf("run directory lacks %s", f)
+		}
+	}
+	js, _ := os.ReadFile(filepath.Join(dir, train.SpecFile))
+	var raw struct {
+		Data, Factors, Tokenizer string
+		Inputs                   []train.Input
+	}
+	json.Unmarshal(js, &raw)
+	if !filepath.IsAbs(raw.Data) || raw.Factors != train.FactorsFile || raw.Tokenizer != train.TokenizerFile {
+		t.Errorf("run.json paths: data %q, factors %q, tokenizer %q", raw.Data, raw.Factors, raw.Tokenizer)
+	}
+	roles := map[string]bool{}
+	for _, in := range raw.Inputs {
+		roles[in.Role] = len(in.SHA256) == 64 && in.Size > 0
+	}
+	if !roles["data"] || !roles["factors"] || !roles["tokenizer"] {
+		t.Errorf("run.json inputs %+v", raw.Inputs)
+	}
+	evalArgs := func(d string, extra ...string) []string {
+		return append([]string{"eval", "--run", d, "--users", "5", "--beams", "4"}, extra...)
+	}
+	// Moved as a folder, evaluated from another working directory.
+	moved := filepath.Join(root, "elsewhere")
+	if err := os.Rename(filepath.Join(root, "runs"), moved); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(root)
+	dir = filepath.Join("elsewhere", "a")
+	if rc, stderr := run(t, evalArgs(dir)...); rc != 0 {
+		t.Fatalf("eval of a moved run: %s", stderr)
+	}
+	// The dataset edited in place: two items of the first user swapped.
+	b, _ := os.ReadFile(ds)
+	first, rest, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(first)
+	f[1], f[2] = f[2], f[1]
+	os.WriteFile(ds, []byte(strings.Join(f, " ")+"\n"+rest), 0o644)
+	for _, args := range [][]string{evalArgs(dir), {"train", "--out", dir, "--resume"},
+		{"recommend", "--run", dir, "--user", f[0], "-k", "3"}} {
+		rc, stderr := run(t, args...)
+		if rc == 0 || !strings.Contains(stderr, ds) || !strings.Contains(stderr, "changed") {
+			t.Errorf("%v after the dataset changed: exit %d, %s", args[0], rc, stderr)
+		}
+	}
+	if rc, stderr := run(t, evalArgs(dir, "--accept-changed-inputs")...); rc != 0 {
+		t.Errorf("eval --accept-changed-inputs: %s", stderr)
+	}
+	// The run's own factor file refitted: refused too.
+	other := synthDataset(t, root, "other", "9")
+	if rc, stderr := run(t, "wals", "--data", other, "--factors", "4", "--iters", "1", "--eval-every", "0", "--out", filepath.Join(dir, train.FactorsFile)); rc != 0 {
+		t.Fatalf("wals: %s", stderr)
+	}
+	if rc, stderr := run(t, evalArgs(dir, "--accept-changed-inputs")...); rc == 0 {
+		t.Errorf("eval with another dataset's factors succeeded")
+	} else if !strings.Contains(stderr, train.FactorsFile) {
+		t.Errorf("error does not name the factor file: %s", stderr)
+	}
+}
+
+// Defect 3: train --factors refuses a factor file fitted on another dataset.
+func TestTrainRefusesOtherDatasetFactors(t *testing.T) {
+	root := t.TempDir()
+	ds := synthDataset(t, root, "shop", "4")
+	wf := filepath.Join(root, "f.safetensors")
+	if rc, stderr := run(t, "wals", "--data", ds, "--factors", "4", "--iters", "1", "--eval-every", "0", "--out", wf); rc != 0 {
+		t.Fatalf("wals: %s", stderr)
+	}
+	// Same users and items, other interactions: only the hash tells.
+	b, _ := os.ReadFile(ds)
+	first, rest, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(first)
+	f[1], f[2] = f[2], f[1]
+	edited := filepath.Join(root, "shop2", "user_sequence.txt")
+	os.MkdirAll(filepath.Dir(edited), 0o755)
+	os.WriteFile(edited, []byte(strings.Join(f, " ")+"\n"+rest), 0o644)
+	rc, stderr := run(t, "train", "--data", edited, "--factors", wf, "--init", "random", "--config", "tiny",
+		"--stage1-steps", "1", "--steps", "1", "--batch", "4", "--out", filepath.Join(root, "run"))
+	if rc == 0 || !strings.Contains(stderr, wf) || !strings.Contains(stderr, "another") {
+		t.Fatalf("train with another dataset's factors: exit %d, %s", rc, stderr)
+	}
+}
+
+func TestTrainStoppedBySIGTERM(t *testing.T) {
+	err := trainStopped(context.Canceled, t.TempDir(), train.TrainConfig{}, train.TrainConfig{}, &signalCause{syscall.SIGTERM})
+	if exitCode(err) != exitTerminate {
+		t.Fatalf("exit code %d for SIGTERM (%v)", exitCode(err), err)
+	}
+	if exitCode(errors.New("x")) != exitFailure {
+		t.Fatal("plain errors exit 1")
 	}
 }
