@@ -49,3 +49,22 @@ func TestLoadRefusesNonFiniteWeight(t *testing.T) {
 		}
 	}
 }
+
+// Generate with no new tokens still reports the prompt's logits, and
+// refuses a NaN temperature instead of sampling the last token forever.
+func TestGeneratePromptLogitsAndBadTemperature(t *testing.T) {
+	b := tensor.NewCPU(1)
+	m, _ := NewRandom(smallConfig(), b, 0.2, 11)
+	positions := 0
+	out, err := m.Generate([][]int32{{1, 5, 9}}, SampleOptions{MaxTokens: 0, OnLogits: func(_, pos int, lg []float32) {
+		if len(lg) == m.Config.Vocab {
+			positions++
+		}
+	}})
+	if err != nil || positions != 3 || len(out[0]) != 0 {
+		t.Fatalf("max tokens 0: %d positions reported, out %v, %v", positions, out, err)
+	}
+	if _, err := m.Generate([][]int32{{1}}, SampleOptions{MaxTokens: 2, Temperature: float32(math.NaN())}); err == nil {
+		t.Fatal("NaN temperature accepted")
+	}
+}
