@@ -45,7 +45,9 @@ func TestErrorsNameThePath(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), ".tmp") {
 		t.Fatalf("got %v", err)
 	}
-	err = Write(p, func(w *bufio.Writer) error { return &os.PathError{Op: "write", Path: "/x/.out.txt.tmp123", Err: os.ErrInvalid} })
+	err = Write(p, func(w *bufio.Writer) error {
+		return &os.PathError{Op: "write", Path: "/x/.out.txt.tmp123", Err: os.ErrInvalid}
+	})
 	if err == nil || strings.Contains(err.Error(), ".tmp") {
 		t.Fatalf("got %v", err)
 	}
