@@ -152,3 +152,13 @@ func (r *Recommender) TrainableParams() int {
 	}
 	return n
 }
+
+// TrainedParams is the number of scalars the trainer's stage updates (stage
+// 1: the projectors only, whatever other groups the model has).
+func (t *Trainer) TrainedParams() int {
+	n := 0
+	for _, g := range t.groups() {
+		n += g.W.Len()
+	}
+	return n
+}

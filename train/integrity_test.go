@@ -185,3 +185,18 @@ func TestTrimMetrics(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// Stage 1 trains (and reports) the projectors only, not the LoRA adapters.
+func TestStage1TrainedParams(t *testing.T) {
+	s := newTinySetup(t)
+	r := s.recommender(t)
+	c := DefaultTrainConfig()
+	c.Stage, c.Batch = 1, 4
+	tr, err := NewTrainer(r, s.ts, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tr.TrainedParams(), r.Proj.W.Len(); got != want || got >= r.TrainableParams() {
+		t.Errorf("stage 1 trains %d parameters, want the projectors' %d (all groups: %d)", got, want, r.TrainableParams())
+	}
+}
