@@ -50,12 +50,12 @@ func runDemo(fs *flag.FlagSet, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	t0 := time.Now()
-	rows, err := train.Demo(ctx, c, os.Stdout)
+	rows, err := train.Demo(ctx, c, cmdOut)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("\nResults (test split, %d beams, seen template 0; seq = sequential task, str = straightforward):\n\n", 10)
-	train.WriteDemoTable(os.Stdout, rows)
+	train.WriteDemoTable(cmdOut, rows)
 	text, stage2 := rows[2], rows[len(rows)-1]
 	fmt.Printf("\nWhat this shows: the same from-scratch LLaMA, trained for the same %d steps, reaches sequential\n"+
 		"HR@10 %.4f when the prompt carries projected WALS vectors (stage 2) against %.4f with ids as text\n"+

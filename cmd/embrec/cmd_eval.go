@@ -88,7 +88,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 		}
 		results = append(results, r)
 	}
-	printEvalTable(os.Stdout, filepath.Base(*dir), results)
+	printEvalTable(cmdOut, filepath.Base(*dir), results)
 	if *jsonOut != "" {
 		js, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(*jsonOut, append(js, '\n'), 0o644); err != nil {
@@ -131,9 +131,12 @@ type evalRow struct {
 	Task, Template, Split string
 	Exclude               bool
 	Users, Beams          int
-	HR5, NDCG5            float64
-	HR10, NDCG10          float64
-	Seconds               float64
+	// HR5/NDCG5 and HR10/NDCG10 are at the cutoffs K (5 and 10, or the
+	// list length, --beams, when it is shorter).
+	K            [2]int
+	HR5, NDCG5   float64
+	HR10, NDCG10 float64
+	Seconds      float64
 	// With --exact: the exact full-catalogue ranking, and the share of each
 	// user's exact top-k (k = beams) that beam search did not return.
 	Exact         *[4]float64 `json:",omitempty"`
@@ -142,8 +145,11 @@ type evalRow struct {
 
 func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, error) {
 	t0 := time.Now()
+	tty := isTerminal(progress)
 	res, err := b.Rec.Evaluate(b.Templates, c, func(done, total int) {
-		if done%50 == 0 || done == total {
+		if !tty && done == total {
+			fmt.Fprintf(progress, "%s %s: %d users\n", c.Task, c.Template, total)
+		} else if tty && (done%50 == 0 || done == total) {
 			fmt.Fprintf(progress, "\r%s %s: %d/%d users", c.Task, c.Template, done, total)
 			if done == total {
 				fmt.Fprintln(progress)
@@ -154,11 +160,13 @@ func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, 
 		return evalRow{}, err
 	}
 	r := evalRow{Task: c.Task, Template: c.Template, Split: c.Split.String(), Exclude: c.Exclude, Users: res.N, Beams: c.Beams, Seconds: time.Since(t0).Seconds()}
-	r.HR5, r.NDCG5 = res.At(5)
-	r.HR10, r.NDCG10 = res.At(10)
+	k5, k10 := min(5, c.Beams), min(10, c.Beams)
+	r.K = [2]int{k5, k10}
+	r.HR5, r.NDCG5 = res.At(k5)
+	r.HR10, r.NDCG10 = res.At(k10)
 	if res.Exact != nil {
-		h5, n5 := res.Exact.At(5)
-		h10, n10 := res.Exact.At(10)
+		h5, n5 := res.Exact.At(k5)
+		h10, n10 := res.Exact.At(k10)
 		r.Exact = &[4]float64{h5, n5, h10, n10}
 		r.BeamMissShare = float64(res.BeamMisses) / float64(max(res.N*c.Beams, 1))
 	}
@@ -166,12 +174,28 @@ func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, 
 }
 
 func printEvalTable(w io.Writer, name string, rows []evalRow) {
-	fmt.Fprintf(w, "| run | task | template | split | HR@5 | NDCG@5 | HR@10 | NDCG@10 | users |\n|---|---|---|---|---|---|---|---|---|\n")
+	k := [2]int{5, 10}
+	if len(rows) > 0 {
+		k = rows[0].K // every row of one eval has the same --beams
+	}
+	// With --beams 5 or fewer there is one cut-off: the list's length.
+	one := k[0] == k[1]
+	if one {
+		fmt.Fprintf(w, "| run | task | template | split | HR@%d | NDCG@%d | users |\n|---|---|---|---|---|---|---|\n", k[0], k[0])
+	} else {
+		fmt.Fprintf(w, "| run | task | template | split | HR@%d | NDCG@%d | HR@%d | NDCG@%d | users |\n|---|---|---|---|---|---|---|---|---|\n", k[0], k[0], k[1], k[1])
+	}
+	row := func(label string, r evalRow, m [4]float64) {
+		if one {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %d |\n", label, r.Task, r.Template, r.Split, m[0], m[1], r.Users)
+		} else {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", label, r.Task, r.Template, r.Split, m[0], m[1], m[2], m[3], r.Users)
+		}
+	}
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", name, r.Task, r.Template, r.Split, r.HR5, r.NDCG5, r.HR10, r.NDCG10, r.Users)
+		row(name, r, [4]float64{r.HR5, r.NDCG5, r.HR10, r.NDCG10})
 		if r.Exact != nil {
-			e := r.Exact
-			fmt.Fprintf(w, "| %s (exact ranking) | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", name, r.Task, r.Template, r.Split, e[0], e[1], e[2], e[3], r.Users)
+			row(name+" (exact ranking)", r, *r.Exact)
 		}
 	}
 	for _, r := range rows {

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"embrec/train/data"
@@ -102,9 +101,9 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "user %s (%s), history %d items, %s task\n", *user, d.Name, len(smp.History), *task)
+	fmt.Fprintf(cmdOut, "user %s (%s), history %d items, %s task\n", *user, d.Name, len(smp.History), *task)
 	for n, it := range items {
-		fmt.Fprintf(os.Stdout, "%2d  %-20s %-12s %8.4f\n", n+1, d.Items[it.Item], data.ItemToken(rec.Enc.Ix.ItemID[it.Item]), it.Score)
+		fmt.Fprintf(cmdOut, "%2d  %-20s %-12s %8.4f\n", n+1, d.Items[it.Item], data.ItemToken(rec.Enc.Ix.ItemID[it.Item]), it.Score)
 	}
 	return nil
 }

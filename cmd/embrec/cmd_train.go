@@ -139,6 +139,7 @@ func (f *trainFlags) configs(seed uint64) (s1, s2 train.TrainConfig) {
 	c.Batch, c.Accum, c.Warmup, c.WeightDecay, c.Clip, c.Seed = *f.batch, *f.accum, *f.warmup, *f.wd, *f.clip, seed
 	c.Tasks = strings.Split(*f.tasks, ",")
 	s1, s2 = c, c
+	s1.Stage, s2.Stage = 1, 2
 	s1.Steps, s2.Steps = *f.steps1, *f.steps
 	s1.LR, s2.LR = *f.lr, *f.lr
 	if *f.lr1 > 0 {
@@ -225,7 +226,7 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 	err = train.RunStages(ctx, built, s1, s2, dir, saveEvery, resume, train.Hooks{
 		OnStart: func(stage int, t *train.Trainer) {
 			total, tokens, start = t.Cfg.Steps, 0, time.Now()
-			fmt.Fprintf(w, "stage %d: %d steps from step %d, groups trained: %d parameters\n", stage, t.Cfg.Steps, t.Step, t.R.TrainableParams())
+			fmt.Fprintf(w, "stage %d: %d steps from step %d, trained: %d parameters\n", stage, t.Cfg.Steps, t.Step, t.TrainedParams())
 			prog.start(t.Step)
 		},
 		OnStep: func(stage int, st train.StepStats) {
@@ -241,7 +242,7 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 			prog.step(stage, st, total, float64(tokens)/el)
 		},
 		OnSaved: func(stage int, path string, step int) {
-			prog.note(fmt.Sprintf("stage %d: checkpoint at step %d: %s", stage, step, path))
+			prog.checkpoint(stage, step, total, path)
 		},
 	})
 	prog.done()

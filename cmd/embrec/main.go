@@ -35,6 +35,7 @@ func register(c *command) {
 }
 
 func main() {
+	checkStdout()
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -63,7 +64,11 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), "usage: embrec %s\n\n%s\n\nflags:\n", c.usage, c.summary)
 		fs.PrintDefaults()
 	}
-	if err := c.run(fs, args[1:]); err != nil {
+	err := c.run(fs, args[1:])
+	if err == nil {
+		err = stdoutError()
+	}
+	if err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}
