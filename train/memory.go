@@ -57,3 +57,20 @@ func (t *Trainer) checkMemory() error {
 	need := memplan.Add(uint64(max(acts, 0)), memplan.Mul(t.R.TrainableParams(), 4*4))
 	return memplan.Check(fmt.Sprintf("train: batch %d of up to %d tokens", t.Cfg.Batch, T), need)
 }
+
+// CheckStages builds (and discards) the trainers of the stages RunStages
+// will run, so that a configuration they refuse (a batch that does not fit
+// in memory, a task without seen templates) fails before the run
+// directory is written.
+func CheckStages(b *Built, stage1, stage2 TrainConfig) error {
+	stage1.Stage, stage2.Stage = 1, 2
+	if stage1.Steps > 0 && b.Rec.Proj != nil {
+		if _, err := NewTrainer(b.Rec, b.Templates, stage1); err != nil {
+			return fmt.Errorf("stage 1: %w", err)
+		}
+	}
+	if _, err := NewTrainer(b.Rec, b.Templates, stage2); err != nil {
+		return fmt.Errorf("stage 2: %w", err)
+	}
+	return nil
+}

@@ -203,6 +203,9 @@ func trainRun(ctx context.Context, spec train.RunSpec, s1, s2 train.TrainConfig,
 		return fmt.Errorf("--flash-attention: backend %s has no fused attention for head size %d", b.Name(), built.Rec.LLM.Config.HeadSize)
 	}
 	built.Rec.FlashAttention = flash
+	if err := train.CheckStages(built, s1, s2); err != nil {
+		return err
+	}
 	if !resume {
 		// run.json with every input's hash; the tokenizer and factors
 		// copied into the run directory.

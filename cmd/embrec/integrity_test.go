@@ -402,3 +402,17 @@ func TestTrainStoppedBySIGTERM(t *testing.T) {
 		t.Fatal("plain errors exit 1")
 	}
 }
+
+// Defect 4: a batch that does not fit in memory is refused before the run
+// directory is written.
+func TestTrainBatchMemoryPlan(t *testing.T) {
+	t.Setenv("EMBREC_MEM_LIMIT", "200000000")
+	dir := filepath.Join(t.TempDir(), "run")
+	rc, stderr := run(t, tinyTrain(dir, "--batch", "100000")...)
+	if rc == 0 || !strings.Contains(stderr, "batch 100000") || !strings.Contains(stderr, "memory") {
+		t.Fatalf("train --batch 100000: exit %d, %s", rc, stderr)
+	}
+	if fileExists(filepath.Join(dir, train.SpecFile)) {
+		t.Error("run.json written before the batch was refused")
+	}
+}
