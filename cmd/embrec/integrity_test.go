@@ -18,8 +18,11 @@ import (
 	"testing"
 
 	"embrec/internal/finite"
+	"embrec/llama"
+	"embrec/tensor"
 	"embrec/tensor/safetensors"
 	"embrec/train"
+	"embrec/train/data"
 )
 
 const tinyData = "synth:seed=2,users=60,items=30,clusters=3,minlen=5,maxlen=8"
@@ -414,5 +417,64 @@ func TestTrainBatchMemoryPlan(t *testing.T) {
 	}
 	if fileExists(filepath.Join(dir, train.SpecFile)) {
 		t.Error("run.json written before the batch was refused")
+	}
+}
+
+// Defect 3 with a pretrained backbone: the model's files are recorded, its
+// tokenizer is copied into the run, and a changed weight file is refused.
+func TestRunDirectoryRecordsModel(t *testing.T) {
+	root := t.TempDir()
+	ds := synthDataset(t, root, "shop", "4")
+	d, _, err := data.Load(ds, data.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokBytes, tok, err := train.TemplateTokenizer(data.DefaultTemplates(), d.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := train.SmallConfig("tiny", tok.VocabSize(), 256, tok.BOS(), tok.EOS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := llama.NewRandom(cfg, tensor.NewCPU(1), llama.DefaultStd, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := filepath.Join(root, "model")
+	if err := m.Save(md, llama.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(md, "tokenizer.model"), tokBytes, 0o644)
+	dir := filepath.Join(root, "run")
+	if rc, stderr := run(t, "train", "--data", ds, "--model", md, "--stage1-steps", "1", "--steps", "1",
+		"--batch", "4", "--out", dir); rc != 0 {
+		t.Fatalf("train --model: %s", stderr)
+	}
+	spec, err := train.LoadSpec(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := 0
+	for _, in := range spec.Inputs {
+		if in.Role == train.RoleModel {
+			models++
+		}
+	}
+	if models != 2 || spec.Tokenizer != filepath.Join(dir, train.TokenizerFile) {
+		t.Errorf("inputs %+v, tokenizer %q", spec.Inputs, spec.Tokenizer)
+	}
+	// The model's own tokenizer replaced: the run keeps its copy.
+	os.WriteFile(filepath.Join(md, "tokenizer.model"), []byte("junk"), 0o644)
+	if rc, stderr := run(t, "eval", "--run", dir, "--users", "3", "--beams", "3"); rc != 0 {
+		t.Errorf("eval after the model's tokenizer changed: %s", stderr)
+	}
+	// One weight changed: refused, naming the file.
+	w := filepath.Join(md, "model.safetensors")
+	b, _ := os.ReadFile(w)
+	b[len(b)-1] ^= 1
+	os.WriteFile(w, b, 0o644)
+	if rc, stderr := run(t, "eval", "--run", dir, "--users", "3", "--beams", "3"); rc == 0 || !strings.Contains(stderr, w) {
+		t.Errorf("eval after a weight changed: exit %d, %s", rc, stderr)
 	}
 }
