@@ -36,9 +36,10 @@ func init() {
 			"with the backbone frozen; stage 2 continues with LoRA (--lora-rank 0 disables it) or, with\n" +
 			"--full, every backbone weight (for small from-scratch backbones). The run directory gets\n" +
 			"run.json, checkpoint.safetensors (every --save-every steps, at the end, and on Ctrl-C),\n" +
-			"stage1.safetensors, metrics.jsonl, adapter/ (the LoRA adapter in PEFT's format) and, for --init\n" +
-			"random, tokenizer.model. --resume continues\n" +
-			"a run bit for bit from its checkpoint.\n" +
+			"stage1.safetensors, metrics.jsonl, adapter/ (the LoRA adapter in PEFT's format), the tokenizer\n" +
+			"and factors.safetensors it trained with. --resume continues a run bit for bit from its\n" +
+			"checkpoint; a non-empty --out is refused otherwise, unless --overwrite. A diverging run (NaN or\n" +
+			"Inf loss) stops, keeps its last good checkpoint and writes diverged.json.\n" +
 			"Example:\n" +
 			"  embrec train --data ../shared/data/LastFM/user_sequence.txt --init random --config small --full \\\n" +
 			"      --stage1-steps 200 --steps 2000 --out runs/lastfm-embed",

@@ -26,7 +26,7 @@ const (
 const exitCodesHelp = `exit codes:
   0    finished
   1    failed (the message says why; a diverged training run also writes diverged.json)
-  2    usage error (unknown command or flag)
+  2    no command, or an unknown one
   130  interrupted by SIGINT (Ctrl-C); train saved its checkpoint first
   143  terminated by SIGTERM; train saved its checkpoint first`
 

@@ -47,7 +47,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		} else {
 			printCommands(stdout)
 			if len(args) == 0 {
-				return 2
+				return exitUsage
 			}
 			return 0
 		}
@@ -56,7 +56,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		fmt.Fprintf(stderr, "embrec: unknown command %q\n\n", args[0])
 		printCommands(stderr)
-		return 2
+		return exitUsage
 	}
 	fs := flag.NewFlagSet("embrec "+c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -70,7 +70,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		if err == flag.ErrHelp {
-			return 0
+			return exitOK
 		}
 		fmt.Fprintf(stderr, "embrec %s: %v\n", c.name, err)
 		return exitCode(err)

@@ -222,3 +222,15 @@ func checkCatalogue(flagName string, k, items int) error {
 	}
 	return nil
 }
+
+// validateDemo checks the flags of embrec demo.
+func validateDemo(c train.DemoConfig) error {
+	var k checks
+	k.intRange("steps", c.Steps, 0, 1<<30)
+	k.intRange("stage1-steps", c.Stage1Steps, 0, 1<<30)
+	k.intRange("batch", c.Batch, 1, 1<<20)
+	k.float("lr", c.LR, 0, math.Inf(1), true)
+	k.oneOf("backbone", c.Backbone, "tiny", "small", "base")
+	k.intMin("threads", c.Threads, 0)
+	return k.err()
+}
