@@ -478,3 +478,29 @@ func TestRunDirectoryRecordsModel(t *testing.T) {
 		t.Errorf("eval after a weight changed: exit %d, %s", rc, stderr)
 	}
 }
+
+// Run directories written before run.json format 2 (no inputs, the
+// tokenizer implied) still evaluate and resume.
+func TestFormat0RunStillLoads(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if rc, stderr := run(t, tinyTrain(dir)...); rc != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	p := filepath.Join(dir, train.SpecFile)
+	b, _ := os.ReadFile(p)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "format")
+	delete(m, "inputs")
+	m["tokenizer"], m["factors"] = "", ""
+	b, _ = json.Marshal(m)
+	os.WriteFile(p, b, 0o644)
+	if rc, stderr := run(t, "eval", "--run", dir, "--users", "3", "--beams", "3"); rc != 0 {
+		t.Fatalf("eval of a format-0 run: %s", stderr)
+	}
+	if rc, stderr := run(t, "train", "--out", dir, "--resume"); rc != 0 {
+		t.Fatalf("resume of a format-0 run: %s", stderr)
+	}
+}
