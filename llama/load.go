@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"embrec/internal/finite"
 	"embrec/tensor"
 	"embrec/tensor/safetensors"
 )
@@ -126,6 +127,10 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 			if n > 0 {
 				data = unsafe.Slice((*float32)(unsafe.Pointer(&raw[0])), n)
 			}
+			if err := checkFinite(f.Path(), s.Name, data); err != nil {
+				closeAll()
+				return nil, err
+			}
 			tensors[s.Name] = tensor.FromFloat32(data, s.Shape...)
 			done(fname)
 			continue
@@ -139,6 +144,10 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 		if err := f.ReadFloat32Into(s.Name, dst); err != nil {
 			closeAll()
 			return nil, fmt.Errorf("llama: load %s: %w", dir, err)
+		}
+		if err := checkFinite(f.Path(), s.Name, dst); err != nil {
+			closeAll()
+			return nil, err
 		}
 		if cpu != nil {
 			tensors[s.Name] = tensor.FromFloat32(dst, s.Shape...)
@@ -158,6 +167,15 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// checkFinite refuses a weight tensor holding NaN or ±Inf: such a model
+// would train and decode to NaN without any other sign.
+func checkFinite(path, name string, v []float32) error {
+	if i := finite.Index(v); i >= 0 {
+		return fmt.Errorf("llama: %s: tensor %q: element %d is %v (not a finite number)", path, name, i, v[i])
+	}
+	return nil
 }
 
 // weightFiles finds the safetensors files of dir and returns a lookup from

@@ -25,6 +25,10 @@ type SampleOptions struct {
 // Generate continues each prompt (token ids, BOS included if wanted) and
 // returns the new tokens of every row.
 func (m *Model) Generate(prompts [][]int32, opt SampleOptions) ([][]int32, error) {
+	t, tp := float64(opt.Temperature), float64(opt.TopP)
+	if !(t >= 0) || math.IsInf(t, 0) || !(tp >= 0) || math.IsInf(tp, 0) {
+		return nil, fmt.Errorf("llama: generate: temperature %v and top-p %v must be finite and >= 0", opt.Temperature, opt.TopP)
+	}
 	B := len(prompts)
 	if B == 0 {
 		return nil, nil
@@ -44,7 +48,7 @@ func (m *Model) Generate(prompts [][]int32, opt SampleOptions) ([][]int32, error
 	if P+opt.MaxTokens > m.Config.MaxPos {
 		return nil, fmt.Errorf("llama: generate: prompt of %d plus %d new tokens exceeds max_position_embeddings %d", P, opt.MaxTokens, m.Config.MaxPos)
 	}
-	if opt.MaxTokens <= 0 {
+	if opt.MaxTokens <= 0 && opt.OnLogits == nil {
 		return make([][]int32, B), nil
 	}
 	d := m.NewDecoder(B, P+opt.MaxTokens, P)
@@ -77,6 +81,9 @@ func (m *Model) Generate(prompts [][]int32, opt SampleOptions) ([][]int32, error
 		}
 	} else {
 		m.Backend.Download(host[:B*V], lg)
+	}
+	if opt.MaxTokens <= 0 { // the prompt's logits were all that was asked for
+		return make([][]int32, B), nil
 	}
 	s := newSampler(opt, V)
 	out := make([][]int32, B)

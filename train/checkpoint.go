@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"embrec/internal/finite"
 	"embrec/tensor"
 	"embrec/tensor/safetensors"
 )
@@ -58,6 +59,10 @@ func (t *Trainer) SaveCheckpoint(path string) error {
 		for _, p := range g.parts(true) {
 			host := make([]float32, p.t.Len())
 			t.R.b.Download(host, p.t)
+			if i := finite.Index(host); i >= 0 {
+				// Never replace a good checkpoint with a diverged one.
+				return &DivergedError{Stage: t.Cfg.Stage, Step: t.Step, Tensor: name + "." + p.suffix, Index: i}
+			}
 			ts = append(ts, safetensors.F32Tensor(name+"."+p.suffix, []int{len(host)}, host))
 		}
 	}
@@ -119,6 +124,9 @@ func (r *Recommender) LoadCheckpoint(path string, optimizer bool) (step int, cfg
 			if err != nil {
 				return 0, cfg, err
 			}
+			if i := finite.Index(host); i >= 0 {
+				return 0, cfg, fmt.Errorf("train: %s: tensor %q: element %d is %v (a diverged run?)", path, key, i, host[i])
+			}
 			r.b.Upload(p.t, host)
 		}
 	}
@@ -170,4 +178,14 @@ func (r *Recommender) LoadStage1(path string) (step int, err error) {
 	}
 	r.b.Upload(r.Proj.W, host)
 	return step, nil
+}
+
+// TrainedParams is the number of scalars the trainer's stage updates (stage
+// 1: the projectors only, whatever other groups the model has).
+func (t *Trainer) TrainedParams() int {
+	n := 0
+	for _, g := range t.groups() {
+		n += g.W.Len()
+	}
+	return n
 }

@@ -128,9 +128,10 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 	if cfg.Users > 0 && cfg.Users < len(samples) {
 		samples = samples[:cfg.Users]
 	}
-	res := &EvalResult{Config: cfg, Mean: metrics.NewMean(metrics.DefaultKs)}
+	ks := EvalCutoffs(cfg.Beams)
+	res := &EvalResult{Config: cfg, Mean: metrics.NewMean(ks)}
 	if cfg.Exact {
-		res.Exact = metrics.NewMean(metrics.DefaultKs)
+		res.Exact = metrics.NewMean(ks)
 	}
 	r.AttachAdaptersIfTrained()
 	for i, s := range samples {
@@ -238,4 +239,20 @@ func (p *pruner) allowed(dst []int32, prefix []int32) []int32 {
 		}
 	}
 	return dst
+}
+
+// EvalCutoffs are the cut-offs k of HR@k and NDCG@k for lists of length
+// beams: metrics.DefaultKs (5, 10), each at most the list length (a list
+// of 5 has no HR@10 of its own).
+func EvalCutoffs(beams int) []int {
+	var ks []int
+	for _, k := range metrics.DefaultKs {
+		if beams > 0 {
+			k = min(k, beams)
+		}
+		if len(ks) == 0 || ks[len(ks)-1] != k {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }

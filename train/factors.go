@@ -55,6 +55,15 @@ func LoadFactors(path string, d *data.Dataset) (*Factors, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(s.UserIDs) != d.NumUsers() || len(s.ItemIDs) != d.NumItems() {
+		return nil, fmt.Errorf("%s: factors for %d users and %d items, %s has %d and %d (fitted on another dataset?)",
+			path, len(s.UserIDs), len(s.ItemIDs), d.Name, d.NumUsers(), d.NumItems())
+	}
+	if want := s.Meta["data_sha256"]; want != "" && d.Path != "" {
+		if _, got, err := FileDigest(d.Path); err == nil && got != want {
+			return nil, fmt.Errorf("%s: fitted on a dataset with sha256 %.12s, %s has %.12s (fitted on another or an edited dataset?)", path, want, d.Path, got)
+		}
+	}
 	k := s.Model.K
 	f := &Factors{K: k, User: make([]float32, d.NumUsers()*k), Item: make([]float32, d.NumItems()*k)}
 	if id, ok := orderRows(f.User, k, d.Users, s.UserIDs, s.Model.UserVec); !ok {

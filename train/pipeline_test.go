@@ -29,7 +29,7 @@ type tinySetup struct {
 	cfg llama.Config
 }
 
-func newTinySetup(t *testing.T) *tinySetup {
+func newTinySetup(t testing.TB) *tinySetup {
 	t.Helper()
 	d, err := data.Synth(data.SynthConfig{Users: 40, Items: 24, MinLen: 5, MaxLen: 9, Clusters: 3, Follow: 0.5, Seed: 3})
 	if err != nil {
@@ -55,7 +55,7 @@ func newTinySetup(t *testing.T) *tinySetup {
 	return &tinySetup{d: d, ts: ts, enc: &Encoder{Tok: tok, Data: d, Ix: data.SequentialIndexing(d), Mode: Embeddings}, f: f, cfg: cfg}
 }
 
-func (s *tinySetup) recommender(t *testing.T) *Recommender {
+func (s *tinySetup) recommender(t testing.TB) *Recommender {
 	t.Helper()
 	llm, err := llama.NewRandom(s.cfg, tensor.NewCPU(2), llama.DefaultStd, 11)
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *tinySetup) recommender(t *testing.T) *Recommender {
 	return r
 }
 
-func (s *tinySetup) trainer(t *testing.T, r *Recommender, steps int) *Trainer {
+func (s *tinySetup) trainer(t testing.TB, r *Recommender, steps int) *Trainer {
 	t.Helper()
 	c := DefaultTrainConfig()
 	c.Steps, c.Batch, c.Accum, c.Warmup, c.LR = steps, 4, 2, 2, 3e-3

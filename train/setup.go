@@ -57,6 +57,10 @@ type RunSpec struct {
 	Stage1 *TrainConfig `json:"stage1,omitempty"`
 	Stage2 *TrainConfig `json:"stage2,omitempty"`
 	Valid  *Validation  `json:"validation,omitempty"`
+
+	// Format and Inputs: see inputs.go (SealRun).
+	Format int     `json:"format,omitempty"`
+	Inputs []Input `json:"inputs,omitempty"`
 }
 
 // LoadData reads the dataset of a spec. Data "synth" is the built-in
@@ -126,7 +130,9 @@ type Built struct {
 	Data      *data.Dataset
 	Templates *data.TemplateSet
 	Rec       *Recommender
-	TokModel  []byte // tokenizer.model bytes when built from the templates
+	TokModel  []byte   // tokenizer.model bytes when built from the templates
+	TokPath   string   // the tokenizer file loaded, when one was
+	Factors   *Factors // the factors before standardisation (embed mode)
 }
 
 // Build assembles the recommender of spec on backend b, logging what it
@@ -156,6 +162,7 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 	case spec.Init == "random":
 		if spec.Tokenizer != "" {
 			tok, err = tokenizer.Load(spec.Tokenizer)
+			out.TokPath = spec.Tokenizer
 		} else {
 			var extra []string
 			switch spec.ItemTokens {
@@ -195,6 +202,7 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		if tok, err = tokenizer.Load(tp); err != nil {
 			return nil, err
 		}
+		out.TokPath = tp
 		fmt.Fprintf(log, "backbone: %s (C=%d, L=%d, V=%d)\n", spec.Model, llm.Config.Hidden, llm.Config.Layers, llm.Config.Vocab)
 	default:
 		return nil, fmt.Errorf("no backbone: give --model DIR or --init random")
@@ -221,6 +229,7 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		if err != nil {
 			return nil, err
 		}
+		out.Factors = &Factors{K: f.K, User: append([]float32(nil), f.User...), Item: append([]float32(nil), f.Item...)}
 		us, is := f.Standardize()
 		fmt.Fprintf(log, "factors: K=%d (user rms %.3g, item rms %.3g, standardised)\n", f.K, us, is)
 	default:
@@ -255,7 +264,8 @@ func SaveSpec(dir string, spec RunSpec) error {
 	})
 }
 
-// LoadSpec reads run.json from dir.
+// LoadSpec reads run.json from dir, with its paths resolved against dir
+// (see resolvePaths); VerifyInputs then checks its inputs.
 func LoadSpec(dir string) (RunSpec, error) {
 	var s RunSpec
 	js, err := os.ReadFile(filepath.Join(dir, SpecFile))
@@ -265,5 +275,9 @@ func LoadSpec(dir string) (RunSpec, error) {
 	if err := json.Unmarshal(js, &s); err != nil {
 		return s, fmt.Errorf("%s: %w", filepath.Join(dir, SpecFile), err)
 	}
+	if s.Format > RunFormat {
+		return s, fmt.Errorf("%s: format %d, this embrec reads up to %d", filepath.Join(dir, SpecFile), s.Format, RunFormat)
+	}
+	s.resolvePaths(dir)
 	return s, nil
 }

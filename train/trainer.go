@@ -92,6 +92,9 @@ func NewTrainer(r *Recommender, ts *data.TemplateSet, cfg TrainConfig) (*Trainer
 	if cfg.Stage == 1 && r.Proj == nil && r.Full == nil {
 		return nil, fmt.Errorf("train: stage 1 trains the projectors, but the model has none (text mode)")
 	}
+	if err := t.checkMemory(); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -198,6 +201,9 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 		grads = append(grads, g.G)
 	}
 	st.GradNorm = tensor.ClipGlobalNorm(t.R.b, grads, c.Clip)
+	if err := t.checkDiverged(st); err != nil {
+		return st, err // before the update: the weights stay those of the last good step
+	}
 	h := tensor.AdamWParams{LR: float32(st.LR), Beta1: float32(c.Beta1), Beta2: float32(c.Beta2),
 		Eps: float32(c.Eps), WeightDecay: float32(c.WeightDecay), Step: t.Step + 1}
 	for _, g := range groups {

@@ -4,7 +4,10 @@ package wals
 
 import (
 	"fmt"
+	"math"
 	"runtime"
+
+	"embrec/internal/memplan"
 )
 
 // Solver selects how each row's K×K system is solved.
@@ -61,10 +64,12 @@ func (c *Config) check() error {
 		return fmt.Errorf("wals: factors = %d, want >= 1", c.Factors)
 	case c.Iters < 0:
 		return fmt.Errorf("wals: iters = %d, want >= 0", c.Iters)
-	case c.Reg < 0:
-		return fmt.Errorf("wals: reg = %g, want >= 0", c.Reg)
-	case c.Alpha < 0:
-		return fmt.Errorf("wals: alpha = %g, want >= 0", c.Alpha)
+	case !(c.Reg >= 0) || math.IsInf(c.Reg, 0): // !(>=) also refuses NaN
+		return fmt.Errorf("wals: reg = %g, want a finite value >= 0", c.Reg)
+	case !(c.Alpha >= 0) || math.IsInf(c.Alpha, 0):
+		return fmt.Errorf("wals: alpha = %g, want a finite value >= 0", c.Alpha)
+	case !(c.InitScale >= 0) || math.IsInf(c.InitScale, 0):
+		return fmt.Errorf("wals: init scale = %g, want a finite value >= 0", c.InitScale)
 	case c.Solver == SolverCG && c.CGSteps < 1:
 		return fmt.Errorf("wals: cg steps = %d, want >= 1", c.CGSteps)
 	case c.Solver != SolverCG && c.Solver != SolverCholesky:
@@ -78,4 +83,15 @@ func (c *Config) threads() int {
 		return c.Threads
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// MemoryNeed is the memory a fit of a users × items matrix with this
+// configuration allocates: both factor tables, the block partials of the
+// Gram matrix and the per-thread solver scratch.
+func (c *Config) MemoryNeed(users, items int) uint64 {
+	k := c.Factors
+	factors := memplan.Mul(users+items, k, 4)
+	gram := memplan.Mul(numBlocks(max(users, items))+2, k, k, 4)
+	scratch := memplan.Mul(c.threads()+1, k, k, 8)
+	return memplan.Add(factors, gram, scratch)
 }

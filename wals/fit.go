@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"embrec/internal/finite"
+	"embrec/internal/memplan"
 )
 
 // Model holds fitted factors.
@@ -60,6 +63,9 @@ func Fit(r *Matrix, cfg Config, opt FitOptions) (*Model, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	if err := memplan.Check(fmt.Sprintf("wals: %d factors for %d users and %d items", cfg.Factors, r.Rows, r.Cols), cfg.MemoryNeed(r.Rows, r.Cols)); err != nil {
+		return nil, err
+	}
 	m := Init(r.Rows, r.Cols, cfg)
 	rt := r.Transpose()
 	// Rows and columns without entries start (and stay) at zero, so that
@@ -74,6 +80,9 @@ func Fit(r *Matrix, cfg Config, opt FitOptions) (*Model, error) {
 		}
 		t1 := time.Now()
 		if err := SolveSide(m.Y, rt, m.X, cfg); err != nil {
+			return nil, err
+		}
+		if err := checkFinite(m, it, cfg); err != nil {
 			return nil, err
 		}
 		st := IterStats{Iter: it, UserTime: t1.Sub(t0), ItemTime: time.Since(t1), Loss: nan()}
@@ -160,4 +169,17 @@ func solveRows(r *Matrix, dst []float32, k, threads int, errs []error,
 			}
 		}
 	})
+}
+
+// checkFinite refuses factors that became NaN or ±Inf during iteration it.
+func checkFinite(m *Model, it int, cfg Config) error {
+	for _, t := range []struct {
+		name string
+		v    []float32
+	}{{"user_factors", m.X}, {"item_factors", m.Y}} {
+		if i := finite.Index(t.v); i >= 0 {
+			return fmt.Errorf("wals: iteration %d: %s row %d is not finite (%v); reg %g, alpha %g", it, t.name, i/m.K, t.v[i], cfg.Reg, cfg.Alpha)
+		}
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strings"
 
+	"embrec/internal/finite"
 	"embrec/tensor/safetensors"
 )
 
@@ -43,6 +44,14 @@ func Save(path string, m *Model, userIDs, itemIDs []string, meta map[string]stri
 			if id == "" || strings.ContainsAny(id, "\n") {
 				return fmt.Errorf("save %s: id %q is empty or holds a newline", path, id)
 			}
+		}
+	}
+	for _, t := range []struct {
+		name string
+		v    []float32
+	}{{"user_factors", m.X}, {"item_factors", m.Y}} {
+		if i := finite.Index(t.v); i >= 0 {
+			return fmt.Errorf("save %s: %s row %d holds %v", path, t.name, i/max(m.K, 1), t.v[i])
 		}
 	}
 	md := map[string]string{}
@@ -78,7 +87,13 @@ func Load(path string) (*Saved, error) {
 			return nil, nil, fmt.Errorf("%s: tensor %q has shape %v, want 2 dimensions", path, name, info.Shape)
 		}
 		v, err := f.Float32(name)
-		return v, info.Shape, err
+		if err != nil {
+			return nil, nil, err
+		}
+		if i := finite.Index(v); i >= 0 {
+			return nil, nil, fmt.Errorf("%s: tensor %q: row %d holds %v (not a finite number)", path, name, i/max(info.Shape[1], 1), v[i])
+		}
+		return v, info.Shape, nil
 	}
 	x, xs, err := get("user_factors")
 	if err != nil {

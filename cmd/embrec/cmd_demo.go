@@ -47,17 +47,20 @@ func runDemo(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if err := validateDemo(c); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	t0 := time.Now()
-	rows, err := train.Demo(ctx, c, os.Stdout)
+	rows, err := train.Demo(ctx, c, cmdOut)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nResults (test split, %d beams, seen template 0; seq = sequential task, str = straightforward):\n\n", 10)
-	train.WriteDemoTable(os.Stdout, rows)
+	fmt.Fprintf(cmdOut, "\nResults (test split, %d beams, seen template 0; seq = sequential task, str = straightforward):\n\n", 10)
+	train.WriteDemoTable(cmdOut, rows)
 	text, stage2 := rows[2], rows[len(rows)-1]
-	fmt.Printf("\nWhat this shows: the same from-scratch LLaMA, trained for the same %d steps, reaches sequential\n"+
+	fmt.Fprintf(cmdOut, "\nWhat this shows: the same from-scratch LLaMA, trained for the same %d steps, reaches sequential\n"+
 		"HR@10 %.4f when the prompt carries projected WALS vectors (stage 2) against %.4f with ids as text\n"+
 		"and %.4f for popularity. Seed-to-seed spread of these numbers is measured in the README (Results).\n"+
 		"Total time %.0fs.\n", c.Steps, stage2.Seq[2], text.Seq[2], rows[0].Seq[2], time.Since(t0).Seconds())

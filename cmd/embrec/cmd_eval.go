@@ -49,12 +49,16 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	logPath := fs.String("log", "", "append the trial (run, flags, commit, machine, training time and passes, every row) as a JSON line to FILE")
 	label := fs.String("label", "", "the trial's model name in --log (default: from the run, e.g. embed-s2, text-sequential)")
 	ckpt := fs.String("checkpoint", "best", "best (the best validation's checkpoint when the run validated, else the last), last, or stage1 (the projectors stage 1 ended with)")
+	accept := addAcceptFlag(fs)
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return errors.New("--run DIR is required")
+	}
+	if err := validateEval(*beams, *users, *task, *split, *rank, dev); err != nil {
+		return err
 	}
 	switch *rank {
 	case "beam":
@@ -70,8 +74,11 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if *ckpt != "best" && *ckpt != "last" && *ckpt != "stage1" {
 		return fmt.Errorf("--checkpoint %q: want best, last or stage1", *ckpt)
 	}
-	built, step, err := loadRunCheckpoint(*dir, *ckpt, dev, io.Discard)
+	built, step, err := loadRunCheckpoint(*dir, *ckpt, dev, *accept, io.Discard)
 	if err != nil {
+		return err
+	}
+	if err := checkCatalogue("beams", *beams, built.Data.NumItems()); err != nil {
 		return err
 	}
 	var cfgs []train.EvalConfig
@@ -88,7 +95,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 		}
 		results = append(results, r)
 	}
-	printEvalTable(os.Stdout, filepath.Base(*dir), results)
+	printEvalTable(cmdOut, filepath.Base(*dir), results)
 	if *logPath != "" {
 		if err := logEvalTrial(*logPath, *label, *dir, *dev.device, *ckpt, built, step, results); err != nil {
 			return err
@@ -111,22 +118,20 @@ func expand(v string, all ...string) []string {
 }
 
 // loadRun rebuilds a run's recommender and loads its best weights.
-func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
-	b, _, err := loadRunCheckpoint(dir, "best", dev, log)
+// Inputs that changed since training are an error unless acceptChanged.
+func loadRun(dir string, dev deviceFlags, acceptChanged bool, log io.Writer) (*train.Built, error) {
+	b, _, err := loadRunCheckpoint(dir, "best", dev, acceptChanged, log)
 	return b, err
 }
 
 // loadRunCheckpoint rebuilds a run's recommender and loads the weights of
 // which ("best": the best validation's checkpoint if the run has one,
-// else the last; "last": the last checkpoint), and returns the step of
-// the weights loaded.
-func loadRunCheckpoint(dir, which string, dev deviceFlags, log io.Writer) (*train.Built, int, error) {
-	spec, err := train.LoadSpec(dir)
+// else the last; "last": the last checkpoint; "stage1": the projectors
+// stage 1 ended with), and returns the step of the weights loaded.
+func loadRunCheckpoint(dir, which string, dev deviceFlags, acceptChanged bool, log io.Writer) (*train.Built, int, error) {
+	spec, err := loadSpecVerified(dir, acceptChanged)
 	if err != nil {
 		return nil, 0, err
-	}
-	if spec.Init == "random" && spec.Tokenizer == "" {
-		spec.Tokenizer = filepath.Join(dir, train.TokenizerFile)
 	}
 	b, err := dev.backend()
 	if err != nil {
@@ -161,9 +166,12 @@ type evalRow struct {
 	Task, Template, Split string
 	Exclude               bool
 	Users, Beams          int
-	HR5, NDCG5            float64
-	HR10, NDCG10          float64
-	Seconds               float64
+	// HR5/NDCG5 and HR10/NDCG10 are at the cutoffs K (5 and 10, or the
+	// list length, --beams, when it is shorter).
+	K            [2]int
+	HR5, NDCG5   float64
+	HR10, NDCG10 float64
+	Seconds      float64
 	// With --exact: the exact full-catalogue ranking, and the share of each
 	// user's exact top-k (k = beams) that beam search did not return.
 	HR10CI        [2]float64  // 95% bootstrap interval of HR@10 over users
@@ -173,8 +181,11 @@ type evalRow struct {
 
 func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, error) {
 	t0 := time.Now()
+	tty := isTerminal(progress)
 	res, err := b.Rec.Evaluate(b.Templates, c, func(done, total int) {
-		if done%50 == 0 || done == total {
+		if !tty && done == total {
+			fmt.Fprintf(progress, "%s %s: %d users\n", c.Task, c.Template, total)
+		} else if tty && (done%50 == 0 || done == total) {
 			fmt.Fprintf(progress, "\r%s %s: %d/%d users", c.Task, c.Template, done, total)
 			if done == total {
 				fmt.Fprintln(progress)
@@ -185,12 +196,14 @@ func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, 
 		return evalRow{}, err
 	}
 	r := evalRow{Task: c.Task, Template: c.Template, Split: c.Split.String(), Exclude: c.Exclude, Users: res.N, Beams: c.Beams, Seconds: time.Since(t0).Seconds()}
-	r.HR5, r.NDCG5 = res.At(5)
-	r.HR10, r.NDCG10 = res.At(10)
-	r.HR10CI[0], r.HR10CI[1] = metrics.BootstrapHR(res.Ranks, 10, 1000, 1)
+	k5, k10 := min(5, c.Beams), min(10, c.Beams)
+	r.K = [2]int{k5, k10}
+	r.HR5, r.NDCG5 = res.At(k5)
+	r.HR10, r.NDCG10 = res.At(k10)
+	r.HR10CI[0], r.HR10CI[1] = metrics.BootstrapHR(res.Ranks, k10, 1000, 1)
 	if res.Exact != nil {
-		h5, n5 := res.Exact.At(5)
-		h10, n10 := res.Exact.At(10)
+		h5, n5 := res.Exact.At(k5)
+		h10, n10 := res.Exact.At(k10)
 		r.Exact = &[4]float64{h5, n5, h10, n10}
 		r.BeamMissShare = float64(res.BeamMisses) / float64(max(res.N*c.Beams, 1))
 	}
@@ -198,12 +211,28 @@ func evaluate(b *train.Built, c train.EvalConfig, progress io.Writer) (evalRow, 
 }
 
 func printEvalTable(w io.Writer, name string, rows []evalRow) {
-	fmt.Fprintf(w, "| run | task | template | split | HR@5 | NDCG@5 | HR@10 | NDCG@10 | users |\n|---|---|---|---|---|---|---|---|---|\n")
+	k := [2]int{5, 10}
+	if len(rows) > 0 {
+		k = rows[0].K // every row of one eval has the same --beams
+	}
+	// With --beams 5 or fewer there is one cut-off: the list's length.
+	one := k[0] == k[1]
+	if one {
+		fmt.Fprintf(w, "| run | task | template | split | HR@%d | NDCG@%d | users |\n|---|---|---|---|---|---|---|\n", k[0], k[0])
+	} else {
+		fmt.Fprintf(w, "| run | task | template | split | HR@%d | NDCG@%d | HR@%d | NDCG@%d | users |\n|---|---|---|---|---|---|---|---|---|\n", k[0], k[0], k[1], k[1])
+	}
+	row := func(label string, r evalRow, m [4]float64) {
+		if one {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %d |\n", label, r.Task, r.Template, r.Split, m[0], m[1], r.Users)
+		} else {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", label, r.Task, r.Template, r.Split, m[0], m[1], m[2], m[3], r.Users)
+		}
+	}
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", name, r.Task, r.Template, r.Split, r.HR5, r.NDCG5, r.HR10, r.NDCG10, r.Users)
+		row(name, r, [4]float64{r.HR5, r.NDCG5, r.HR10, r.NDCG10})
 		if r.Exact != nil {
-			e := r.Exact
-			fmt.Fprintf(w, "| %s (exact ranking) | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %d |\n", name, r.Task, r.Template, r.Split, e[0], e[1], e[2], e[3], r.Users)
+			row(name+" (exact ranking)", r, *r.Exact)
 		}
 	}
 	for _, r := range rows {

@@ -62,8 +62,8 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 		fs.Usage()
 		return errors.New("--model and exactly one of --prompt and --ids are required")
 	}
-	if *temp < 0 || *topP < 0 || *topP > 1 || *maxTok < 0 {
-		return errors.New("--temperature >= 0, --top-p in [0, 1] and --max-tokens >= 0 required")
+	if err := validateGenerate(*maxTok, *threads, *temp, *topP); err != nil {
+		return err
 	}
 	var tok *tokenizer.Tokenizer
 	for _, name := range []string{"tokenizer.model", "tokenizer.json"} {

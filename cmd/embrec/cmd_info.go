@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"runtime/debug"
 
@@ -33,7 +32,7 @@ func runInfo(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return writeInfo(os.Stdout)
+	return writeInfo(cmdOut)
 }
 
 func writeInfo(w io.Writer) error {

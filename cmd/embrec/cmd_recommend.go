@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"embrec/train/data"
@@ -34,6 +33,7 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	task := fs.String("task", "sequential", "sequential or straightforward")
 	tplSel := fs.String("template", "seen:0", "template selector")
 	excludeHist := fs.Bool("exclude", false, "never recommend items of the history")
+	accept := addAcceptFlag(fs)
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,11 +41,17 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	if *dir == "" || *user == "" {
 		return errors.New("--run DIR and --user ID are required")
 	}
-	built, err := loadRun(*dir, dev, io.Discard)
+	if err := validateRecommend(*k, *task, dev); err != nil {
+		return err
+	}
+	built, err := loadRun(*dir, dev, *accept, io.Discard)
 	if err != nil {
 		return err
 	}
 	d, rec := built.Data, built.Rec
+	if err := checkCatalogue("k", *k, d.NumItems()); err != nil {
+		return err
+	}
 	u := -1
 	for i, id := range d.Users {
 		if id == *user {
@@ -95,9 +101,9 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "user %s (%s), history %d items, %s task\n", *user, d.Name, len(smp.History), *task)
+	fmt.Fprintf(cmdOut, "user %s (%s), history %d items, %s task\n", *user, d.Name, len(smp.History), *task)
 	for n, it := range items {
-		fmt.Fprintf(os.Stdout, "%2d  %-20s %-12s %8.4f\n", n+1, d.Items[it.Item], data.ItemToken(rec.Enc.Ix.ItemID[it.Item]), it.Score)
+		fmt.Fprintf(cmdOut, "%2d  %-20s %-12s %8.4f\n", n+1, d.Items[it.Item], data.ItemToken(rec.Enc.Ix.ItemID[it.Item]), it.Score)
 	}
 	return nil
 }

@@ -13,10 +13,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"embrec/internal/atomicfile"
@@ -131,7 +129,7 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	w := os.Stdout
 	fmt.Fprintf(w, "sasrec: %s: %d users, %d items; C=%d L=%d NH=%d max-len %d, %d parameters, backend %s\n",
 		ds.Name, ds.NumUsers(), ds.NumItems(), c.Hidden, c.Layers, c.Heads, c.MaxLen, m.NumParams(), b.Name())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(context.Background())
 	defer stop()
 	ml, err := os.OpenFile(filepath.Join(*out, "metrics.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -161,7 +159,11 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	})
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(w, "interrupted after epoch %d; continue with: embrec sasrec --out %s --resume\n", st.Epoch, *out)
-		return fmt.Errorf("interrupted after epoch %d (state saved)", st.Epoch)
+		code := exitInterrupt
+		if sc, ok := context.Cause(ctx).(*signalCause); ok {
+			code = signalExitCode(sc.sig)
+		}
+		return &exitError{code, fmt.Errorf("interrupted after epoch %d (its state is saved)", st.Epoch)}
 	}
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@
 package main
 
 import (
-	"embrec/internal/atomicfile"
 	"embrec/llama"
 	"embrec/train/data"
 	"math"
@@ -17,10 +16,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"embrec/lora"
@@ -41,9 +38,10 @@ func init() {
 			"with the backbone frozen; stage 2 continues with LoRA (--lora-rank 0 disables it) or, with\n" +
 			"--full, every backbone weight (for small from-scratch backbones). The run directory gets\n" +
 			"run.json, checkpoint.safetensors (every --save-every steps, at the end, and on Ctrl-C),\n" +
-			"stage1.safetensors, metrics.jsonl, adapter/ (the LoRA adapter in PEFT's format) and, for --init\n" +
-			"random, tokenizer.model. --resume continues\n" +
-			"a run bit for bit from its checkpoint.\n" +
+			"stage1.safetensors, metrics.jsonl, adapter/ (the LoRA adapter in PEFT's format), the tokenizer\n" +
+			"and factors.safetensors it trained with. --resume continues a run bit for bit from its\n" +
+			"checkpoint; a non-empty --out is refused otherwise, unless --overwrite. A diverging run (NaN or\n" +
+			"Inf loss) stops, keeps its last good checkpoint and writes diverged.json.\n" +
 			"Example:\n" +
 			"  embrec train --data ../shared/data/LastFM/user_sequence.txt --init random --config small --full \\\n" +
 			"      --stage1-steps 200 --steps 2000 --out runs/lastfm-embed",
@@ -159,6 +157,7 @@ func (f *trainFlags) configs(seed uint64) (s1, s2 train.TrainConfig) {
 	c.Batch, c.Accum, c.Warmup, c.WeightDecay, c.Clip, c.Seed = *f.batch, *f.accum, *f.warmup, *f.wd, *f.clip, seed
 	c.Tasks = strings.Split(*f.tasks, ",")
 	s1, s2 = c, c
+	s1.Stage, s2.Stage = 1, 2
 	s1.Steps, s2.Steps = *f.steps1, *f.steps
 	s1.LR, s2.LR = *f.lr, *f.lr
 	if *f.lr1 > 0 {
@@ -179,29 +178,33 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	fs.IntVar(&v.Users, "valid-users", 500, "validation users (the first N of the file; 0: all)")
 	fs.IntVar(&v.Patience, "patience", 0, "stop stage 2 after N validations without a better NDCG@10 (0: never)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json, schedule included, wins over flags)")
+	accept := addAcceptFlag(fs)
+	overwrite := fs.Bool("overwrite", false, "replace the run files of a non-empty --out (a fresh run refuses it otherwise)")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *out == "" {
-		return errors.New("--out DIR is required")
+	if err := validateTrain(fs, sf, tf, *out, *saveEvery, *resume, *overwrite, dev); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := validateSchedule(*epochs, v); err != nil {
+		return err
 	}
 	var spec train.RunSpec
 	var err error
 	if *resume {
-		if spec, err = train.LoadSpec(*out); err != nil {
+		if spec, err = loadSpecVerified(*out, *accept); err != nil {
 			return err
 		}
 	} else if spec, err = sf.spec(fs); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	unlock, err := openRunDir(*out, *resume, *overwrite)
+	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer unlock()
+	ctx, stop := signalContext(context.Background())
 	defer stop()
 	s1, s2 := tf.configs(spec.Seed)
 	if *resume && spec.Stage1 != nil && spec.Stage2 != nil {
@@ -209,9 +212,6 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	}
 	if *resume && spec.Valid != nil {
 		v = *spec.Valid
-	}
-	if *epochs < 0 || v.Every < 0 || v.Users < 0 || v.Patience < 0 {
-		return fmt.Errorf("--epochs, --eval-every, --valid-users and --patience must be >= 0")
 	}
 	spec.Stage1, spec.Stage2, spec.Valid = &s1, &s2, &v
 	b, err := dev.backend()
@@ -247,14 +247,14 @@ func trainRun(ctx context.Context, spec train.RunSpec, epochs float64, dir strin
 		return fmt.Errorf("--flash-attention: backend %s has no fused attention for head size %d", b.Name(), built.Rec.LLM.Config.HeadSize)
 	}
 	built.Rec.FlashAttention = flash
+	if err := train.CheckStages(built, s1, s2); err != nil {
+		return err
+	}
 	if !resume {
-		if err := train.SaveSpec(dir, spec); err != nil {
+		// run.json with every input's hash; the tokenizer and factors
+		// copied into the run directory.
+		if spec, err = train.SealRun(dir, spec, built); err != nil {
 			return err
-		}
-		if built.TokModel != nil {
-			if err := atomicfile.WriteFile(filepath.Join(dir, train.TokenizerFile), built.TokModel); err != nil {
-				return err
-			}
 		}
 	}
 	mf, err := os.OpenFile(filepath.Join(dir, train.MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -263,13 +263,17 @@ func trainRun(ctx context.Context, spec train.RunSpec, epochs float64, dir strin
 	}
 	defer mf.Close()
 	enc := json.NewEncoder(mf)
+	// A metrics line that cannot be written stops the run (after its
+	// checkpoint), with that error as the cause.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	prog := newProgress(w)
 	var total, tokens int
 	var start time.Time
 	err = train.RunStages(ctx, built, s1, s2, dir, saveEvery, resume, v, train.Hooks{
 		OnStart: func(stage int, t *train.Trainer) {
 			total, tokens, start = t.Cfg.Steps, 0, time.Now()
-			fmt.Fprintf(w, "stage %d: %d steps from step %d, groups trained: %d parameters\n", stage, t.Cfg.Steps, t.Step, t.R.TrainableParams())
+			fmt.Fprintf(w, "stage %d: %d steps from step %d, trained: %d parameters\n", stage, t.Cfg.Steps, t.Step, t.TrainedParams())
 			prog.start(t.Step)
 		},
 		OnStep: func(stage int, st train.StepStats) {
@@ -279,11 +283,15 @@ func trainRun(ctx context.Context, spec train.RunSpec, epochs float64, dir strin
 				Stage int `json:"stage"`
 				train.StepStats
 			}{stage, st}
-			enc.Encode(rec)
+			if err := enc.Encode(rec); err != nil && context.Cause(ctx) == nil {
+				cancel(fmt.Errorf("write %s: %w", mf.Name(), err))
+			}
 			prog.step(stage, st, total, float64(tokens)/el)
 		},
 		OnValid: func(st train.ValidStats) {
-			enc.Encode(st)
+			if err := enc.Encode(st); err != nil && context.Cause(ctx) == nil {
+				cancel(fmt.Errorf("write %s: %w", mf.Name(), err))
+			}
 			best := ""
 			if st.Best {
 				best = " (best: " + train.BestFile + ")"
@@ -292,16 +300,15 @@ func trainRun(ctx context.Context, spec train.RunSpec, epochs float64, dir strin
 				st.Stage, st.Step, st.HR10, st.NDCG10, st.Users, st.Seconds, best))
 		},
 		OnSaved: func(stage int, path string, step int) {
-			prog.note(fmt.Sprintf("stage %d: checkpoint at step %d: %s", stage, step, path))
+			prog.checkpoint(stage, step, total, path)
 		},
 	})
 	prog.done()
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(w, "interrupted: checkpoint saved; continue with: embrec train --out %s --resume\n", dir)
-		return nil
-	}
-	if err != nil {
+	if err := trainStopped(err, dir, s1, s2, context.Cause(ctx)); err != nil {
 		return err
+	}
+	if err := mf.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", mf.Name(), err)
 	}
 	if a := built.Rec.Adapters; a != nil {
 		ad := filepath.Join(dir, "adapter")

@@ -57,6 +57,9 @@ func runWALS(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if err := validateWALS(*factors, *iters, *cgSteps, *threads, *evalEvery, *repeat, *reg, *alpha); err != nil {
+		return err
+	}
 	solver, err := wals.ParseSolver(*solverName)
 	if err != nil {
 		return err
@@ -103,7 +106,7 @@ func runWALS(fs *flag.FlagSet, args []string) error {
 		return nil
 	}
 	meta := map[string]string{
-		"dataset": d.Name, "data_file": d.Path, "factors": strconv.Itoa(cfg.Factors), "iters": strconv.Itoa(cfg.Iters),
+		"dataset": d.Name, "data_file": d.Path, "data_sha256": dataSHA256(d.Path), "factors": strconv.Itoa(cfg.Factors), "iters": strconv.Itoa(cfg.Iters),
 		"reg": fmt.Sprint(cfg.Reg), "alpha": fmt.Sprint(cfg.Alpha), "solver": cfg.Solver.String(),
 		"cg_steps": strconv.Itoa(cfg.CGSteps), "seed": strconv.FormatUint(cfg.Seed, 10),
 		"split": "train (seq[:-2])", "item_order": "OpenP5 sequential indexing (row i = item id 1001+i)",

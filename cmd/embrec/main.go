@@ -19,7 +19,8 @@ type command struct {
 	usage   string // argument synopsis shown by -h, e.g. "gemm -m M -n N -k K"
 	// run parses args with fs (already named and wired to print usage) and
 	// does the work. It returns an error for the user; main prints it and
-	// exits 1. A flag.ErrHelp return exits 0 after the usage text.
+	// exits 1 (or an *exitError's code). A flag.ErrHelp return exits 0
+	// after the usage text.
 	run func(fs *flag.FlagSet, args []string) error
 }
 
@@ -34,6 +35,7 @@ func register(c *command) {
 }
 
 func main() {
+	checkStdout()
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -45,7 +47,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		} else {
 			printCommands(stdout)
 			if len(args) == 0 {
-				return 2
+				return exitUsage
 			}
 			return 0
 		}
@@ -54,7 +56,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		fmt.Fprintf(stderr, "embrec: unknown command %q\n\n", args[0])
 		printCommands(stderr)
-		return 2
+		return exitUsage
 	}
 	fs := flag.NewFlagSet("embrec "+c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -62,12 +64,16 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), "usage: embrec %s\n\n%s\n\nflags:\n", c.usage, c.summary)
 		fs.PrintDefaults()
 	}
-	if err := c.run(fs, args[1:]); err != nil {
+	err := c.run(fs, args[1:])
+	if err == nil {
+		err = stdoutError()
+	}
+	if err != nil {
 		if err == flag.ErrHelp {
-			return 0
+			return exitOK
 		}
 		fmt.Fprintf(stderr, "embrec %s: %v\n", c.name, err)
-		return 1
+		return exitCode(err)
 	}
 	return 0
 }
@@ -87,4 +93,5 @@ func printCommands(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s%s  %s\n", n, strings.Repeat(" ", width-len(n)), commands[n].summary)
 	}
+	fmt.Fprintln(w, "\n"+exitCodesHelp)
 }

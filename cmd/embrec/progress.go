@@ -21,14 +21,17 @@ type progress struct {
 	dirty bool
 }
 
-func newProgress(w io.Writer) *progress {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
+func newProgress(w io.Writer) *progress { return &progress{w: w, tty: isTerminal(w)} }
+
+// isTerminal reports whether w is a terminal (where "\r" redraws a line;
+// in a file or pipe it would make one endless line).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	return &progress{w: w, tty: tty}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progress) start(step int) { p.t0, p.first = time.Now(), step }
@@ -51,6 +54,16 @@ func (p *progress) step(stage int, st train.StepStats, total int, tokPerSec floa
 	if every := max(total/10, 1); st.Step%every == 0 || st.Step == total || st.Step == p.first+1 {
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// checkpoint reports a saved checkpoint: on a terminal every time; in a log
+// only with the progress lines (every tenth of the stage) and at its end,
+// so that frequent checkpoints do not bury the log.
+func (p *progress) checkpoint(stage, step, total int, path string) {
+	if !p.tty && step%max(total/10, 1) != 0 && step != total {
+		return
+	}
+	p.note(fmt.Sprintf("stage %d: checkpoint at step %d: %s", stage, step, path))
 }
 
 func (p *progress) note(s string) {

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,20 @@ func TestWriteKeepsOldOnErrorAndReplacesOnSuccess(t *testing.T) {
 	st, _ := os.Stat(p)
 	if string(got) != "new" || st.Mode().Perm() != 0o644 {
 		t.Fatalf("after a good write: content %q, mode %v", got, st.Mode())
+	}
+}
+
+// Errors name the output path, never the temporary file.
+func TestErrorsNameThePath(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "missing", "out.txt")
+	err := WriteFile(p, []byte("x"))
+	if err == nil || !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), ".tmp") {
+		t.Fatalf("got %v", err)
+	}
+	err = Write(p, func(w *bufio.Writer) error {
+		return &os.PathError{Op: "write", Path: "/x/.out.txt.tmp123", Err: os.ErrInvalid}
+	})
+	if err == nil || strings.Contains(err.Error(), ".tmp") {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -3,6 +3,8 @@
 package safetensors
 
 import (
+	"embrec/internal/atomicfile"
+
 	"bufio"
 	"bytes"
 	"encoding/binary"
@@ -55,7 +57,7 @@ func Create(path string, specs []Spec, metadata map[string]string) (*Writer, err
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("safetensors: create %s: %w", path, err)
+		return nil, fmt.Errorf("safetensors: create %s: %w", path, atomicfile.Untemp(err))
 	}
 	w := &Writer{path: path, tmp: tmp, bw: bufio.NewWriterSize(tmp, 1<<20), specs: specs, sizes: sizes}
 	var lenBuf [8]byte
@@ -170,7 +172,7 @@ func (w *Writer) write(p []byte) {
 		return
 	}
 	if _, err := w.bw.Write(p); err != nil {
-		w.err = fmt.Errorf("safetensors: write %s: %w", w.path, err)
+		w.err = fmt.Errorf("safetensors: write %s: %w", w.path, atomicfile.Untemp(err))
 	}
 }
 
@@ -257,7 +259,7 @@ func (w *Writer) Close() error {
 	}
 	if w.err == nil {
 		if err := w.bw.Flush(); err != nil {
-			w.err = fmt.Errorf("safetensors: write %s: %w", w.path, err)
+			w.err = fmt.Errorf("safetensors: write %s: %w", w.path, atomicfile.Untemp(err))
 		}
 	}
 	if w.err == nil {
@@ -273,19 +275,19 @@ func (w *Writer) Close() error {
 func (w *Writer) commit() error {
 	tmp := w.tmp
 	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("safetensors: write %s: %w", w.path, err)
+		return fmt.Errorf("safetensors: write %s: %w", w.path, atomicfile.Untemp(err))
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: sync %s: %w", w.path, err)
+		return fmt.Errorf("safetensors: sync %s: %w", w.path, atomicfile.Untemp(err))
 	}
 	w.tmp = nil
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("safetensors: close %s: %w", w.path, err)
+		return fmt.Errorf("safetensors: close %s: %w", w.path, atomicfile.Untemp(err))
 	}
 	if err := os.Rename(tmp.Name(), w.path); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("safetensors: %w", err)
+		return fmt.Errorf("safetensors: rename into %s: %w", w.path, atomicfile.Untemp(err))
 	}
 	if err := syncDir(filepath.Dir(w.path)); err != nil {
 		return fmt.Errorf("safetensors: sync directory of %s: %w", w.path, err)

@@ -6,7 +6,6 @@
 package data
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -15,31 +14,36 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// decompress returns buf decompressed according to path's extension
-// (.gz or .zst), or buf itself for any other name.
-func decompress(path string, buf []byte) ([]byte, error) {
-	var r io.Reader
+// decompressReader returns r decompressed according to path's extension
+// (.gz or .zst), streaming, or r itself; call closeR when done.
+func decompressReader(path string, r io.Reader) (out io.Reader, closeR func(), err error) {
 	switch {
 	case strings.HasSuffix(path, ".gz"):
-		zr, err := gzip.NewReader(bytes.NewReader(buf))
+		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		defer zr.Close()
-		r = zr
+		return &namedReader{zr, path}, func() { zr.Close() }, nil
 	case strings.HasSuffix(path, ".zst"):
-		zr, err := zstd.NewReader(bytes.NewReader(buf))
+		zr, err := zstd.NewReader(r)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		defer zr.Close()
-		r = zr
-	default:
-		return buf, nil
+		return &namedReader{zr, path}, zr.Close, nil
 	}
-	out, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: decompress: %w", path, err)
+	return r, func() {}, nil
+}
+
+// namedReader labels decompression errors with the file's name.
+type namedReader struct {
+	r    io.Reader
+	path string
+}
+
+func (n *namedReader) Read(p []byte) (int, error) {
+	k, err := n.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%s: decompress: %w", n.path, err)
 	}
-	return out, nil
+	return k, err
 }

@@ -4,7 +4,9 @@
 package data
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,34 +47,58 @@ type LoadReport struct {
 	Skipped []Skip // lines skipped (only with Lenient)
 }
 
+// Limits of a dataset line: longer lines, more items on a line, or longer
+// ids are refused with an error naming the line (a real user_sequence.txt
+// line is a few kilobytes; ML-1M's longest user has 2,314 items).
+const (
+	MaxLineBytes = 16 << 20 // bytes of one line
+	MaxLineItems = 1 << 20  // items of one user
+	MaxIDBytes   = 1024     // bytes of one user or item id
+)
+
 // Load reads a user_sequence.txt file, gzip- or zstd-compressed when its
-// name ends in .gz or .zst.
+// name ends in .gz or .zst. It streams the file: memory grows with the
+// dataset's ids and sequences, never with the size of a line beyond
+// MaxLineBytes.
 func Load(path string, opt LoadOptions) (*Dataset, *LoadReport, error) {
-	buf, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load dataset: %w", err)
 	}
-	if buf, err = decompress(path, buf); err != nil {
+	defer f.Close()
+	r, closeR, err := decompressReader(path, f)
+	if err != nil {
 		return nil, nil, fmt.Errorf("load dataset: %w", err)
 	}
+	defer closeR()
 	if opt.Name == "" {
-		opt.Name = filepath.Base(filepath.Dir(path))
+		// The directory's name, also for a bare file name ("." otherwise).
+		dir := filepath.Dir(path)
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		opt.Name = filepath.Base(dir)
 	}
-	return Parse(buf, path, opt)
+	return parse(r, path, opt)
 }
 
 // Read is Load for an io.Reader; name labels errors.
 func Read(r io.Reader, name string, opt LoadOptions) (*Dataset, *LoadReport, error) {
-	buf, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return Parse(buf, name, opt)
+	return parse(r, name, opt)
 }
 
 // Parse parses the contents of a user_sequence.txt file. name is used in
 // error messages ("name:line: ...") and stored as Dataset.Path.
 func Parse(buf []byte, name string, opt LoadOptions) (*Dataset, *LoadReport, error) {
+	return parse(bytes.NewReader(buf), name, opt)
+}
+
+// utf8BOM may open a file saved by some editors; it is not part of the
+// first user id.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// parse reads lines from r one at a time.
+func parse(r io.Reader, name string, opt LoadOptions) (*Dataset, *LoadReport, error) {
 	d := &Dataset{Name: opt.Name, Path: name, index: make(map[string]int32)}
 	rep := &LoadReport{}
 	users := make(map[string]int) // raw user id -> line number
@@ -85,16 +111,14 @@ func Parse(buf []byte, name string, opt LoadOptions) (*Dataset, *LoadReport, err
 		}
 		return fmt.Errorf("%s:%d: %s", name, line, msg)
 	}
-	var fields [][]byte
-	for len(buf) > 0 {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), MaxLineBytes)
+	for sc.Scan() {
 		lineNo++
-		var line []byte
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			line, buf = buf[:i], buf[i+1:]
-		} else {
-			line, buf = buf, nil
+		line := sc.Bytes() // without "\n" and a final "\r"
+		if lineNo == 1 {
+			line = bytes.TrimPrefix(line, utf8BOM)
 		}
-		line = bytes.TrimSuffix(line, []byte{'\r'})
 		if len(bytes.TrimSpace(line)) == 0 {
 			// Blank lines carry no user; OpenP5 would read them as a user
 			// with no items, which the 3-item rule rejects.
@@ -110,28 +134,52 @@ func Parse(buf []byte, name string, opt LoadOptions) (*Dataset, *LoadReport, err
 			}
 			continue
 		}
-		fields = splitFields(fields[:0], line)
-		user := string(fields[0])
-		if len(fields)-1 < MinSeqLen {
-			if err := fail(lineNo, "user %q has %d items, want at least %d (train, validation, test)", user, len(fields)-1, MinSeqLen); err != nil {
+		if i := bytes.IndexFunc(line, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }); i >= 0 {
+			if err := fail(lineNo, "control character %q at byte %d (ids are printable text)", line[i], i+1); err != nil {
 				return nil, nil, err
 			}
 			continue
 		}
-		if first, dup := users[user]; dup {
+		n, longest := countFields(line)
+		if longest > MaxIDBytes {
+			if err := fail(lineNo, "an id of %d bytes, longer than the limit of %d", longest, MaxIDBytes); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		user, rest := nextField(line)
+		if n-1 > MaxLineItems {
+			if err := fail(lineNo, "user %q has %d items, more than the limit of %d", user, n-1, MaxLineItems); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if n-1 < MinSeqLen {
+			if err := fail(lineNo, "user %q has %d items, want at least %d (train, validation, test)", user, n-1, MinSeqLen); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if first, dup := users[string(user)]; dup {
 			if err := fail(lineNo, "duplicate user %q (first on line %d)", user, first); err != nil {
 				return nil, nil, err
 			}
 			continue
 		}
-		users[user] = lineNo
-		seq := make([]int32, len(fields)-1)
-		for j, f := range fields[1:] {
-			seq[j] = d.intern(f)
+		users[string(user)] = lineNo
+		seq := make([]int32, 0, n-1)
+		for f, tail := nextField(rest); len(f) > 0; f, tail = nextField(tail) {
+			seq = append(seq, d.intern(f))
 		}
-		d.Users = append(d.Users, user)
+		d.Users = append(d.Users, string(user))
 		d.Seqs = append(d.Seqs, seq)
 		d.lines = append(d.lines, lineNo)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, nil, fmt.Errorf("%s:%d: line longer than the limit of %d bytes", name, lineNo+1, MaxLineBytes)
+		}
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(d.Users) == 0 {
 		return nil, nil, fmt.Errorf("%s: no users (empty file, or every line skipped)", name)
@@ -139,23 +187,27 @@ func Parse(buf []byte, name string, opt LoadOptions) (*Dataset, *LoadReport, err
 	return d, rep, nil
 }
 
-// splitFields splits line on runs of spaces and tabs.
-func splitFields(dst [][]byte, line []byte) [][]byte {
+// nextField returns the first field of line (fields are separated by
+// runs of spaces and tabs) and the rest after it; an empty field at the end.
+func nextField(line []byte) (field, rest []byte) {
 	i := 0
-	for i < len(line) {
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
-			i++
-		}
-		j := i
-		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
-			j++
-		}
-		if j > i {
-			dst = append(dst, line[i:j])
-		}
-		i = j
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
 	}
-	return dst
+	j := i
+	for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+		j++
+	}
+	return line[i:j], line[j:]
+}
+
+// countFields returns the number of fields of line and the longest one's length.
+func countFields(line []byte) (n, longest int) {
+	for f, rest := nextField(line); len(f) > 0; f, rest = nextField(rest) {
+		n++
+		longest = max(longest, len(f))
+	}
+	return n, longest
 }
 
 func (d *Dataset) intern(b []byte) int32 {
