@@ -130,6 +130,7 @@ func (r *Recommender) LoadCheckpoint(path string, optimizer bool) (step int, cfg
 			r.b.Upload(p.t, host)
 		}
 	}
+	r.syncItemHead()
 	return step, cfg, nil
 }
 
@@ -177,6 +178,7 @@ func (r *Recommender) LoadStage1(path string) (step int, err error) {
 		return 0, err
 	}
 	r.b.Upload(r.Proj.W, host)
+	r.syncItemHead()
 	return step, nil
 }
 

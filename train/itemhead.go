@@ -1,8 +1,11 @@
 // The item head: with one token per item (ItemWhole) and a trainable
-// backbone, stage 2 may start with each item token's lm_head row set to
-// the item's projected WALS vector f_i(V[item]) (rescaled to the
-// initialisation's size), so that items close in the collaborative space
-// start with close output directions instead of random ones.
+// backbone, the item tokens' lm_head rows can come from the WALS factors.
+// ItemHeadWALS starts stage 2 with each row set to the item's projected
+// vector f_i(V[item]) (rescaled to the initialisation's size), so that
+// items close in the collaborative space start with close output
+// directions. ItemHeadTied keeps them equal to f_i(V[item]) throughout:
+// the item projector both writes the history slots and scores the
+// candidates, and the head's gradient on those rows trains it.
 
 package train
 
@@ -19,7 +22,65 @@ import (
 const (
 	ItemHeadRandom = "random" // the backbone's own initialisation ("" too)
 	ItemHeadWALS   = "wals"   // f_i(V[item]) at stage 2's start
+	ItemHeadTied   = "tied"   // f_i(V[item]) at every step (the projector is the head)
 )
+
+// tiedHead holds the rows ItemHeadTied writes and their scratch.
+type tiedHead struct {
+	toks     []int32        // (NI) token of each item
+	y, dy, z *tensor.Tensor // (NI, C) projections, their gradient, zeros
+}
+
+// itemTokens returns each item's single output token under tpl.
+func (r *Recommender) itemTokens(tpl data.Template) ([]int32, error) {
+	d := r.Enc.Data
+	toks := make([]int32, d.NumItems())
+	for it := range toks {
+		seq := r.Enc.ItemSequence(tpl, int32(it))
+		if len(seq) != 3 {
+			return nil, fmt.Errorf("train: item %s is %d tokens under this vocabulary; an item head from WALS needs one token per item (--item-tokens whole)", d.Items[it], len(seq)-2)
+		}
+		toks[it] = seq[1]
+	}
+	return toks, nil
+}
+
+// TieItemHead makes the item tokens' lm_head rows f_i(V[item]) from now
+// on: written now, after every optimizer step and checkpoint load, and
+// their gradient sent through the item projector.
+func (r *Recommender) TieItemHead(tpl data.Template) error {
+	if r.ItemProj == nil || r.Full == nil {
+		return fmt.Errorf("train: the tied item head needs embed mode and a trainable backbone (--full)")
+	}
+	toks, err := r.itemTokens(tpl)
+	if err != nil {
+		return err
+	}
+	n, C := len(toks), r.LLM.Config.Hidden
+	r.tied = &tiedHead{toks: toks, y: r.b.New(tensor.F32, n, C), dy: r.b.New(tensor.F32, n, C), z: r.b.New(tensor.F32, n, C)}
+	r.syncItemHead()
+	return nil
+}
+
+// syncItemHead writes f_i(V) into the item rows of the head.
+func (r *Recommender) syncItemHead() {
+	if r.tied == nil {
+		return
+	}
+	r.ItemProj.Forward(r.tied.y, r.V) // (NI, C)
+	r.b.ScatterRows(r.LLM.Head, r.tied.y, r.tied.toks)
+}
+
+// itemHeadBackward moves the head's gradient on the item rows into the
+// item projector's and clears those rows (the optimizer must not move
+// them: syncItemHead rewrites them).
+func (r *Recommender) itemHeadBackward() {
+	t, dHead := r.tied, r.fullGrads.Head
+	r.b.EmbeddingForward(t.dy, dHead, t.toks) // gather (NI, C)
+	r.b.ScatterRows(dHead, t.z, t.toks)
+	r.ItemProj.Forward(t.y, r.V) // the activations Backward reads
+	r.ItemProj.Backward(nil, t.dy, r.V)
+}
 
 // InitItemHead sets the lm_head row of every item's token (its target
 // under tpl must be one token between the dataset's name and EOS) to
@@ -28,16 +89,12 @@ func (r *Recommender) InitItemHead(tpl data.Template) error {
 	if r.ItemProj == nil || r.Full == nil {
 		return fmt.Errorf("train: the WALS item head needs embed mode and a trainable backbone (--full)")
 	}
-	d, b, C := r.Enc.Data, r.b, r.LLM.Config.Hidden
-	ni := d.NumItems()
-	toks := make([]int32, ni)
-	for it := range toks {
-		seq := r.Enc.ItemSequence(tpl, int32(it))
-		if len(seq) != 3 {
-			return fmt.Errorf("train: item %s is %d tokens under this vocabulary; the WALS item head needs one token per item (--item-tokens whole)", d.Items[it], len(seq)-2)
-		}
-		toks[it] = seq[1]
+	b, C := r.b, r.LLM.Config.Hidden
+	toks, err := r.itemTokens(tpl)
+	if err != nil {
+		return err
 	}
+	ni := len(toks)
 	y := b.New(tensor.F32, ni, C)
 	r.ItemProj.Forward(y, r.V) // (NI, C)
 	host := make([]float32, ni*C)

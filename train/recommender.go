@@ -27,6 +27,7 @@ type Recommender struct {
 	Proj, LoRA *Params
 	Full       *Params        // the whole backbone (full fine-tuning), or nil
 	fullGrads  *llama.Weights // views of Full.G bound as llama weights
+	tied       *tiedHead      // ItemHeadTied's state, or nil
 
 	// FlashAttention trains with the backend's fused attention
 	// (llama.RunOptions.FlashAttention; the cuda backend). Set it before
@@ -205,6 +206,9 @@ func (r *Recommender) Step(bt *Batch, scale float32, backward bool) (float64, in
 	run.BackwardLoss(scale)
 	if r.UserProj != nil {
 		r.projBackward(run.DInput().Reshape(bt.B*bt.T, C), bt)
+	}
+	if r.tied != nil {
+		r.itemHeadBackward()
 	}
 	if r.Full != nil {
 		ids := append([]int32(nil), bt.IDs...)

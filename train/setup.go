@@ -241,6 +241,15 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		return nil, err
 	}
 	out.Rec = rec
+	if spec.ItemHead == ItemHeadTied {
+		tpl, err := ts.Get("sequential", "seen:0")
+		if err != nil {
+			return nil, err
+		}
+		if err := rec.TieItemHead(tpl); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

@@ -209,6 +209,7 @@ func (t *Trainer) TrainStep() (StepStats, error) {
 	for _, g := range groups {
 		g.Step(h)
 	}
+	t.R.syncItemHead()
 	t.Step++
 	st.Seconds = time.Since(start).Seconds()
 	return st, nil

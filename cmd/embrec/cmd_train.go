@@ -78,7 +78,7 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 		config:      fs.String("config", "small", "shape of a random backbone: tiny, small or base"),
 		tok:         fs.String("tokenizer", "", "tokenizer file (default: the model's; for --init random, built from the templates)"),
 		modelSeed:   fs.Uint64("model-seed", 1, "initialisation seed of a random backbone"),
-		itemHead:    fs.String("item-head", "random", "with --item-tokens whole --full: start stage 2 with each item token's lm_head row = f_i(V[item]) (wals) or as initialised (random)"),
+		itemHead:    fs.String("item-head", "random", "with --item-tokens whole --full: each item token's lm_head row as initialised (random), f_i(V[item]) at stage 2's start (wals), or f_i(V[item]) always, the projector scoring the items (tied)"),
 		itemTokens:  fs.String("item-tokens", "digits", "--init random's vocabulary: item ids as digits (like LLaMA's tokenizer) or whole (one token per item)"),
 		seed:        fs.Uint64("seed", 1, "seed of projectors, LoRA, data order, templates and dropout"),
 		mode:        fs.String("mode", "embed", "embed (the method) or text (ids as text)"),
@@ -117,11 +117,11 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	if s.ItemTokens != train.ItemDigits && s.ItemTokens != train.ItemWhole {
 		return s, fmt.Errorf("--item-tokens %q: want %s or %s", s.ItemTokens, train.ItemDigits, train.ItemWhole)
 	}
-	if s.ItemHead != train.ItemHeadRandom && s.ItemHead != train.ItemHeadWALS {
-		return s, fmt.Errorf("--item-head %q: want %s or %s", s.ItemHead, train.ItemHeadRandom, train.ItemHeadWALS)
+	if s.ItemHead != train.ItemHeadRandom && s.ItemHead != train.ItemHeadWALS && s.ItemHead != train.ItemHeadTied {
+		return s, fmt.Errorf("--item-head %q: want %s, %s or %s", s.ItemHead, train.ItemHeadRandom, train.ItemHeadWALS, train.ItemHeadTied)
 	}
-	if s.ItemHead == train.ItemHeadWALS && (s.ItemTokens != train.ItemWhole || !s.Full || s.Mode == "text") {
-		return s, errors.New("--item-head wals needs --item-tokens whole, --full and --mode embed")
+	if s.ItemHead != train.ItemHeadRandom && (s.ItemTokens != train.ItemWhole || !s.Full || s.Mode == "text") {
+		return s, fmt.Errorf("--item-head %s needs --item-tokens whole, --full and --mode embed", s.ItemHead)
 	}
 	if s.ItemTokens == train.ItemWhole && (s.Init != "random" || s.Tokenizer != "") {
 		return s, errors.New("--item-tokens whole builds the vocabulary of --init random; a given model or --tokenizer keeps its own")
