@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"embrec/internal/atomicfile"
 	"embrec/train/data"
@@ -68,6 +67,7 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	fs.IntVar(&c.VUsers, "valid-users", d.VUsers, "validate on a fixed sample of N users (0: all)")
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "initialisation, order and dropout seed")
 	resume := fs.Bool("resume", false, "continue the run in --out from its last finished epoch")
+	report := fs.Bool("report", false, "train nothing: evaluate the best epoch of the run in --out so far (e.g. of a run stopped before its end)")
 	logPath := fs.String("log", "", "append the trial (flags, commit, machine, time, metrics) as a JSON line to FILE")
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -82,7 +82,7 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	}
 	spec := sasrecRun{Data: *dataPath, Config: c}
 	specPath := filepath.Join(*out, "sasrec.json")
-	if *resume {
+	if *resume || *report {
 		js, err := os.ReadFile(specPath)
 		if err != nil {
 			return fmt.Errorf("--resume: %w", err)
@@ -110,6 +110,15 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	}
 	statePath, bestPath := filepath.Join(*out, "state.safetensors"), filepath.Join(*out, "best.safetensors")
 	var st sasrec.State
+	if *report {
+		if st, err = m.Load(statePath, false); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		if _, err := m.Load(bestPath, false); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		return sasrecReport(cmdOut, m, ds, st, trainingTime(*out), *dev.device, *logPath)
+	}
 	if *resume {
 		if st, err = m.Load(statePath, true); err != nil {
 			return fmt.Errorf("--resume: %w", err)
@@ -126,9 +135,10 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 	}
-	w := os.Stdout
+	w := cmdOut
+	sc := spec.Config
 	fmt.Fprintf(w, "sasrec: %s: %d users, %d items; C=%d L=%d NH=%d max-len %d, %d parameters, backend %s\n",
-		ds.Name, ds.NumUsers(), ds.NumItems(), c.Hidden, c.Layers, c.Heads, c.MaxLen, m.NumParams(), b.Name())
+		ds.Name, ds.NumUsers(), ds.NumItems(), sc.Hidden, sc.Layers, sc.Heads, sc.MaxLen, m.NumParams(), b.Name())
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	ml, err := os.OpenFile(filepath.Join(*out, "metrics.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -138,7 +148,6 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	defer ml.Close()
 	enc := json.NewEncoder(ml)
 	valid := validSample(ds.NumUsers(), spec.Config.VUsers)
-	t0 := time.Now()
 	st, err = m.Train(ctx, st, sasrec.Hooks{
 		Valid: func(data.Split) []int32 { return valid },
 		Best:  func(st sasrec.State) error { return m.Save(bestPath, st, false) },
@@ -168,7 +177,7 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	wall := time.Since(t0).Seconds()
+	wall := trainingTime(*out) // every session of a resumed run
 	fmt.Fprintf(w, "trained %d epochs in %.0fs; best validation NDCG@10 %.4f at epoch %d\n", st.Epoch, wall, st.BestNDCG, st.BestEpoch)
 	if _, err := m.Load(bestPath, false); err != nil {
 		return err
