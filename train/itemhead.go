@@ -28,6 +28,7 @@ const (
 // tiedHead holds the rows ItemHeadTied writes and their scratch.
 type tiedHead struct {
 	toks     []int32        // (NI) token of each item
+	p        *Projector     // the item projector's weights, with activations of its own
 	y, dy, z *tensor.Tensor // (NI, C) projections, their gradient, zeros
 }
 
@@ -57,17 +58,22 @@ func (r *Recommender) TieItemHead(tpl data.Template) error {
 		return err
 	}
 	n, C := len(toks), r.LLM.Config.Hidden
-	r.tied = &tiedHead{toks: toks, y: r.b.New(tensor.F32, n, C), dy: r.b.New(tensor.F32, n, C), z: r.b.New(tensor.F32, n, C)}
+	ip := r.ItemProj
+	p := NewProjector(r.b, ip.Name, ip.In, ip.Hidden, ip.Out)
+	p.Bind(r.Proj)
+	r.tied = &tiedHead{toks: toks, p: p, y: r.b.New(tensor.F32, n, C), dy: r.b.New(tensor.F32, n, C), z: r.b.New(tensor.F32, n, C)}
 	r.syncItemHead()
 	return nil
 }
 
-// syncItemHead writes f_i(V) into the item rows of the head.
+// syncItemHead writes f_i(V) into the item rows of the head. The
+// projection's activations stay saved for itemHeadBackward (the weights
+// change only between a sync and the next step).
 func (r *Recommender) syncItemHead() {
 	if r.tied == nil {
 		return
 	}
-	r.ItemProj.Forward(r.tied.y, r.V) // (NI, C)
+	r.tied.p.Forward(r.tied.y, r.V) // (NI, C)
 	r.b.ScatterRows(r.LLM.Head, r.tied.y, r.tied.toks)
 }
 
@@ -78,8 +84,7 @@ func (r *Recommender) itemHeadBackward() {
 	t, dHead := r.tied, r.fullGrads.Head
 	r.b.EmbeddingForward(t.dy, dHead, t.toks) // gather (NI, C)
 	r.b.ScatterRows(dHead, t.z, t.toks)
-	r.ItemProj.Forward(t.y, r.V) // the activations Backward reads
-	r.ItemProj.Backward(nil, t.dy, r.V)
+	t.p.Backward(nil, t.dy, r.V)
 }
 
 // InitItemHead sets the lm_head row of every item's token (its target
