@@ -13,7 +13,8 @@ import (
 // scratch buffers of one step of up to MaxStep new positions per row.
 type Decoder struct {
 	m            *Model
-	B, Max       int
+	B, Max       int // rows now (Reorder may change it, up to Cap) and positions per row
+	Cap          int // rows allocated
 	MaxStep      int
 	kc, vc       []*tensor.Tensor // (L) x (B, Max, NKV*HS)
 	scratch      *tensor.Tensor   // (B, Max, NKV*HS) for Reorder
@@ -39,7 +40,7 @@ func (m *Model) NewDecoder(B, max, maxStep int) *Decoder {
 	if B <= 0 || max <= 0 || max > c.MaxPos || maxStep <= 0 || maxStep > max {
 		panic(fmt.Sprintf("llama: NewDecoder(B %d, max %d, maxStep %d), max must be in [1, %d]", B, max, maxStep, c.MaxPos))
 	}
-	d := &Decoder{m: m, B: B, Max: max, MaxStep: maxStep}
+	d := &Decoder{m: m, B: B, Cap: B, Max: max, MaxStep: maxStep}
 	ar := &arena{}
 	d.kc = make([]*tensor.Tensor, c.Layers)
 	d.vc = make([]*tensor.Tensor, c.Layers)
@@ -171,10 +172,17 @@ func (d *Decoder) Step(Tn int, mask []int32, allLogits bool) *tensor.Tensor {
 }
 
 // Reorder makes row i a copy of old row src[i] (cache, mask, positions):
-// beam search's reshuffle. len(src) == B.
+// beam search's reshuffle. len(src) may differ from B, up to Cap: the
+// decoder then has len(src) rows (finished beams drop out of the batch,
+// new ones take free rows).
 func (d *Decoder) Reorder(src []int) {
-	if len(src) != d.B {
-		panic(fmt.Sprintf("llama: Reorder: %d sources for %d rows", len(src), d.B))
+	if len(src) > d.Cap {
+		panic(fmt.Sprintf("llama: Reorder: %d sources for %d rows", len(src), d.Cap))
+	}
+	for _, s := range src {
+		if s < 0 || s >= d.B {
+			panic(fmt.Sprintf("llama: Reorder: source row %d of %d", s, d.B))
+		}
 	}
 	b, kvC := d.m.Backend, d.m.Config.KVDim()
 	n := d.Len * kvC
@@ -188,12 +196,45 @@ func (d *Decoder) Reorder(src []int) {
 			}
 		}
 	}
-	oldMask := append([]int32(nil), d.mask...)
-	oldNext := append([]int32(nil), d.next...)
+	oldMask := append([]int32(nil), d.mask[:d.B*d.Max]...)
+	oldNext := append([]int32(nil), d.next[:d.B]...)
 	for i, s := range src {
 		copy(d.mask[i*d.Max:(i+1)*d.Max], oldMask[s*d.Max:(s+1)*d.Max])
 		d.next[i] = oldNext[s]
 	}
+	d.B = len(src)
+}
+
+// CopyRowPadded copies row sr of src (same model, any Max) into row dr
+// of d, right-aligned: d's positions [d.Len-src.Len, d.Len) get src's
+// cache and the positions before it are masked padding, so prompts of
+// different lengths decode side by side. An empty d takes length as its
+// Len; otherwise d.Len must equal length. Row positions (RoPE) count
+// valid tokens only, so a padded row computes what the unpadded one does.
+func (d *Decoder) CopyRowPadded(dr int, src *Decoder, sr int, length int) {
+	if d.Len == 0 {
+		d.Len = length
+	}
+	if d.Len != length || src.Len > length || length > d.Max || dr >= d.Cap {
+		panic(fmt.Sprintf("llama: CopyRowPadded: row %d of %d, %d positions into %d (Len %d, Max %d)", dr, d.Cap, src.Len, length, d.Len, d.Max))
+	}
+	b, kvC := d.m.Backend, d.m.Config.KVDim()
+	pad := length - src.Len
+	n := src.Len * kvC
+	for l := range d.kc {
+		for _, c := range [][2]*tensor.Tensor{{d.kc[l], src.kc[l]}, {d.vc[l], src.vc[l]}} {
+			if pad > 0 {
+				b.Fill(c[0].View(dr*d.Max*kvC, pad*kvC), 0)
+			}
+			if n > 0 {
+				b.Copy(c[0].View((dr*d.Max+pad)*kvC, n), c[1].View(sr*src.Max*kvC, n))
+			}
+		}
+	}
+	row := d.mask[dr*d.Max : (dr+1)*d.Max]
+	clear(row)
+	copy(row[pad:], src.mask[sr*src.Max:sr*src.Max+src.Len])
+	d.next[dr] = src.next[sr]
 }
 
 // CopyRow copies row sr of src (same model, same Max) into row dr of d,
