@@ -98,27 +98,14 @@ func expand(v string, all ...string) []string {
 	return strings.Split(v, ",")
 }
 
-// loadRun rebuilds a run's recommender and loads its trained weights.
+// loadRun rebuilds a run's recommender on the --device backend and loads
+// its trained weights.
 func loadRun(dir string, dev deviceFlags, log io.Writer) (*train.Built, error) {
-	spec, err := train.LoadSpec(dir)
-	if err != nil {
-		return nil, err
-	}
-	if spec.Init == "random" && spec.Tokenizer == "" {
-		spec.Tokenizer = filepath.Join(dir, train.TokenizerFile)
-	}
 	b, err := dev.backend()
 	if err != nil {
 		return nil, err
 	}
-	built, err := train.Build(spec, b, log)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := built.Rec.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile), false); err != nil {
-		return nil, err
-	}
-	return built, nil
+	return train.LoadRun(dir, b, log)
 }
 
 // evalRow is one evaluated configuration.
