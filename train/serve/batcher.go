@@ -47,20 +47,30 @@ type Batcher struct {
 	closed  bool
 	queue   chan *pending
 	stopped chan struct{}
+	drain   chan struct{} // closed by Drain
+	drainer sync.Once
 }
 
 // NewBatcher starts the worker. m may be nil.
 func NewBatcher(e *Engine, opt BatchOptions, m *Metrics) *Batcher {
+	b := newBatcher(e, opt, m)
+	go b.work()
+	return b
+}
+
+func newBatcher(e *Engine, opt BatchOptions, m *Metrics) *Batcher {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 32
 	}
 	if opt.Queue <= 0 {
 		opt.Queue = 8 * opt.MaxBatch
 	}
-	b := &Batcher{e: e, opt: opt, m: m, queue: make(chan *pending, opt.Queue), stopped: make(chan struct{})}
-	go b.work()
-	return b
+	return &Batcher{e: e, opt: opt, m: m, queue: make(chan *pending, opt.Queue), stopped: make(chan struct{}), drain: make(chan struct{})}
 }
+
+// Drain stops waiting for batches to fill (MaxWait): on shutdown, what is
+// queued is decoded at once. Requests are still accepted until Close.
+func (b *Batcher) Drain() { b.drainer.Do(func() { close(b.drain) }) }
 
 // QueueDepth is the number of requests waiting.
 func (b *Batcher) QueueDepth() int { return len(b.queue) }
@@ -92,6 +102,7 @@ func (b *Batcher) Submit(ctx context.Context, q Query) (*Response, error) {
 // Close stops accepting requests, lets the worker answer every queued
 // one, and returns when it has.
 func (b *Batcher) Close() {
+	b.Drain()
 	b.mu.Lock()
 	if !b.closed {
 		b.closed = true
@@ -139,6 +150,8 @@ func (b *Batcher) work() {
 					}
 					batch = append(batch, p)
 				case <-timer.C:
+					break wait
+				case <-b.drain:
 					break wait
 				}
 			}

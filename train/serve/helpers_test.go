@@ -40,13 +40,7 @@ func tinyEngine(t testing.TB) *Engine {
 // pausedBatcher is a Batcher whose worker has not started: requests stay
 // queued until start is called.
 func pausedBatcher(e *Engine, opt BatchOptions, m *Metrics) (b *Batcher, start func()) {
-	if opt.MaxBatch <= 0 {
-		opt.MaxBatch = 32
-	}
-	if opt.Queue <= 0 {
-		opt.Queue = 8 * opt.MaxBatch
-	}
-	b = &Batcher{e: e, opt: opt, m: m, queue: make(chan *pending, opt.Queue), stopped: make(chan struct{})}
+	b = newBatcher(e, opt, m)
 	var once sync.Once
 	return b, func() { once.Do(func() { go b.work() }) }
 }

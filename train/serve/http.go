@@ -117,6 +117,8 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	t0 := time.Now()
+	s.m.inFlight.Inc()
+	defer s.m.inFlight.Dec()
 	code := s.answer(w, r)
 	s.m.request(code, time.Since(t0))
 }

@@ -19,6 +19,7 @@ type Metrics struct {
 	latency   prometheus.Histogram
 	batchSize prometheus.Histogram
 	batchTime prometheus.Histogram
+	inFlight  prometheus.Gauge
 }
 
 // NewMetrics registers the service's collectors on a new registry;
@@ -41,8 +42,11 @@ func NewMetrics(queueDepth func() int) *Metrics {
 			Name: "embrec_batch_duration_seconds", Help: "Time of one batched beam search.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
 		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "embrec_requests_in_flight", Help: "Recommendation requests being handled (queued, decoding or answering).",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.batchSize, m.batchTime)
+	m.reg.MustRegister(m.requests, m.latency, m.batchSize, m.batchTime, m.inFlight)
 	if queueDepth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "embrec_queue_depth", Help: "Requests waiting for a batch.",
