@@ -28,6 +28,27 @@ type BeamPrompt struct {
 // prefillRows bounds the rows (prompts x length) of one prefill forward.
 const prefillRows = 512
 
+// The Model.beamDecs slots.
+const (
+	prefillSlot = iota
+	decodeSlot
+)
+
+// cachedDecoder returns the model's decoder of slot, emptied, with rows
+// rows, at least max positions and steps of maxStep; a new one when the
+// kept one is too small (or over twice too long: every decoding step
+// attends over all of its positions).
+func (m *Model) cachedDecoder(slot, rows, max, maxStep int) *Decoder {
+	d := m.beamDecs[slot]
+	if d == nil || d.Cap < rows || d.Max < max || d.Max > 2*max || d.MaxStep < maxStep {
+		d = m.NewDecoder(rows, max, maxStep)
+		m.beamDecs[slot] = d
+	}
+	d.Reset()
+	d.B = rows
+	return d
+}
+
 // beamState is one prompt's search.
 type beamState struct {
 	opt      BeamOptions
@@ -75,7 +96,7 @@ func (m *Model) BeamSearchBatch(prompts []BeamPrompt) ([][]Beam, error) {
 	}
 	V := c.Vocab
 	host := make([]float32, max(rows, len(prompts))*V)
-	d := m.NewDecoder(max(rows, len(prompts)), maxP+maxNew, 1)
+	d := m.cachedDecoder(decodeSlot, max(rows, len(prompts)), maxP+maxNew, 1)
 	m.prefill(d, prompts, maxP, host)
 	d.B = len(prompts)
 
@@ -145,12 +166,13 @@ func (m *Model) prefill(d *Decoder, prompts []BeamPrompt, maxP int, host []float
 		byLen[P] = append(byLen[P], i)
 	}
 	sort.Ints(lens)
+	pre := m.cachedDecoder(prefillSlot, max(1, prefillRows/maxP), maxP, maxP)
 	for _, P := range lens {
 		idx := byLen[P]
-		per := max(1, prefillRows/P)
-		for lo := 0; lo < len(idx); lo += per {
-			chunk := idx[lo:min(lo+per, len(idx))]
-			pre := m.NewDecoder(len(chunk), P, P)
+		for lo := 0; lo < len(idx); lo += pre.Cap {
+			chunk := idx[lo:min(lo+pre.Cap, len(idx))]
+			pre.Reset()
+			pre.B = len(chunk)
 			in := pre.Input(P)
 			C := m.Config.Hidden
 			for j, i := range chunk {

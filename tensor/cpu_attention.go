@@ -128,7 +128,12 @@ func (j *attnJob) backwardHead(b, h int, first bool, dP []float32, serial *gemm.
 }
 
 // splitHeads says whether n independent units keep every worker busy.
-func (c *CPU) splitHeads(n int) bool { return c.pool.workers > 1 && n >= 2*c.pool.workers }
+// In batch-invariant mode heads always split (each head's products on
+// one goroutine), so a row's attention is computed the same way whatever
+// the number of rows in the call.
+func (c *CPU) splitHeads(n int) bool {
+	return c.pool.workers > 1 && (c.invariant || n >= 2*c.pool.workers)
+}
 
 // AttentionForward implements Attention.
 func (c *CPU) AttentionForward(out, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int) {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,7 +51,7 @@ type serveFlags struct {
 func addServeFlags(fs *flag.FlagSet) serveFlags {
 	return serveFlags{
 		maxBatch: fs.Int("max-batch", 32, "requests decoded together in one batched beam search at most"),
-		maxWait:  fs.Duration("max-wait", 2*time.Millisecond, "longest wait for a batch to fill after its first request"),
+		maxWait:  fs.Duration("max-wait", 2*time.Millisecond, "longest wait for a batch to grow to the previous batch's size (a lone request never waits)"),
 		queue:    fs.Int("queue", 256, "requests waiting for a batch at most; more are answered 503"),
 		timeout:  fs.Duration("timeout", 30*time.Second, "a request's deadline, queueing included (503 after it)"),
 		maxBody:  fs.Int64("max-body", 64<<10, "request body bytes at most (413 above)"),
@@ -100,8 +99,7 @@ func serveRun(ctx context.Context, dir, addr string, sf serveFlags, dev deviceFl
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", addr, err)
 	}
-	var b *serve.Batcher
-	var loaded atomic.Pointer[serve.Batcher] // b, for the scrapes' goroutines
+	var loaded atomic.Pointer[serve.Batcher] // nil while loading
 	m := serve.NewMetrics(func() int {
 		if lb := loaded.Load(); lb != nil {
 			return lb.QueueDepth()
@@ -109,45 +107,35 @@ func serveRun(ctx context.Context, dir, addr string, sf serveFlags, dev deviceFl
 		return 0
 	})
 	s := serve.NewServer(so, m)
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- serve.Serve(sctx, ln, s, loaded.Load, *sf.timeout+5*time.Second) }()
 	fmt.Fprintf(log, "embrec serve: listening on http://%s (loading %s)\n", ln.Addr(), dir)
 
 	built, backend, err := loadServed(dir, dev, log)
 	if err == nil {
 		var e *serve.Engine
 		if e, err = serve.NewEngine(built, eo); err == nil {
-			b = serve.NewBatcher(e, bo, m)
+			b := serve.NewBatcher(e, bo, m)
 			loaded.Store(b)
 			s.Ready(b, servedInfo(built, dir, backend, *sf.template))
 		}
 	}
 	if err != nil {
-		hs.Close()
+		cancel()
+		<-served
 		return err
 	}
 	fmt.Fprintf(log, "embrec serve: ready: %d users, %d items, tasks %v\n", built.Data.NumUsers(), built.Data.NumItems(), built.Spec.Tasks())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	select {
-	case err = <-served:
-		b.Close()
-		return err
-	case <-ctx.Done():
+	err = <-served
+	if err == nil {
+		fmt.Fprintln(log, "embrec serve: stopped after finishing the requests in flight")
 	}
-	fmt.Fprintln(log, "embrec serve: shutting down: finishing in-flight requests")
-	sctx, cancel := context.WithTimeout(context.Background(), *sf.timeout+5*time.Second)
-	defer cancel()
-	b.Drain() // queued requests decode now rather than wait for a batch to fill
-	err = hs.Shutdown(sctx)
-	b.Close()
-	if err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	fmt.Fprintln(log, "embrec serve: stopped")
-	return nil
+	return err
 }
 
 func loadServed(dir string, dev deviceFlags, log io.Writer) (*train.Built, string, error) {

@@ -1,7 +1,8 @@
 // The Batcher: a bounded queue in front of one worker goroutine that owns
 // the Engine (and so the backend). The worker takes a request, gathers
-// what else is queued or arrives within MaxWait, up to MaxBatch, and
-// decodes them together. A full queue refuses at once; a request whose
+// what else is queued and, while the batch is smaller than the previous
+// one, what arrives within MaxWait, up to MaxBatch, and decodes them
+// together. A full queue refuses at once; a request whose
 // context ends leaves the queue unanswered or its batch at the next step.
 
 package serve
@@ -23,7 +24,7 @@ var (
 // BatchOptions configure a Batcher.
 type BatchOptions struct {
 	MaxBatch int           // requests per batched decode (0 = 32)
-	MaxWait  time.Duration // longest wait for a batch to fill after its first request (0 = none)
+	MaxWait  time.Duration // longest wait for a batch to grow to the previous batch's size (0 = none)
 	Queue    int           // requests waiting at most (0 = 8 x MaxBatch)
 }
 
@@ -115,6 +116,7 @@ func (b *Batcher) Close() {
 func (b *Batcher) work() {
 	defer close(b.stopped)
 	var timer *time.Timer
+	last := 1 // size of the previous batch
 	for {
 		p, ok := <-b.queue
 		if !ok {
@@ -135,14 +137,18 @@ func (b *Batcher) work() {
 				break drain
 			}
 		}
-		if open && len(batch) < b.opt.MaxBatch && b.opt.MaxWait > 0 {
+		// Wait for more only under concurrency: while the batch is smaller
+		// than the last one (closed-loop clients answered by it are sending
+		// again). A lone request decodes at once.
+		target := min(b.opt.MaxBatch, last)
+		if open && len(batch) < target && b.opt.MaxWait > 0 {
 			if timer == nil {
 				timer = time.NewTimer(b.opt.MaxWait)
 			} else {
 				timer.Reset(b.opt.MaxWait)
 			}
 		wait:
-			for len(batch) < b.opt.MaxBatch {
+			for len(batch) < target {
 				select {
 				case p, ok := <-b.queue:
 					if !ok {
@@ -157,6 +163,7 @@ func (b *Batcher) work() {
 			}
 			timer.Stop()
 		}
+		last = len(batch)
 		b.run(batch)
 	}
 }
