@@ -124,6 +124,11 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 			ms(serve.Percentile(r.Refused, 50)), ms(serve.Percentile(r.Refused, 99)), ms(serve.Percentile(r.Refused, 100)), *sf.timeout)
 		fmt.Fprintf(out, "  heap in use: %.1f MiB before, %.1f MiB at most; queue depth at most %d of %d\n",
 			mib(heap0), mib(heapMax), depthMax, *sf.queue)
+		fmt.Fprintf(out, "  heap peak (MiB) in each second:")
+		for _, b := range peak.perSecond {
+			fmt.Fprintf(out, " %.0f", mib(b))
+		}
+		fmt.Fprintln(out)
 	}
 	stop()
 	return <-served
@@ -183,6 +188,7 @@ type heapPeak struct {
 	wg             sync.WaitGroup
 	heap0, heapMax uint64
 	depthMax       int
+	perSecond      []uint64 // the heap's peak in each second
 }
 
 func (h *heapPeak) start(addr string) {
@@ -195,6 +201,7 @@ func (h *heapPeak) start(addr string) {
 		defer h.wg.Done()
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
+		t0 := time.Now()
 		for {
 			select {
 			case <-h.done:
@@ -204,6 +211,11 @@ func (h *heapPeak) start(addr string) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			h.heapMax = max(h.heapMax, ms.HeapInuse)
+			sec := int(time.Since(t0) / time.Second)
+			for len(h.perSecond) <= sec {
+				h.perSecond = append(h.perSecond, 0)
+			}
+			h.perSecond[sec] = max(h.perSecond[sec], ms.HeapInuse)
 			h.depthMax = max(h.depthMax, int(scrapeMetrics(addr)["embrec_queue_depth"]))
 		}
 	}()

@@ -129,3 +129,30 @@ func TestServeAndExport(t *testing.T) {
 		t.Errorf("the server still accepts after stopping")
 	}
 }
+
+func TestBenchServe(t *testing.T) {
+	dir := tinyRun(t)
+	var out bytes.Buffer
+	old := benchOut
+	benchOut = &out
+	defer func() { benchOut = old }()
+	args := []string{"bench", "serve", "--run", dir, "--concurrency", "1,4", "--duration", "300ms", "--warmup", "0s",
+		"--overload", "10", "--overload-duration", "300ms", "--queue", "4", "--max-batch", "2"}
+	if rc := runMain(args, io.Discard, os.Stderr); rc != 0 {
+		t.Fatalf("bench serve exited %d:\n%s", rc, out.String())
+	}
+	for _, c := range []string{"1", "4"} {
+		row := ""
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, "| closed loop, "+c+" clients |") {
+				row = l
+			}
+		}
+		if f := strings.Split(row, "|"); len(f) < 4 || strings.TrimSpace(f[3]) != "0" || strings.TrimSpace(f[2]) == "0" {
+			t.Errorf("concurrency %s: row %q, want requests and 0 errors", c, row)
+		}
+	}
+	if !strings.Contains(out.String(), "overload: open loop") || !strings.Contains(out.String(), "heap peak") {
+		t.Errorf("no overload report:\n%s", out.String())
+	}
+}
