@@ -12,7 +12,9 @@ package llama
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 
 	"embrec/tensor"
 )
@@ -100,7 +102,6 @@ func (m *Model) BeamSearchBatch(prompts []BeamPrompt) ([][]Beam, error) {
 	m.prefill(d, prompts, maxP, host)
 	d.B = len(prompts)
 
-	lp := make([]float64, V)
 	all := make([]int32, V)
 	for i := range all {
 		all[i] = int32(i)
@@ -108,7 +109,10 @@ func (m *Model) BeamSearchBatch(prompts []BeamPrompt) ([][]Beam, error) {
 	var cands []beamCand
 	var src []int
 	var feed []int32
+	lse := make([]float64, max(rows, len(prompts)))
+	live := len(prompts) // rows of host holding this step's logits
 	for step := 0; ; step++ {
+		rowLSE(lse[:live], host, V)
 		src, feed = src[:0], feed[:0]
 		for _, s := range st {
 			if s.done {
@@ -119,7 +123,7 @@ func (m *Model) BeamSearchBatch(prompts []BeamPrompt) ([][]Beam, error) {
 				continue
 			}
 			var err error
-			if cands, err = s.expand(step, host, V, lp, all, cands); err != nil {
+			if cands, err = s.expand(step, host, lse, V, all, cands); err != nil {
 				return nil, err
 			}
 			if s.done {
@@ -141,6 +145,7 @@ func (m *Model) BeamSearchBatch(prompts []BeamPrompt) ([][]Beam, error) {
 		d.Reorder(src)
 		lg := d.StepIDs(feed, nil, false)
 		b.Download(host[:len(src)*V], lg)
+		live = len(src)
 	}
 	out := make([][]Beam, len(st))
 	for i, s := range st {
@@ -190,11 +195,11 @@ func (m *Model) prefill(d *Decoder, prompts []BeamPrompt, maxP int, host []float
 }
 
 // expand takes one step of s from the logits of its rows (host rows
-// s.row0...): it scores the allowed continuations, keeps the best Beams,
+// s.row0..., their log-sum-exps in lse): it scores the allowed continuations, keeps the best Beams,
 // moves ended beams to finished and sets s.done when the search is over.
 // On return s.beams are the next beams, and cands[j].parent is the
 // parent (index into the old beams) of s.beams[j].
-func (s *beamState) expand(step int, host []float32, V int, lp []float64, all []int32, cands []beamCand) ([]beamCand, error) {
+func (s *beamState) expand(step int, host []float32, lse []float64, V int, all []int32, cands []beamCand) ([]beamCand, error) {
 	opt, K := s.opt, s.opt.Beams
 	cands = cands[:0]
 	for i, bm := range s.beams {
@@ -209,12 +214,12 @@ func (s *beamState) expand(step int, host []float32, V int, lp []float64, all []
 			}
 		}
 		r := s.row0 + i
-		logSoftmax(lp, host[r*V:(r+1)*V])
+		x := host[r*V : (r+1)*V]
 		for _, t := range allowed {
 			if t < 0 || int(t) >= V {
 				return cands, fmt.Errorf("llama: beam search: Allowed returned token %d outside the vocabulary of %d", t, V)
 			}
-			cands = append(cands, beamCand{bm.score + lp[t], i, t})
+			cands = append(cands, beamCand{bm.score + (float64(x[t]) - lse[r]), i, t}) // log-softmax, as logSoftmax
 		}
 	}
 	sort.Slice(cands, func(a, b int) bool {
@@ -275,4 +280,35 @@ func (s *beamState) result() []Beam {
 		fin = fin[:s.opt.Beams]
 	}
 	return fin
+}
+
+// rowLSE sets lse[r] to the log-sum-exp of host row r (V logits), with
+// logSoftmax's arithmetic, so x[t] - lse[r] is its log-probability. Rows
+// are split over goroutines when there are many (each row's sum is still
+// one sequential loop).
+func rowLSE(lse []float64, host []float32, V int) {
+	one := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			x := host[r*V : (r+1)*V]
+			mx := x[Argmax(x)]
+			var s float64
+			for _, v := range x {
+				s += math.Exp(float64(v - mx))
+			}
+			lse[r] = float64(mx) + math.Log(s)
+		}
+	}
+	n := len(lse)
+	w := min(runtime.GOMAXPROCS(0), n*V/(1<<15))
+	if w <= 1 {
+		one(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) { defer wg.Done(); one(lo, hi) }(lo, min(lo+chunk, n))
+	}
+	wg.Wait()
 }

@@ -51,7 +51,7 @@ type serveFlags struct {
 func addServeFlags(fs *flag.FlagSet) serveFlags {
 	return serveFlags{
 		maxBatch: fs.Int("max-batch", 32, "requests decoded together in one batched beam search at most"),
-		maxWait:  fs.Duration("max-wait", 2*time.Millisecond, "longest wait for a batch to grow to the previous batch's size (a lone request never waits)"),
+		maxWait:  fs.Duration("max-wait", 2*time.Millisecond, "longest wait for a batch to grow to the size of the last 8 batches (requests one at a time never wait)"),
 		queue:    fs.Int("queue", 256, "requests waiting for a batch at most; more are answered 503"),
 		timeout:  fs.Duration("timeout", 30*time.Second, "a request's deadline, queueing included (503 after it)"),
 		maxBody:  fs.Int64("max-body", 64<<10, "request body bytes at most (413 above)"),

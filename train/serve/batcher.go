@@ -1,7 +1,7 @@
 // The Batcher: a bounded queue in front of one worker goroutine that owns
 // the Engine (and so the backend). The worker takes a request, gathers
-// what else is queued and, while the batch is smaller than the previous
-// one, what arrives within MaxWait, up to MaxBatch, and decodes them
+// what else is queued and, while the batch is smaller than the recent
+// ones, what arrives within MaxWait, up to MaxBatch, and decodes them
 // together. A full queue refuses at once; a request whose
 // context ends leaves the queue unanswered or its batch at the next step.
 
@@ -24,7 +24,7 @@ var (
 // BatchOptions configure a Batcher.
 type BatchOptions struct {
 	MaxBatch int           // requests per batched decode (0 = 32)
-	MaxWait  time.Duration // longest wait for a batch to grow to the previous batch's size (0 = none)
+	MaxWait  time.Duration // longest wait for a batch to grow to the size of recent ones (0 = none)
 	Queue    int           // requests waiting at most (0 = 8 x MaxBatch)
 }
 
@@ -116,7 +116,8 @@ func (b *Batcher) Close() {
 func (b *Batcher) work() {
 	defer close(b.stopped)
 	var timer *time.Timer
-	last := 1 // size of the previous batch
+	var recent [8]int // sizes of the last batches (a ring)
+	nb := 0
 	for {
 		p, ok := <-b.queue
 		if !ok {
@@ -138,9 +139,13 @@ func (b *Batcher) work() {
 			}
 		}
 		// Wait for more only under concurrency: while the batch is smaller
-		// than the last one (closed-loop clients answered by it are sending
-		// again). A lone request decodes at once.
-		target := min(b.opt.MaxBatch, last)
+		// than the largest of the last 8 (clients answered by them are
+		// sending again). A lone request after lone requests decodes at once.
+		target := 1
+		for _, n := range recent {
+			target = max(target, n)
+		}
+		target = min(b.opt.MaxBatch, target)
 		if open && len(batch) < target && b.opt.MaxWait > 0 {
 			if timer == nil {
 				timer = time.NewTimer(b.opt.MaxWait)
@@ -163,7 +168,8 @@ func (b *Batcher) work() {
 			}
 			timer.Stop()
 		}
-		last = len(batch)
+		recent[nb%len(recent)] = len(batch)
+		nb++
 		b.run(batch)
 	}
 }
