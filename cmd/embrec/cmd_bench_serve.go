@@ -44,7 +44,8 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	over := fs.Float64("overload", 10, "open-loop rate as a multiple of the best closed-loop throughput (0: no overload run)")
 	overDur := fs.Duration("overload-duration", 10*time.Second, "length of the overload run")
 	maxOut := fs.Int("max-outstanding", 20000, "overload: requests awaiting an answer at most (client side)")
-	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the closed-loop runs (server and load generator) to this file")
+	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the closed-loop runs (with --in-process: server and load generator) to this file")
+	inProc := fs.Bool("in-process", false, "run the service inside this process instead of as a child `embrec serve` (CPU and memory figures then include the load generator)")
 	sf := addServeFlags(fs)
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -61,19 +62,24 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 		}
 		concs = append(concs, c)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	ready := make(chan string, 1)
-	served := make(chan error, 1)
-	go func() {
-		served <- serveRun(ctx, *dir, "127.0.0.1:0", sf, dev, io.Discard, func(a string) { ready <- a })
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-served:
+	ctx := context.Background()
+	var srv *benchServer
+	var err error
+	if *inProc {
+		srv, err = inProcessServer(sf, dev, *dir)
+	} else {
+		srv, err = spawnServer(append([]string{"--run", *dir}, serveArgs(fs)...))
+	}
+	if err != nil {
 		return err
 	}
+	addr := srv.addr
+	stopped := false
+	defer func() {
+		if !stopped {
+			srv.stop()
+		}
+	}()
 	users, err := benchUsers(*dir)
 	if err != nil {
 		return err
@@ -84,8 +90,8 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	url := "http://" + addr + "/v1/recommend"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 0, MaxIdleConnsPerHost: 4096}}
-	fmt.Fprintf(out, "embrec bench serve: %s on %s, %d users; --max-batch %d --max-wait %v --queue %d; %d CPUs (GOMAXPROCS %d); load generator in the same process\n",
-		*dir, addr, len(users), *sf.maxBatch, *sf.maxWait, *sf.queue, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(out, "embrec bench serve: %s on %s, %d users; --max-batch %d --max-wait %v --queue %d --timeout %v; %d CPUs; server: %s\n",
+		*dir, addr, len(users), *sf.maxBatch, *sf.maxWait, *sf.queue, *sf.timeout, runtime.NumCPU(), srv.what)
 	if *warm > 0 {
 		serve.ClosedLoop(ctx, client, url, bodies, concs[len(concs)-1], *warm)
 	}
@@ -102,9 +108,9 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "\n| load | requests | errors | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | mean batch | CPU ms/request |\n|---|---|---|---|---|---|---|---|---|\n")
 	best := 0.0
 	for _, c := range concs {
-		b0, cpu0 := scrapeBatches(addr), cpuTime()
+		b0, cpu0 := scrapeBatches(addr), srv.cpu()
 		r := serve.ClosedLoop(ctx, client, url, bodies, c, *dur)
-		b1, cpu1 := scrapeBatches(addr), cpuTime()
+		b1, cpu1 := scrapeBatches(addr), srv.cpu()
 		best = max(best, r.Throughput())
 		fmt.Fprintf(out, "| closed loop, %d clients | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n", c, len(r.OK)+r.Errors(), r.Errors(),
 			r.Throughput(), ms(serve.Percentile(r.OK, 50)), ms(serve.Percentile(r.OK, 95)), ms(serve.Percentile(r.OK, 99)), b1.mean(b0),
@@ -114,7 +120,7 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *over > 0 && best > 0 {
 		rate := *over * best
 		var peak heapPeak
-		peak.start(addr)
+		peak.start(addr, srv.rss)
 		r := serve.OpenLoop(ctx, client, url, bodies, rate, *overDur, *maxOut)
 		heap0, heapMax, depthMax := peak.stop()
 		fmt.Fprintf(out, "\noverload: open loop at %.0f req/s (%.0fx the best throughput) for %v\n", rate, *over, *overDur)
@@ -122,16 +128,44 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "  200: %.1f req/s, p50 %.1f ms, p99 %.1f ms; refused: p50 %.2f ms, p99 %.2f ms, slowest %.1f ms (--timeout %v)\n",
 			r.Throughput(), ms(serve.Percentile(r.OK, 50)), ms(serve.Percentile(r.OK, 99)),
 			ms(serve.Percentile(r.Refused, 50)), ms(serve.Percentile(r.Refused, 99)), ms(serve.Percentile(r.Refused, 100)), *sf.timeout)
-		fmt.Fprintf(out, "  heap in use: %.1f MiB before, %.1f MiB at most; queue depth at most %d of %d\n",
-			mib(heap0), mib(heapMax), depthMax, *sf.queue)
-		fmt.Fprintf(out, "  heap peak (MiB) in each second:")
+		fmt.Fprintf(out, "  server memory (%s): %.1f MiB before, %.1f MiB at most; queue depth at most %d of %d\n",
+			memWhat(*inProc), mib(heap0), mib(heapMax), depthMax, *sf.queue)
+		fmt.Fprintf(out, "  server memory peak (MiB) in each second:")
 		for _, b := range peak.perSecond {
+			if b == 0 {
+				fmt.Fprint(out, " -") // no sample that second (the sampler was starved)
+				continue
+			}
 			fmt.Fprintf(out, " %.0f", mib(b))
 		}
 		fmt.Fprintln(out)
 	}
-	stop()
-	return <-served
+	stopped = true
+	if err := srv.stop(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nstop (SIGTERM to the child; cancel in process): clean exit\n")
+	return nil
+}
+
+func memWhat(inProc bool) string {
+	if inProc {
+		return "Go heap in use, load generator included"
+	}
+	return "resident set"
+}
+
+// serveArgs are the serve flags set on bench serve's command line, for
+// the child `embrec serve`.
+func serveArgs(fs *flag.FlagSet) []string {
+	var args []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "max-batch", "max-wait", "queue", "max-conns", "timeout", "max-body", "max-k", "template", "device", "threads":
+			args = append(args, "--"+f.Name, f.Value.String())
+		}
+	})
+	return args
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -181,8 +215,7 @@ func scrapeMetrics(addr string) map[string]float64 {
 	return out
 }
 
-// heapPeak samples the process's heap in use and the service's queue
-// depth until stopped.
+// heapPeak samples the server's memory and queue depth until stopped.
 type heapPeak struct {
 	done           chan struct{}
 	wg             sync.WaitGroup
@@ -191,10 +224,8 @@ type heapPeak struct {
 	perSecond      []uint64 // the heap's peak in each second
 }
 
-func (h *heapPeak) start(addr string) {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	h.heap0, h.heapMax = ms.HeapInuse, ms.HeapInuse
+func (h *heapPeak) start(addr string, mem func() uint64) {
+	h.heap0, h.heapMax = mem(), mem()
 	h.done = make(chan struct{})
 	h.wg.Add(1)
 	go func() {
@@ -208,14 +239,13 @@ func (h *heapPeak) start(addr string) {
 				return
 			case <-tick.C:
 			}
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			h.heapMax = max(h.heapMax, ms.HeapInuse)
+			m := mem()
+			h.heapMax = max(h.heapMax, m)
 			sec := int(time.Since(t0) / time.Second)
 			for len(h.perSecond) <= sec {
 				h.perSecond = append(h.perSecond, 0)
 			}
-			h.perSecond[sec] = max(h.perSecond[sec], ms.HeapInuse)
+			h.perSecond[sec] = max(h.perSecond[sec], m)
 			h.depthMax = max(h.depthMax, int(scrapeMetrics(addr)["embrec_queue_depth"]))
 		}
 	}()

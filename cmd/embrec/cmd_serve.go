@@ -27,14 +27,15 @@ func init() {
 	register(&command{
 		name:    "serve",
 		summary: "serve a trained run over HTTP: POST /v1/recommend with batched beam search, /healthz, /v1/info, /metrics",
-		usage: "serve --run DIR [--addr 127.0.0.1:8080] [--max-batch 32] [--max-wait 2ms] [--queue 256] [--timeout 30s]\n" +
-			"            [--max-body 65536] [--max-k 100] [--template seen:0] [--device cpu|cuda] [--threads N]\n\n" +
+		usage: "serve --run DIR [--addr 127.0.0.1:8080] [--max-batch 32] [--max-wait 2ms] [--queue 256] [--max-conns 1024]\n" +
+			"            [--timeout 30s] [--max-body 65536] [--max-k 100] [--template seen:0] [--device cpu|cuda] [--threads N]\n\n" +
 			"POST /v1/recommend takes {\"user\": \"1\", \"k\": 10} (the user's own sequence as the history, as\n" +
 			"recommend does) or {\"user\": \"1\", \"history\": [\"1001\", \"1002\"], \"k\": 10} (newest last), with optional\n" +
 			"\"exclude_seen\": true and \"task\": \"sequential\"|\"straightforward\", and answers\n" +
 			"{\"user\": \"1\", \"items\": [{\"item\": \"...\", \"score\": -6.35}, ...]}, best first, the same items and scores as\n" +
 			"embrec recommend. Concurrent requests are decoded together (up to --max-batch, waiting at most\n" +
-			"--max-wait for a batch to fill) behind a queue of --queue requests; a full queue answers 503.\n" +
+			"--max-wait for a batch to grow) behind a queue of --queue requests; a full queue answers 503, and so\n" +
+			"does a connection over --max-conns (closed at once, so memory stays bounded under overload).\n" +
 			"Errors are JSON {\"error\": \"...\"}. SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.",
 		run: runServe,
 	})
@@ -43,6 +44,7 @@ func init() {
 // serveFlags are the flags of serve (and of bench serve's service).
 type serveFlags struct {
 	maxBatch, queue, maxK *int
+	maxConns              *int
 	maxWait, timeout      *time.Duration
 	maxBody               *int64
 	template              *string
@@ -53,6 +55,7 @@ func addServeFlags(fs *flag.FlagSet) serveFlags {
 		maxBatch: fs.Int("max-batch", 32, "requests decoded together in one batched beam search at most"),
 		maxWait:  fs.Duration("max-wait", 2*time.Millisecond, "longest wait for a batch to grow to the size of the last 8 batches (requests one at a time never wait)"),
 		queue:    fs.Int("queue", 256, "requests waiting for a batch at most; more are answered 503"),
+		maxConns: fs.Int("max-conns", 1024, "open connections at most; a connection over it is answered 503 and closed at once (bounds memory under overload)"),
 		timeout:  fs.Duration("timeout", 30*time.Second, "a request's deadline, queueing included (503 after it)"),
 		maxBody:  fs.Int64("max-body", 64<<10, "request body bytes at most (413 above)"),
 		maxK:     fs.Int("max-k", 100, "largest k a request may ask"),
@@ -61,10 +64,10 @@ func addServeFlags(fs *flag.FlagSet) serveFlags {
 }
 
 func (f serveFlags) options() (serve.EngineOptions, serve.BatchOptions, serve.ServerOptions, error) {
-	if *f.maxBatch < 1 || *f.queue < 1 || *f.maxK < 1 || *f.maxBody < 1 || *f.timeout <= 0 || *f.maxWait < 0 {
+	if *f.maxBatch < 1 || *f.queue < 1 || *f.maxConns < 1 || *f.maxK < 1 || *f.maxBody < 1 || *f.timeout <= 0 || *f.maxWait < 0 {
 		return serve.EngineOptions{}, serve.BatchOptions{}, serve.ServerOptions{}, fmt.Errorf(
-			"--max-batch %d, --queue %d, --max-k %d, --max-body %d, --timeout %v, --max-wait %v: want positive values (--max-wait may be 0)",
-			*f.maxBatch, *f.queue, *f.maxK, *f.maxBody, *f.timeout, *f.maxWait)
+			"--max-batch %d, --queue %d, --max-conns %d, --max-k %d, --max-body %d, --timeout %v, --max-wait %v: want positive values (--max-wait may be 0)",
+			*f.maxBatch, *f.queue, *f.maxConns, *f.maxK, *f.maxBody, *f.timeout, *f.maxWait)
 	}
 	return serve.EngineOptions{Template: *f.template, MaxK: *f.maxK},
 		serve.BatchOptions{MaxBatch: *f.maxBatch, MaxWait: *f.maxWait, Queue: *f.queue},
@@ -110,7 +113,8 @@ func serveRun(ctx context.Context, dir, addr string, sf serveFlags, dev deviceFl
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- serve.Serve(sctx, ln, s, loaded.Load, *sf.timeout+5*time.Second) }()
+	lim := serve.LimitListener(ln, *sf.maxConns, m.ConnRefused)
+	go func() { served <- serve.Serve(sctx, lim, s, loaded.Load, *sf.timeout+5*time.Second) }()
 	fmt.Fprintf(log, "embrec serve: listening on http://%s (loading %s)\n", ln.Addr(), dir)
 
 	built, backend, err := loadServed(dir, dev, log)

@@ -136,7 +136,7 @@ func TestBenchServe(t *testing.T) {
 	old := benchOut
 	benchOut = &out
 	defer func() { benchOut = old }()
-	args := []string{"bench", "serve", "--run", dir, "--concurrency", "1,4", "--duration", "300ms", "--warmup", "0s",
+	args := []string{"bench", "serve", "--in-process", "--run", dir, "--concurrency", "1,4", "--duration", "300ms", "--warmup", "0s",
 		"--overload", "10", "--overload-duration", "300ms", "--queue", "4", "--max-batch", "2"}
 	if rc := runMain(args, io.Discard, os.Stderr); rc != 0 {
 		t.Fatalf("bench serve exited %d:\n%s", rc, out.String())
@@ -152,7 +152,7 @@ func TestBenchServe(t *testing.T) {
 			t.Errorf("concurrency %s: row %q, want requests and 0 errors", c, row)
 		}
 	}
-	if !strings.Contains(out.String(), "overload: open loop") || !strings.Contains(out.String(), "heap peak") {
+	if !strings.Contains(out.String(), "overload: open loop") || !strings.Contains(out.String(), "memory peak") {
 		t.Errorf("no overload report:\n%s", out.String())
 	}
 }

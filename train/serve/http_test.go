@@ -349,3 +349,51 @@ func TestServeStopsGracefully(t *testing.T) {
 		t.Errorf("batcher after the stop: %v", err)
 	}
 }
+
+func TestConnectionLimit(t *testing.T) {
+	e := tinyEngine(t)
+	m := NewMetrics(nil)
+	b, start := pausedBatcher(e, BatchOptions{MaxBatch: 4}, m)
+	defer func() { start(); b.Close() }()
+	s := NewServer(ServerOptions{}, m)
+	s.Ready(b, Info{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: s}
+	go hs.Serve(LimitListener(ln, 1, m.ConnRefused))
+	defer hs.Close()
+	url := "http://" + ln.Addr().String() + "/v1/recommend"
+	held := make(chan int, 1)
+	go func() { // holds the one connection: its request waits in the paused batcher
+		resp, err := http.Post(url, "application/json", strings.NewReader(`{"user": "`+e.Built().Data.Users[0]+`"}`))
+		if err != nil {
+			held <- 0
+			return
+		}
+		resp.Body.Close()
+		held <- resp.StatusCode
+	}()
+	for b.QueueDepth() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Post(url, "application/json", strings.NewReader(`{"user": "x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]string
+	json.NewDecoder(resp.Body).Decode(&v)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(v["error"], "too many connections") {
+		t.Errorf("over the limit: %d %v", resp.StatusCode, v)
+	}
+	start()
+	if c := <-held; c != 200 {
+		t.Errorf("the connection under the limit: %d", c)
+	}
+	if !strings.Contains(gather(t, m), "embrec_connections_refused_total 1") {
+		t.Error("refused connection not counted")
+	}
+}

@@ -20,6 +20,7 @@ type Metrics struct {
 	batchSize prometheus.Histogram
 	batchTime prometheus.Histogram
 	inFlight  prometheus.Gauge
+	refused   prometheus.Counter
 }
 
 // NewMetrics registers the service's collectors on a new registry;
@@ -46,7 +47,10 @@ func NewMetrics(queueDepth func() int) *Metrics {
 			Name: "embrec_requests_in_flight", Help: "Recommendation requests being handled (queued, decoding or answering).",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.batchSize, m.batchTime, m.inFlight)
+	m.refused = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "embrec_connections_refused_total", Help: "Connections answered 503 and closed at once: over the connection limit.",
+	})
+	m.reg.MustRegister(m.requests, m.latency, m.batchSize, m.batchTime, m.inFlight, m.refused)
 	if queueDepth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "embrec_queue_depth", Help: "Requests waiting for a batch.",
@@ -72,3 +76,6 @@ func (m *Metrics) batch(n int, d time.Duration) {
 	m.batchSize.Observe(float64(n))
 	m.batchTime.Observe(d.Seconds())
 }
+
+// ConnRefused counts a connection refused over the limit (LimitListener).
+func (m *Metrics) ConnRefused() { m.refused.Inc() }
