@@ -1,8 +1,9 @@
 // bench serve: a rerunnable load test of embrec serve. It starts the
-// service in this process on a loopback port (never another host), drives
-// it closed-loop at each --concurrency for --duration, then open-loop at
-// --overload times the best throughput, and prints throughput, latency
-// percentiles, answers by status, batch sizes and the heap's peak.
+// service (a child `embrec serve`, or in this process) on a loopback port
+// (never another host), drives it closed-loop at each --concurrency for
+// --duration, then open-loop at --overload times the best throughput, and
+// prints throughput, latency percentiles, answers by status, batch sizes,
+// the server's CPU per request and its memory through the overload.
 
 package main
 
@@ -12,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"runtime"
@@ -121,7 +123,11 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 		rate := *over * best
 		var peak heapPeak
 		peak.start(addr, srv.rss)
+		// Connections refused over --max-conns close after their 503; Go's
+		// client logs each one whose answer it reads as unsolicited.
+		log.SetOutput(io.Discard)
 		r := serve.OpenLoop(ctx, client, url, bodies, rate, *overDur, *maxOut)
+		log.SetOutput(os.Stderr)
 		heap0, heapMax, depthMax := peak.stop()
 		fmt.Fprintf(out, "\noverload: open loop at %.0f req/s (%.0fx the best throughput) for %v\n", rate, *over, *overDur)
 		fmt.Fprintf(out, "  answers by status: %v; no answer: %d; not sent (client cap %d): %d\n", r.ByStatus, r.Failed, *maxOut, r.Skipped)
