@@ -201,8 +201,12 @@ func (b *Batcher) run(batch []*pending) {
 		switch {
 		case err != nil:
 			p.out <- result{err: err}
-		case res[i] == nil:
-			p.out <- result{err: p.ctx.Err()}
+		case res[i] == nil: // stopped: its context ended
+			err := p.ctx.Err()
+			if err == nil {
+				err = errors.New("serve: the request was abandoned")
+			}
+			p.out <- result{err: err}
 		default:
 			p.out <- result{r: res[i]}
 		}
