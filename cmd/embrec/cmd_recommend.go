@@ -60,10 +60,15 @@ func runRecommend(fs *flag.FlagSet, args []string) error {
 		return errors.New("--history goes with --user, not --users")
 	case *batch < 1:
 		return fmt.Errorf("--batch %d: want at least 1", *batch)
+	case *k < 1:
+		return fmt.Errorf("-k %d: want at least 1", *k)
 	}
 	built, err := loadRun(*dir, dev, io.Discard)
 	if err != nil {
 		return err
+	}
+	if n := built.Data.NumItems(); *k > n {
+		return fmt.Errorf("-k %d: the catalogue has %d items", *k, n)
 	}
 	e, err := serve.NewEngine(built, serve.EngineOptions{Template: *tplSel, MaxK: *k})
 	if err != nil {
