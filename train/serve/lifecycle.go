@@ -19,7 +19,9 @@ import (
 // the model loads (it is read when stopping). It returns nil after a
 // graceful stop.
 func Serve(ctx context.Context, ln net.Listener, s *Server, batcher func() *Batcher, grace time.Duration) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Read deadlines keep a slow or stalled client from holding a
+	// connection (and its slot under the connection limit) for ever.
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	select {
