@@ -1,12 +1,12 @@
 // Beam search with a prefix constraint (the trie of item ids): beams are
 // rows of one Decoder, reshuffled through Decoder.Reorder every step.
+// The search itself, over one prompt or many at once, is in beam_batch.go.
 
 package llama
 
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"embrec/tensor"
 )
@@ -24,6 +24,10 @@ type BeamOptions struct {
 	// LengthPenalty: a finished beam ranks by Score / len^LengthPenalty,
 	// len the number of generated tokens (0: the raw sum of log-probs).
 	LengthPenalty float64
+	// Stop, when set, is called before each decoding step; true ends the
+	// search at once (BeamSearchBatch: that prompt's result is nil, and its
+	// rows leave the batch). Cancellation of a served request.
+	Stop func() bool
 }
 
 // Beam is one result of BeamSearch.
@@ -51,121 +55,13 @@ func (m *Model) BeamSearch(prompt []int32, opt BeamOptions) ([]Beam, error) {
 
 // BeamSearchEmbeds decodes from a prompt given as input embeddings
 // (P, C) — token embeddings with injected vectors — and returns up to
-// Beams results, best first.
+// Beams results, best first. It is BeamSearchBatch with one prompt.
 func (m *Model) BeamSearchEmbeds(prompt *tensor.Tensor, opt BeamOptions) ([]Beam, error) {
-	c, b := m.Config, m.Backend
-	P := prompt.Rows()
-	K := opt.Beams
-	if K <= 0 || opt.MaxTokens <= 0 || prompt.Cols() != c.Hidden || P == 0 {
-		return nil, fmt.Errorf("llama: beam search: %d beams, %d tokens, prompt %v", K, opt.MaxTokens, prompt)
+	res, err := m.BeamSearchBatch([]BeamPrompt{{Embeds: prompt, Opt: opt}})
+	if err != nil {
+		return nil, err
 	}
-	if P+opt.MaxTokens > c.MaxPos {
-		return nil, fmt.Errorf("llama: beam search: prompt of %d plus %d tokens exceeds max_position_embeddings %d", P, opt.MaxTokens, c.MaxPos)
-	}
-	Max := P + opt.MaxTokens
-	pre := m.NewDecoder(1, Max, P)
-	b.Copy(pre.Input(P), prompt)
-	lg := pre.Step(P, nil, false)
-	d := m.NewDecoder(K, Max, 1)
-	for r := 0; r < K; r++ {
-		d.CopyRow(r, pre, 0)
-	}
-	V := c.Vocab
-	host := make([]float32, K*V)
-	b.Download(host[:V], lg)
-
-	type live struct {
-		tokens []int32
-		score  float64
-	}
-	beams := []live{{}}
-	var finished []Beam
-	rank := func(score float64, n int) float64 {
-		if opt.LengthPenalty == 0 || n == 0 {
-			return score
-		}
-		return score / math.Pow(float64(n), opt.LengthPenalty)
-	}
-	type cand struct {
-		score  float64
-		parent int
-		tok    int32
-	}
-	var cands []cand
-	lp := make([]float64, V)
-	all := make([]int32, V)
-	for i := range all {
-		all[i] = int32(i)
-	}
-	for step := 0; step < opt.MaxTokens && len(beams) > 0; step++ {
-		cands = cands[:0]
-		for i, bm := range beams {
-			allowed := all
-			if opt.Allowed != nil {
-				allowed = opt.Allowed(bm.tokens)
-				if len(allowed) == 0 {
-					if len(bm.tokens) > 0 {
-						finished = append(finished, Beam{Tokens: bm.tokens, Score: bm.score, Rank: rank(bm.score, len(bm.tokens)), Finished: true})
-					}
-					continue
-				}
-			}
-			logSoftmax(lp, host[i*V:(i+1)*V])
-			for _, t := range allowed {
-				if t < 0 || int(t) >= V {
-					return nil, fmt.Errorf("llama: beam search: Allowed returned token %d outside the vocabulary of %d", t, V)
-				}
-				cands = append(cands, cand{bm.score + lp[t], i, t})
-			}
-		}
-		sort.Slice(cands, func(a, b int) bool {
-			if cands[a].score != cands[b].score {
-				return cands[a].score > cands[b].score
-			}
-			if cands[a].parent != cands[b].parent {
-				return cands[a].parent < cands[b].parent
-			}
-			return cands[a].tok < cands[b].tok
-		})
-		var next []live
-		src := make([]int, K)
-		feed := make([]int32, K)
-		for j, cd := range cands {
-			if len(next) == K || j >= 2*K {
-				break
-			}
-			toks := append(append([]int32(nil), beams[cd.parent].tokens...), cd.tok)
-			if cd.tok == opt.EOS {
-				finished = append(finished, Beam{Tokens: toks, Score: cd.score, Rank: rank(cd.score, len(toks)), Finished: true})
-				continue
-			}
-			src[len(next)], feed[len(next)] = cd.parent, cd.tok
-			next = append(next, live{toks, cd.score})
-		}
-		beams = next
-		if len(finished) >= K && opt.LengthPenalty == 0 {
-			// Scores only fall: no live beam can overtake the K-th finished one.
-			sort.Slice(finished, func(a, b int) bool { return finished[a].Rank > finished[b].Rank })
-			if len(beams) == 0 || beams[0].score <= finished[K-1].Rank {
-				beams = nil
-				break
-			}
-		}
-		if len(beams) == 0 || step+1 == opt.MaxTokens {
-			break
-		}
-		d.Reorder(src)
-		lg = d.StepIDs(feed, nil, false)
-		b.Download(host, lg)
-	}
-	for _, bm := range beams { // unfinished beams at the length limit
-		finished = append(finished, Beam{Tokens: bm.tokens, Score: bm.score, Rank: rank(bm.score, len(bm.tokens))})
-	}
-	sort.SliceStable(finished, func(a, b int) bool { return finished[a].Rank > finished[b].Rank })
-	if len(finished) > K {
-		finished = finished[:K]
-	}
-	return finished, nil
+	return res[0], nil
 }
 
 // logSoftmax sets dst = x - logsumexp(x) in float64.

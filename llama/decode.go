@@ -13,7 +13,8 @@ import (
 // scratch buffers of one step of up to MaxStep new positions per row.
 type Decoder struct {
 	m            *Model
-	B, Max       int
+	B, Max       int // rows now (Reorder may change it, up to Cap) and positions per row
+	Cap          int // rows allocated
 	MaxStep      int
 	kc, vc       []*tensor.Tensor // (L) x (B, Max, NKV*HS)
 	scratch      *tensor.Tensor   // (B, Max, NKV*HS) for Reorder
@@ -27,8 +28,10 @@ type Decoder struct {
 	res2         *tensor.Tensor   // (B*MaxStep, C)
 	gate, up, h  *tensor.Tensor   // (B*MaxStep, H)
 	rstd         *tensor.Tensor   // (B*MaxStep)
-	probs        *tensor.Tensor   // (NH, MaxStep, Max)
-	logits       *tensor.Tensor   // (B*MaxStep, V)
+	probs        *tensor.Tensor   // (max(B, MaxStep) * NH * Max)
+	logits       *tensor.Tensor   // (B, V) last positions
+	allLogits    *tensor.Tensor   // (B*MaxStep, V), allocated at the first Step that asks
+	cacheRows    []int32          // (B) rows of a (B*Max, NKV*HS) cache view a step writes
 	pos, stepMsk []int32          // (B*MaxStep)
 }
 
@@ -39,7 +42,7 @@ func (m *Model) NewDecoder(B, max, maxStep int) *Decoder {
 	if B <= 0 || max <= 0 || max > c.MaxPos || maxStep <= 0 || maxStep > max {
 		panic(fmt.Sprintf("llama: NewDecoder(B %d, max %d, maxStep %d), max must be in [1, %d]", B, max, maxStep, c.MaxPos))
 	}
-	d := &Decoder{m: m, B: B, Max: max, MaxStep: maxStep}
+	d := &Decoder{m: m, B: B, Cap: B, Max: max, MaxStep: maxStep}
 	ar := &arena{}
 	d.kc = make([]*tensor.Tensor, c.Layers)
 	d.vc = make([]*tensor.Tensor, c.Layers)
@@ -61,13 +64,18 @@ func (m *Model) NewDecoder(B, max, maxStep int) *Decoder {
 	ar.take(&d.up, N, c.Intermediate)
 	ar.take(&d.h, N, c.Intermediate)
 	ar.take(&d.rstd, N)
-	ar.take(&d.probs, c.Heads, maxStep, max)
-	ar.take(&d.logits, N, c.Vocab)
+	rowsP := B // probabilities: (NH, MaxStep, Max) per row in turn, or (B, NH, 1, Max) at once
+	if maxStep > B {
+		rowsP = maxStep
+	}
+	ar.take(&d.probs, rowsP*c.Heads*max)
+	ar.take(&d.logits, B, c.Vocab)
 	ar.alloc(m.Backend)
 	d.mask = make([]int32, B*max)
 	d.next = make([]int32, B)
 	d.pos = make([]int32, N)
 	d.stepMsk = make([]int32, N)
+	d.cacheRows = make([]int32, B)
 	return d
 }
 
@@ -124,7 +132,7 @@ func (d *Decoder) Step(Tn int, mask []int32, allLogits bool) *tensor.Tensor {
 	q, tq, k, v := d.q.View(0, N, c.QDim()), d.tq.View(0, N, c.QDim()), d.k.View(0, N, c.KVDim()), d.v.View(0, N, c.KVDim())
 	att := d.att.View(0, N, c.QDim())
 	gate, up, h := d.gate.View(0, N, c.Intermediate), d.up.View(0, N, c.Intermediate), d.h.View(0, N, c.Intermediate)
-	probs := d.probs.View(0, 1, c.Heads, Tn, Tk)
+	probs := d.probs.View(0, c.Heads*Tn*Tk)
 	kvC, qC := c.KVDim(), c.QDim()
 	for l := 0; l < c.Layers; l++ {
 		L := &m.Layers[l]
@@ -133,14 +141,18 @@ func (d *Decoder) Step(Tn int, mask []int32, allLogits bool) *tensor.Tensor {
 		b.RoPEForward(q, tq, m.cos, m.sin, pos, false)
 		m.linear(k, xn, nil, L.K, l, ProjK) // k holds pre-RoPE keys, rotated into the cache below
 		m.linear(v, xn, nil, L.V, l, ProjV)
-		for r := 0; r < B; r++ {
-			kr := d.kc[l].View((r*d.Max+t0)*kvC, Tn, kvC)
-			vr := d.vc[l].View((r*d.Max+t0)*kvC, Tn, kvC)
-			b.RoPEForward(kr, k.View(r*Tn*kvC, Tn, kvC), m.cos, m.sin, pos[r*Tn:(r+1)*Tn], false)
-			b.Copy(vr, v.View(r*Tn*kvC, Tn, kvC))
-			b.AttentionForward(att.View(r*Tn*qC, 1, Tn, qC), probs, q.View(r*Tn*qC, 1, Tn, qC),
-				d.kc[l].View(r*d.Max*kvC, 1, Tk, kvC), d.vc[l].View(r*d.Max*kvC, 1, Tk, kvC),
-				d.mask[r*d.Max:r*d.Max+Tk], c.Heads, c.KVHeads)
+		if Tn == 1 {
+			d.attendOne(l, att, q, k, v, pos)
+		} else {
+			for r := 0; r < B; r++ {
+				kr := d.kc[l].View((r*d.Max+t0)*kvC, Tn, kvC)
+				vr := d.vc[l].View((r*d.Max+t0)*kvC, Tn, kvC)
+				b.RoPEForward(kr, k.View(r*Tn*kvC, Tn, kvC), m.cos, m.sin, pos[r*Tn:(r+1)*Tn], false)
+				b.Copy(vr, v.View(r*Tn*kvC, Tn, kvC))
+				b.AttentionForward(att.View(r*Tn*qC, 1, Tn, qC), probs, q.View(r*Tn*qC, 1, Tn, qC),
+					d.kc[l].View(r*d.Max*kvC, 1, Tk, kvC), d.vc[l].View(r*d.Max*kvC, 1, Tk, kvC),
+					d.mask[r*d.Max:r*d.Max+Tk], c.Heads, c.KVHeads)
+			}
 		}
 		m.linear(res2, att, nil, L.O, l, ProjO)
 		b.Add(res2, res2, x)
@@ -154,8 +166,11 @@ func (d *Decoder) Step(Tn int, mask []int32, allLogits bool) *tensor.Tensor {
 	d.Len = Tk
 	V := c.Vocab
 	if allLogits {
+		if d.allLogits == nil {
+			d.allLogits = b.New(tensor.F32, d.Cap*d.MaxStep, V)
+		}
 		b.RMSNormForward(xn, rstd, x, m.Norm, c.NormEps)
-		lg := d.logits.View(0, N, V)
+		lg := d.allLogits.View(0, N, V)
 		b.MatMul(lg, xn, m.Head, false, true, 0)
 		return lg
 	}
@@ -170,30 +185,91 @@ func (d *Decoder) Step(Tn int, mask []int32, allLogits bool) *tensor.Tensor {
 	return lg
 }
 
-// Reorder makes row i a copy of old row src[i] (cache, mask, positions):
-// beam search's reshuffle. len(src) == B.
-func (d *Decoder) Reorder(src []int) {
-	if len(src) != d.B {
-		panic(fmt.Sprintf("llama: Reorder: %d sources for %d rows", len(src), d.B))
+// attendOne is a decoding step's attention (one new position per row):
+// the rows' new keys (rotated) and values go into the cache at position
+// Len, then one attention call covers every row, each over all Max cache
+// positions with the key mask (zero past the new position) doing the
+// causality. A row's result is the same as over its first Len+1 keys
+// alone: masked keys add nothing to the softmax or the product.
+func (d *Decoder) attendOne(l int, att, q, k, v *tensor.Tensor, pos []int32) {
+	m, b, c := d.m, d.m.Backend, d.m.Config
+	B, kvC, qC := d.B, c.KVDim(), c.QDim()
+	rows := d.cacheRows[:B]
+	for r := range rows {
+		rows[r] = int32(r*d.Max + d.Len)
 	}
-	b, kvC := d.m.Backend, d.m.Config.KVDim()
-	n := d.Len * kvC
-	for _, cache := range [][]*tensor.Tensor{d.kc, d.vc} {
-		for _, t := range cache {
-			for i, s := range src {
-				b.Copy(d.scratch.View(i*d.Max*kvC, n), t.View(s*d.Max*kvC, n))
-			}
-			for i := range src {
-				b.Copy(t.View(i*d.Max*kvC, n), d.scratch.View(i*d.Max*kvC, n))
-			}
+	rk := d.tq.View(0, B, kvC) // tq is free once q is rotated
+	b.RoPEForward(rk, k, m.cos, m.sin, pos, false)
+	b.ScatterRows(d.kc[l].View(0, B*d.Max, kvC), rk, rows)
+	b.ScatterRows(d.vc[l].View(0, B*d.Max, kvC), v, rows)
+	b.AttentionForward(att.View(0, B, 1, qC), d.probs.View(0, B*c.Heads*d.Max), q.View(0, B, 1, qC),
+		d.kc[l].View(0, B, d.Max, kvC), d.vc[l].View(0, B, d.Max, kvC), d.mask[:B*d.Max], c.Heads, c.KVHeads)
+}
+
+// Reorder makes row i a copy of old row src[i] (cache, mask, positions):
+// beam search's reshuffle. len(src) may differ from B, up to Cap: the
+// decoder then has len(src) rows (finished beams drop out of the batch,
+// new ones take free rows).
+func (d *Decoder) Reorder(src []int) {
+	if len(src) > d.Cap {
+		panic(fmt.Sprintf("llama: Reorder: %d sources for %d rows", len(src), d.Cap))
+	}
+	for _, s := range src {
+		if s < 0 || s >= d.B {
+			panic(fmt.Sprintf("llama: Reorder: source row %d of %d", s, d.B))
 		}
 	}
-	oldMask := append([]int32(nil), d.mask...)
-	oldNext := append([]int32(nil), d.next...)
+	b, row := d.m.Backend, d.Max*d.m.Config.KVDim()
+	ids := d.cacheRows[:len(src)]
+	for i, s := range src {
+		ids[i] = int32(s)
+	}
+	gathered := d.scratch.View(0, len(src), row)
+	for _, cache := range [][]*tensor.Tensor{d.kc, d.vc} {
+		for _, t := range cache {
+			b.EmbeddingForward(gathered, t.View(0, d.B, row), ids) // a gather of whole rows
+			b.Copy(t.View(0, len(src)*row), gathered.View(0, len(src)*row))
+		}
+	}
+	oldMask := append([]int32(nil), d.mask[:d.B*d.Max]...)
+	oldNext := append([]int32(nil), d.next[:d.B]...)
 	for i, s := range src {
 		copy(d.mask[i*d.Max:(i+1)*d.Max], oldMask[s*d.Max:(s+1)*d.Max])
 		d.next[i] = oldNext[s]
 	}
+	d.B = len(src)
+}
+
+// CopyRowPadded copies row sr of src (same model, any Max) into row dr
+// of d, right-aligned: d's positions [d.Len-src.Len, d.Len) get src's
+// cache and the positions before it are masked padding, so prompts of
+// different lengths decode side by side. An empty d takes length as its
+// Len; otherwise d.Len must equal length. Row positions (RoPE) count
+// valid tokens only, so a padded row computes what the unpadded one does.
+func (d *Decoder) CopyRowPadded(dr int, src *Decoder, sr int, length int) {
+	if d.Len == 0 {
+		d.Len = length
+	}
+	if d.Len != length || src.Len > length || length > d.Max || dr >= d.Cap {
+		panic(fmt.Sprintf("llama: CopyRowPadded: row %d of %d, %d positions into %d (Len %d, Max %d)", dr, d.Cap, src.Len, length, d.Len, d.Max))
+	}
+	b, kvC := d.m.Backend, d.m.Config.KVDim()
+	pad := length - src.Len
+	n := src.Len * kvC
+	for l := range d.kc {
+		for _, c := range [][2]*tensor.Tensor{{d.kc[l], src.kc[l]}, {d.vc[l], src.vc[l]}} {
+			if pad > 0 {
+				b.Fill(c[0].View(dr*d.Max*kvC, pad*kvC), 0)
+			}
+			if n > 0 {
+				b.Copy(c[0].View((dr*d.Max+pad)*kvC, n), c[1].View(sr*src.Max*kvC, n))
+			}
+		}
+	}
+	row := d.mask[dr*d.Max : (dr+1)*d.Max]
+	clear(row)
+	copy(row[pad:], src.mask[sr*src.Max:sr*src.Max+src.Len])
+	d.next[dr] = src.next[sr]
 }
 
 // CopyRow copies row sr of src (same model, same Max) into row dr of d,

@@ -46,6 +46,10 @@ type Model struct {
 	adapters [][numProj]Adapter // (L, 7), nil entries: no adapter
 	cos, sin *tensor.Tensor     // (MaxPos, HS/2) RoPE tables
 	closers  []io.Closer        // mapped files behind zero-copy weights
+	// beamDecs are BeamSearchBatch's prefill and decoding Decoders, kept
+	// for the next call (grown when one is too small): a served batch
+	// then allocates no cache.
+	beamDecs [2]*Decoder
 }
 
 // ParamSpec names one parameter tensor and its shape.

@@ -182,6 +182,17 @@ type FrozenDTyper interface {
 	FrozenDType() DType
 }
 
+// BatchInvariant is an optional Backend interface: a backend that can
+// make each row of a product independent of the other rows of its batch
+// (the same kernel and summation order for every row count) says so. A
+// served request then gets the same answer, bit for bit, alone or batched
+// with others. The CPU backend implements it (at some cost below ten rows);
+// the cuda backend does not, and batched answers there may differ from
+// single ones in the last bits.
+type BatchInvariant interface {
+	SetBatchInvariant(on bool)
+}
+
 // SharedInputMatMuler is an optional fused op: several linear layers of one
 // input, outs[i] = x @ ws[i]^T (each ws[i] (out_i, in) as in MatMul, beta
 // 0). A backend that converts x for every product (the cuda backend rounds

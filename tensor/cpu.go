@@ -23,6 +23,9 @@ type CPU struct {
 	gemv   gemvJob
 	attn   attnJob
 	attnWs chan *attnWorker // per-worker attention state (SGEMM buffers, dP)
+	// invariant: MatMul's result rows do not depend on the row count
+	// (SetBatchInvariant).
+	invariant bool
 }
 
 var _ Backend = (*CPU)(nil)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 
+	"embrec/internal/vec"
 	"embrec/tensor/internal/gemm"
 )
 
@@ -86,11 +87,39 @@ func (j *attnJob) forwardHead(b, h int, serial *gemm.Serial) {
 	if j.mask != nil {
 		mask = j.mask[b*s.Tk : (b+1)*s.Tk]
 	}
+	if s.Tq == 1 {
+		j.forwardQuery(b, h, kv, ph, mask)
+		return
+	}
 	// (Tq, Tk) = scale * (Tq, HS) @ (Tk, HS)^T
 	j.c.sgemm(serial, false, true, s.Tq, s.Tk, s.HS, j.scale, j.q[b*s.Tq*qC+h*s.HS:], qC, j.k[b*s.Tk*kC+kv*s.HS:], kC, 0, ph, s.Tk)
 	maskedSoftmax(ph, s.Tq, s.Tk, mask)
 	// (Tq, HS) = (Tq, Tk) @ (Tk, HS)
 	j.c.sgemm(serial, false, false, s.Tq, s.HS, s.Tk, 1, ph, s.Tk, j.v[b*s.Tk*kC+kv*s.HS:], kC, 0, j.o[b*s.Tq*qC+h*s.HS:], qC)
+}
+
+// forwardQuery is forwardHead for one query (a decoding step): the same
+// products the small-M SGEMM path computes (scale * Dot(q, k_j), then
+// Axpy(p_j, v_j) over the keys with p_j != 0, in key order), without its
+// dispatch, and with no scores for masked keys (the softmax zeroes them).
+func (j *attnJob) forwardQuery(b, h, kv int, ph []float32, mask []int32) {
+	s := j.s
+	qC, kC := s.NH*s.HS, s.NKV*s.HS
+	q := j.q[b*qC+h*s.HS:][:s.HS]
+	keys, vals := j.k[b*s.Tk*kC+kv*s.HS:], j.v[b*s.Tk*kC+kv*s.HS:]
+	for t := 0; t < s.Tk; t++ {
+		if mask == nil || mask[t] != 0 {
+			ph[t] = j.scale * vec.Dot(q, keys[t*kC:][:s.HS])
+		}
+	}
+	maskedSoftmax(ph, 1, s.Tk, mask)
+	o := j.o[b*qC+h*s.HS:][:s.HS]
+	clear(o)
+	for t, p := range ph {
+		if p != 0 {
+			vec.Axpy(p, vals[t*kC:][:s.HS], o)
+		}
+	}
 }
 
 // backwardHead: with P the probabilities and dP = dO V^T,
@@ -128,7 +157,12 @@ func (j *attnJob) backwardHead(b, h int, first bool, dP []float32, serial *gemm.
 }
 
 // splitHeads says whether n independent units keep every worker busy.
-func (c *CPU) splitHeads(n int) bool { return c.pool.workers > 1 && n >= 2*c.pool.workers }
+// In batch-invariant mode heads always split (each head's products on
+// one goroutine), so a row's attention is computed the same way whatever
+// the number of rows in the call.
+func (c *CPU) splitHeads(n int) bool {
+	return c.pool.workers > 1 && (c.invariant || n >= 2*c.pool.workers)
+}
 
 // AttentionForward implements Attention.
 func (c *CPU) AttentionForward(out, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int) {

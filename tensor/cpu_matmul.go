@@ -2,7 +2,11 @@
 
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"embrec/tensor/internal/gemm"
+)
 
 // MatMul implements MatMuler.
 func (c *CPU) MatMul(out, a, b *Tensor, transA, transB bool, beta float32) {
@@ -25,7 +29,7 @@ func (c *CPU) MatMul(out, a, b *Tensor, transA, transB bool, beta float32) {
 	if k != kb || out.Rows() != m || out.Cols() != n {
 		panic(fmt.Sprintf("tensor: MatMul: out %v = a %v (T=%v) @ b %v (T=%v)", out, a, transA, b, transB))
 	}
-	c.sgemm(nil, transA, transB, m, n, k, 1, Float32s(a), max(ac, 1), Float32s(b), max(b.Dim(1), 1), beta, Float32s(out), max(n, 1))
+	c.product(transA, transB, m, n, k, Float32s(a), max(ac, 1), Float32s(b), max(b.Dim(1), 1), beta, Float32s(out), max(n, 1))
 }
 
 func (c *CPU) batchedMatMul(out, a, b *Tensor, transA, transB bool, beta float32) {
@@ -47,7 +51,24 @@ func (c *CPU) batchedMatMul(out, a, b *Tensor, transA, transB bool, beta float32
 	as, bs, os := Float32s(a), Float32s(b), Float32s(out)
 	sa, sb, so := a.Dim(1)*a.Dim(2), b.Dim(1)*b.Dim(2), m*n
 	for i := 0; i < bt; i++ {
-		c.sgemm(nil, transA, transB, m, n, k, 1, as[i*sa:(i+1)*sa], max(a.Dim(2), 1),
+		c.product(transA, transB, m, n, k, as[i*sa:(i+1)*sa], max(a.Dim(2), 1),
 			bs[i*sb:(i+1)*sb], max(b.Dim(2), 1), beta, os[i*so:(i+1)*so], max(n, 1))
 	}
 }
+
+// product is MatMul's SGEMM: the small-M path by default, the blocked
+// SGEMM for every row count in batch-invariant mode.
+func (c *CPU) product(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, out []float32, ldc int) {
+	if c.invariant {
+		gemm.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, out, ldc)
+		return
+	}
+	c.sgemm(nil, transA, transB, m, n, k, 1, a, lda, b, ldb, beta, out, ldc)
+}
+
+// SetBatchInvariant implements BatchInvariant: on, MatMul computes every
+// output row with the blocked SGEMM whatever the number of rows (whose
+// per-element sums run in the same order for every row count), instead of
+// direct dot products below smallM rows. Attention is unaffected: it is
+// already per row. Off is the default.
+func (c *CPU) SetBatchInvariant(on bool) { c.invariant = on }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 
-	"embrec/llama"
 	"embrec/tensor"
 	"embrec/train/data"
 	"embrec/train/metrics"
@@ -90,26 +89,11 @@ type Scored struct {
 // constrained to the catalogue, never completing an item of exclude, and
 // returns the items of the finished beams, best first.
 func (r *Recommender) BeamItems(x *tensor.Tensor, c *Catalogue, beams int, exclude []int32) ([]Scored, error) {
-	allowed := c.Trie.Allowed
-	if len(exclude) > 0 {
-		c.pr.exclude(exclude)
-		allowed = c.pr.allowed
-	}
-	var buf []int32
-	bs, err := r.LLM.BeamSearchEmbeds(x, llama.BeamOptions{
-		Beams: beams, MaxTokens: c.MaxLen, EOS: r.Enc.Tok.EOS(),
-		Allowed: func(prefix []int32) []int32 { buf = allowed(buf[:0], prefix); return buf },
-	})
+	res, err := r.BeamItemsBatch([]BeamQuery{{X: x, Cat: c, Beams: beams, Exclude: exclude}})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Scored, 0, len(bs))
-	for _, b := range bs {
-		if it, ok := c.Trie.Item(b.Tokens); ok {
-			out = append(out, Scored{it, b.Score})
-		}
-	}
-	return out, nil
+	return res[0], nil
 }
 
 // Evaluate runs constrained beam search for every user of the split.
@@ -200,7 +184,7 @@ type pruner struct {
 }
 
 func newPruner(t *Trie, seqs [][]int32) *pruner {
-	p := &pruner{t: t, seqs: seqs, total: make([]int32, t.Len()), removed: map[int32]int32{}, seen: map[int32]bool{}}
+	p := &pruner{t: t, seqs: seqs, total: make([]int32, t.Len())}
 	for _, s := range seqs {
 		n := int32(0)
 		p.total[0]++
@@ -212,9 +196,15 @@ func newPruner(t *Trie, seqs [][]int32) *pruner {
 	return p
 }
 
+// forUser returns a pruner over the same trie (sharing its counts) that
+// removes items: each query of a batch has its own.
+func (p *pruner) forUser(items []int32) *pruner {
+	q := &pruner{t: p.t, seqs: p.seqs, total: p.total, removed: map[int32]int32{}, seen: map[int32]bool{}}
+	q.exclude(items)
+	return q
+}
+
 func (p *pruner) exclude(items []int32) {
-	clear(p.removed)
-	clear(p.seen)
 	for _, it := range items {
 		if p.seen[it] {
 			continue

@@ -1,10 +1,11 @@
 // The CF lookup table: WALS user and item factors in dataset index order,
-// fitted here on the training split or read from a factor file and matched
-// to the dataset by raw id.
+// fitted here on the training split or read from a factor file (embrec's,
+// implicit's .npz or Spark's as text) and matched to the dataset by raw id.
 
 package train
 
 import (
+	"embrec/internal/finite"
 	"fmt"
 	"math"
 
@@ -47,49 +48,35 @@ func FactorsOf(m *wals.Model, cols cf.Columns) *Factors {
 	return f
 }
 
-// LoadFactors reads a factor file written by `embrec wals` and orders its
-// rows like d, matching raw user and item ids. Every user and item of d
-// must be present.
-func LoadFactors(path string, d *data.Dataset) (*Factors, error) {
-	s, err := wals.Load(path)
+// LoadFactors reads a factor table (wals.LoadAny: a file written by
+// `embrec wals`, implicit's .npz, or Spark's factors as text "USERS,ITEMS")
+// and orders its rows like d by raw user and item id. ids names the rows
+// of an .npz without id arrays (see wals.LoadAny). Every user and item of
+// d must have a row and every row a dataset id; the error names each one
+// that does not.
+func LoadFactors(path, ids string, d *data.Dataset) (*Factors, error) {
+	s, err := wals.LoadAny(path, ids, d.Users, d.Items)
 	if err != nil {
 		return nil, err
-	}
-	if len(s.UserIDs) != d.NumUsers() || len(s.ItemIDs) != d.NumItems() {
-		return nil, fmt.Errorf("%s: factors for %d users and %d items, %s has %d and %d (fitted on another dataset?)",
-			path, len(s.UserIDs), len(s.ItemIDs), d.Name, d.NumUsers(), d.NumItems())
 	}
 	if want := s.Meta["data_sha256"]; want != "" && d.Path != "" {
 		if _, got, err := FileDigest(d.Path); err == nil && got != want {
 			return nil, fmt.Errorf("%s: fitted on a dataset with sha256 %.12s, %s has %.12s (fitted on another or an edited dataset?)", path, want, d.Path, got)
 		}
 	}
-	k := s.Model.K
-	f := &Factors{K: k, User: make([]float32, d.NumUsers()*k), Item: make([]float32, d.NumItems()*k)}
-	if id, ok := orderRows(f.User, k, d.Users, s.UserIDs, s.Model.UserVec); !ok {
-		return nil, fmt.Errorf("%s: no factors for user %q of %s", path, id, d.Name)
+	m, err := s.Reorder(d.Users, d.Items)
+	if err != nil {
+		return nil, fmt.Errorf("%s and %s: %w", path, d.Name, err)
 	}
-	if id, ok := orderRows(f.Item, k, d.Items, s.ItemIDs, s.Model.ItemVec); !ok {
-		return nil, fmt.Errorf("%s: no factors for item %q of %s", path, id, d.Name)
-	}
-	return f, nil
-}
-
-// orderRows copies into dst row i the file's row for want[i], found by id
-// in have (vec returns a file row); it reports the first id it lacks.
-func orderRows(dst []float32, k int, want, have []string, vec func(int) []float32) (missing string, ok bool) {
-	rows := make(map[string]int, len(have))
-	for r, id := range have {
-		rows[id] = r
-	}
-	for i, id := range want {
-		r, ok := rows[id]
-		if !ok {
-			return id, false
+	for _, t := range []struct {
+		name string
+		v    []float32
+	}{{"user", m.X}, {"item", m.Y}} {
+		if i := finite.Index(t.v); i >= 0 {
+			return nil, fmt.Errorf("%s: %s factor row %d holds a non-finite value (%v)", path, t.name, i/max(m.K, 1), t.v[i])
 		}
-		copy(dst[i*k:(i+1)*k], vec(r))
 	}
-	return "", true
+	return &Factors{K: m.K, User: m.X, Item: m.Y}, nil
 }
 
 // Standardize divides each table by its root mean square, so that the

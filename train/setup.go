@@ -44,9 +44,10 @@ type RunSpec struct {
 	// start: ItemHeadRandom ("" too) or ItemHeadWALS.
 	ItemHead string `json:"item_head,omitempty"`
 
-	Mode       string       `json:"mode"`    // "embed" or "text"
-	Factors    string       `json:"factors"` // WALS file ("" = fit on the training split)
-	WALS       wals.Config  `json:"wals"`    // used when fitting
+	Mode       string       `json:"mode"`                 // "embed" or "text"
+	Factors    string       `json:"factors"`              // factor file(s) ("" = fit WALS on the training split); see LoadFactors
+	FactorIDs  string       `json:"factor_ids,omitempty"` // row ids of an .npz without id arrays (wals.LoadAny)
+	WALS       wals.Config  `json:"wals"`                 // used when fitting
 	ProjHidden int          `json:"proj_hidden"`
 	LoRA       *lora.Config `json:"lora"` // nil: no adapters
 	Full       bool         `json:"full"` // train every backbone weight in stage 2
@@ -222,7 +223,7 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 	case "", "embed":
 		mode = Embeddings
 		if spec.Factors != "" {
-			f, err = LoadFactors(spec.Factors, d)
+			f, err = LoadFactors(spec.Factors, spec.FactorIDs, d)
 		} else {
 			f, err = FitFactors(d, spec.WALS)
 		}

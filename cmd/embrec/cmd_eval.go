@@ -117,48 +117,22 @@ func expand(v string, all ...string) []string {
 	return strings.Split(v, ",")
 }
 
-// loadRun rebuilds a run's recommender and loads its best weights.
-// Inputs that changed since training are an error unless acceptChanged.
+// loadRun rebuilds a run's recommender on the --device backend and loads
+// its best weights. Inputs that changed since training are an error unless
+// acceptChanged.
 func loadRun(dir string, dev deviceFlags, acceptChanged bool, log io.Writer) (*train.Built, error) {
 	b, _, err := loadRunCheckpoint(dir, "best", dev, acceptChanged, log)
 	return b, err
 }
 
-// loadRunCheckpoint rebuilds a run's recommender and loads the weights of
-// which ("best": the best validation's checkpoint if the run has one,
-// else the last; "last": the last checkpoint; "stage1": the projectors
-// stage 1 ended with), and returns the step of the weights loaded.
+// loadRunCheckpoint is loadRun for the weights of which (best, last,
+// stage1; see train.LoadOptions), returning their step too.
 func loadRunCheckpoint(dir, which string, dev deviceFlags, acceptChanged bool, log io.Writer) (*train.Built, int, error) {
-	spec, err := loadSpecVerified(dir, acceptChanged)
-	if err != nil {
-		return nil, 0, err
-	}
 	b, err := dev.backend()
 	if err != nil {
 		return nil, 0, err
 	}
-	built, err := train.Build(spec, b, log)
-	if err != nil {
-		return nil, 0, err
-	}
-	path := filepath.Join(dir, train.CheckpointFile)
-	if best := filepath.Join(dir, train.BestFile); which == "best" {
-		if _, err := os.Stat(best); err == nil {
-			path = best
-		}
-	}
-	var step int
-	if which == "stage1" {
-		path = filepath.Join(dir, train.Stage1File)
-		step, err = built.Rec.LoadStage1(path)
-	} else {
-		step, _, err = built.Rec.LoadCheckpoint(path, false)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	fmt.Fprintf(os.Stderr, "weights: %s (step %d)\n", path, step)
-	return built, step, nil
+	return train.LoadRunWith(dir, b, log, train.LoadOptions{Checkpoint: which, AcceptChanged: acceptChanged})
 }
 
 // evalRow is one evaluated configuration.

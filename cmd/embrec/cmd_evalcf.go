@@ -5,7 +5,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -28,7 +27,8 @@ func init() {
 			"  mf      x_u . y_i (straightforward task: the user vector only)\n" +
 			"  mf-seq  (x_u/|x_u| + beta * m/|m|) . y_i, m = mean of the last --history item vectors (sequential task)\n" +
 			"--exclude yes removes the user's training items (seq[:-2]) from the ranking; both prints both.\n" +
-			"--factors is a file written by `embrec wals` on the same dataset (needed for mf and mf-seq).\n" +
+			"--factors is a file written by `embrec wals` on the same dataset, implicit's .npz, or Spark's factors\n" +
+			"as text USERS,ITEMS (needed for mf and mf-seq; see the README's Spark hand-off).\n" +
 			"Choose hyper-parameters with --split valid; report --split test.\n" +
 			"Example:\n" +
 			"  embrec eval-cf --data ../shared/data/Beauty/user_sequence.txt --factors beauty.wals.safetensors --split test",
@@ -38,7 +38,8 @@ func init() {
 
 func runEvalCF(fs *flag.FlagSet, args []string) error {
 	df := addDatasetFlags(fs)
-	factors := fs.String("factors", "", "WALS factor file from `embrec wals` (required for mf, mf-seq)")
+	factors := fs.String("factors", "", factorsHelp+" (required for mf, mf-seq)")
+	factorIDs := fs.String("factor-ids", "", factorIDsHelp)
 	splitName := fs.String("split", "valid", "valid or test")
 	exclude := fs.String("exclude", "both", "remove training items from the ranking: yes, no or both")
 	methods := fs.String("methods", "", "comma-separated subset of pop,mf,mf-seq (default: all that the inputs allow)")
@@ -75,14 +76,14 @@ func runEvalCF(fs *flag.FlagSet, args []string) error {
 	var model *wals.Model
 	var meta map[string]string
 	if *factors != "" {
-		s, err := wals.Load(*factors)
+		s, err := wals.LoadAny(*factors, *factorIDs, d.Users, d.Items)
 		if err != nil {
 			return err
 		}
-		if err := checkFactorIDs(s, d, cols); err != nil {
-			return fmt.Errorf("%s: %w", *factors, err)
+		if model, err = s.Reorder(d.Users, cols.RawIDs(d)); err != nil {
+			return fmt.Errorf("%s: %w (fitted on another dataset?)", *factors, err)
 		}
-		model, meta = s.Model, s.Meta
+		meta = s.Meta
 	}
 	names := strings.Split(*methods, ",")
 	if *methods == "" {
@@ -111,9 +112,12 @@ func runEvalCF(fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Fprintf(dataOut, "eval-cf: %s, %s split, %d users, full ranking over %d items (one held-out item per user)\n",
 		d.Name, sp, d.NumUsers(), d.NumItems())
-	if meta != nil {
+	switch {
+	case meta != nil && meta["format"] == wals.FileFormat:
 		fmt.Fprintf(dataOut, "factors: %s (K=%d, iters=%s, reg=%s, alpha=%s, solver=%s)\n",
 			*factors, model.K, meta["iters"], meta["reg"], meta["alpha"], meta["solver"])
+	case meta != nil:
+		fmt.Fprintf(dataOut, "factors: %s (K=%d, %s)\n", *factors, model.K, meta["format"])
 	}
 	fmt.Fprintf(dataOut, "excl = the user's training items (seq[:-2]) removed from the ranking\n\n")
 	fmt.Fprintf(dataOut, "%-26s %-5s %-9s%-9s%-9s%-9s %s\n", "method", "excl", "HR@5", "NDCG@5", "HR@10", "NDCG@10", "time")
@@ -152,21 +156,10 @@ func runEvalCF(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// checkFactorIDs verifies that a factor file was fitted on dataset d.
-func checkFactorIDs(s *wals.Saved, d *data.Dataset, cols cf.Columns) error {
-	if len(s.UserIDs) != d.NumUsers() || len(s.ItemIDs) != d.NumItems() {
-		return fmt.Errorf("factors for %d users x %d items, dataset has %d x %d (fitted on another dataset?)",
-			len(s.UserIDs), len(s.ItemIDs), d.NumUsers(), d.NumItems())
-	}
-	for u, id := range s.UserIDs {
-		if id != d.Users[u] {
-			return fmt.Errorf("user row %d is %q, dataset user %d is %q (fitted on another dataset?)", u, id, u, d.Users[u])
-		}
-	}
-	for c, id := range cols.RawIDs(d) {
-		if s.ItemIDs[c] != id {
-			return errors.New("item rows do not follow this dataset's sequential indexing (fitted on another dataset?)")
-		}
-	}
-	return nil
-}
+// The help of --factors and --factor-ids (train, eval-cf).
+const (
+	factorsHelp = "factor table: a file from `embrec wals`, implicit's model.save .npz (user_factors, item_factors), " +
+		"or Spark ALS factors as text USERS,ITEMS (rows \"id v1 ... vK\"; files or directories of part files)"
+	factorIDsHelp = "raw ids of an .npz's rows when it has no user_ids/item_ids arrays: USERS.txt,ITEMS.txt " +
+		"(one id a line, in row order), or dataset (rows in the dataset's user and first-appearance item order)"
+)

@@ -55,7 +55,7 @@ type specFlags struct {
 	model, init, config, tok        *string
 	modelSeed, seed                 *uint64
 	itemTokens, itemHead            *string
-	mode, factors                   *string
+	mode, factors, factorIDs        *string
 	walsK, walsIters                *int
 	walsReg, walsAlpha              *float64
 	projHidden, loraRank            *int
@@ -82,7 +82,8 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 		itemTokens:  fs.String("item-tokens", "digits", "--init random's vocabulary: item ids as digits (like LLaMA's tokenizer) or whole (one token per item)"),
 		seed:        fs.Uint64("seed", 1, "seed of projectors, LoRA, data order, templates and dropout"),
 		mode:        fs.String("mode", "embed", "embed (the method) or text (ids as text)"),
-		factors:     fs.String("factors", "", "WALS factor file from `embrec wals` (default: fit on the training split)"),
+		factors:     fs.String("factors", "", factorsHelp+" (default: fit WALS on the training split)"),
+		factorIDs:   fs.String("factor-ids", "", factorIDsHelp),
 		walsK:       fs.Int("wals-factors", 64, "factors K when fitting WALS here"),
 		walsIters:   fs.Int("wals-iters", wd.Iters, "WALS iterations when fitting here"),
 		walsReg:     fs.Float64("wals-reg", wd.Reg, "WALS regularisation when fitting here"),
@@ -104,7 +105,7 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	wc.Factors, wc.Iters, wc.Reg, wc.Alpha = *f.walsK, *f.walsIters, *f.walsReg, *f.walsAlpha
 	s := train.RunSpec{Data: *f.data, Name: *f.name, Indexing: *f.indexing, Templates: *f.templates,
 		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed, ItemTokens: *f.itemTokens, ItemHead: *f.itemHead,
-		Mode: *f.mode, Factors: *f.factors, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed}
+		Mode: *f.mode, Factors: *f.factors, FactorIDs: *f.factorIDs, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed}
 	rankSet := false
 	fs.Visit(func(fl *flag.Flag) { rankSet = rankSet || fl.Name == "lora-rank" })
 	if *f.loraRank > 0 && (!*f.full || rankSet) { // --full alone trains every weight, no adapters

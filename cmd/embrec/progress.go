@@ -18,6 +18,7 @@ type progress struct {
 	tty   bool
 	t0    time.Time
 	first int
+	shown int // count: the last tenth printed
 	dirty bool
 }
 
@@ -64,6 +65,27 @@ func (p *progress) checkpoint(stage, step, total int, path string) {
 		return
 	}
 	p.note(fmt.Sprintf("stage %d: checkpoint at step %d: %s", stage, step, path))
+}
+
+// count shows done of total units (a batch export's users).
+func (p *progress) count(what string, done, total int) {
+	eta := time.Duration(0)
+	if done > 0 {
+		eta = time.Duration(float64(time.Since(p.t0)) / float64(done) * float64(total-done)).Round(time.Second)
+	}
+	rate := float64(done) / max(time.Since(p.t0).Seconds(), 1e-9)
+	line := fmt.Sprintf("%d/%d %s, %.1f/s, ETA %v", done, total, what, rate, eta)
+	if p.tty {
+		const width = 24
+		fill := width * done / max(total, 1)
+		fmt.Fprintf(p.w, "\r[%s%s] %s\x1b[K", strings.Repeat("#", fill), strings.Repeat(".", width-fill), line)
+		p.dirty = true
+		return
+	}
+	if tenth := done * 10 / max(total, 1); tenth > p.shown || done == total { // a line per tenth
+		p.shown = tenth
+		fmt.Fprintln(p.w, line)
+	}
 }
 
 func (p *progress) note(s string) {

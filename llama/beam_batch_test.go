@@ -1,0 +1,99 @@
+// Batched beam search: every prompt of a mixed batch (lengths, beam
+// widths, constraints) gets exactly its single-prompt beams on a
+// batch-invariant backend, and a stopped prompt leaves the others intact.
+
+package llama
+
+import (
+	"slices"
+	"testing"
+
+	"embrec/tensor"
+)
+
+// trieAllowed constrains decoding to items (token sequences).
+func trieAllowed(items [][]int32) func([]int32) []int32 {
+	return func(prefix []int32) []int32 {
+		var out []int32
+		for _, it := range items {
+			if len(it) > len(prefix) && slices.Equal(it[:len(prefix)], prefix) && !slices.Contains(out, it[len(prefix)]) {
+				out = append(out, it[len(prefix)])
+			}
+		}
+		return out
+	}
+}
+
+func embeds(m *Model, ids []int32) *tensor.Tensor {
+	x := m.Backend.New(tensor.F32, len(ids), m.Config.Hidden)
+	m.Backend.EmbeddingForward(x, m.Embed, ids)
+	return x
+}
+
+func TestBeamSearchBatchMatchesSingle(t *testing.T) {
+	b := tensor.NewCPU(2)
+	b.SetBatchInvariant(true)
+	m, err := NewRandom(smallConfig(), b, 0.3, 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := [][]int32{{10, 11, 12, 2}, {10, 11, 13, 2}, {10, 14, 2}, {20, 21, 22, 23, 2}, {20, 5, 2}, {30, 2}, {31, 32, 2}, {33, 2}}
+	prompts := []BeamPrompt{
+		{embeds(m, []int32{1, 7, 8, 9}), BeamOptions{Beams: 5, MaxTokens: 6, EOS: 2, Allowed: trieAllowed(items)}},
+		{embeds(m, []int32{1, 4}), BeamOptions{Beams: 3, MaxTokens: 6, EOS: 2, Allowed: trieAllowed(items[:4])}},
+		{embeds(m, []int32{1, 7, 8, 9}), BeamOptions{Beams: 8, MaxTokens: 6, EOS: 2, Allowed: trieAllowed(items)}},
+		{embeds(m, []int32{1, 40, 41, 42, 43, 44, 45, 46, 47}), BeamOptions{Beams: 4, MaxTokens: 5, EOS: 2}},
+		{embeds(m, []int32{1, 9, 9}), BeamOptions{Beams: 1, MaxTokens: 4, EOS: 2, Allowed: trieAllowed(items)}},
+		{embeds(m, []int32{1, 7, 8, 9}), BeamOptions{Beams: 2, MaxTokens: 6, EOS: -1, LengthPenalty: 1, Allowed: trieAllowed(items)}},
+	}
+	got, err := m.BeamSearchBatch(prompts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range prompts {
+		want, err := m.BeamSearchEmbeds(p.Embeds, p.Opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 {
+			t.Fatalf("prompt %d: no beams", i)
+		}
+		if !slices.EqualFunc(got[i], want, func(a, b Beam) bool {
+			return slices.Equal(a.Tokens, b.Tokens) && a.Score == b.Score && a.Rank == b.Rank && a.Finished == b.Finished
+		}) {
+			t.Errorf("prompt %d: batched %v, alone %v", i, got[i], want)
+		}
+	}
+}
+
+func TestBeamSearchBatchStop(t *testing.T) {
+	b := tensor.NewCPU(1)
+	b.SetBatchInvariant(true)
+	m, _ := NewRandom(smallConfig(), b, 0.3, 5)
+	items := [][]int32{{10, 11, 12, 2}, {10, 14, 2}, {20, 21, 22, 23, 2}, {30, 2}}
+	calls := 0
+	stopAfter2 := func() bool { calls++; return calls > 2 }
+	keep := BeamOptions{Beams: 3, MaxTokens: 6, EOS: 2, Allowed: trieAllowed(items)}
+	stop := keep
+	stop.Stop = stopAfter2
+	x := embeds(m, []int32{1, 7, 8})
+	got, err := m.BeamSearchBatch([]BeamPrompt{{x, stop}, {x, keep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != nil {
+		t.Errorf("stopped prompt returned %v", got[0])
+	}
+	if calls != 3 {
+		t.Errorf("Stop called %d times, want 3 (two steps, then stop)", calls)
+	}
+	want, _ := m.BeamSearchEmbeds(x, keep)
+	if len(got[1]) != len(want) || len(want) == 0 {
+		t.Fatalf("the other prompt: %v, alone %v", got[1], want)
+	}
+	for i := range want {
+		if !slices.Equal(got[1][i].Tokens, want[i].Tokens) || got[1][i].Score != want[i].Score {
+			t.Errorf("beam %d: %v, alone %v", i, got[1][i], want[i])
+		}
+	}
+}
