@@ -66,8 +66,8 @@ func logEvalTrial(path, label, dir, device, which string, b *train.Built, step i
 	t := trial{Model: label, Dataset: b.Data.Name, Device: device, WallS: trainingTime(dir), Passes: passes,
 		Extra: map[string]any{"run": dir, "step": step, "spec": s, "rows": rows}}
 	for _, r := range rows {
-		if r.Task != "sequential" || r.Template != "seen:0" || r.Exclude {
-			continue
+		if r.Task != "sequential" || r.Template != "seen:0" {
+			continue // (every row of one eval shares --exclude; the label says which)
 		}
 		sc := &scores{r.HR5, r.NDCG5, r.HR10, r.NDCG10, r.Users}
 		if r.Split == "valid" {
