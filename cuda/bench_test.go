@@ -29,14 +29,13 @@ var gemmShapes = [][3]int{
 // selects one variant.
 func BenchmarkGEMMBF16(b *testing.B) {
 	be := newTestBackend(b)
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	for _, variant := range variantsUnderTest(b, be) {
 		b.Run(variant, func(b *testing.B) {
 			for _, mkn := range gemmShapes {
 				for _, layout := range []string{"nt", "nn"} {
 					m, k, n := mkn[0], mkn[1], mkn[2]
 					b.Run(fmt.Sprintf("M%d_K%d_N%d_%s", m, k, n, layout), func(b *testing.B) {
-						GEMMBF16Variant = variant
+						be.gemmVariant = variant
 						benchGEMM(b, be, m, n, k, layout == "nt", tensor.BF16)
 					})
 				}

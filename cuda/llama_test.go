@@ -183,8 +183,7 @@ func TestLlamaTrainingStepMatchesCPU(t *testing.T) {
 				if !slices.Contains(variantsUnderTest(t, gpu), tc.gemm) {
 					t.Skipf("GEMM variant %s not under test here", tc.gemm)
 				}
-				defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
-				GEMMBF16Variant = tc.gemm
+				gpu.gemmVariant = tc.gemm
 			}
 			cpu := tensor.NewCPU(0)
 			g := newStepSide(t, gpu, true, tc.bf16, tc.full, llama.RunOptions{FlashAttention: tc.flash}, tc.targets)

@@ -407,28 +407,32 @@ var gemmBF16Variants = []gemmBF16{
 	{"v3l", "gemm_tma_v3l", 128, 208, 384, 216144, "gemm_tma", "v3k", false},
 }
 
-// GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, a per-product mode of AutoGEMMModes
-// (bf16For), or "" for the device's default (Backend.GEMMVariant). On
-// compute capability 9.0 the default is auto-tma-k (v3g, v3h or v3l per
-// product, their TMA kernels falling back to v3a, v3b or v3k for operands
-// the TMA cannot read), or auto (v3a or v3b) where the TMA kernels do not
-// load; v2a elsewhere. Set it before a Backend runs products (it is read
-// at every MatMul, without synchronisation). The OpenLLaMA-3B LoRA step
-// (README, Results): on an H100 (run 10) 99.0 ms with auto-tma, 99.4 with
-// auto-tma-k, 116.0 with auto, 116.5 on v3a alone and 144.9 on v2a; on an
-// H200 (run 8) 118.6 ms with auto against 119.7 on v3a alone, 121.1 on v3b
-// and 148.4 on v2a. v2a was the fastest of the mma.sync kernels on an H200
-// (run 5), where "auto" picked among them lost to it by 2%.
-var GEMMBF16Variant = ""
-
-// GEMMVariant returns the BF16 GEMM variant b's products use: the one
-// GEMMBF16Variant names, else b's device default.
+// GEMMVariant returns the BF16 GEMM variant or per-product mode b's
+// products use: the one Options.GEMMVariant or SetGEMMVariant named, else
+// the device's default. On compute capability 9.0 the default is
+// auto-tma-k (v3g, v3h or v3l per product, their TMA kernels falling back
+// to v3a, v3b or v3k for operands the TMA cannot read), or auto (v3a or
+// v3b) where the TMA kernels do not load; v2a elsewhere. The step times
+// that chose these defaults are in results/README.md.
 func (b *Backend) GEMMVariant() string {
-	if GEMMBF16Variant != "" {
-		return GEMMBF16Variant
+	if b.gemmVariant != "" {
+		return b.gemmVariant
 	}
 	return b.gemmDefault
+}
+
+// SetGEMMVariant makes b's BF16 products run on variant or per-product
+// mode v ("" for the device's default) from the next MatMul on; it
+// refuses a name CheckGEMMVariant refuses. Like every op it is called
+// from the goroutine that drives b.
+func (b *Backend) SetGEMMVariant(v string) error {
+	if v != "" {
+		if err := b.CheckGEMMVariant(v); err != nil {
+			return err
+		}
+	}
+	b.gemmVariant = v
+	return nil
 }
 
 // bf16For returns the variant for a product of batches (m, n) outputs in
@@ -481,7 +485,7 @@ var autoGEMMCandidates = map[string][]string{
 	"auto-tma-k": {"v3g", "v3h", "v3l"},
 }
 
-// AutoGEMMModes are the names of GEMMBF16Variant that choose a variant
+// AutoGEMMModes are the GEMM variant names that choose a variant
 // per product (bf16For), in the order of autoGEMMCandidates' comment.
 var AutoGEMMModes = []string{"auto", "auto-plan", "auto-tma", "auto-k", "auto-tma-k"}
 
@@ -497,8 +501,8 @@ func knownGEMMVariant(v string) error {
 	return fmt.Errorf("want one of %v or %v", AutoGEMMModes, GEMMBF16Variants())
 }
 
-// CheckGEMMVariant reports whether v (a value of GEMMBF16Variant, as
-// EMBREC_CUDA_GEMM takes) can run on b: a per-product mode, or a variant
+// CheckGEMMVariant reports whether v (a value of Options.GEMMVariant)
+// can run on b: a per-product mode, or a variant
 // whose kernels b's device loaded.
 func (b *Backend) CheckGEMMVariant(v string) error {
 	if err := knownGEMMVariant(v); err != nil {

@@ -1,9 +1,9 @@
-// Kernel profile: with Options.Profile (or EMBREC_CUDA_PROFILE=1) every
+// Kernel profile: with Options.Profile every
 // launch is bracketed by two CUDA events recorded in the command stream,
 // so the GPU time of each kernel is measured where it runs, without
 // synchronising between launches. Sync and Close harvest the pairs into
 // per-kernel totals; Profile returns them and WriteProfile prints them.
-// With Options.ProfileGrids (EMBREC_CUDA_PROFILE=grids) the totals are
+// With Options.ProfileGrids the totals are
 // also kept per kernel and launch grid (ProfileByGrid), which tells apart
 // the products of one GEMM kernel at different shapes.
 

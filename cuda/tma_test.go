@@ -26,7 +26,6 @@ func TestGEMMTMA(t *testing.T) {
 	if len(variants) == 0 {
 		t.Skipf("no TMA GEMM variant under test runs on %s", b.name)
 	}
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	b.sms = 5 // persistent variants: several tiles per block
 	rng := rand.New(rand.NewPCG(5, 6))
 	type tcase struct {
@@ -77,7 +76,7 @@ func TestGEMMTMA(t *testing.T) {
 				}
 				kernel := prefix + "_" + [4]string{"nn", "nt", "tn", "tt"}[layout]
 				before := launchesOf(b, kernel)
-				GEMMBF16Variant = v
+				b.gemmVariant = v
 				b.MatMul(C, A, B, ta, tb, 0)
 				if got := launchesOf(b, kernel) - before; got != 1 {
 					t.Errorf("%s: %d launches of %s, want 1", name, got, kernel)
@@ -99,7 +98,7 @@ func TestGEMMTMA(t *testing.T) {
 	// The same products again: every operand's map is in the table.
 	next := b.tma.next
 	A, B, C := b.New(tensor.BF16, 128, 64), b.New(tensor.BF16, 256, 64), b.New(tensor.F32, 128, 256)
-	GEMMBF16Variant = variants[0]
+	b.gemmVariant = variants[0]
 	b.MatMul(C, A, B, false, true, 0)
 	if b.tma.next != next+2 {
 		t.Errorf("first product of new operands: %d maps added, want 2", b.tma.next-next)

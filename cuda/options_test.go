@@ -8,23 +8,24 @@ import (
 	"embrec/tensor"
 )
 
-// TestGEMMVariantFromEnv: EMBREC_CUDA_GEMM selects a BF16 GEMM variant and
-// an unknown name is refused when the backend starts.
-func TestGEMMVariantFromEnv(t *testing.T) {
-	old := GEMMBF16Variant
-	defer func() { GEMMBF16Variant = old }()
-	t.Setenv("EMBREC_CUDA_GEMM", "nope")
-	if _, err := newBackend(newFake(t, 64<<20), Options{}); err == nil {
+// TestGEMMVariantOption: Options.GEMMVariant selects a BF16 GEMM variant
+// or per-product mode, and an unknown name is refused when the backend
+// starts; SetGEMMVariant changes it later, refusing the same names.
+func TestGEMMVariantOption(t *testing.T) {
+	if _, err := newBackend(newFake(t, 64<<20), Options{GEMMVariant: "nope"}); err == nil {
 		t.Errorf("unknown variant accepted")
 	}
-	t.Setenv("EMBREC_CUDA_GEMM", "v1")
-	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v1" {
-		t.Errorf("v1: err %v, variant %q", err, GEMMBF16Variant)
-	}
-	for _, v := range []string{"auto-plan", "auto-tma", "auto-k", "auto-tma-k"} {
-		t.Setenv("EMBREC_CUDA_GEMM", v)
-		if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != v {
-			t.Errorf("%s: err %v, variant %q", v, err, GEMMBF16Variant)
+	for _, v := range []string{"v1", "auto", "auto-plan", "auto-tma", "auto-k", "auto-tma-k"} {
+		b, err := newBackend(newFake(t, 64<<20), Options{GEMMVariant: v})
+		if err != nil || b.GEMMVariant() != v {
+			t.Errorf("%s: err %v", v, err)
+			continue
+		}
+		if err := b.SetGEMMVariant("nope"); err == nil || b.GEMMVariant() != v {
+			t.Errorf("%s: SetGEMMVariant(nope): err %v, variant %s", v, err, b.GEMMVariant())
+		}
+		if err := b.SetGEMMVariant(""); err != nil || b.GEMMVariant() != "auto-tma-k" {
+			t.Errorf("%s: SetGEMMVariant(\"\"): err %v, variant %s, want the default", v, err, b.GEMMVariant())
 		}
 	}
 }
@@ -35,9 +36,6 @@ func TestGEMMVariantFromEnv(t *testing.T) {
 // loaded, and on v2a where the sm_90a wgmma module is not (an older
 // device, or a driver that refused it).
 func TestGEMMDefaultByDevice(t *testing.T) {
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
-	GEMMBF16Variant = ""
-	t.Setenv("EMBREC_CUDA_GEMM", "")
 	ampere := newFake(t, 64<<20)
 	ampere.cc = 80
 	refused := newFake(t, 64<<20)
@@ -66,13 +64,11 @@ func TestGEMMDefaultByDevice(t *testing.T) {
 }
 
 // TestWGMMAOnlyOnHopper: on a compute-capability 8.0 device the sm_90a
-// kernels are not looked up, EMBREC_CUDA_GEMM=v3a is refused, and a
+// kernels are not looked up, Options.GEMMVariant v3a is refused, and a
 // product asked of a v3 variant there panics with a message naming it;
 // the other variants still run. On a 9.0 device whose driver refuses the
 // sm_90a module the backend starts without it and says why.
 func TestWGMMAOnlyOnHopper(t *testing.T) {
-	old := GEMMBF16Variant
-	defer func() { GEMMBF16Variant = old }()
 	ampere := func() *fakeDevice {
 		f := newFake(t, 64<<20)
 		f.cc = 80
@@ -83,22 +79,20 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 		}
 		return f
 	}
-	t.Setenv("EMBREC_CUDA_GEMM", "v3a")
-	if _, err := newBackend(ampere(), Options{}); err == nil || !strings.Contains(err.Error(), "compute capability 8.0") {
+	if _, err := newBackend(ampere(), Options{GEMMVariant: "v3a"}); err == nil || !strings.Contains(err.Error(), "compute capability 8.0") {
 		t.Errorf("v3a on sm_80: err %v", err)
 	}
 	refused := newFake(t, 64<<20) // an H100 whose driver refuses the sm_90a module
 	refused.refuse = "gemm_wgmma"
 	noTMA := newFake(t, 64<<20)
 	noTMA.refuse = "gemm_tma"
-	if _, err := newBackend(refused, Options{}); err == nil || !strings.Contains(err.Error(), "JIT refused") {
+	if _, err := newBackend(refused, Options{GEMMVariant: "v3a"}); err == nil || !strings.Contains(err.Error(), "JIT refused") {
 		t.Errorf("v3a with the module refused: err %v", err)
 	}
-	if _, err := newBackend(newFake(t, 64<<20), Options{}); err != nil || GEMMBF16Variant != "v3a" {
-		t.Errorf("v3a on sm_90: err %v, variant %q", err, GEMMBF16Variant)
+	if b, err := newBackend(newFake(t, 64<<20), Options{GEMMVariant: "v3a"}); err != nil || b.GEMMVariant() != "v3a" {
+		t.Errorf("v3a on sm_90: err %v", err)
 	}
-	t.Setenv("EMBREC_CUDA_GEMM", "v2a")
-	b, err := newBackend(ampere(), Options{})
+	b, err := newBackend(ampere(), Options{GEMMVariant: "v2a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +115,7 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	}
 	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)
 	b.MatMul(y, x, w, false, true, 0)
-	GEMMBF16Variant = "v3b"
+	b.gemmVariant = "v3b" // past SetGEMMVariant's check
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "v3b (module gemm_wgmma) does not run") {
 			t.Errorf("v3b on sm_80: %v", r)
@@ -130,47 +124,22 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	b.MatMul(y, x, w, false, true, 0)
 }
 
-// TestAttentionF32FromEnv: EMBREC_CUDA_ATTENTION=f32 sets
-// Options.AttentionF32, bf16 (or nothing) leaves Options alone, and an
-// unknown value is refused.
-func TestAttentionF32FromEnv(t *testing.T) {
+// TestThinLoadOptions: the thin products prefetch by default (since run
+// 12); Options.ThinNoPrefetch turns it off, and Options.ScalarThin rules
+// out the float4 kernels, prefetching or not.
+func TestThinLoadOptions(t *testing.T) {
 	for _, c := range []struct {
-		env      string
-		opt      bool
-		want, ok bool
-	}{{"", false, false, true}, {"", true, true, true}, {"f32", false, true, true}, {"bf16", false, false, true},
-		{"bf16", true, true, true}, {"tf32", false, false, false}} {
-		t.Setenv("EMBREC_CUDA_ATTENTION", c.env)
-		b, err := newBackend(newFake(t, 64<<20), Options{AttentionF32: c.opt})
-		if (err == nil) != c.ok || (err == nil && b.attnF32 != c.want) {
-			t.Errorf("EMBREC_CUDA_ATTENTION=%q, AttentionF32 %v: err %v, attnF32 %v", c.env, c.opt, err, b != nil && b.attnF32)
-		}
-	}
-}
-
-// TestThinLoadsFromEnv: the thin products prefetch by default (since run
-// 12), Options.ThinNoPrefetch or EMBREC_CUDA_THIN_LOADS=float4 turns it off,
-// scalar and prefetch are the other two ways, and an unknown value is
-// refused.
-func TestThinLoadsFromEnv(t *testing.T) {
-	for _, c := range []struct {
-		env                    string
-		noPrefetch, scalarOpt  bool
-		prefetch, scalar, isOK bool
+		noPrefetch, scalarOpt bool
+		prefetch, scalar      bool
 	}{
-		{"", false, false, true, false, true},
-		{"", true, false, false, false, true},
-		{"", false, true, true, true, true}, // scalar loads rule out the float4 kernels, prefetching or not
-		{"float4", false, false, false, false, true},
-		{"prefetch", true, false, true, false, true},
-		{"scalar", false, false, false, true, true},
-		{"float8", false, false, false, false, false},
+		{false, false, true, false},
+		{true, false, false, false},
+		{false, true, true, true},
 	} {
-		t.Setenv("EMBREC_CUDA_THIN_LOADS", c.env)
 		b, err := newBackend(newFake(t, 64<<20), Options{ThinNoPrefetch: c.noPrefetch, ScalarThin: c.scalarOpt})
-		if (err == nil) != c.isOK || (err == nil && (b.thinPrefetch != c.prefetch || b.thinScalar != c.scalar)) {
-			t.Errorf("EMBREC_CUDA_THIN_LOADS=%q, ThinNoPrefetch %v, ScalarThin %v: err %v, prefetch %v, scalar %v",
-				c.env, c.noPrefetch, c.scalarOpt, err, b != nil && b.thinPrefetch, b != nil && b.thinScalar)
+		if err != nil || b.thinPrefetch != c.prefetch || b.thinScalar != c.scalar {
+			t.Errorf("ThinNoPrefetch %v, ScalarThin %v: err %v, prefetch %v, scalar %v",
+				c.noPrefetch, c.scalarOpt, err, b != nil && b.thinPrefetch, b != nil && b.thinScalar)
 		}
 	}
 }
