@@ -19,9 +19,9 @@
 //     their gradients stay exact to float32). If either is BF16, an F32
 //     operand is rounded to BF16 in a scratch buffer and the product runs on
 //     the tensor cores with float32 accumulation: gemm_bf16_* (mma.sync,
-//     any GPU from sm_80) or, as variants v3a to v3f and v3k, gemm_wgmma_*
+//     any GPU from sm_80) or, as variants v3a, v3b and v3k, gemm_wgmma_*
 //     (wgmma, sm_90a PTX loaded on compute capability 9.0 only), or as
-//     v3g to v3j and v3l gemm_tma_* (wgmma with the operands copied by the
+//     v3g, v3h and v3l gemm_tma_* (wgmma with the operands copied by the
 //     TMA through tensor maps, tma.go; likewise sm_90a only);
 //     Options.GEMMVariant (or SetGEMMVariant) picks the variant, by default
 //     "auto-tma-k" (v3g, v3h or v3l per product) on compute capability

@@ -15,7 +15,7 @@ func TestGEMMVariantOption(t *testing.T) {
 	if _, err := newBackend(newFake(t, 64<<20), Options{GEMMVariant: "nope"}); err == nil {
 		t.Errorf("unknown variant accepted")
 	}
-	for _, v := range []string{"v1", "auto", "auto-plan", "auto-tma", "auto-k", "auto-tma-k"} {
+	for _, v := range []string{"v1", "auto", "auto-tma", "auto-k", "auto-tma-k"} {
 		b, err := newBackend(newFake(t, 64<<20), Options{GEMMVariant: v})
 		if err != nil || b.GEMMVariant() != v {
 			t.Errorf("%s: err %v", v, err)
@@ -96,21 +96,21 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(b.RunnableGEMMVariants(), " "); got != "v1 v2a v2b v2c v2d" {
+	if got := strings.Join(b.RunnableGEMMVariants(), " "); got != "v1 v2a" {
 		t.Errorf("runnable on sm_80: %s", got)
 	}
 	refused = newFake(t, 64<<20)
 	refused.refuse = "gemm_wgmma"
 	h, err := newBackend(refused, Options{})
 	if err != nil || !strings.Contains(fmt.Sprint(h.Skipped()["gemm_wgmma"]), "JIT refused") ||
-		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c v2d" {
+		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a" {
 		t.Errorf("module refused: err %v, skipped %v, runnable %v", err, h.Skipped(), h.RunnableGEMMVariants())
 	}
 	refused = newFake(t, 64<<20)
 	refused.refuse = "gemm_tma" // alone: the other wgmma variants still run
 	h, err = newBackend(refused, Options{})
 	if err != nil || !strings.Contains(fmt.Sprint(h.Skipped()["gemm_tma"]), "JIT refused") ||
-		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v2b v2c v2d v3a v3b v3c v3d v3e v3f v3k" {
+		strings.Join(h.RunnableGEMMVariants(), " ") != "v1 v2a v3a v3b v3k" {
 		t.Errorf("TMA module refused: err %v, skipped %v, runnable %v", err, h.Skipped(), h.RunnableGEMMVariants())
 	}
 	x, w, y := b.New(tensor.F32, 4, 8), b.New(tensor.BF16, 16, 8), b.New(tensor.F32, 4, 16)
