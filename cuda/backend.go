@@ -46,28 +46,16 @@ type Options struct {
 	// Q, K, V, P and dO rounded to BF16, float32 accumulation; see the
 	// package documentation).
 	AttentionF32 bool
-	// UnfusedDropout makes MatMulDropIn and MatMulDropOut run the unfused
-	// ops (a dropped-out copy and its mask in scratch), the same bits, for
-	// comparisons.
-	UnfusedDropout bool
 	// UnfusedCopies makes RMSNormForwardCopy, RMSNormBackwardAdd,
 	// RoPEBackwardCopy and AttentionForwardCopy (the passes that also
 	// write a BF16 copy of their output) run their fallbacks: the op, then the addition or the
 	// conversion, the same bits, for comparisons and in case a fused
 	// kernel's float32 results differ from its unfused twin's on a GPU
 	// (their expressions are the same, but ptxas may contract them into
-	// FMAs differently).
+	// FMAs differently). Kept as an option while the other comparison
+	// switches went: its timing was never recorded, and
+	// scripts/gpu-check.sh falls back on it where TestUnfusedCopies fails.
 	UnfusedCopies bool
-	// ScalarThin makes the thin float32 products (LoRA's) load op(A) one
-	// element at a time instead of in float4 chunks, the same bits, for
-	// comparisons.
-	ScalarThin bool
-	// ThinNoPrefetch makes the thin float32 products with float4 loads
-	// multiply each op(A) tile as it arrives (gemm_f32_thin{,_drop}), the
-	// same bits, for comparisons; by default they fetch the next tile while
-	// multiplying the current one and compute 8 columns instead of 16 where
-	// N <= 8 (gemm_f32_thin_pf*; timed in results/README.md, run 12).
-	ThinNoPrefetch bool
 }
 
 // Backend is tensor.Backend on an NVIDIA GPU. Like the CPU backend it is
@@ -94,8 +82,11 @@ type Backend struct {
 	gemmVariant, gemmDefault string
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
-	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin;
-	// thinPrefetch: not Options.ThinNoPrefetch
+	// Comparison switches that only tests and benchmarks set, each back to a
+	// path with the same bits; their A/B on a GPU is recorded in
+	// results/README.md (runs 9 and 12): unfusedDrop, LoRA dropout through
+	// stored masks; thinScalar, the thin products' element-wise loads;
+	// thinPrefetch false, their float4 loads without prefetching.
 	unfusedDrop, thinScalar, thinPrefetch bool
 	unfusedCopies                         bool // Options.UnfusedCopies
 
@@ -141,8 +132,7 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		return nil, fmt.Errorf("cuda: GEMM variant %q: %w", opts.GEMMVariant, err)
 	}
 	b.attnF32 = opts.AttentionF32
-	b.unfusedDrop, b.unfusedCopies = opts.UnfusedDropout, opts.UnfusedCopies
-	b.thinScalar, b.thinPrefetch = opts.ScalarThin, !opts.ThinNoPrefetch
+	b.unfusedCopies, b.thinPrefetch = opts.UnfusedCopies, true
 	if opts.Profile || opts.ProfileGrids {
 		b.prof = &profiler{byGrid: opts.ProfileGrids}
 	}

@@ -66,7 +66,7 @@ func benchGEMM(b *testing.B, be *Backend, m, n, k int, transB bool, dt tensor.DT
 
 // BenchmarkThinLoRA times the thin float32 products of one LoRA adapter
 // (rank 8) at OpenLLaMA-3B's training step, N = B*T = 2048 tokens, C =
-// 3200, with each way of loading op(A) (EMBREC_CUDA_THIN_LOADS): the
+// 3200, with each way of loading op(A) (thinScalar, thinPrefetch): the
 // forward x A^T through the dropout, dh = dY B, dA = dh^T x through the
 // dropout, dB = dY^T h. Sub-benchmarks <loads>/<product>; each reports ms
 // per product (CUDA events, median of 20 after warm-up) and GB/s of its

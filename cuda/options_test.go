@@ -124,22 +124,12 @@ func TestWGMMAOnlyOnHopper(t *testing.T) {
 	b.MatMul(y, x, w, false, true, 0)
 }
 
-// TestThinLoadOptions: the thin products prefetch by default (since run
-// 12); Options.ThinNoPrefetch turns it off, and Options.ScalarThin rules
-// out the float4 kernels, prefetching or not.
-func TestThinLoadOptions(t *testing.T) {
-	for _, c := range []struct {
-		noPrefetch, scalarOpt bool
-		prefetch, scalar      bool
-	}{
-		{false, false, true, false},
-		{true, false, false, false},
-		{false, true, true, true},
-	} {
-		b, err := newBackend(newFake(t, 64<<20), Options{ThinNoPrefetch: c.noPrefetch, ScalarThin: c.scalarOpt})
-		if err != nil || b.thinPrefetch != c.prefetch || b.thinScalar != c.scalar {
-			t.Errorf("ThinNoPrefetch %v, ScalarThin %v: err %v, prefetch %v, scalar %v",
-				c.noPrefetch, c.scalarOpt, err, b != nil && b.thinPrefetch, b != nil && b.thinScalar)
-		}
+// TestThinLoadsDefault: the thin products prefetch (since run 12), with
+// float4 loads where the operand allows.
+func TestThinLoadsDefault(t *testing.T) {
+	b, err := newBackend(newFake(t, 64<<20), Options{})
+	if err != nil || !b.thinPrefetch || b.thinScalar || b.unfusedDrop {
+		t.Errorf("err %v, prefetch %v, scalar %v, unfused dropout %v", err, b != nil && b.thinPrefetch,
+			b != nil && b.thinScalar, b != nil && b.unfusedDrop)
 	}
 }

@@ -43,7 +43,7 @@ func init() {
 		}
 		fmt.Fprintf(w, "GEMM:       BF16 variant %s (EMBREC_CUDA_GEMM, bench gemm -variant); runnable here: %s\n", variant,
 			strings.Join(b.RunnableGEMMVariants(), " "))
-		fmt.Fprintf(w, "fused:      attention up to head size %d (train --flash-attention); LoRA dropout inside the products (off with EMBREC_CUDA_FUSED_DROPOUT=0); BF16 operand copies in the norms and RoPE (off with EMBREC_CUDA_FUSED_COPIES=0)\n",
+		fmt.Fprintf(w, "fused:      attention up to head size %d (train --flash-attention); LoRA dropout inside the products; BF16 operand copies in the norms and RoPE (off with EMBREC_CUDA_FUSED_COPIES=0)\n",
 			b.FlashAttentionMaxHeadSize())
 		for mod, err := range b.Skipped() {
 			fmt.Fprintf(w, "skipped:    module %s, refused by the driver: %v\n", mod, err)

@@ -28,11 +28,13 @@ var envVars = []envVar{
 	{"EMBREC_CUDA_DEBUG", "1", "synchronise after every kernel launch and name a faulting kernel (cuda.Options.Debug)"},
 	{"EMBREC_CUDA_PROFILE", "1|grids", "GPU time per kernel, or per kernel and launch grid (cuda.Options.Profile/ProfileGrids; bench train -profile, -profile-grids)"},
 	{"EMBREC_CUDA_ATTENTION", "f32|bf16", "f32: attention products in float32 instead of on the tensor cores (cuda.Options.AttentionF32)"},
-	{"EMBREC_CUDA_FUSED_DROPOUT", "0|1", "0: LoRA dropout through stored masks instead of inside the products, for comparisons (cuda.Options.UnfusedDropout)"},
 	{"EMBREC_CUDA_FUSED_COPIES", "0|1", "0: the norms', RoPE's and attention's BF16 copies by separate passes, for comparisons (cuda.Options.UnfusedCopies)"},
-	{"EMBREC_CUDA_THIN_LOADS", "prefetch|float4|scalar", "loads of the thin LoRA products: prefetch (the default), float4 without prefetching, or scalar, for comparisons (cuda.Options.ThinNoPrefetch/ScalarThin)"},
 	{"EMBREC_MEM_LIMIT", "BYTES", "memory a CPU training batch or WALS fit may plan for, instead of MemAvailable (read by internal/memplan)"},
 }
+
+// removedEnvVars were comparison switches of the GPU path; a binary that
+// finds one set refuses to start rather than ignore it.
+var removedEnvVars = []string{"EMBREC_CUDA_FUSED_DROPOUT", "EMBREC_CUDA_THIN_LOADS"}
 
 func init() {
 	register(&command{
@@ -71,6 +73,11 @@ func cudaOptions(opts cuda.Options, getenv func(string) string) (cuda.Options, e
 	bad := func(name, v, want string) error {
 		return fmt.Errorf("%s=%q: want %s", name, v, want)
 	}
+	for _, name := range removedEnvVars {
+		if v := getenv(name); v != "" {
+			return opts, fmt.Errorf("%s=%q: this switch was removed once its comparison was recorded (results/README.md); unset it", name, v)
+		}
+	}
 	if v := getenv("EMBREC_CUDA_GEMM"); v != "" {
 		if opts.GEMMVariant == "" {
 			opts.GEMMVariant = v // the backend checks the name against its device
@@ -102,7 +109,7 @@ func cudaOptions(opts cuda.Options, getenv func(string) string) (cuda.Options, e
 	for _, s := range []struct {
 		name string
 		opt  *bool
-	}{{"EMBREC_CUDA_FUSED_DROPOUT", &opts.UnfusedDropout}, {"EMBREC_CUDA_FUSED_COPIES", &opts.UnfusedCopies}} {
+	}{{"EMBREC_CUDA_FUSED_COPIES", &opts.UnfusedCopies}} {
 		switch v := getenv(s.name); v {
 		case "", "1":
 		case "0":
@@ -110,15 +117,6 @@ func cudaOptions(opts cuda.Options, getenv func(string) string) (cuda.Options, e
 		default:
 			return opts, bad(s.name, v, "0 or 1")
 		}
-	}
-	switch v := getenv("EMBREC_CUDA_THIN_LOADS"); v {
-	case "", "prefetch":
-	case "float4":
-		opts.ThinNoPrefetch = true
-	case "scalar":
-		opts.ScalarThin = true
-	default:
-		return opts, bad("EMBREC_CUDA_THIN_LOADS", v, "prefetch, float4 or scalar")
 	}
 	return opts, nil
 }

@@ -33,11 +33,8 @@ func TestCUDAOptionsFromEnv(t *testing.T) {
 		{"profile", cuda.Options{}, env("EMBREC_CUDA_PROFILE", "1"), cuda.Options{Profile: true}},
 		{"profile grids", cuda.Options{}, env("EMBREC_CUDA_PROFILE", "grids"), cuda.Options{ProfileGrids: true}},
 		{"attention", cuda.Options{}, env("EMBREC_CUDA_ATTENTION", "f32"), cuda.Options{AttentionF32: true}},
-		{"dropout", cuda.Options{}, env("EMBREC_CUDA_FUSED_DROPOUT", "0"), cuda.Options{UnfusedDropout: true}},
-		{"copies", cuda.Options{}, env("EMBREC_CUDA_FUSED_COPIES", "0", "EMBREC_CUDA_FUSED_DROPOUT", "1"), cuda.Options{UnfusedCopies: true}},
-		{"float4", cuda.Options{}, env("EMBREC_CUDA_THIN_LOADS", "float4"), cuda.Options{ThinNoPrefetch: true}},
-		{"scalar", cuda.Options{}, env("EMBREC_CUDA_THIN_LOADS", "scalar"), cuda.Options{ScalarThin: true}},
-		{"prefetch", cuda.Options{}, env("EMBREC_CUDA_THIN_LOADS", "prefetch"), cuda.Options{}},
+		{"copies", cuda.Options{}, env("EMBREC_CUDA_FUSED_COPIES", "0"), cuda.Options{UnfusedCopies: true}},
+		{"copies on", cuda.Options{}, env("EMBREC_CUDA_FUSED_COPIES", "1"), cuda.Options{}},
 	} {
 		got, err := cudaOptions(c.in, c.env)
 		if err != nil || got != c.want {
@@ -45,7 +42,7 @@ func TestCUDAOptionsFromEnv(t *testing.T) {
 		}
 	}
 	for _, kv := range [][2]string{{"EMBREC_CUDA_DEBUG", "yes"}, {"EMBREC_CUDA_PROFILE", "yes"}, {"EMBREC_CUDA_ATTENTION", "tf32"},
-		{"EMBREC_CUDA_FUSED_DROPOUT", "off"}, {"EMBREC_CUDA_FUSED_COPIES", "2"}, {"EMBREC_CUDA_THIN_LOADS", "float8"}} {
+		{"EMBREC_CUDA_FUSED_COPIES", "2"}, {"EMBREC_CUDA_FUSED_DROPOUT", "0"}, {"EMBREC_CUDA_THIN_LOADS", "scalar"}} {
 		if _, err := cudaOptions(cuda.Options{}, env(kv[0], kv[1])); err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("%s=%s: err %v", kv[0], kv[1], err)
 		}
