@@ -524,7 +524,7 @@ func tileCost(v gemmBF16, m, n, batches int, transA, transB bool, sms int) int {
 // tileTime is the time one block of a wgmma variant takes over its tile, in
 // hundredths of a v3a block's: each ratio of two variants' TFLOP/s at one
 // shape, times the ratio of their waves, from the GEMM rows of run 10 on an
-// H100 (results/README.md, "Runs 10-12", which gives the ranges).
+// H100 (results/README.md, "Runs 10-12"; the ranges in results/gpu-changes.md).
 var tileTime = map[string]int{
 	"v3a": 100, "v3b": 54, "v3k": 100,
 	"v3g": 71, "v3h": 44, "v3l": 67,
