@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"time"
 	"unsafe"
@@ -25,48 +24,38 @@ type Options struct {
 	// every tensor (0: 90% of the memory free at start, less 512 MiB).
 	ArenaBytes int64
 	// Debug synchronises after every kernel launch and reports the first
-	// failing kernel by name (also set by EMBREC_CUDA_DEBUG=1).
+	// failing kernel by name.
 	Debug bool
 	// Profile brackets every launch with CUDA events and keeps per-kernel
-	// GPU times (Backend.Profile, WriteProfile); also set by
-	// EMBREC_CUDA_PROFILE=1.
+	// GPU times (Backend.Profile, WriteProfile).
 	Profile bool
 	// ProfileGrids is Profile that also keeps the times per kernel and
 	// launch grid (Backend.ProfileByGrid): one GEMM kernel's products at
-	// different shapes apart. Also set by EMBREC_CUDA_PROFILE=grids.
+	// different shapes apart.
 	ProfileGrids bool
+	// GEMMVariant names the BF16 GEMM variant (GEMMBF16Variants) or
+	// per-product mode (AutoGEMMModes) that MatMul uses for BF16 products;
+	// "" is the device's default (Backend.GEMMVariant). New refuses a name
+	// it does not know or whose kernels do not run on the device.
+	GEMMVariant string
 	// BatchLaunches is the number of recorded commands after which a batch
 	// is handed to the device without waiting (0: 64).
 	BatchLaunches int
 	// AttentionF32 runs the attention products on gemm_f32 (float32 FFMA,
 	// exact to float32 rounding) instead of the tensor cores (the default:
 	// Q, K, V, P and dO rounded to BF16, float32 accumulation; see the
-	// package documentation). Also set by EMBREC_CUDA_ATTENTION=f32.
+	// package documentation).
 	AttentionF32 bool
-	// UnfusedDropout makes MatMulDropIn and MatMulDropOut run the unfused
-	// ops (a dropped-out copy and its mask in scratch), the same bits, for
-	// comparisons. Also set by EMBREC_CUDA_FUSED_DROPOUT=0.
-	UnfusedDropout bool
 	// UnfusedCopies makes RMSNormForwardCopy, RMSNormBackwardAdd,
 	// RoPEBackwardCopy and AttentionForwardCopy (the passes that also
 	// write a BF16 copy of their output) run their fallbacks: the op, then the addition or the
 	// conversion, the same bits, for comparisons and in case a fused
 	// kernel's float32 results differ from its unfused twin's on a GPU
 	// (their expressions are the same, but ptxas may contract them into
-	// FMAs differently). Also set by EMBREC_CUDA_FUSED_COPIES=0.
+	// FMAs differently). Kept as an option while the other comparison
+	// switches went: its timing was never recorded, and
+	// scripts/gpu-check.sh falls back on it where TestUnfusedCopies fails.
 	UnfusedCopies bool
-	// ScalarThin makes the thin float32 products (LoRA's) load op(A) one
-	// element at a time instead of in float4 chunks, the same bits, for
-	// comparisons. Also set by EMBREC_CUDA_THIN_LOADS=scalar.
-	ScalarThin bool
-	// ThinNoPrefetch makes the thin float32 products with float4 loads
-	// multiply each op(A) tile as it arrives (gemm_f32_thin{,_drop}), the
-	// same bits, for comparisons; by default they fetch the next tile while
-	// multiplying the current one and compute 8 columns instead of 16 where
-	// N <= 8 (gemm_f32_thin_pf*): on an H100 (run 12) the LoRA step took
-	// 96.9 ms with them, 97.9 without. Also set by
-	// EMBREC_CUDA_THIN_LOADS=float4.
-	ThinNoPrefetch bool
 }
 
 // Backend is tensor.Backend on an NVIDIA GPU. Like the CPU backend it is
@@ -87,14 +76,17 @@ type Backend struct {
 	funcs map[string]uint64
 	sigs  map[string]string
 	debug bool
-	// gemmDefault: the BF16 GEMM variant when GEMMBF16Variant is ""
-	// (auto-tma-k where the TMA kernels load, else auto where the wgmma
-	// ones do, else v2a)
-	gemmDefault string
+	// gemmVariant: the BF16 GEMM variant or mode in use (Options.GEMMVariant,
+	// SetGEMMVariant), "" for gemmDefault: auto-tma-k where the TMA kernels
+	// load, else auto where the wgmma ones do, else v2a
+	gemmVariant, gemmDefault string
 	// attnF32: attention products on gemm_f32 (Options.AttentionF32)
 	attnF32 bool
-	// unfusedDrop: Options.UnfusedDropout; thinScalar: Options.ScalarThin;
-	// thinPrefetch: not Options.ThinNoPrefetch
+	// Comparison switches that only tests and benchmarks set, each back to a
+	// path with the same bits; their A/B on a GPU is recorded in
+	// results/README.md (runs 9 and 12): unfusedDrop, LoRA dropout through
+	// stored masks; thinScalar, the thin products' element-wise loads;
+	// thinPrefetch false, their float4 loads without prefetching.
 	unfusedDrop, thinScalar, thinPrefetch bool
 	unfusedCopies                         bool // Options.UnfusedCopies
 
@@ -118,19 +110,6 @@ type Backend struct {
 	skipped   map[string]error  // optional (sm_90a) modules the driver refused, with its error
 }
 
-// unfusedFromEnv reads a fusion switch: the environment variable name set
-// to 0 unfuses, 1 or unset leaves the Options field's value opt.
-func unfusedFromEnv(name string, opt bool) (bool, error) {
-	switch v := os.Getenv(name); v {
-	case "", "1":
-		return opt, nil
-	case "0":
-		return true, nil
-	default:
-		return false, fmt.Errorf("cuda: %s=%q: want 0 or 1", name, v)
-	}
-}
-
 // errModuleSkipped marks a kernel of an architecture-specific module that
 // the driver refused to load: the Backend runs without it.
 var errModuleSkipped = errors.New("optional module not loaded")
@@ -149,42 +128,13 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 	}
 	b := &Backend{dev: dev, sigs: sigs, funcs: map[string]uint64{}, debug: opts.Debug, skipped: map[string]error{}}
 	_, _, cc, sms := dev.describe()
-	gemmEnv := os.Getenv("EMBREC_CUDA_GEMM") // a BF16 GEMM variant, for comparisons
-	if err := knownGEMMVariant(gemmEnv); gemmEnv != "" && err != nil {
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: %w", gemmEnv, err)
+	if err := knownGEMMVariant(opts.GEMMVariant); opts.GEMMVariant != "" && err != nil {
+		return nil, fmt.Errorf("cuda: GEMM variant %q: %w", opts.GEMMVariant, err)
 	}
-	switch v := os.Getenv("EMBREC_CUDA_ATTENTION"); v { // f32 sets Options.AttentionF32; bf16 names the default
-	case "", "bf16":
-		b.attnF32 = opts.AttentionF32
-	case "f32":
-		b.attnF32 = true
-	default:
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_ATTENTION=%q: want f32 or bf16", v)
-	}
-	if b.unfusedDrop, err = unfusedFromEnv("EMBREC_CUDA_FUSED_DROPOUT", opts.UnfusedDropout); err != nil {
-		return nil, err
-	}
-	if b.unfusedCopies, err = unfusedFromEnv("EMBREC_CUDA_FUSED_COPIES", opts.UnfusedCopies); err != nil {
-		return nil, err
-	}
-	switch v := os.Getenv("EMBREC_CUDA_THIN_LOADS"); v {
-	case "":
-		b.thinScalar, b.thinPrefetch = opts.ScalarThin, !opts.ThinNoPrefetch
-	case "scalar":
-		b.thinScalar = true
-	case "float4":
-	case "prefetch":
-		b.thinPrefetch = true
-	default:
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_THIN_LOADS=%q: want scalar, float4 or prefetch", v)
-	}
-	switch v := os.Getenv("EMBREC_CUDA_PROFILE"); v {
-	case "", "0", "1", "grids":
-		if opts.Profile || opts.ProfileGrids || v == "1" || v == "grids" {
-			b.prof = &profiler{byGrid: opts.ProfileGrids || v == "grids"}
-		}
-	default:
-		return nil, fmt.Errorf("cuda: EMBREC_CUDA_PROFILE=%q: want 1 or grids", v)
+	b.attnF32 = opts.AttentionF32
+	b.unfusedCopies, b.thinPrefetch = opts.UnfusedCopies, true
+	if opts.Profile || opts.ProfileGrids {
+		b.prof = &profiler{byGrid: opts.ProfileGrids}
 	}
 	for name := range sigs {
 		if !kernels.Runs(kernels.ModuleOf(name), cc) {
@@ -201,11 +151,8 @@ func newBackend(dev device, opts Options) (*Backend, error) {
 		b.funcs[name] = h
 	}
 	b.cc, b.sms = cc, sms // CheckGEMMVariant names the compute capability
-	if gemmEnv != "" {
-		if err := b.CheckGEMMVariant(gemmEnv); err != nil {
-			return nil, fmt.Errorf("cuda: EMBREC_CUDA_GEMM=%q: %w", gemmEnv, err)
-		}
-		GEMMBF16Variant = gemmEnv
+	if err := b.SetGEMMVariant(opts.GEMMVariant); err != nil {
+		return nil, fmt.Errorf("cuda: GEMM variant %q: %w", opts.GEMMVariant, err)
 	}
 	b.gemmDefault = "v2a"
 	if b.runsVariant(bf16Variant("v3a")) && b.runsVariant(bf16Variant("v3b")) {

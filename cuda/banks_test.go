@@ -40,7 +40,6 @@ func BenchmarkBanks(b *testing.B) {
 			b.ReportMetric(float64(u.wavefronts)/float64(u.phases), u.kernel+"-wf/phase")
 		}
 	}
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	const M, N, K = 256, 256, 256
 	for _, v := range gemmBF16Variants {
 		if v.module != "gemm_bf16" { // the wgmma kernels read shared memory without ldmatrix
@@ -58,14 +57,14 @@ func BenchmarkBanks(b *testing.B) {
 			x, y, out := randn(be, rng, tensor.BF16, ash...), randn(be, rng, tensor.BF16, bsh...), be.New(tensor.F32, M, N)
 			name := strings.TrimPrefix(v.kernel(ta, tb), v.prefix+"_")
 			b.Run(fmt.Sprintf("gemm/%s/%s/M%d_N%d_K%d", v.name, name, M, N, K), func(b *testing.B) {
-				GEMMBF16Variant = v.name
+				be.gemmVariant = v.name
 				for range b.N {
 					report(b, func() { be.MatMul(out, x, y, ta, tb, 0) })
 				}
 			})
 		}
 	}
-	GEMMBF16Variant = "v2a" // the default, for the attention's products
+	be.gemmVariant = "v2a" // the default, for the attention's products
 	const B, T, NH, HS = 1, 128, 2, 100
 	for _, c := range attentionRuns(be, rng, B, T, NH, HS) {
 		b.Run(fmt.Sprintf("attention/%s/B%d_T%d_NH%d_HS%d", c.name, B, T, NH, HS), func(b *testing.B) {
@@ -82,8 +81,7 @@ func BenchmarkBanks(b *testing.B) {
 func TestBankUseCounted(t *testing.T) {
 	be := newHostBackend(t, Options{})
 	d := be.dev.(*hostDevice)
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
-	GEMMBF16Variant = "v1"
+	be.gemmVariant = "v1"
 	x, y, out := be.New(tensor.BF16, 16, 16), be.New(tensor.BF16, 16, 16), be.New(tensor.F32, 16, 16)
 	d.bankUse()
 	be.MatMul(out, x, y, false, false, 0)

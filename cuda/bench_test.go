@@ -29,14 +29,13 @@ var gemmShapes = [][3]int{
 // selects one variant.
 func BenchmarkGEMMBF16(b *testing.B) {
 	be := newTestBackend(b)
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	for _, variant := range variantsUnderTest(b, be) {
 		b.Run(variant, func(b *testing.B) {
 			for _, mkn := range gemmShapes {
 				for _, layout := range []string{"nt", "nn"} {
 					m, k, n := mkn[0], mkn[1], mkn[2]
 					b.Run(fmt.Sprintf("M%d_K%d_N%d_%s", m, k, n, layout), func(b *testing.B) {
-						GEMMBF16Variant = variant
+						be.gemmVariant = variant
 						benchGEMM(b, be, m, n, k, layout == "nt", tensor.BF16)
 					})
 				}
@@ -67,7 +66,7 @@ func benchGEMM(b *testing.B, be *Backend, m, n, k int, transB bool, dt tensor.DT
 
 // BenchmarkThinLoRA times the thin float32 products of one LoRA adapter
 // (rank 8) at OpenLLaMA-3B's training step, N = B*T = 2048 tokens, C =
-// 3200, with each way of loading op(A) (EMBREC_CUDA_THIN_LOADS): the
+// 3200, with each way of loading op(A) (thinScalar, thinPrefetch): the
 // forward x A^T through the dropout, dh = dY B, dA = dh^T x through the
 // dropout, dB = dY^T h. Sub-benchmarks <loads>/<product>; each reports ms
 // per product (CUDA events, median of 20 after warm-up) and GB/s of its

@@ -9,8 +9,6 @@ package cuda
 import (
 	"fmt"
 	"math"
-	"regexp"
-	"strings"
 
 	"embrec/kernels"
 )
@@ -87,43 +85,15 @@ func argBool(v bool) arg {
 	return arg{'i', 0}
 }
 
-var (
-	entryRE = regexp.MustCompile(`\.visible \.entry (\w+)\(([^)]*)\)`)
-	paramRE = regexp.MustCompile(`\.param \.(u64|s64|b64|u32|s32|b32|f32|u16|s16|b16) `)
-)
-
-// signatures parses the parameter kinds of every kernel in the embedded PTX.
+// signatures returns the parameter kinds of every kernel (kernels.Table,
+// generated from the PTX).
 func signatures() (map[string]string, error) {
 	sigs := map[string]string{}
-	for _, mod := range kernels.Modules() {
-		src, err := kernels.PTX(mod)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range entryRE.FindAllStringSubmatch(src, -1) {
-			var kinds strings.Builder
-			for _, p := range paramRE.FindAllStringSubmatch(m[2], -1) {
-				switch p[1] {
-				case "u64", "s64", "b64":
-					kinds.WriteByte('q')
-				case "u32", "s32", "b32":
-					kinds.WriteByte('i')
-				case "f32":
-					kinds.WriteByte('f')
-				default:
-					kinds.WriteByte('h')
-				}
-			}
-			if strings.Count(m[2], ".param") != kinds.Len() {
-				return nil, fmt.Errorf("cuda: kernel %s: unsupported parameter type in %q", m[1], m[2])
-			}
-			sigs[m[1]] = kinds.String()
-		}
-	}
 	for _, k := range kernels.Table {
-		if _, ok := sigs[k.Name]; !ok {
-			return nil, fmt.Errorf("cuda: kernel %s missing from %s.ptx", k.Name, k.Module)
+		if _, dup := sigs[k.Name]; dup {
+			return nil, fmt.Errorf("cuda: kernel %s listed twice", k.Name)
 		}
+		sigs[k.Name] = k.Params
 	}
 	return sigs, nil
 }

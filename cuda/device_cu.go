@@ -141,7 +141,6 @@ import "C"
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -156,9 +155,6 @@ const Built = true
 
 // New opens a CUDA device and returns a Backend on it.
 func New(opts Options) (*Backend, error) {
-	if os.Getenv("EMBREC_CUDA_DEBUG") == "1" {
-		opts.Debug = true
-	}
 	d, err := openDevice(opts)
 	if err != nil {
 		return nil, err

@@ -19,11 +19,11 @@
 //     their gradients stay exact to float32). If either is BF16, an F32
 //     operand is rounded to BF16 in a scratch buffer and the product runs on
 //     the tensor cores with float32 accumulation: gemm_bf16_* (mma.sync,
-//     any GPU from sm_80) or, as variants v3a to v3f and v3k, gemm_wgmma_*
+//     any GPU from sm_80) or, as variants v3a, v3b and v3k, gemm_wgmma_*
 //     (wgmma, sm_90a PTX loaded on compute capability 9.0 only), or as
-//     v3g to v3j and v3l gemm_tma_* (wgmma with the operands copied by the
+//     v3g, v3h and v3l gemm_tma_* (wgmma with the operands copied by the
 //     TMA through tensor maps, tma.go; likewise sm_90a only);
-//     GEMMBF16Variant or EMBREC_CUDA_GEMM picks the variant, by default
+//     Options.GEMMVariant (or SetGEMMVariant) picks the variant, by default
 //     "auto-tma-k" (v3g, v3h or v3l per product) on compute capability
 //     9.0 and v2a elsewhere (Backend.GEMMVariant). MatMulSharedInput
 //     (tensor.SharedInputMatMuler: the q/k/v or gate/up products of one
@@ -43,7 +43,7 @@
 // and dS are rounded to BF16 for the products (Q after the 1/sqrt(HS)
 // scale), with float32 accumulation, softmax and outputs, as PyTorch's
 // bf16 attention does; relative errors are about 1e-2 of the float32
-// result. Options.AttentionF32 (or EMBREC_CUDA_ATTENTION=f32) keeps every
+// result. Options.AttentionF32 keeps every
 // attention product in float32 on gemm_f32 instead, as do calls with
 // fewer than 16 query rows per head (decoding steps). FlashAttentionForward
 // and FlashAttentionBackward (tensor.FlashAttention, kernels/flash.cu)
@@ -58,8 +58,15 @@
 // context, locked to its OS thread, which runs it with one cgo call while
 // the caller records the next. Every launch is checked against the kernel's
 // PTX signature when recorded, and every CUDA result code when run; with
-// Options.Debug (or EMBREC_CUDA_DEBUG=1) each launch is followed by a
+// Options.Debug each launch is followed by a
 // synchronisation, so an error names its kernel.
+//
+// # Configuration
+//
+// Everything is set through Options when New opens the device (the GEMM
+// variant may change later through SetGEMMVariant); the package reads no
+// environment variables. cmd/embrec maps its flags and the EMBREC_CUDA_*
+// variables onto Options (embrec help env).
 //
 // # Tests without a GPU
 //

@@ -15,7 +15,8 @@ import (
 
 func TestDropoutMatMul(t *testing.T) {
 	for _, unfused := range []bool{false, true} {
-		b := newTestBackendOpts(t, Options{UnfusedDropout: unfused})
+		b := newTestBackend(t)
+		b.unfusedDrop = unfused
 		checkDropoutMatMul(t, b)
 	}
 }

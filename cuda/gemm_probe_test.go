@@ -115,7 +115,6 @@ func TestGEMMIndexProbesCatch(t *testing.T) {
 // at each size (m, n, k), on b; it returns one line per failing case.
 func runGEMMProbes(t *testing.T, b *Backend, sizes [][3]int) []string {
 	var fails []string
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	for _, sz := range sizes {
 		m, n, k := sz[0], sz[1], sz[2]
 		for _, p := range gemmProbes(k) {
@@ -151,7 +150,7 @@ func runGEMMProbes(t *testing.T, b *Backend, sizes [][3]int) []string {
 				b.Upload(A, av)
 				b.Upload(B, bv)
 				for _, variant := range variantsUnderTest(t, b) {
-					GEMMBF16Variant = variant
+					b.gemmVariant = variant
 					b.MatMul(C, A, B, ta, tb, 0)
 					got := make([]float32, m*n)
 					b.Download(got, C)

@@ -21,7 +21,6 @@ import (
 
 func TestGEMMBF16(t *testing.T) {
 	b := newTestBackend(t)
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
 	rng := rand.New(rand.NewPCG(1, 2))
 	sizes := [][3]int{{1, 1, 1}, {16, 8, 16}, {128, 128, 32}, {130, 136, 40}, {37, 61, 29}, {256, 384, 520},
 		{129, 5, 300}, {260, 264, 72}, {256, 256, 96}, {5, 7, 0}, {4096 / 16, 3200 / 16, 8640 / 16}}
@@ -71,7 +70,7 @@ func TestGEMMBF16(t *testing.T) {
 			b.Upload(A, av)
 			b.Upload(B, bv)
 			for _, variant := range variantsUnderTest(t, b) {
-				GEMMBF16Variant = variant
+				b.gemmVariant = variant
 				b.Upload(Ofull, ov)
 				b.MatMul(O, A, B, ta, tb, beta)
 				got := make([]float32, len(ov))

@@ -3,7 +3,7 @@
 // The thin products read the operand through the mask (gemm_f32_thin_drop)
 // and the input gradient applies it to the product's result
 // (gemm_f32_drop_out); other shapes, and every shape under
-// Options.UnfusedDropout, run the unfused ops in scratch. Either way the
+// the tests' unfusedDrop switch, run the unfused ops in scratch. Either way the
 // bits are the unfused ops' (TestDropoutMatMul).
 
 package cuda

@@ -316,9 +316,6 @@ func (b *Backend) gemmTMA(v gemmBF16, out *tensor.Tensor, xa, ya uint64, transA,
 		return false
 	}
 	grid := v.grid(m, n, bt, transA, transB)
-	if v.persistent { // one block per multiprocessor at most, stepping through the tiles
-		grid = [3]int{min(grid[0]*grid[1]*grid[2], max(b.sms, 1)), 1, 1}
-	}
 	b.launch(v.kernel(transA, transB), grid, [3]int{v.threads, 1, 1}, v.smem, ptr(out), argPtr(b.tensorMap(ma)),
 		argPtr(b.tensorMap(mb)), argI32(m), argI32(n), argI32(k), argI32(n), argF32(1), argF32(beta), argI64(m*n),
 		argI32(bt))
@@ -353,9 +350,6 @@ type gemmBF16 struct {
 	// whose operands the TMA cannot read (the same tile with threads'
 	// copies); for v3k, the tn layout it has no kernel for; "" for the others
 	plain string
-	// persistent: a TMA variant whose blocks (one per multiprocessor at
-	// most) each step through tiles
-	persistent bool
 }
 
 // kMajorOnly reports whether v's tile width is not whole 64-element
@@ -379,66 +373,61 @@ func (v gemmBF16) grid(m, n, bt int, transA, transB bool) [3]int {
 	return [3]int{(n + v.bn - 1) / v.bn, (m + v.bm - 1) / v.bm, bt}
 }
 
-// gemmBF16Variants is the variant table. v1 is the first kernel (128 x 128,
-// two stages, static shared memory), kept as the verified baseline; v2*
-// are mma.sync kernels for sm_80 and later; v3* are the wgmma kernels of
-// Hopper (sm_90a PTX, loaded only on such a device); v3g and v3h are v3a
-// and v3b's tiles with the operands copied by the TMA, v3i and v3j the
-// same persistent (none of the four yet run on a GPU); v3k is v3a on 128 x
-// 208 tiles, its nn kernel computing C^T, with no tn kernel, and v3l the
-// same tiles with TMA copies (neither yet run on a GPU).
+// gemmBF16Variants is the variant table: the variants a default can pick
+// and one reference. v1 is the first kernel (128 x 128, two stages, static
+// shared memory), kept as the verified reference; v2a (mma.sync, sm_80 and
+// later) is the default off Hopper; v3a and v3b are the wgmma kernels of
+// Hopper (sm_90a PTX, loaded only on such a device) and v3k is v3a on 128 x
+// 208 tiles, its nn kernel computing C^T, with no tn kernel; v3g, v3h and
+// v3l are v3a's, v3b's and v3k's tiles with the operands copied by the
+// TMA, the default's choices on Hopper (auto-tma-k). Each names the
+// variant that runs what it cannot (plain). The ablations that no default
+// picks (v2b, v2c, v2d, v3c, v3d, v3e, v3f, v3i, v3j) were removed;
+// results/gpu-changes.md keeps what they measured and where their source is.
 var gemmBF16Variants = []gemmBF16{
-	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", "", false},
-	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", "", false},
-	{"v2b", "gemm_bf16_v2b", 128, 128, 128, 81920, "gemm_bf16", "", false},
-	{"v2c", "gemm_bf16_v2c", 256, 128, 256, 122880, "gemm_bf16", "", false},
-	{"v2d", "gemm_bf16_v2d", 128, 256, 256, 165888, "gemm_bf16", "", false},
-	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", "", false},
-	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", "", false},
-	{"v3c", "gemm_wgmma_v3c", 128, 256, 384, 197696, "gemm_wgmma", "", false},
-	{"v3d", "gemm_wgmma_v3d", 128, 128, 256, 99328, "gemm_wgmma", "", false},
-	{"v3e", "gemm_wgmma_v3e", 128, 256, 256, 197632, "gemm_wgmma", "", false},
-	{"v3f", "gemm_wgmma_v3f", 128, 128, 256, 197632, "gemm_wgmma", "", false},
-	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a", false},
-	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b", false},
-	{"v3i", "gemm_tma_v3i", 128, 256, 384, 197696, "gemm_tma", "v3a", true},
-	{"v3j", "gemm_tma_v3j", 128, 128, 384, 197728, "gemm_tma", "v3b", true},
-	{"v3k", "gemm_wgmma_v3k", 128, 208, 256, 216064, "gemm_wgmma", "v3a", false},
-	{"v3l", "gemm_tma_v3l", 128, 208, 384, 216144, "gemm_tma", "v3k", false},
+	{"v1", "gemm_bf16", 128, 128, 256, 0, "gemm_bf16", ""},
+	{"v2a", "gemm_bf16_v2a", 128, 256, 256, 122880, "gemm_bf16", ""},
+	{"v3a", "gemm_wgmma_v3a", 128, 256, 256, 197632, "gemm_wgmma", ""},
+	{"v3b", "gemm_wgmma_v3b", 128, 128, 256, 197632, "gemm_wgmma", ""},
+	{"v3k", "gemm_wgmma_v3k", 128, 208, 256, 216064, "gemm_wgmma", "v3a"},
+	{"v3g", "gemm_tma_v3g", 128, 256, 384, 197696, "gemm_tma", "v3a"},
+	{"v3h", "gemm_tma_v3h", 128, 128, 384, 197728, "gemm_tma", "v3b"},
+	{"v3l", "gemm_tma_v3l", 128, 208, 384, 216144, "gemm_tma", "v3k"},
 }
 
-// GEMMBF16Variant names the entry of the variant table (GEMMBF16Variants)
-// that MatMul uses for BF16 products, a per-product mode of AutoGEMMModes
-// (bf16For), or "" for the device's default (Backend.GEMMVariant). On
-// compute capability 9.0 the default is auto-tma-k (v3g, v3h or v3l per
-// product, their TMA kernels falling back to v3a, v3b or v3k for operands
-// the TMA cannot read), or auto (v3a or v3b) where the TMA kernels do not
-// load; v2a elsewhere. Set it before a Backend runs products (it is read
-// at every MatMul, without synchronisation). The OpenLLaMA-3B LoRA step
-// (README, Results): on an H100 (run 10) 99.0 ms with auto-tma, 99.4 with
-// auto-tma-k, 116.0 with auto, 116.5 on v3a alone and 144.9 on v2a; on an
-// H200 (run 8) 118.6 ms with auto against 119.7 on v3a alone, 121.1 on v3b
-// and 148.4 on v2a. v2a was the fastest of the mma.sync kernels on an H200
-// (run 5), where "auto" picked among them lost to it by 2%.
-var GEMMBF16Variant = ""
-
-// GEMMVariant returns the BF16 GEMM variant b's products use: the one
-// GEMMBF16Variant names, else b's device default.
+// GEMMVariant returns the BF16 GEMM variant or per-product mode b's
+// products use: the one Options.GEMMVariant or SetGEMMVariant named, else
+// the device's default. On compute capability 9.0 the default is
+// auto-tma-k (v3g, v3h or v3l per product, their TMA kernels falling back
+// to v3a, v3b or v3k for operands the TMA cannot read), or auto (v3a or
+// v3b) where the TMA kernels do not load; v2a elsewhere. The step times
+// that chose these defaults are in results/README.md.
 func (b *Backend) GEMMVariant() string {
-	if GEMMBF16Variant != "" {
-		return GEMMBF16Variant
+	if b.gemmVariant != "" {
+		return b.gemmVariant
 	}
 	return b.gemmDefault
+}
+
+// SetGEMMVariant makes b's BF16 products run on variant or per-product
+// mode v ("" for the device's default) from the next MatMul on; it
+// refuses a name CheckGEMMVariant refuses. Like every op it is called
+// from the goroutine that drives b.
+func (b *Backend) SetGEMMVariant(v string) error {
+	if v != "" {
+		if err := b.CheckGEMMVariant(v); err != nil {
+			return err
+		}
+	}
+	b.gemmVariant = v
+	return nil
 }
 
 // bf16For returns the variant for a product of batches (m, n) outputs in
 // the layout (transA, transB). A per-product mode (autoGEMMCandidates)
 // takes, among its candidates that have a kernel for the layout, the one
 // tileCost rates fastest, the first on a tie. Where the wgmma kernels do
-// not load it follows the mma.sync benchmarks at M = 4096 on an H200: v2b
-// (128 x 128 tiles, two blocks per SM) was fastest at N = 3200 (by 4-8%
-// over v2a), v2a (128 x 256) at N = 8640 (by 1-4% over v2b); at the
-// training step's M = 2048 it lost to v2a alone by 2%.
+// not load it runs v2a, the default there.
 func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 	v := b.GEMMVariant()
 	if !isAuto(v) {
@@ -458,32 +447,24 @@ func (b *Backend) bf16For(m, n, batches int, transA, transB bool) gemmBF16 {
 		}
 		return pick
 	}
-	if n <= 4096 {
-		return bf16Variant("v2b")
-	}
 	return bf16Variant("v2a")
 }
 
 // autoGEMMCandidates are the variants each per-product mode chooses among
 // (bf16For): "auto" v3a or v3b (128 x 256 or 128 x 128 tiles, threads'
-// copies), "auto-plan" v3e or v3f (the same with planned copies),
-// "auto-tma" v3g or v3h (the same tiles with TMA copies), "auto-k" and
-// "auto-tma-k" the same and 128 x 208 tiles (v3k, v3l). The first of each
-// has every layout. On an H100 (run 10) the LoRA step took 116.0 ms with
-// auto (then the default), 117.4 with auto-k, 99.0 with auto-tma and 99.4
-// with auto-tma-k, both TMA modes then choosing by an older cost model
-// (v3h at N = 8640, where tileCost now takes v3g).
+// copies), "auto-tma" v3g or v3h (the same tiles with TMA copies),
+// "auto-k" and "auto-tma-k" the same and 128 x 208 tiles (v3k, v3l). The
+// first of each has every layout. Their step times are in results/.
 var autoGEMMCandidates = map[string][]string{
 	"auto":       {"v3a", "v3b"},
-	"auto-plan":  {"v3e", "v3f"},
 	"auto-tma":   {"v3g", "v3h"},
 	"auto-k":     {"v3a", "v3b", "v3k"},
 	"auto-tma-k": {"v3g", "v3h", "v3l"},
 }
 
-// AutoGEMMModes are the names of GEMMBF16Variant that choose a variant
+// AutoGEMMModes are the GEMM variant names that choose a variant
 // per product (bf16For), in the order of autoGEMMCandidates' comment.
-var AutoGEMMModes = []string{"auto", "auto-plan", "auto-tma", "auto-k", "auto-tma-k"}
+var AutoGEMMModes = []string{"auto", "auto-tma", "auto-k", "auto-tma-k"}
 
 // isAuto reports whether GEMM variant name v chooses per product.
 func isAuto(v string) bool { return slices.Contains(AutoGEMMModes, v) }
@@ -497,8 +478,8 @@ func knownGEMMVariant(v string) error {
 	return fmt.Errorf("want one of %v or %v", AutoGEMMModes, GEMMBF16Variants())
 }
 
-// CheckGEMMVariant reports whether v (a value of GEMMBF16Variant, as
-// EMBREC_CUDA_GEMM takes) can run on b: a per-product mode, or a variant
+// CheckGEMMVariant reports whether v (a value of Options.GEMMVariant)
+// can run on b: a per-product mode, or a variant
 // whose kernels b's device loaded.
 func (b *Backend) CheckGEMMVariant(v string) error {
 	if err := knownGEMMVariant(v); err != nil {
@@ -541,17 +522,11 @@ func tileCost(v gemmBF16, m, n, batches int, transA, transB bool, sms int) int {
 }
 
 // tileTime is the time one block of a wgmma variant takes over its tile, in
-// hundredths of a v3a block's, from the GEMM rows of run 10 on an H100
-// (results/, M = 2048 and 4096, K = 3200 and 8640, N = 3200 and 8640, nt
-// and nn): each ratio of two variants' TFLOP/s at one shape, times the
-// ratio of their waves. v3b 52-56; v3k 96-104 (its 208-wide tiles are no
-// cheaper than v3a's 256-wide ones: it wins only by saving a wave); v3g
-// 65-75 (the TMA copies); v3h 0.57-0.67 of v3g; v3l 0.88-1.0 of v3g (nn
-// faster than nt). The planned-copy variants (v3e, v3f), never timed,
-// take v3a's and v3b's.
+// hundredths of a v3a block's: each ratio of two variants' TFLOP/s at one
+// shape, times the ratio of their waves, from the GEMM rows of run 10 on an
+// H100 (results/README.md, "Runs 10-12"; the ranges in results/gpu-changes.md).
 var tileTime = map[string]int{
 	"v3a": 100, "v3b": 54, "v3k": 100,
-	"v3e": 100, "v3f": 54,
 	"v3g": 71, "v3h": 44, "v3l": 67,
 }
 

@@ -1,9 +1,9 @@
-// Kernel profile: with Options.Profile (or EMBREC_CUDA_PROFILE=1) every
+// Kernel profile: with Options.Profile every
 // launch is bracketed by two CUDA events recorded in the command stream,
 // so the GPU time of each kernel is measured where it runs, without
 // synchronising between launches. Sync and Close harvest the pairs into
 // per-kernel totals; Profile returns them and WriteProfile prints them.
-// With Options.ProfileGrids (EMBREC_CUDA_PROFILE=grids) the totals are
+// With Options.ProfileGrids the totals are
 // also kept per kernel and launch grid (ProfileByGrid), which tells apart
 // the products of one GEMM kernel at different shapes.
 
@@ -57,9 +57,9 @@ func (b *Backend) profiledLaunch(name string, grid [3]int, record func()) {
 	// The three commands go in one batch: a batch handed over after the
 	// start event would leave the GPU waiting, between the events, for the
 	// host to record the next batch, and count that wait as the kernel's
-	// time (runs 11 and 12: one sum_slices_f32 launch per layer at 45-72 us
-	// instead of 5, at the same place in every step, since each step's
-	// Sync restarts the batches).
+	// time, at the same place in every step since each step's Sync
+	// restarts the batches (what runs 11 and 12 measured of it:
+	// results/README.md).
 	if b.launches > 0 && b.launches+3 > b.batchMax {
 		b.flush()
 	}

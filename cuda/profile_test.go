@@ -92,10 +92,6 @@ func TestProfileByGrid(t *testing.T) {
 	if plain.ProfileByGrid() != nil {
 		t.Error("per-grid totals without ProfileGrids")
 	}
-	t.Setenv("EMBREC_CUDA_PROFILE", "yes")
-	if _, err := newBackend(newFake(t, 64<<20), Options{}); err == nil {
-		t.Error("EMBREC_CUDA_PROFILE=yes accepted")
-	}
 }
 
 // TestProfilePairsInOneBatch: in profile mode each launch goes to the

@@ -148,10 +148,11 @@ func newEmuBackend(t *testing.T) (*Backend, *emuDevice) {
 			e.setF32(out+uint64(4*i), s)
 		}
 	}
-	b, err := newBackend(e, Options{BatchLaunches: 3, ThinNoPrefetch: true}) // the thin kernel emulated above
+	b, err := newBackend(e, Options{BatchLaunches: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.thinPrefetch = false // the thin kernel emulated above
 	return b, e
 }
 

@@ -1,6 +1,6 @@
 // The thin float32 products' three ways of loading op(A), float4 chunks,
 // float4 chunks with the next tile prefetched (the default, 8 or
-// 16 columns), and one element at a time (Options.ScalarThin), give the
+// 16 columns), and one element at a time (Backend.thinScalar), give the
 // same bits: every layout, the transposed-output path, split-K slices, a
 // dropped-out operand, and shapes that rule the float4 path out (odd K or
 // M).
@@ -16,7 +16,8 @@ import (
 )
 
 func TestThinLoads(t *testing.T) {
-	vec, scalar := newTestBackendOpts(t, Options{ThinNoPrefetch: true}), newTestBackendOpts(t, Options{ScalarThin: true})
+	vec, scalar := newTestBackend(t), newTestBackend(t)
+	vec.thinPrefetch, scalar.thinScalar = false, true
 	pf := newTestBackendOpts(t, Options{Profile: true})
 	rng := rand.New(rand.NewPCG(41, 42))
 	for _, c := range []struct {

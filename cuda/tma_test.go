@@ -1,4 +1,4 @@
-// The TMA GEMM (v3g to v3j) beyond TestGEMMBF16's sweep: that its kernels,
+// The TMA GEMM (v3g, v3h, v3l) beyond TestGEMMBF16's sweep: that its kernels,
 // not the fallback, ran the products whose operands the TMA can read and
 // the fallback ran the others, with results against float64; that the
 // device table of tensor maps reuses a map for the same operand; and the
@@ -26,22 +26,18 @@ func TestGEMMTMA(t *testing.T) {
 	if len(variants) == 0 {
 		t.Skipf("no TMA GEMM variant under test runs on %s", b.name)
 	}
-	defer func(v string) { GEMMBF16Variant = v }(GEMMBF16Variant)
-	b.sms = 5 // persistent variants: several tiles per block
 	rng := rand.New(rand.NewPCG(5, 6))
 	type tcase struct {
 		m, n, k, batch, off int
 		kernelPrefix        map[string]string // variant -> kernel prefix that must run
 	}
-	tma := map[string]string{"v3g": "gemm_tma_v3g", "v3h": "gemm_tma_v3h", "v3i": "gemm_tma_v3i", "v3j": "gemm_tma_v3j",
-		"v3l": "gemm_tma_v3l"}
-	plain := map[string]string{"v3g": "gemm_wgmma_v3a", "v3h": "gemm_wgmma_v3b", "v3i": "gemm_wgmma_v3a",
-		"v3j": "gemm_wgmma_v3b", "v3l": "gemm_wgmma_v3k"}
+	tma := map[string]string{"v3g": "gemm_tma_v3g", "v3h": "gemm_tma_v3h", "v3l": "gemm_tma_v3l"}
+	plain := map[string]string{"v3g": "gemm_wgmma_v3a", "v3h": "gemm_wgmma_v3b", "v3l": "gemm_wgmma_v3k"}
 	cases := []tcase{
 		{136, 264, 72, 1, 0, tma},  // tails of M, N and K (rows a multiple of 16 bytes)
 		{64, 128, 200, 2, 0, tma},  // batched: the maps' third dimension
 		{128, 128, 520, 1, 0, tma}, // more k-tiles than stages: every stage reused
-		{264, 392, 136, 2, 0, tma}, // persistent: 12 or 24 tiles on 5 blocks, the pipeline running across tiles
+		{264, 392, 136, 2, 0, tma}, // several tiles in both directions, batched
 		{72, 136, 64, 1, 1, plain}, // operands one element past 16-byte alignment: the TMA cannot read them
 	}
 	for _, c := range cases {
@@ -77,7 +73,7 @@ func TestGEMMTMA(t *testing.T) {
 				}
 				kernel := prefix + "_" + [4]string{"nn", "nt", "tn", "tt"}[layout]
 				before := launchesOf(b, kernel)
-				GEMMBF16Variant = v
+				b.gemmVariant = v
 				b.MatMul(C, A, B, ta, tb, 0)
 				if got := launchesOf(b, kernel) - before; got != 1 {
 					t.Errorf("%s: %d launches of %s, want 1", name, got, kernel)
@@ -99,7 +95,7 @@ func TestGEMMTMA(t *testing.T) {
 	// The same products again: every operand's map is in the table.
 	next := b.tma.next
 	A, B, C := b.New(tensor.BF16, 128, 64), b.New(tensor.BF16, 256, 64), b.New(tensor.F32, 128, 256)
-	GEMMBF16Variant = variants[0]
+	b.gemmVariant = variants[0]
 	b.MatMul(C, A, B, false, true, 0)
 	if b.tma.next != next+2 {
 		t.Errorf("first product of new operands: %d maps added, want 2", b.tma.next-next)

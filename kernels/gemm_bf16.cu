@@ -196,32 +196,20 @@ GEMM_BF16(gemm_bf16_tt, true, true)
 // k-tile kt - 1, which every thread has passed: no stage is overwritten
 // while it is read. STAGES >= 3.
 //
-// Configurations (BK = 32 but v2d's 64, warp tile 64 x 64: per k16 step 4 ldmatrix
-// for A and 4 for B feed 32 mma; shared rows padded by 8 elements as
-// above; every stage sized for the larger of the two layouts of each
-// operand, so one dynamic size serves all four layouts of a variant):
+// Configuration (GemmCfg; warp tile 64 x 64: per k16 step 4 ldmatrix for
+// A and 4 for B feed 32 mma; shared rows padded by 8 elements as above;
+// every stage sized for the larger of the two layouts of each operand, so
+// one dynamic size serves all four layouts of a variant):
 //
-//   v2a  128 x 256 tile, 8 warps (2 x 4), 4 stages, 120 KiB shared,
-//        __launch_bounds__(256, 1): one block of 8 warps per SM
-//   v2b  128 x 128 tile, 4 warps (2 x 2), 4 stages, 80 KiB shared,
-//        __launch_bounds__(128, 2): two blocks of 4 warps per SM
-//   v2c  256 x 128 tile, 8 warps (4 x 2), 4 stages, 120 KiB shared,
-//        __launch_bounds__(256, 1): v2a with M and N swapped
-//   v2d  v2a with k-tiles of 64 (four k16 steps per barrier instead of
-//        two) and 3 stages, 162 KiB shared
+//   v2a  128 x 256 tile, 8 warps (2 x 4), k-tiles of 32, 4 stages,
+//        120 KiB shared, __launch_bounds__(256, 1): one block of 8 warps
+//        per SM; the default GEMM off Hopper
 //
-// ptxas (CUDA 11.8) for sm_90 (CHECK=1 go generate ./kernels), registers
-// per thread for nn / nt / tn / tt, no spills or stack frame but v2d tt:
-//
-//   v2a  242 / 242 / 240 / 244    122880 bytes dynamic shared memory
-//   v2b  250 / 244 / 238 / 248     81920 bytes (2 blocks: 64K registers, 160 KiB)
-//   v2c  244 / 240 / 240 / 240    122880 bytes
-//   v2d  254 / 254 / 255 / 255    165888 bytes (tt: 8 bytes spilled; the
-//                                 training step runs nt and nn)
-//
-// (the first kernels: 104 registers, 40960 bytes static shared memory).
-// The budget is tight: 128 accumulators and 64 fragment registers per
-// thread; see v2_load_tile for what keeps it below 255.
+// The register budget is tight: 128 accumulators and 64 fragment
+// registers per thread; see v2_load_tile for what keeps it below 255
+// (`CHECK=1 go generate ./kernels` prints the counts; the other tile
+// shapes that were tried, and their counts, are in
+// results/gpu-changes.md).
 //
 // gemm_bf16_v2*_smem (a device
 // constant in the PTX) is each variant's dynamic shared-memory size in
@@ -416,11 +404,5 @@ __device__ __forceinline__ void gemm_v2_body(float* C, const u16* A, const u16* 
 
 //                      BM   BN  WARPS_M WARPS_N STAGES MINB GROUP BK
 typedef GemmCfg<128, 256, 2, 4, 4, 1, 8> CfgV2a;
-typedef GemmCfg<128, 128, 2, 2, 4, 2, 8> CfgV2b;
-typedef GemmCfg<256, 128, 4, 2, 4, 1, 8> CfgV2c;
-typedef GemmCfg<128, 256, 2, 4, 3, 1, 8, 64> CfgV2d;
 
 GEMM_ENTRIES(gemm_bf16_v2a, gemm_v2_body, (CfgV2a::NT, CfgV2a::MINB), CfgV2a)
-GEMM_ENTRIES(gemm_bf16_v2b, gemm_v2_body, (CfgV2b::NT, CfgV2b::MINB), CfgV2b)
-GEMM_ENTRIES(gemm_bf16_v2c, gemm_v2_body, (CfgV2c::NT, CfgV2c::MINB), CfgV2c)
-GEMM_ENTRIES(gemm_bf16_v2d, gemm_v2_body, (CfgV2d::NT, CfgV2d::MINB), CfgV2d)

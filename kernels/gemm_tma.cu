@@ -1,26 +1,27 @@
-// gemm_tma_{v3g,v3h,v3i,v3j}_{nn,nt,tn,tt} (and v3l, at the end): the wgmma GEMM of gemm_wgmma.cu with
+// gemm_tma_{v3g,v3h}_{nn,nt,tn,tt} and gemm_tma_v3l_{nn,nt,tt}: the wgmma GEMM of gemm_wgmma.cu with
 // its operand tiles copied by the tensor memory accelerator (TMA) instead
 // of by the threads: C (M, N, float32) = alpha op(A) op(B) + beta C, A and
 // B BF16 in global memory described by tensor maps (tma.cuh), batch
 // blockIdx.z of grid.z products (the maps' third dimension; C's batch
 // stride sC elements). sm_90a PTX of ISA 8.3 (gen.sh), loaded
-// on compute capability 9.0 only. Not yet run on a GPU.
+// on compute capability 9.0 only. The default GEMM on Hopper since run 11
+// ("auto-tma-k": v3g, v3h or v3l per product); the GPU runs that tested
+// and timed them are in results/README.md.
 //
 // Why: in v3a / v3b every thread issues its share of a k-tile's 16-byte
 // cp.async copies, each with its address, swizzle and bounds worked out,
 // about as many instructions per k-tile as the tensor cores take cycles
-// for its products (README: how the SASS was counted); v3c hands the
-// copies to one producer warpgroup, which then issues twice as many per
-// thread and was slower still. With TMA one thread issues one instruction
+// for its products (results/gpu-changes.md: how the SASS was counted); a
+// variant that handed the copies to one producer warpgroup of threads
+// (v3c, removed) was slower still. With TMA one thread issues one instruction
 // per operand box: the hardware computes the addresses, applies the
 // 128-byte swizzle, fills what lies outside the matrix with zeros and
 // counts the bytes on an mbarrier.
 //
-// v3g, v3h: one tile per block (v3a's 128 x 256, v3b's 128 x 128); v3i,
-// v3j: the same tiles, persistent (TmaCfg::PERSISTENT): one block per
-// multiprocessor steps through the tiles, its pipeline running on from one
-// tile into the next, so the copies of a tile's first k-tiles overlap the
-// previous tile's last products and its epilogue.
+// v3g, v3h: one tile per block (v3a's 128 x 256, v3b's 128 x 128); v3l
+// (at the end): v3k's 128 x 208 tiles. (Persistent forms of v3g and v3h,
+// v3i and v3j, never ran on a GPU and were removed; gemm_tma_body keeps
+// their loop over a block's tiles, which here runs once.)
 //
 // Block: 384 threads. Warpgroup 0 produces: its thread 0 waits until the
 // consumers have released a stage, announces the stage's bytes on the
@@ -31,7 +32,7 @@
 // full barrier completes, and releases the stage (lane 0 of each warp on
 // its empty barrier, 8 arrivals) once the wgmma that read it has retired.
 // K-tile kt is round kt / S of its stage; the round-r phase of either
-// barrier is phase r, waited for with parity r & 1 (as in v3c).
+// barrier is phase r, waited for with parity r & 1.
 //
 // Shared layout, as the TMA's 128-byte swizzle writes it (box rows of 128
 // bytes, 16-byte chunk c of row j at j*128 + ((c ^ j % 8) * 16), boxes
@@ -55,13 +56,10 @@
 #include "wgmma.cuh"
 
 // TmaCfg: a tile configuration: 128 x BN tiles of C, k-tiles of 64, S
-// stages, grouped rasterisation over GROUP block rows. PERSISTENT: a grid
-// of at most one block per multiprocessor, each computing tiles
-// blockIdx.x, blockIdx.x + gridDim.x, ... in turn (else one tile per
-// block, block (x, y, z) tile x + gridDim.x * (y + gridDim.y * z)).
-template <int BN_, int STAGES_, int GROUP_, bool PERSISTENT_ = false>
+// stages, grouped rasterisation over GROUP block rows; one tile per
+// block, block (x, y, z) tile x + gridDim.x * (y + gridDim.y * z).
+template <int BN_, int STAGES_, int GROUP_>
 struct TmaCfg {
-	static constexpr bool PERSISTENT = PERSISTENT_;
 	static constexpr int BM = 128, BN = BN_, BK = 64, NT = 384, ACC = BN_ / 2, STAGES = STAGES_, GROUP = GROUP_;
 	static constexpr int A_ST = BM * BK * 2, B_ST = BN * BK * 2; // bytes of one stage
 	static constexpr int CONSUMER_WARPS = 8;                    // arrivals per phase of an empty barrier
@@ -122,9 +120,8 @@ __device__ __forceinline__ TmaTile tma_tile(int t, int nx, int ny) {
 }
 
 // The pipeline runs across a block's tiles: its it-th k-tile overall goes
-// to stage it % S in round it / S, so that under PERSISTENT the producer
-// copies the next tile's first k-tiles while the consumers finish the
-// current one and store it. TC: the kernel computes C^T (v3l's nn, below),
+// to stage it % S in round it / S (a block has one tile: the loop over
+// tiles t0, t0 + tstep, ... runs once). TC: the kernel computes C^T (v3l's nn, below),
 // stored transposed (wg_epilogue_t).
 template <class CF, bool TA, bool TB, bool TC = false>
 __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const TmaMap* mB, int M, int N, int K,
@@ -138,8 +135,8 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 	auto empty = [&](int s) { return bars + 8 * (S + s); };
 
 	int nx = (N + CF::BN - 1) / CF::BN, ny = (M + CF::BM - 1) / CF::BM;
-	int t0 = CF::PERSISTENT ? blockIdx.x : blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
-	int tiles = CF::PERSISTENT ? nx * ny * batches : t0 + 1, tstep = CF::PERSISTENT ? gridDim.x : 1;
+	int t0 = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+	int tiles = t0 + 1, tstep = 1;
 	int wg = threadIdx.x >> 7;
 	int nk = (K + CF::BK - 1) / CF::BK;
 	if (threadIdx.x == 0) {
@@ -212,21 +209,16 @@ __device__ __forceinline__ void gemm_tma_body(float* C, const TmaMap* mA, const 
 	TMA_ENTRY(prefix##_tn, CF, true, false)                                                                        \
 	TMA_ENTRY(prefix##_tt, CF, true, true)
 
-typedef TmaCfg<256, 4, 8> CfgV3g;       // v3a's tile
-typedef TmaCfg<128, 6, 8> CfgV3h;       // v3b's tile
-typedef TmaCfg<256, 4, 8, true> CfgV3i; // v3g, persistent
-typedef TmaCfg<128, 6, 8, true> CfgV3j; // v3h, persistent
+typedef TmaCfg<256, 4, 8> CfgV3g; // v3a's tile
+typedef TmaCfg<128, 6, 8> CfgV3h; // v3b's tile
 
 TMA_ENTRIES(gemm_tma_v3g, CfgV3g)
 TMA_ENTRIES(gemm_tma_v3h, CfgV3h)
-TMA_ENTRIES(gemm_tma_v3i, CfgV3i)
-TMA_ENTRIES(gemm_tma_v3j, CfgV3j)
 
 // v3l: v3g on v3k's 128 x 208 tiles (gemm_wgmma.cu says why), the same
 // three layouts: nt and tt as they are, nn as its transpose C^T = B^T A^T
 // (B's map, of 64 x 64 boxes, read as an MN-major A; A's, of 64 k x 208
 // rows, as a K-major B; C stored transposed), no tn. 5 stages of 42 KB.
-// Not yet run on a GPU.
 typedef TmaCfg<208, 5, 8> CfgV3l;
 extern "C" __device__ const int gemm_tma_v3l_smem = CfgV3l::SMEM;
 TMA_ENTRY(gemm_tma_v3l_nt, CfgV3l, false, true)

@@ -1,4 +1,4 @@
-// gemm_wgmma_{v3a,...,v3f}_{nn,nt,tn,tt}: the tensor-core GEMM of gemm_bf16.cu
+// gemm_wgmma_{v3a,v3b}_{nn,nt,tn,tt} and gemm_wgmma_v3k_{nn,nt,tt}: the tensor-core GEMM of gemm_bf16.cu
 // (same parameters, layouts, tails, vecA / vecB, beta and grid.z batching)
 // on Hopper's warpgroup MMA: wgmma.mma_async (sm_90a), both operands read
 // by the tensor cores straight from shared memory through matrix
@@ -6,16 +6,15 @@
 // sm_90a: gen.sh compiles it apart (see its header) and the cuda package
 // loads it only on a compute-capability 9.0 device.
 //
-// v3a, v3b, v3d (gemm_wgmma_body): 256 threads = two warpgroups that both
-// load and multiply (v3d: v3b's 128 x 128 tile in 3 stages, 99 KB of
-// shared memory and at most 128 registers, so that two blocks share a
-// multiprocessor and one's barriers and epilogue overlap the other's
-// products; not yet run on a GPU); v3e, v3f: v3a, v3b with planned copies
-// (WgCfg::PLAN, WgPlan; not yet run on a GPU); v3k: v3a on 128 x 208
-// tiles, three layouts (at the end of this file; not yet run on a GPU);
-// v3c (gemm_wgmma_ws_body, below): a producer warpgroup and two
-// consumers. The rest of this header describes v3a, v3b, v3d, v3e, v3f
-// and v3k.
+// v3a (128 x 256 tiles, 4 stages), v3b (128 x 128, 6 stages) and v3k
+// (128 x 208, 5 stages, three layouts; at the end of this file), all
+// gemm_wgmma_body: 256 threads = two warpgroups that both load and
+// multiply. They run where the TMA GEMMs of gemm_tma.cu cannot (operands
+// the TMA cannot read, a driver that refuses that module), and "auto"
+// chooses between v3a and v3b per product. The variants tried beside them
+// (a warp-specialised producer, planned copies, two blocks per
+// multiprocessor) were removed; results/gpu-changes.md says what they
+// measured and where their source is.
 //
 // Block: 256 threads = two warpgroups; a 128 x BN tile of C, warpgroup g
 // computing rows 64g .. 64g+63 with one wgmma m64nBNk16 per k16 step
@@ -60,32 +59,24 @@
 #include "wg_gemm.cuh"
 #include "wgmma.cuh"
 
-#include <type_traits>
 
 // MN-major descriptor strides, in bytes (see the layout above); rows is
 // the tile's M or N extent.
 #define WG_MN_LBO 1024
 #define WG_MN_SBO(rows) ((rows) / 64 * 1024)
 
-// WgCfg: a tile configuration. WS: warp-specialised (gemm_wgmma_ws_body:
-// one producer warpgroup loads, two consumer warpgroups multiply; else
-// every thread does both), with LOADERS threads issuing the copies and
-// 2 * STAGES mbarriers after the stages. PLAN (gemm_wgmma_body only): the
-// 16-byte copies of vecA / vecB operands follow a per-thread plan worked
-// out once per block (WgPlan) instead of recomputing each copy's
-// addresses, swizzle and bounds every k-tile.
-template <int BN_, int STAGES_, int GROUP_, bool WS_ = false, bool PLAN_ = false>
+// WgCfg: a tile configuration: LOADERS threads (all of them) issue the
+// copies.
+template <int BN_, int STAGES_, int GROUP_>
 struct WgCfg {
-	static constexpr bool WS = WS_, PLAN = PLAN_;
 	// NT: threads per block (the kernels' launch bound)
-	static constexpr int BM = 128, BN = BN_, BK = 64, NT = WS ? 384 : 256, LOADERS = WS ? 128 : 256, ACC = BN_ / 2;
+	static constexpr int BM = 128, BN = BN_, BK = 64, NT = 256, LOADERS = 256, ACC = BN_ / 2;
 	static constexpr int STAGES = STAGES_, GROUP = GROUP_;
-	// the 16-byte copies of a loader thread unrolled by LOAD_UNROLL (all of
-	// them but in the producer, which has few registers and time to spare)
-	static constexpr int LOAD_UNROLL = WS ? 1 : 32;
+	// the 16-byte copies of a loader thread unrolled by LOAD_UNROLL (all of them)
+	static constexpr int LOAD_UNROLL = 32;
 	static constexpr int A_ST = BM * BK * 2, B_ST = BN * BK * 2; // bytes of one stage
-	// bytes: the stages, the alignment slack, the mbarriers
-	static constexpr int SMEM = STAGES * (A_ST + B_ST) + 1024 + (WS ? 16 * STAGES : 0);
+	// bytes: the stages and the alignment slack
+	static constexpr int SMEM = STAGES * (A_ST + B_ST) + 1024;
 	static_assert(BN == 128 || BN == 208 || BN == 256, "one wgmma m64n128, m64n208 or m64n256 per warpgroup and k16 step");
 	static_assert(STAGES >= 3, "the stage written at k-tile kt must differ from kt-1's and kt's");
 };
@@ -180,121 +171,6 @@ __device__ __forceinline__ void wg_load_stage(unsigned sA, unsigned sB, const u1
 	wg_load_b<CF, TB>(sB, B, N, K, ldb, n0, k0, vecB, tid);
 }
 
-// WgPlan: one loader thread's 16-byte copies of one vecA / vecB operand
-// in every k-tile, worked out once per block. In v3a's SASS each copy of
-// wg_load_k / wg_load_mn took about 24 instructions per k-tile (its row,
-// column, swizzle, address and bounds recomputed), so that the main loop
-// issued about as many instructions per k-tile as the tensor cores need
-// cycles for its products. With the loader threads spanning whole swizzle
-// atoms (WgLayoutK, WgLayoutMN), a thread's copies sit at a fixed stride
-// in both the stage and the operand, in one swizzle phase: copy i of
-// k-tile k0 writes stage offset so + i * SSTEP and reads element e + i *
-// eStep + (k0, or k0 * ld for MN-major), and is valid when bit i of ok is
-// set (its rows or columns inside the matrix) and its k, k0 + kIdx + i *
-// KSTEP, is below nk (vec operands have extents that are multiples of 8,
-// so a 16-byte chunk is wholly in or out). The same bytes reach the same
-// places as wg_load_k / wg_load_mn. Element offsets are ints, as there.
-struct WgPlan {
-	unsigned so, ok;
-	int e, eStep, kIdx;
-};
-
-// WgLayoutK: a K-major operand's copies (ROWS rows x 64 k, element (r, k)
-// at g[r*ld + k], rows valid below nrows) by NTH threads: CH per thread,
-// RSTEP rows apart.
-template <int ROWS, int NTH>
-struct WgLayoutK {
-	static_assert(NTH % 64 == 0, "a thread's rows keep one swizzle phase");
-	static constexpr bool KMAJOR = true;
-	static constexpr int CH = ROWS * 8 / NTH, RSTEP = NTH / 8, SSTEP = RSTEP * 128, KSTEP = 0;
-	static __device__ __forceinline__ WgPlan plan(int ld, int row0, int nrows, int tid) {
-		int r = tid >> 3, c = tid & 7;
-		WgPlan p;
-		p.so = r * 128 + ((c ^ (r & 7)) << 4);
-		p.e = (row0 + r) * ld + c * 8;
-		p.eStep = RSTEP * ld;
-		p.kIdx = c * 8;
-		p.ok = 0;
-#pragma unroll
-		for (int i = 0; i < CH; i++)
-			if (row0 + r + i * RSTEP < nrows) p.ok |= 1u << i;
-		return p;
-	}
-};
-
-// WgLayoutMN: an MN-major operand's copies (64 k-rows x COLS, element
-// (k, c) at g[k*ld + c], columns valid below ncols) by NTH threads: CPR
-// chunks per k-row, CH per thread, KSTEP k-rows apart.
-template <int COLS, int NTH>
-struct WgLayoutMN {
-	static constexpr bool KMAJOR = false;
-	static constexpr int CPR = COLS / 8, ATOMS = COLS / 64, CH = 64 * CPR / NTH, KSTEP = NTH / CPR,
-	                     SSTEP = KSTEP / 8 * ATOMS * 1024;
-	static_assert(NTH % CPR == 0 && KSTEP % 8 == 0, "a thread's k-rows keep one swizzle phase");
-	static __device__ __forceinline__ WgPlan plan(int ld, int col0, int ncols, int tid) {
-		int k = tid / CPR, c = tid % CPR;
-		WgPlan p;
-		p.so = ((k >> 3) * ATOMS + (c >> 3)) * 1024 + (k & 7) * 128 + (((c & 7) ^ (k & 7)) << 4);
-		p.e = k * ld + col0 + c * 8;
-		p.eStep = KSTEP * ld;
-		p.kIdx = k;
-		p.ok = col0 + c * 8 < ncols ? ~0u : 0u;
-		return p;
-	}
-};
-
-// WgLayouts: CF's operand layouts for the transposes TA, TB.
-template <class CF, bool TA, bool TB>
-struct WgLayouts {
-	using A = typename std::conditional<TA, WgLayoutMN<CF::BM, CF::LOADERS>, WgLayoutK<CF::BM, CF::LOADERS>>::type;
-	using B = typename std::conditional<TB, WgLayoutK<CF::BN, CF::LOADERS>, WgLayoutMN<CF::BN, CF::LOADERS>>::type;
-};
-
-// wg_copy issues a thread's copies of plan p (layout LY) for k-tile k0
-// into the stage at shared address s.
-template <class LY>
-__device__ __forceinline__ void wg_copy(unsigned s, const u16* g, const WgPlan& p, int ld, int k0, int nk) {
-	constexpr int CH = LY::CH, SSTEP = LY::SSTEP, KSTEP = LY::KSTEP;
-	int base = p.e + (LY::KMAJOR ? k0 : k0 * ld);
-	int klim = nk - k0 - p.kIdx; // copy i's k is in range when i * KSTEP < klim
-	constexpr unsigned all = CH == 32 ? ~0u : (1u << CH) - 1;
-	if ((p.ok & all) == all && (CH - 1) * KSTEP < klim) { // every copy inside the matrix (most k-tiles)
-#pragma unroll
-		for (int i = 0; i < CH; i++) cp_async16_shared(s + p.so + i * SSTEP, g + (base + i * p.eStep), 16);
-		return;
-	}
-#pragma unroll
-	for (int i = 0; i < CH; i++) {
-		bool ok = ((p.ok >> i) & 1) && i * KSTEP < klim;
-		cp_async16_shared(s + p.so + i * SSTEP, ok ? (const void*)(g + (base + i * p.eStep)) : (const void*)g,
-		                  ok ? 16 : 0);
-	}
-}
-
-// WgPlans: a thread's plans for A and B (used where vecA / vecB).
-struct WgPlans {
-	WgPlan a, b;
-};
-
-template <class CF, bool TA, bool TB>
-__device__ __forceinline__ WgPlans wg_plans(int M, int N, int lda, int ldb, int m0, int n0, int tid) {
-	using LY = WgLayouts<CF, TA, TB>;
-	return WgPlans{LY::A::plan(lda, m0, M, tid), LY::B::plan(ldb, n0, N, tid)};
-}
-
-// wg_load_stage_plan is wg_load_stage with the planned copies for each
-// operand whose vec flag is set (the other as wg_load_stage loads it).
-template <class CF, bool TA, bool TB>
-__device__ __forceinline__ void wg_load_stage_plan(unsigned sA, unsigned sB, const u16* A, const u16* B, int M, int N,
-                                                   int K, int lda, int ldb, int m0, int n0, int k0, int vecA,
-                                                   int vecB, const WgPlans& p, int tid) {
-	using LY = WgLayouts<CF, TA, TB>;
-	if (vecA) wg_copy<typename LY::A>(sA, A, p.a, lda, k0, K);
-	else wg_load_a<CF, TA>(sA, A, M, K, lda, m0, k0, 0, tid);
-	if (vecB) wg_copy<typename LY::B>(sB, B, p.b, ldb, k0, K);
-	else wg_load_b<CF, TB>(sB, B, N, K, ldb, n0, k0, 0, tid);
-}
-
 template <class CF, bool TA, bool TB>
 __device__ __forceinline__ WgDesc wg_desc_parts(int g) {
 	WgDesc d;
@@ -329,20 +205,13 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 	for (int i = 0; i < ACC; i++) acc[i] = 0.f;
 
 	WgDesc w = wg_desc_parts<CF, TA, TB>(wg);
-	WgPlans plans; // PLAN: the copies, worked out once
-	if constexpr (CF::PLAN) plans = wg_plans<CF, TA, TB>(M, N, lda, ldb, m0, n0, threadIdx.x);
 
 	int nk = (K + BK - 1) / BK;
 #pragma unroll
 	for (int s = 0; s < S - 2; s++) { // prologue: k-tiles 0 .. S-3 into stages 0 .. S-3
-		if (s < nk) {
-			if constexpr (CF::PLAN)
-				wg_load_stage_plan<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0,
-				                               n0, s * BK, vecA, vecB, plans, threadIdx.x);
-			else
-				wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
-				                          s * BK, vecA, vecB, threadIdx.x);
-		}
+		if (s < nk)
+			wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
+			                          s * BK, vecA, vecB, threadIdx.x);
 		cp_async_commit(); // possibly empty: keeps the group count uniform
 	}
 	for (int kt = 0; kt < nk; kt++) {
@@ -351,14 +220,9 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 		fence_proxy_async();    // visible to the async proxy
 		__syncthreads();        // everyone's copies and fences
 		int kn = kt + S - 2; // into stage (kt-2) % S: its wgmma retired before the barrier
-		if (kn < nk) {
-			if constexpr (CF::PLAN)
-				wg_load_stage_plan<CF, TA, TB>(smA + (kn % S) * CF::A_ST, smB + (kn % S) * CF::B_ST, A, B, M, N, K,
-				                               lda, ldb, m0, n0, kn * BK, vecA, vecB, plans, threadIdx.x);
-			else
-				wg_load_stage<CF, TA, TB>(smA + (kn % S) * CF::A_ST, smB + (kn % S) * CF::B_ST, A, B, M, N, K, lda,
-				                          ldb, m0, n0, kn * BK, vecA, vecB, threadIdx.x);
-		}
+		if (kn < nk)
+			wg_load_stage<CF, TA, TB>(smA + (kn % S) * CF::A_ST, smB + (kn % S) * CF::B_ST, A, B, M, N, K, lda,
+			                          ldb, m0, n0, kn * BK, vecA, vecB, threadIdx.x);
 		cp_async_commit();
 		wg_mma_ktile<CF, TA, TB>(acc, smA + rs * CF::A_ST + w.aOff, smB + rs * CF::B_ST, w);
 		wgmma_wait<1>(); // k-tile kt-1's wgmma retired
@@ -371,103 +235,13 @@ __device__ __forceinline__ void gemm_wgmma_body(float* C, const u16* A, const u1
 	else wg_epilogue<CF>(C, acc, m0 + wg * 64, n0, M, N, ldc, alpha, beta);
 }
 
-// gemm_wgmma_ws_body: v3c, the tile of v3a with the roles split (warp
-// specialisation). Warpgroup 0 produces: it copies k-tile kt into stage
-// kt % S once the consumers have released the stage's previous k-tile,
-// keeps up to LAG k-tiles of copies in flight, and at the start of
-// iteration kt publishes k-tile kt - LAG once its own copies of it have
-// landed (cp.async.wait_group LAG - 1) and are fenced for the async proxy,
-// before it waits for a free stage: publishing k-tile j then waits only
-// for the release of k-tile j + LAG - 1 - S. Warpgroups 1 and 2 consume:
-// each multiplies its 64 rows of the tile as soon as a k-tile is
-// published, and releases a stage when the wgmma that read it retired. No
-// block-wide barrier after the start; registers move from the producer
-// (40) to the consumers (232).
-//
-// Per stage s two mbarriers: full[s] (128 arrivals: every producer thread
-// publishes) and empty[s] (256 arrivals: every consumer thread releases).
-// K-tile kt is round r = kt / S of its stage, and the round-r phase of
-// either barrier is phase r; waiting on parity r & 1 waits for it, and a
-// phase two rounds on cannot complete before the waiter has arrived, so
-// the parity is never ambiguous.
-template <class CF, bool TA, bool TB>
-__device__ __forceinline__ void gemm_wgmma_ws_body(float* C, const u16* A, const u16* B, int M, int N, int K,
-                                                   int lda, int ldb, int ldc, float alpha, float beta, long long sA,
-                                                   long long sB, long long sC, int vecA, int vecB) {
-	constexpr int BM = CF::BM, BN = CF::BN, BK = CF::BK, S = CF::STAGES, ACC = CF::ACC, LAG = S - 2;
-	static_assert(CF::WS, "a warp-specialised configuration");
-	EXTERN_SHARED(unsigned char, wg_smem);
-	if (dynamic_smem_size() < (unsigned)CF::SMEM) __trap(); // launched with too little shared memory: fail loudly
-	unsigned base = (smem_u32(wg_smem) + 1023) & ~1023u;
-	unsigned smA = base, smB = base + S * CF::A_ST, bars = smB + S * CF::B_ST; // then full[S], empty[S]
-	auto full = [&](int s) { return bars + 8 * s; };
-	auto empty = [&](int s) { return bars + 8 * (S + s); };
-
-	int m0, n0;
-	gemm_block_tile<BM, BN, CF::GROUP>(A, B, C, sA, sB, sC, m0, n0);
-	int wg = threadIdx.x >> 7;
-	int nk = (K + BK - 1) / BK;
-	if (threadIdx.x == 0)
-		for (int s = 0; s < S; s++) {
-			mbar_init(full(s), 128);
-			mbar_init(empty(s), 256);
-		}
-	__syncthreads(); // the barriers are set up
-
-	if (wg == 0) { // producer
-		setmaxnreg_dec<40>();
-		for (int kt = 0; kt < nk; kt++) {
-			int s = kt % S;
-			if (kt >= LAG) { // publish k-tile kt - LAG first: it does not wait for a free stage
-				cp_async_wait<LAG - 1>(); // k-tile kt - LAG landed (this thread's copies)
-				fence_proxy_async();
-				mbar_arrive(full((kt - LAG) % S));
-			}
-			if (kt >= S) mbar_wait(empty(s), (kt / S - 1) & 1); // k-tile kt - S released
-			wg_load_stage<CF, TA, TB>(smA + s * CF::A_ST, smB + s * CF::B_ST, A, B, M, N, K, lda, ldb, m0, n0,
-			                          kt * BK, vecA, vecB, threadIdx.x);
-			cp_async_commit();
-		}
-		cp_async_wait_all();
-		fence_proxy_async();
-		for (int kt = max(nk - LAG, 0); kt < nk; kt++) mbar_arrive(full(kt % S));
-		return;
-	}
-
-	setmaxnreg_inc<232>();
-	int g = wg - 1; // consumer: rows 64g .. 64g+63 of the tile
-	float acc[ACC];
-#pragma unroll
-	for (int i = 0; i < ACC; i++) acc[i] = 0.f;
-	WgDesc w = wg_desc_parts<CF, TA, TB>(g);
-	for (int kt = 0; kt < nk; kt++) {
-		int s = kt % S;
-		mbar_wait(full(s), (kt / S) & 1); // k-tile kt published
-		wg_mma_ktile<CF, TA, TB>(acc, smA + s * CF::A_ST + w.aOff, smB + s * CF::B_ST, w);
-		wgmma_wait<1>(); // k-tile kt-1's wgmma retired: release its stage
-		wg_fence_acc(acc);
-		if (kt > 0) mbar_arrive(empty((kt - 1) % S));
-	}
-	wgmma_wait<0>();
-	wg_fence_acc(acc);
-	wg_epilogue<CF>(C, acc, m0 + g * 64, n0, M, N, ldc, alpha, beta);
-}
-
-//                 BN STAGES GROUP WS
+//                 BN STAGES GROUP
 typedef WgCfg<256, 4, 8> CfgV3a;
 typedef WgCfg<128, 6, 8> CfgV3b;
-typedef WgCfg<256, 4, 8, true> CfgV3c;
-typedef WgCfg<128, 3, 8> CfgV3d; // v3b's tile in 3 stages: two blocks per SM (launch bound 2: <= 128 registers)
-typedef WgCfg<256, 4, 8, false, true> CfgV3e; // v3a with planned copies
-typedef WgCfg<128, 6, 8, false, true> CfgV3f; // v3b with planned copies
 typedef WgCfg<208, 5, 8> CfgV3k; // 128 x 208 tiles (v3k, below)
 
 GEMM_ENTRIES(gemm_wgmma_v3a, gemm_wgmma_body, (CfgV3a::NT, 1), CfgV3a)
 GEMM_ENTRIES(gemm_wgmma_v3b, gemm_wgmma_body, (CfgV3b::NT, 1), CfgV3b)
-GEMM_ENTRIES(gemm_wgmma_v3c, gemm_wgmma_ws_body, (CfgV3c::NT, 1), CfgV3c)
-GEMM_ENTRIES(gemm_wgmma_v3d, gemm_wgmma_body, (CfgV3d::NT, 2), CfgV3d)
-GEMM_ENTRIES(gemm_wgmma_v3e, gemm_wgmma_body, (CfgV3e::NT, 1), CfgV3e)
-GEMM_ENTRIES(gemm_wgmma_v3f, gemm_wgmma_body, (CfgV3f::NT, 1), CfgV3f)
 
 // v3k: v3a's kernel on 128 x 208 tiles, for products whose N or M makes
 // whole waves of 208-wide tiles where 256-wide ones leave most of the last
@@ -483,7 +257,7 @@ GEMM_ENTRIES(gemm_wgmma_v3f, gemm_wgmma_body, (CfgV3f::NT, 1), CfgV3f)
 // result stored transposed (wg_epilogue_t): its grid is (ceil(M / 208),
 // ceil(N / 128)) and the same parameters as every GEMM kernel; tn (both
 // operands MN-major) has no v3k kernel (the cuda package runs it on v3a
-// or v3b). Not yet run on a GPU.
+// or v3b). First run on an H100 in run 10 (results/README.md).
 extern "C" __device__ const int gemm_wgmma_v3k_smem = CfgV3k::SMEM;
 GEMM_ENTRY(gemm_wgmma_v3k_nt, gemm_wgmma_body, (CfgV3k::NT, 1), CfgV3k, false, true)
 GEMM_ENTRY(gemm_wgmma_v3k_tt, gemm_wgmma_body, (CfgV3k::NT, 1), CfgV3k, true, true)

@@ -6,42 +6,39 @@
 # for the reference, python3 with torch, transformers and peft. No Go.
 #
 #   1. embrec info and nvidia-smi
-#   2. correctness first: the wgmma GEMM variants (v3a, v3b, v3c: sm_90a,
+#   2. correctness first: the wgmma GEMM variants (v3a, v3b: sm_90a,
 #      first passed on an H100 in run 7; v3g, v3h, v3k and v3l, the TMA and
-#      128 x 208 tiles, in run 10; v3d, v3e, v3f, v3i, v3j not yet run on
-#      a GPU; the TMA ones with TestGEMMTMA too) each in a
+#      128 x 208 tiles, in run 10; the TMA ones with TestGEMMTMA too) each in a
 #      process of its own, since a kernel fault ends the
 #      process's CUDA context; then the conformance suite on the GPU, every
 #      tensor-core GEMM variant (without the v3 ones that failed), and the
 #      whole LoRA training step on the GPU against the CPU backend; if any
 #      fails, the suite again with a sync after every launch (names the
 #      faulting kernel); a feature whose test fails here (fused attention,
-#      fused LoRA dropout, the thin products' float4 loads, the fused BF16 copies, the
-#      BF16 operands; a variant the default chooses among) is
-#      switched off for the timings
+#      the fused BF16 copies, the BF16 operands; a variant the default
+#      chooses among) is switched off for the timings
 #   3. embrec's benchmarks: GEMM TFLOP/s at M=4096 and 2048 (CUDA events),
 #      attention, the thin LoRA products (scalar, float4 and prefetching
 #      loads; GPU_CHECK_GEMM_BENCH=0 skips these), and "embrec bench
 #      train": LoRA r=8 on q,v of a random OpenLLaMA-3B-shaped model with a
 #      frozen BF16 backbone, B*T = 8 x 256, GPU_CHECK_STEPS timed steps (5):
 #      the default (GEMM "auto-tma-k" on Hopper: v3g, v3h or v3l per
-#      product), "auto" (v3a or v3b, the default until run 10), "auto-plan"
-#      (v3e or v3f: planned copies), "auto-tma" (v3g or v3h), v3i (v3g
-#      persistent), the thin products' float4 loads without prefetching
-#      (EMBREC_CUDA_THIN_LOADS=float4), the float32 outputs of SwiGLU,
+#      product), "auto" (v3a or v3b, the default until run 10), "auto-tma"
+#      (v3g or v3h), the float32 outputs of SwiGLU,
 #      the norms, the attention, the residual gradient's additions and
 #      RoPE converted by the products (--f32-operands), and v2a; then the
 #      default once more with per-kernel and per-grid CUDA-event timing
 #      (--profile-grids). GPU_CHECK_ABLATIONS=1 adds one change at a time:
-#      GEMM auto-k (v3a, v3b or v3k), v3a, v3b, v3e, v3f, v3g, v3j, v3c,
-#      v3d and v2d, the fused attention (--flash-attention), the unfused
-#      LoRA dropout (EMBREC_CUDA_FUSED_DROPOUT=0), the thin products'
-#      scalar loads (EMBREC_CUDA_THIN_LOADS=scalar), the copies written by
+#      GEMM auto-k (v3a, v3b or v3k), v3a, v3b and v3g, the fused
+#      attention (--flash-attention), the copies written by
 #      separate passes (EMBREC_CUDA_FUSED_COPIES=0), the profile of auto,
 #      and the end-to-end run with --flash-attention.
 #      Earlier runs (results/) measured GEMM v1, float32 attention,
 #      checkpointing, float32 saved activations (run 5's default), and
-#      (run 7) the fused attention, v3c
+#      (run 7) the fused attention, the GEMM variants since removed
+#      (v2b, v2c, v2d, v3c; results/gpu-changes.md), the unfused LoRA
+#      dropout and the thin products' scalar and float4 loads (runs 9 and
+#      12; switches since removed: BenchmarkThinLoRA still compares the loads)
 #   4. the PyTorch reference on the same card: torch.matmul bf16 at the same
 #      shapes, and HF LlamaForCausalLM + peft, the same step (eager; with
 #      GPU_CHECK_TORCH_TRAIN=0 skips the step; GPU_CHECK_COMPILE=1 times
@@ -81,15 +78,15 @@ cat "$logs/info.log"
 stamp "wgmma GEMM variants (a process each)"
 # per variant, the index probes first (a wrong layout shows as a map of
 # what was read), then the full GEMM test; short timeouts, since a kernel
-# that waits on an mbarrier phase that never completes (v3c) hangs. The
+# that waits on an mbarrier phase that never completes (the TMA ones) hangs. The
 # TMA variants share their copies and barriers: once one of them hangs
 # (its test timed out), the others are skipped rather than each spending
 # its timeout.
 : >"$logs/wgmma.log"
 wgmma= wgmma_ok= tma_hung=
-for v in ${GPU_CHECK_VARIANTS:-v3a v3b v3k v3c v3d v3e v3f v3g v3h v3i v3j v3l}; do
+for v in ${GPU_CHECK_VARIANTS:-v3a v3b v3k v3g v3h v3l}; do
 	tests='^TestGEMMBF16$' tma=
-	case $v in v3g | v3h | v3i | v3j | v3l) tests='^(TestGEMMBF16|TestGEMMTMA)$' tma=1 ;; esac # TMA: that its kernels ran, too
+	case $v in v3g | v3h | v3l) tests='^(TestGEMMBF16|TestGEMMTMA)$' tma=1 ;; esac # TMA: that its kernels ran, too
 	if [ -n "$tma" ] && [ -n "$tma_hung" ]; then
 		wgmma="$wgmma $v SKIP($tma_hung hung)" status=1
 		continue
@@ -109,7 +106,7 @@ for v in ${GPU_CHECK_VARIANTS:-v3a v3b v3k v3c v3d v3e v3f v3g v3h v3i v3j v3l};
 done
 wgmma=${wgmma# }
 passed_v() { case "$wgmma_ok," in *",$1,"*) return 0 ;; esac; return 1; } # variant $1 passed its gate
-export EMBREC_TEST_GEMM=v1,v2a,v2b,v2c,v2d$wgmma_ok # the later tests without those that failed
+export EMBREC_TEST_GEMM=v1,v2a$wgmma_ok # the later tests without those that failed
 echo "wgmma: $wgmma"
 grep -E -- '--- FAIL|panic|cuda:|C\[|wrong' "$logs/wgmma.log" | cut -c1-400 | head -16
 
@@ -131,8 +128,6 @@ grep -E -- '^(--- |ok|PASS|FAIL)|relative error|loss' "$logs/correctness.log" | 
 passed() { grep -q -- "^--- PASS: $1 " "$logs/correctness.log"; }
 flash=PASS
 passed TestFlashAttention || flash=FAIL
-passed TestDropoutMatMul || export EMBREC_CUDA_FUSED_DROPOUT=0
-passed TestThinLoads || export EMBREC_CUDA_THIN_LOADS=scalar
 # The passes that write BF16 copies (norms, attention, residual gradient, RoPE; first
 # built after run 9) against their unfused forms, bit for bit: off if not.
 passed TestUnfusedCopies || export EMBREC_CUDA_FUSED_COPIES=0
@@ -145,7 +140,7 @@ if ! passed TestBF16OperandsExact; then
 		ops_flag=--f32-operands
 	fi
 fi
-echo "fused attention: $flash; fused LoRA dropout: ${EMBREC_CUDA_FUSED_DROPOUT:-on}; thin loads: ${EMBREC_CUDA_THIN_LOADS:-prefetch}; BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on); fused copies: $([ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 0 ] && echo off || echo on)"
+echo "fused attention: $flash; BF16 operands: $([ -n "$ops_flag" ] && echo off || echo on); fused copies: $([ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 0 ] && echo off || echo on)"
 
 stamp "embrec GEMM benchmarks"
 [ "${GPU_CHECK_GEMM_BENCH:-1}" = 0 ] || timeout 150 ./cuda.test -test.run '^$' -test.bench 'GEMM|Attention|ThinLoRA' -test.benchtime 1x >"$logs/bench-gemm.log" 2>&1 ||
@@ -184,29 +179,15 @@ elif ! passed_v v3g || ! passed_v v3h || ! passed_v v3l || ! passed_v v3k; then
 fi
 bench_train default "$default_env"
 passed_v v3a && passed_v v3b && bench_train auto "EMBREC_CUDA_GEMM=auto" # the default until run 10
-passed_v v3e && passed_v v3f && bench_train auto-plan "EMBREC_CUDA_GEMM=auto-plan"
 passed_v v3g && passed_v v3h && bench_train auto-tma "EMBREC_CUDA_GEMM=auto-tma"
-passed_v v3i && bench_train v3i "EMBREC_CUDA_GEMM=v3i"
-[ -z "${EMBREC_CUDA_THIN_LOADS:-}" ] && # the thin products' float4 loads without prefetching (the default until run 12)
-	bench_train thin-float4 "$default_env EMBREC_CUDA_THIN_LOADS=float4"
 bench_train f32-operands "$default_env" --f32-operands # SwiGLU's outputs and the copies as float32
 bench_train v2a "EMBREC_CUDA_GEMM=v2a"
 if [ "${GPU_CHECK_ABLATIONS:-0}" = 1 ]; then # one change at a time (about 200 s more)
 	passed_v v3k && passed_v v3a && passed_v v3b && bench_train auto-k "EMBREC_CUDA_GEMM=auto-k"
 	passed_v v3a && bench_train v3a "EMBREC_CUDA_GEMM=v3a"
 	passed_v v3b && bench_train v3b "EMBREC_CUDA_GEMM=v3b"
-	passed_v v3e && bench_train v3e "EMBREC_CUDA_GEMM=v3e"
-	passed_v v3f && bench_train v3f "EMBREC_CUDA_GEMM=v3f"
 	passed_v v3g && bench_train v3g "EMBREC_CUDA_GEMM=v3g"
-	passed_v v3j && bench_train v3j "EMBREC_CUDA_GEMM=v3j"
 	[ $flash = PASS ] && bench_train flash "$default_env" --flash-attention
-	passed_v v3c && bench_train v3c "EMBREC_CUDA_GEMM=v3c"
-	passed_v v3d && bench_train v3d "EMBREC_CUDA_GEMM=v3d"
-	bench_train v2d "EMBREC_CUDA_GEMM=v2d"
-	[ "${EMBREC_CUDA_FUSED_DROPOUT:-1}" = 1 ] &&
-		bench_train unfused-dropout "$default_env EMBREC_CUDA_FUSED_DROPOUT=0"
-	[ -z "${EMBREC_CUDA_THIN_LOADS:-}" ] &&
-		bench_train scalar-thin-loads "$default_env EMBREC_CUDA_THIN_LOADS=scalar"
 	[ "${EMBREC_CUDA_FUSED_COPIES:-1}" = 1 ] &&
 		bench_train unfused-copies "$default_env EMBREC_CUDA_FUSED_COPIES=0"
 fi

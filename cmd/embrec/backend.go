@@ -28,12 +28,17 @@ func addDeviceFlags(fs *flag.FlagSet) deviceFlags {
 // backend returns the selected backend.
 func (f deviceFlags) backend() (tensor.Backend, error) { return f.backendWith(cuda.Options{}) }
 
-// backendWith returns the selected backend, a CUDA one opened with opts.
+// backendWith returns the selected backend, a CUDA one opened with opts
+// and the EMBREC_CUDA_* environment variables (env.go).
 func (f deviceFlags) backendWith(opts cuda.Options) (tensor.Backend, error) {
 	switch *f.device {
 	case "cpu":
 		return tensor.NewCPU(*f.threads), nil
 	case "cuda":
+		opts, err := cudaOptionsFromEnv(opts)
+		if err != nil {
+			return nil, fmt.Errorf("--device cuda: %w", err)
+		}
 		b, err := cuda.New(opts)
 		if err != nil {
 			return nil, fmt.Errorf("--device cuda: %w", err)

@@ -47,11 +47,9 @@ func benchGemmCUDA(out io.Writer, dev deviceFlags, g gemmBench) error {
 	}
 	defer b.Close()
 	if g.variant != "" {
-		if err := b.CheckGEMMVariant(g.variant); err != nil {
+		if err := b.SetGEMMVariant(g.variant); err != nil {
 			return fmt.Errorf("-variant %q: %w", g.variant, err)
 		}
-		defer func(v string) { cuda.GEMMBF16Variant = v }(cuda.GEMMBF16Variant)
-		cuda.GEMMBF16Variant = g.variant
 	}
 	shapeA, shapeB := []int{g.batch, g.m, g.k}, []int{g.batch, g.k, g.n}
 	if g.transA {
