@@ -40,11 +40,21 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmGeneric times the pure-Go path on a mid-size problem.
-func BenchmarkSgemmGeneric(b *testing.B) {
-	old := setConfig(genericConfig)
-	defer setConfig(old)
-	benchSgemm(b, benchShape{"NN", 512, 512, 512})
+// BenchmarkSgemmKernels times every micro-kernel this CPU runs on square
+// NN problems (the pure-Go one on 512 only).
+func BenchmarkSgemmKernels(b *testing.B) {
+	for _, cfg := range configs() {
+		for _, n := range []int{512, 1024, 2048} {
+			if cfg.name == genericConfig.name && n > 512 {
+				continue
+			}
+			b.Run(fmt.Sprintf("%s/NN/%dx%dx%d", cfg.name, n, n, n), func(b *testing.B) {
+				old := setConfig(cfg)
+				defer setConfig(old)
+				benchSgemm(b, benchShape{"NN", n, n, n})
+			})
+		}
+	}
 }
 
 func benchSgemm(b *testing.B, sh benchShape) {
@@ -77,10 +87,15 @@ func benchSgemm(b *testing.B, sh benchShape) {
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// BenchmarkMicroKernel times the active micro-kernel alone on an in-cache
+// BenchmarkMicroKernel times each micro-kernel alone on an in-cache
 // MC x KC block of A against one KC x NR panel of B: the ceiling for Sgemm.
 func BenchmarkMicroKernel(b *testing.B) {
-	cfg := active
+	for _, cfg := range configs() {
+		b.Run(cfg.name, func(b *testing.B) { benchMicroKernel(b, cfg) })
+	}
+}
+
+func benchMicroKernel(b *testing.B, cfg config) {
 	kc := cfg.kc
 	ap := make([]float32, cfg.mc*kc)
 	bp := make([]float32, kc*cfg.nr)

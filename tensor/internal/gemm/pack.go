@@ -44,11 +44,16 @@ func packAT(dst, a []float32, lda, i0, mc, p0, kc, mr int) {
 	full := mc / mr // panels without padding
 	for p := 0; p < kc; p++ {
 		src := a[(p0+p)*lda+i0:][:mc]
-		if mr == 6 {
+		switch mr {
+		case 6:
 			for q := 0; q < full; q++ {
 				*(*[6]float32)(dst[(q*kc+p)*6:]) = *(*[6]float32)(src[q*6:])
 			}
-		} else {
+		case 12:
+			for q := 0; q < full; q++ {
+				*(*[12]float32)(dst[(q*kc+p)*12:]) = *(*[12]float32)(src[q*12:])
+			}
+		default:
 			for q := 0; q < full; q++ {
 				copy(dst[(q*kc+p)*mr:][:mr], src[q*mr:(q+1)*mr])
 			}
@@ -97,11 +102,16 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr, q0, q1 int
 	qf := min(q1, nc/nr)
 	for p := 0; p < kc; p++ {
 		row := b[(p0+p)*ldb+j0:][:nc]
-		if nr == 16 {
+		switch nr {
+		case 16:
 			for q := q0; q < qf; q++ {
 				*(*[16]float32)(dst[(q*kc+p)*16:]) = *(*[16]float32)(row[q*16:])
 			}
-		} else {
+		case 32:
+			for q := q0; q < qf; q++ {
+				*(*[32]float32)(dst[(q*kc+p)*32:]) = *(*[32]float32)(row[q*32:])
+			}
+		default:
 			for q := q0; q < qf; q++ {
 				copy(dst[(q*kc+p)*nr:][:nr], row[q*nr:(q+1)*nr])
 			}
@@ -121,7 +131,12 @@ func packBT(dst, b []float32, ldb, p0, kc, j0, nc, nr, q0, q1 int) {
 		cols := min(nr, nc-q*nr)
 		d := dst[q*kc*nr:][:kc*nr]
 		if nr == 16 && cols == 16 {
-			packBT16(d, b[(j0+q*16)*ldb+p0:], ldb, kc)
+			packBT16(d, b[(j0+q*16)*ldb+p0:], ldb, kc, 16)
+			continue
+		}
+		if nr == 32 && cols == 32 {
+			packBT16(d, b[(j0+q*32)*ldb+p0:], ldb, kc, 32)
+			packBT16(d[16:], b[(j0+q*32+16)*ldb+p0:], ldb, kc, 32)
 			continue
 		}
 		for j := 0; j < cols; j++ {

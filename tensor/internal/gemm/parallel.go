@@ -31,7 +31,7 @@ type worker struct {
 	id    int
 	start chan struct{} // one token per call to run (not used by worker 0)
 	apack []float32     // packed A block, cfg.mc*cfg.kc floats
-	tile  [6 * 16]float32
+	tile  [maxTile]float32
 }
 
 // team is what the workers of one call share.
