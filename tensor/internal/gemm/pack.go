@@ -23,6 +23,10 @@ func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc, mr int) {
 			packA6(d, a, lda, (i0+ip)*lda+p0, kc)
 			continue
 		}
+		if rows == 12 && mr == 12 {
+			packA12(d, a, lda, (i0+ip)*lda+p0, kc)
+			continue
+		}
 		for i := 0; i < rows; i++ {
 			src := a[(i0+ip+i)*lda+p0:][:kc]
 			for p, v := range src {
@@ -149,6 +153,29 @@ func packBT(dst, b []float32, ldb, p0, kc, j0, nc, nr, q0, q1 int) {
 			for p := 0; p < kc; p++ {
 				d[p*nr+j] = 0
 			}
+		}
+	}
+}
+
+// packA12 packs twelve full rows of a row-major A, starting at a[off], into
+// d, four depth steps at a time.
+func packA12(d, a []float32, lda, off, kc int) {
+	var r [12][]float32
+	for i := range r {
+		r[i] = a[off+i*lda:][:kc]
+	}
+	d = d[:12*kc]
+	p := 0
+	for ; p+4 <= kc; p += 4 {
+		dp := (*[48]float32)(d[12*p:])
+		for i := 0; i < 12; i++ {
+			x := (*[4]float32)(r[i][p:])
+			dp[i], dp[12+i], dp[24+i], dp[36+i] = x[0], x[1], x[2], x[3]
+		}
+	}
+	for ; p < kc; p++ {
+		for i := 0; i < 12; i++ {
+			d[12*p+i] = r[i][p]
 		}
 	}
 }
