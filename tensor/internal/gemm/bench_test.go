@@ -112,3 +112,42 @@ func benchMicroKernel(b *testing.B, cfg config) {
 	flops := 2 * float64(cfg.mc) * float64(cfg.nr) * float64(kc)
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkGemmBF16 times every BF16 kernel on square NN problems with
+// BF16 operands (as PyTorch's a @ b in bfloat16) and, at 2048, a float32
+// A rounded while packing (activations times BF16 weights).
+func BenchmarkGemmBF16(b *testing.B) {
+	for _, cfg := range bf16Configs() {
+		for _, n := range []int{1024, 2048} {
+			for _, srcA := range []string{"bf16", "f32"} {
+				if srcA == "f32" && n != 2048 || cfg.name == "f32-"+genericConfig.name && n > 1024 {
+					continue
+				}
+				b.Run(fmt.Sprintf("%s/NN/%dx%dx%d/A%s", cfg.name, n, n, n, srcA), func(b *testing.B) {
+					old := activeBF16
+					activeBF16 = cfg
+					defer func() { activeBF16 = old }()
+					av := make([]float32, n*n)
+					bv := make([]uint16, n*n)
+					for i := range av {
+						av[i] = float32(i%7) - 3
+						bv[i] = uint16(0x3f80 + i%5)
+					}
+					oa := Operand{F32: av}
+					if srcA == "bf16" {
+						oa = Operand{BF16: bv}
+					}
+					c := make([]float32, n*n)
+					call := func() { GemmBF16(false, false, n, n, n, 1, oa, n, Operand{BF16: bv}, n, 0, c, n) }
+					call()
+					b.ReportAllocs()
+					b.ResetTimer()
+					for b.Loop() {
+						call()
+					}
+					b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}

@@ -22,6 +22,9 @@ type config struct {
 	mc     int // rows of the packed A block (L2)
 	kc     int // depth of a block (L1: kc*nr floats of B)
 	nc     int // columns of the packed B panel (L3)
+	// pairs: the kernel multiplies BF16 pairs (GemmBF16 only): panels
+	// hold one 32-bit word per row or column per two depths, kc is even.
+	pairs bool
 }
 
 // genericConfig is the pure-Go path: a 4x4 register tile (16 scalar

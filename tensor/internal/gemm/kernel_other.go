@@ -7,6 +7,9 @@ package gemm
 // configs lists the configurations this build can run: the pure-Go one.
 func configs() []config { return []config{genericConfig} }
 
+// pairConfigs lists the BF16 pair kernels: none without assembly.
+func pairConfigs() []config { return nil }
+
 // packBT16 packs 16 columns of a transposed B into a micro-panel of width
 // ldd: d[p*ldd+j] = src[j*ldb+p] for j < 16, p < kc. (Only the assembly
 // configurations have nr >= 16; this keeps pack.go portable.)

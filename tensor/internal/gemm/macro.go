@@ -17,6 +17,12 @@ type job struct {
 	ldc            int
 	nthreads       int // workers taking part
 	tm, tn         int // thread grid: tm row groups x tn column groups
+
+	// A BF16 product (GemmBF16) packs its operands rounded to BF16:
+	// aH and bH hold an operand's BF16 bits (nil: it is a or b, float32,
+	// rounded while packing).
+	bf16   bool
+	aH, bH []uint16
 }
 
 // run is worker w's part of the call. Every worker walks the same (jc, pc)
@@ -41,7 +47,12 @@ func (j *job) run(w *worker, t *team) {
 			if j.nthreads > 1 {
 				buf ^= 1
 			}
-			packB(bp, j.b, j.ldb, j.transB, pc, kcur, jc, ncur, nr, q0, q1)
+			kk := kcur // depth of the packed panels: pairs for a pair kernel
+			if j.bf16 {
+				kk = j.packB16(w, bp, pc, kcur, jc, ncur, q0, q1)
+			} else {
+				packB(bp, j.b, j.ldb, j.transB, pc, kcur, jc, ncur, nr, q0, q1)
+			}
 			t.bar.wait()
 			beta := j.beta
 			if pc > 0 {
@@ -49,8 +60,12 @@ func (j *job) run(w *worker, t *team) {
 			}
 			for ic := r0; ic < r1; ic += cfg.mc {
 				mcur := min(cfg.mc, r1-ic)
-				packA(w.apack, j.a, j.lda, j.transA, ic, mcur, pc, kcur, mr)
-				j.macro(w, bp, ic, mcur, jc, ncur, kcur, c0, c1, beta)
+				if j.bf16 {
+					j.packA16(w, ic, mcur, pc, kcur)
+				} else {
+					packA(w.apack, j.a, j.lda, j.transA, ic, mcur, pc, kcur, mr)
+				}
+				j.macro(w, bp, ic, mcur, jc, ncur, kk, c0, c1, beta)
 			}
 		}
 	}
