@@ -65,7 +65,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	T := fs.Int("seq", 256, "tokens per sequence")
 	rank := fs.Int("lora-rank", 8, "LoRA rank")
 	targets := fs.String("lora-targets", "q_proj,v_proj", "comma-separated projections that get adapters")
-	weights := fs.String("weights", "", "dtype of the frozen weights: bf16 or f32 (default: bf16 on cuda, f32 on cpu)")
+	weights := fs.String("weights", "", "dtype of the frozen weights: bf16 or f32 (default: bf16 on cuda, f32 on cpu; bf16 on cpu: BF16 products, VDPBF16PS where the CPU has AVX512_BF16)")
 	steps := fs.Int("steps", 5, "timed steps")
 	warmup := fs.Int("warmup", 2, "untimed steps first")
 	seed := fs.Uint64("seed", 1, "seed of the weights, tokens and dropout")
@@ -132,7 +132,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		return err
 	}
 	if _, ok := be.(tensor.FrozenDTyper); dt != tensor.F32 && !ok {
-		return errors.New("-weights bf16 needs -device cuda (the CPU backend multiplies float32 only)")
+		return fmt.Errorf("-weights %v: backend %s multiplies float32 only", dt, be.Name())
 	}
 
 	if *flash && !llama.FlashAttentionSupported(be, cfg) {
