@@ -1,5 +1,7 @@
 #!/bin/bash
-# Side-by-side SGEMM throughput: embrec (tensor/internal/gemm) vs numpy/OpenBLAS.
+# Side-by-side GEMM throughput: embrec (tensor/internal/gemm) vs numpy/OpenBLAS
+# (float32), or with DTYPE=bf16 vs PyTorch's bfloat16 a @ b
+# (scripts/bench-gemm-torch-bf16.py).
 #
 # For every shape and thread count it runs `embrec bench gemm` and
 # scripts/bench-gemm-openblas.py alternately (which goes first alternates
@@ -11,7 +13,7 @@
 # usage: scripts/bench-gemm-compare.sh            (from the repository root)
 # environment: ROUNDS=3 REPEATS=5 WARMUP=1 THREADS="2 1"
 #              SHAPES="NN:1024:1024:1024 NT:2048:3200:3200 ..." (layout:m:n:k)
-#              QUICK=1 (square shapes only)
+#              QUICK=1 (square shapes only)  DTYPE=f32|bf16  KERNEL=<embrec -kernel>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,8 @@ if [[ -n "${QUICK:-}" ]]; then
 	DEFAULT_SHAPES="NN:512:512:512 NN:1024:1024:1024 NN:2048:2048:2048"
 fi
 SHAPES=${SHAPES:-$DEFAULT_SHAPES}
+DTYPE=${DTYPE:-f32}
+KERNEL=${KERNEL:-}
 
 PY=/usr/bin/python3
 if ! $PY -c "import numpy" 2>/dev/null; then
@@ -38,8 +42,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/embrec" ./cmd/embrec
 
-run_embrec() { "$tmp/embrec" bench gemm -layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -1; }
+run_embrec() { "$tmp/embrec" bench gemm -dtype "$DTYPE" -kernel "$KERNEL" -layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -1; }
 run_numpy() {
+	if [[ $DTYPE == bf16 ]]; then
+		$PY scripts/bench-gemm-torch-bf16.py -quiet \
+			-layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -1
+		return
+	fi
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY scripts/bench-gemm-openblas.py -quiet \
 		-layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -1
 }
@@ -47,7 +56,9 @@ run_numpy() {
 gflops() { sed -n 's/.*: \([0-9.]*\) GFLOP\/s.*/\1/p'; }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC')  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cpus"
-echo "# load at start:$(cut -d' ' -f1-3 /proc/loadavg)  rounds=$ROUNDS repeats=$REPEATS warmup=$WARMUP"
+echo "# load at start:$(cut -d' ' -f1-3 /proc/loadavg)  rounds=$ROUNDS repeats=$REPEATS warmup=$WARMUP dtype=$DTYPE commit $(git rev-parse --short HEAD)"
+"$tmp/embrec" info | grep '^cpu' | sed 's/^/# /'
+if [[ $DTYPE == bf16 ]]; then echo "# anchor (numpy column): PyTorch $($PY -c 'import torch; print(torch.__version__)') bfloat16 a @ b"; fi
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY scripts/bench-gemm-openblas.py -m 8 -n 8 -k 8 -threads 1 -repeats 1 -warmup 0 | grep '^blas:' | sed 's/^/# /'
 
 results="$tmp/results"

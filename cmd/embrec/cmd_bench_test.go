@@ -22,7 +22,7 @@ func TestBenchTrainCPU(t *testing.T) {
 	benchOut = &out
 	defer func() { benchOut = old }()
 	summary := regexp.MustCompile(`^train device=cpu checkpoint=false gemm=- ms=([0-9.]+) .* tokens_per_s=([0-9]+) peak_gib=n/a ` +
-		`loss_first=([0-9.]+) loss_last=([0-9.]+) recompute_attention=(true|false) activations_mib=([0-9.]+) saved=(f32|bf16) flash_attention=(true|false) f32_operands=(true|false)$`)
+		`loss_first=([0-9.]+) loss_last=([0-9.]+) recompute_attention=(true|false) activations_mib=([0-9.]+) saved=(f32|bf16) flash_attention=(true|false) f32_operands=(true|false) model_gflop_s=[0-9.]+$`)
 	bench := func(extra ...string) []string {
 		out.Reset()
 		args := append([]string{"bench", "train", "-shape", "tiny", "-batch", "2", "-seq", "32", "-steps", "3",
