@@ -14,8 +14,15 @@ func logSumExp(x []float32) (mx float32, lse float64) {
 		mx = max(mx, v)
 	}
 	var s float64
-	for _, v := range x {
-		s += float64(exp32(v - mx))
+	var buf [256]float32
+	for len(x) > 0 {
+		n := min(len(x), len(buf))
+		e := buf[:n]
+		expAffine(e, x[:n], 1, -mx) // exp32(v - mx)
+		for _, v := range e {
+			s += float64(v)
+		}
+		x = x[n:]
 	}
 	return mx, math.Log(s)
 }
@@ -79,8 +86,9 @@ func (j *ceBwdJob) run(lo, hi int) {
 		x := j.logits[r*j.V : r*j.V+j.V]
 		mx, lse := logSumExp(x)
 		shift := mx + float32(lse) // softmax = exp(x - max - lse)
-		for i, v := range x {
-			d[i] = j.scale * exp32(v-shift)
+		expAffine(d, x, 1, -shift) // exp32(v - shift)
+		for i, v := range d {
+			d[i] = j.scale * v
 		}
 		d[t] -= j.scale
 	}
