@@ -40,18 +40,29 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-// BenchmarkSgemmKernels times every micro-kernel this CPU runs on square
-// NN problems (the pure-Go one on 512 only).
+// BenchmarkSgemmKernels times every micro-kernel this CPU runs (the AVX-512
+// one also with A packed) on square NN problems and the linear layers of
+// the base training shape, 1024 tokens (the pure-Go one on 512 only).
 func BenchmarkSgemmKernels(b *testing.B) {
-	for _, cfg := range configs() {
-		for _, n := range []int{512, 1024, 2048} {
-			if cfg.name == genericConfig.name && n > 512 {
+	var cs []config
+	for _, c := range configs() {
+		cs = append(cs, c)
+		if c.kernelU != nil {
+			c.name += "/packedA"
+			c.kernelU = nil
+			cs = append(cs, c)
+		}
+	}
+	for _, cfg := range cs {
+		for _, sh := range []benchShape{{"NN", 512, 512, 512}, {"NN", 1024, 1024, 1024}, {"NN", 2048, 2048, 2048},
+			{"NT", 1024, 256, 256}, {"NN", 1024, 256, 256}, {"NT", 1024, 688, 256}} {
+			if cfg.name == genericConfig.name && sh.m > 512 {
 				continue
 			}
-			b.Run(fmt.Sprintf("%s/NN/%dx%dx%d", cfg.name, n, n, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", cfg.name, sh.layout, sh.m, sh.n, sh.k), func(b *testing.B) {
 				old := setConfig(cfg)
 				defer setConfig(old)
-				benchSgemm(b, benchShape{"NN", n, n, n})
+				benchSgemm(b, sh)
 			})
 		}
 	}

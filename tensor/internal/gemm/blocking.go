@@ -13,6 +13,10 @@ import "fmt"
 // beta == 0 must not read C. kc >= 1.
 type microKernel func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
 
+// unpackedKernel is microKernel with A unpacked: row i of the tile at
+// a[i*lda:], depth p at a[i*lda+p].
+type unpackedKernel func(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+
 // config is one complete choice of micro-kernel and cache blocking.
 // mc is a multiple of mr and nc a multiple of nr.
 type config struct {
@@ -22,6 +26,10 @@ type config struct {
 	mc     int // rows of the packed A block (L2)
 	kc     int // depth of a block (L1: kc*nr floats of B)
 	nc     int // columns of the packed B panel (L3)
+	// kernelU, where not nil, is kernel reading a row-major A in place;
+	// it is used for C with at most unpackedMaxN columns.
+	kernelU      unpackedKernel
+	unpackedMaxN int
 	// pairs: the kernel multiplies BF16 pairs (GemmBF16 only): panels
 	// hold one 32-bit word per row or column per two depths, kc is even.
 	pairs bool

@@ -171,6 +171,11 @@ func paths() []config {
 	var ps []config
 	for _, c := range configs() { // every kernel this CPU runs
 		ps = append(ps, c, small(c, 2, 7, 2))
+		if c.kernelU != nil { // and with A packed where it reads A in place
+			c.name += "/packedA"
+			c.kernelU = nil
+			ps = append(ps, c, small(c, 2, 7, 2))
+		}
 	}
 	return ps
 }

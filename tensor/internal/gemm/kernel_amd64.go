@@ -26,6 +26,7 @@ var asmConfig = config{
 var avx512Config = config{
 	name: "avx512-12x32", mr: 12, nr: 32, kernel: kernelAVX512,
 	mc: 240, kc: 256, nc: 4096,
+	kernelU: kernelAVX512U, unpackedMaxN: 768,
 }
 
 // hasAVX512BF16 reports whether the VDPBF16PS kernel can run.
@@ -100,6 +101,20 @@ func kernelAVX512BF16(kp int, a, b, c []float32, ldc int, alpha, beta float32) {
 	_ = b[32*kp-1]
 	_ = c[11*ldc+31]
 	kernelBF16x12x32(kp, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+// kernel12x32u is implemented in kernel512u_amd64.s: kernel12x32 reading
+// the 12 rows of A in place, row i at a + i*lda.
+//
+//go:noescape
+func kernel12x32u(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+// kernelAVX512U checks the bounds once and calls the assembly.
+func kernelAVX512U(kc int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
+	_ = a[11*lda+kc-1]
+	_ = b[32*kc-1]
+	_ = c[11*ldc+31]
+	kernel12x32u(kc, &a[0], lda, &b[0], &c[0], ldc, alpha, beta)
 }
 
 // transpose16 is in pack_amd64.s: dst[p*ldd+j] = src[j*ldb+p] for j < 16,
