@@ -42,18 +42,20 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/embrec" ./cmd/embrec
 
-run_embrec() { "$tmp/embrec" bench gemm -dtype "$DTYPE" -kernel "$KERNEL" -layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -1; }
+run_embrec() { "$tmp/embrec" bench gemm -dtype "$DTYPE" -kernel "$KERNEL" -layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -2; }
 run_numpy() {
 	if [[ $DTYPE == bf16 ]]; then
 		$PY scripts/bench-gemm-torch-bf16.py -quiet \
-			-layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -1
+			-layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -2
 		return
 	fi
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY scripts/bench-gemm-openblas.py -quiet \
-		-layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -1
+		-layout "$1" -m "$2" -n "$3" -k "$4" -threads "$5" -repeats "$REPEATS" -warmup "$WARMUP" | tail -2
 }
-# gflops extracts the median from a result line "...: 68.1 GFLOP/s (median ...".
+# gflops extracts the median from a result line "...: 68.1 GFLOP/s (median ...";
+# cpug the figure of the line "cputime: 70.2 GFLOP per CPU-second ...".
 gflops() { sed -n 's/.*: \([0-9.]*\) GFLOP\/s.*/\1/p'; }
+cpug() { sed -n 's/^cputime: \([0-9.]*\) GFLOP per CPU-second.*/\1/p'; }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC')  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cpus"
 echo "# load at start:$(cut -d' ' -f1-3 /proc/loadavg)  rounds=$ROUNDS repeats=$REPEATS warmup=$WARMUP dtype=$DTYPE commit $(git rev-parse --short HEAD)"
@@ -69,9 +71,11 @@ for t in $THREADS; do
 		for ((r = 0; r < ROUNDS; r++)); do
 			if ((r % 2 == 0)); then order="embrec numpy"; else order="numpy embrec"; fi
 			for tool in $order; do
-				line=$(run_$tool "$lay" "$m" "$n" "$k" "$t")
-				echo "$line" >&2
-				echo "$t $lay $m $n $k $tool $(gflops <<<"$line")" >>"$results"
+				lines=$(run_$tool "$lay" "$m" "$n" "$k" "$t")
+				echo "$lines" >&2
+				line=$(tail -1 <<<"$lines")
+				cg=$(cpug <<<"$lines")
+				echo "$t $lay $m $n $k $tool $(gflops <<<"$line") ${cg:-nan}" >>"$results"
 			done
 		done
 	done
@@ -83,13 +87,16 @@ import sys, statistics
 rows = {}
 order = []
 for line in open(sys.argv[1]):
-    t, lay, m, n, k, tool, g = line.split()
+    t, lay, m, n, k, tool, g, cg = line.split()
     key = (int(t), lay, int(m), int(n), int(k))
     if key not in rows:
-        rows[key] = {"embrec": [], "numpy": []}
+        rows[key] = {"embrec": [], "numpy": [], "embrec_cpu": [], "numpy_cpu": []}
         order.append(key)
     rows[key][tool].append(float(g))
-print("%-3s %-6s %-16s %24s %24s %7s" % ("thr", "layout", "m x n x k", "embrec GFLOP/s", "numpy GFLOP/s", "ratio"))
+    rows[key][tool + "_cpu"].append(float(cg))
+print("# wall: GFLOP/s from wall time, median over rounds [min..max]; cpu: GFLOP per CPU-second (per thread), median over rounds")
+print("%-3s %-6s %-16s %24s %24s %7s %9s %9s %7s" % ("thr", "layout", "m x n x k", "embrec GFLOP/s", "anchor GFLOP/s", "ratio",
+                                               "embrec/cpu", "anchor/cpu", "ratio"))
 for key in order:
     t, lay, m, n, k = key
     cells = []
@@ -99,5 +106,7 @@ for key in order:
         meds[tool] = statistics.median(v)
         cells.append("%6.1f [%5.1f..%5.1f]" % (meds[tool], min(v), max(v)))
     ratio = meds["embrec"] / meds["numpy"] if meds["numpy"] else float("nan")
-    print("%-3d %-6s %-16s %24s %24s %7.2f" % (t, lay, "%dx%dx%d" % (m, n, k), cells[0], cells[1], ratio))
+    ce, cn = statistics.median(rows[key]["embrec_cpu"]), statistics.median(rows[key]["numpy_cpu"])
+    print("%-3d %-6s %-16s %24s %24s %7.2f %9.1f %9.1f %7.2f" % (t, lay, "%dx%dx%d" % (m, n, k), cells[0], cells[1], ratio,
+                                                           ce, cn, ce / cn if cn else float("nan")))
 PYEOF

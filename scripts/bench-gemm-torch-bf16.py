@@ -48,6 +48,7 @@ def main():
         for _ in range(args.warmup):
             a @ b
         g = []
+        cpu0 = time.process_time()
         for i in range(args.repeats):
             t0 = time.perf_counter()
             a @ b
@@ -55,6 +56,9 @@ def main():
             g.append(flop / dt_s / 1e9)
             if not args.quiet:
                 print("repeat %d: %.3f ms, %.1f GFLOP/s" % (i, dt_s * 1e3, g[-1]))
+    cpu_s = time.process_time() - cpu0
+    if cpu_s > 0:  # CPU time leaves out other jobs' time slices (includes spinning)
+        print("cputime: %.1f GFLOP per CPU-second (%d calls, %.3f s)" % (flop * args.repeats / cpu_s / 1e9, args.repeats, cpu_s))
     print("torch %dx%dx%d %s %s threads=%d: %.1f GFLOP/s (median of %d, min %.1f, max %.1f)" % (
         args.m, args.n, args.k, args.layout, args.dtype, torch.get_num_threads(),
         statistics.median(g), args.repeats, min(g), max(g)))
