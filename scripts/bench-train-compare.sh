@@ -8,7 +8,8 @@
 # usage: scripts/bench-train-compare.sh OLD_BINARY        (from the repository root)
 #   build OLD_BINARY from another commit, e.g.
 #     git worktree add /tmp/cpu-base 0287017 && (cd /tmp/cpu-base && go build -o /tmp/embrec-base ./cmd/embrec)
-# environment: ROUNDS=5 STEPS=10 WARMUP=3 SHAPES="tiny base" BATCH=8 SEQ=128 THREADS=2 EXTRA="-weights bf16" (new binary only)
+# environment: ROUNDS=5 STEPS=10 WARMUP=3 SHAPES="tiny base" BATCH=8 SEQ=128 THREADS=2 LAYERS=0 (the shape's)
+#              EXTRA="-weights bf16" (new binary only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD=${1:?usage: $0 OLD_BINARY}
@@ -19,19 +20,20 @@ SHAPES=${SHAPES:-"tiny base"}
 BATCH=${BATCH:-8}
 SEQ=${SEQ:-128}
 THREADS=${THREADS:-2}
+LAYERS=${LAYERS:-0}
 EXTRA=${EXTRA:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/embrec" ./cmd/embrec
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC')  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cpus, commit $(git rev-parse --short HEAD) vs $OLD"
-echo "# load at start:$(cut -d' ' -f1-3 /proc/loadavg)  rounds=$ROUNDS steps=$STEPS warmup=$WARMUP batch=$BATCH seq=$SEQ threads=$THREADS extra(new)=$EXTRA"
+echo "# load at start:$(cut -d' ' -f1-3 /proc/loadavg)  rounds=$ROUNDS steps=$STEPS warmup=$WARMUP batch=$BATCH seq=$SEQ threads=$THREADS layers=$LAYERS extra(new)=$EXTRA"
 results="$tmp/results"
 : >"$results"
 run() { # tool shape
 	local bin=$OLD extra=""
 	if [[ $1 == new ]]; then bin=$tmp/embrec; extra=$EXTRA; fi
 	# shellcheck disable=SC2086
-	"$bin" bench train -shape "$2" -batch "$BATCH" -seq "$SEQ" -threads "$THREADS" -steps "$STEPS" -warmup "$WARMUP" $extra | tail -1
+	"$bin" bench train -shape "$2" -layers "$LAYERS" -batch "$BATCH" -seq "$SEQ" -threads "$THREADS" -steps "$STEPS" -warmup "$WARMUP" $extra | tail -1
 }
 for shape in $SHAPES; do
 	for ((r = 0; r < ROUNDS; r++)); do

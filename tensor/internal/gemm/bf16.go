@@ -229,6 +229,9 @@ func (j *job) packB16(w *worker, dst []float32, p0, kc, j0, nc, q0, q1 int) int 
 	}
 	s0, s1 := w.h16[:len(w.h16)/2], w.h16[len(w.h16)/2:]
 	c0, c1 := q0*nr, min(q1*nr, nc) // columns this worker packs
+	if j.cfg.pairs && j.bH != nil && j.packPairsFast(dst, p0, kc, j0, nc, q0, q1) {
+		return kk
+	}
 	if !j.transB {
 		for p := 0; p < kk; p++ {
 			var r0, r1 []uint16
@@ -285,4 +288,49 @@ func (j *job) packB16(w *worker, dst []float32, p0, kc, j0, nc, q0, q1 int) int 
 		}
 	}
 	return kk
+}
+
+// packPairsFast packs the full panels of a BF16 B into pairs without
+// per-element work where the layout allows, and reports whether it
+// packed everything: a transposed B (n, k) with even ldb and depth
+// offset holds each pair as one aligned 32-bit word, so packing is the
+// float32 transpose of those words; a B (k, n) interleaves two rows.
+func (j *job) packPairsFast(dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
+	nr := j.cfg.nr
+	kk := (kc + 1) / 2
+	if q1*nr > nc { // a padded last panel: the general path
+		return false
+	}
+	if j.transB {
+		if j.ldb%2 != 0 || p0%2 != 0 || kc%2 != 0 || nr != 32 {
+			return false
+		}
+		words := wordsOf(j.bH)
+		for q := q0; q < q1; q++ {
+			d := dst[q*kk*nr:][:kk*nr]
+			src := (j0+q*nr)*j.ldb + p0 // element offset, even
+			packBT16(d, words[src/2:], j.ldb/2, kk, 32)
+			packBT16(d[16:], words[(src+16*j.ldb)/2:], j.ldb/2, kk, 32)
+		}
+		return true
+	}
+	for p := 0; p < kk; p++ {
+		r0 := j.bH[(p0+2*p)*j.ldb+j0:][:nc]
+		r1 := r0[:0]
+		if 2*p+1 < kc {
+			r1 = j.bH[(p0+2*p+1)*j.ldb+j0:][:nc]
+		}
+		for q := q0; q < q1; q++ {
+			d := dst[(q*kk+p)*nr:][:nr]
+			a := r0[q*nr:][:nr]
+			if len(r1) == 0 {
+				for x := range d {
+					d[x] = word(a[x], 0)
+				}
+				continue
+			}
+			interleavePairs(d, a, r1[q*nr:][:nr])
+		}
+	}
+	return true
 }

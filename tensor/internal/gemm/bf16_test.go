@@ -162,3 +162,23 @@ func TestGemmBF16Rounds(t *testing.T) {
 		activeBF16 = old
 	}
 }
+
+// TestInterleavePairs checks the pair interleave (assembly on amd64).
+func TestInterleavePairs(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 32, 50} {
+		a, b := make([]uint16, n), make([]uint16, n)
+		for i := range a {
+			a[i], b[i] = uint16(3*i+1), uint16(0x8000+i)
+		}
+		d := make([]float32, n+1)
+		interleavePairs(d[:n], a, b)
+		for x := 0; x < n; x++ {
+			if got, want := math.Float32bits(d[x]), uint32(a[x])|uint32(b[x])<<16; got != want {
+				t.Fatalf("n=%d: word %d = %#x, want %#x", n, x, got, want)
+			}
+		}
+		if d[n] != 0 {
+			t.Fatalf("n=%d: wrote past the end", n)
+		}
+	}
+}

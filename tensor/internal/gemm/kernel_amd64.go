@@ -140,3 +140,25 @@ func packBT16(d, src []float32, ldb, kc, ldd int) {
 		}
 	}
 }
+
+// interleave16 is in interleave_amd64.s: dst[x] = a[x] | b[x]<<16 as
+// bits, for x < 16*blocks (AVX2).
+//
+//go:noescape
+func interleave16(dst *float32, a, b *uint16, blocks int)
+
+// interleavePairs sets d[x] to the pair word of a[x] (low) and b[x].
+func interleavePairs(d []float32, a, b []uint16) {
+	n := len(d)
+	a, b = a[:n], b[:n]
+	blocks := 0
+	if hasAVX2FMA {
+		blocks = n / 16
+		if blocks > 0 {
+			interleave16(&d[0], &a[0], &b[0], blocks)
+		}
+	}
+	for x := 16 * blocks; x < n; x++ {
+		d[x] = word(a[x], b[x])
+	}
+}

@@ -21,3 +21,11 @@ func packBT16(d, src []float32, ldb, kc, ldd int) {
 		}
 	}
 }
+
+// interleavePairs sets d[x] to the pair word of a[x] (low) and b[x].
+func interleavePairs(d []float32, a, b []uint16) {
+	a, b = a[:len(d)], b[:len(d)]
+	for x := range d {
+		d[x] = word(a[x], b[x])
+	}
+}
