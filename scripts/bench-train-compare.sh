@@ -3,7 +3,10 @@
 # commit against this tree): `embrec bench train` on the CPU, alternating
 # which binary goes first, ROUNDS rounds per shape; the table gives per
 # binary the median over rounds of each run's median tokens/s, min..max
-# over rounds, model GFLOP/s and the ratio new/old.
+# over rounds and the ratio new/old, and the same for tokens per CPU-second
+# (all steps, warm-up included, over the process's user+system time from
+# /usr/bin/time: other jobs' time slices on a shared machine do not count,
+# model set-up and any spinning do).
 #
 # usage: scripts/bench-train-compare.sh OLD_BINARY        (from the repository root)
 #   build OLD_BINARY from another commit, e.g.
@@ -33,7 +36,9 @@ run() { # tool shape
 	local bin=$OLD extra=""
 	if [[ $1 == new ]]; then bin=$tmp/embrec; extra=$EXTRA; fi
 	# shellcheck disable=SC2086
-	"$bin" bench train -shape "$2" -layers "$LAYERS" -batch "$BATCH" -seq "$SEQ" -threads "$THREADS" -steps "$STEPS" -warmup "$WARMUP" $extra | tail -1
+	/usr/bin/time -f "cputime %U %S" -o "$tmp/time" \
+		"$bin" bench train -shape "$2" -layers "$LAYERS" -batch "$BATCH" -seq "$SEQ" -threads "$THREADS" -steps "$STEPS" -warmup "$WARMUP" $extra | tail -1
+	echo " $(tail -1 "$tmp/time")"
 }
 for shape in $SHAPES; do
 	for ((r = 0; r < ROUNDS; r++)); do
@@ -43,7 +48,9 @@ for shape in $SHAPES; do
 			echo "$tool $shape: $line" >&2
 			tps=$(sed -n 's/.*tokens_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
 			ms=$(sed -n 's/.* ms=\([0-9.]*\) .*/\1/p' <<<"$line")
-			echo "$shape $tool $tps $ms" >>"$results"
+			read -r u sy < <(sed -n 's/.*cputime \([0-9.]*\) \([0-9.]*\).*/\1 \2/p' <<<"$line")
+			cpu_tps=$(/usr/bin/python3 -c "print($BATCH*$SEQ*($STEPS+$WARMUP)/($u+$sy))")
+			echo "$shape $tool $tps $ms $cpu_tps" >>"$results"
 		done
 	done
 done
@@ -52,10 +59,14 @@ echo "# load at end:$(cut -d' ' -f1-3 /proc/loadavg)"
 import sys, statistics
 rows = {}
 for line in open(sys.argv[1]):
-    shape, tool, tps, ms = line.split()
-    rows.setdefault(shape, {"new": [], "old": []})[tool].append(float(tps))
-print("%-6s %28s %28s %7s" % ("shape", "new tokens/s", "old tokens/s", "ratio"))
+    shape, tool, tps, ms, ctps = line.split()
+    r = rows.setdefault(shape, {"new": [], "old": [], "new_cpu": [], "old_cpu": []})
+    r[tool].append(float(tps))
+    r[tool + "_cpu"].append(float(ctps))
+print("%-12s %28s %28s %7s %28s %28s %7s" % ("shape", "new tokens/s", "old tokens/s", "ratio",
+                                             "new tokens/CPU-s", "old tokens/CPU-s", "ratio"))
 for shape, v in rows.items():
-    cells = ["%8.0f [%6.0f..%6.0f]" % (statistics.median(v[t]), min(v[t]), max(v[t])) for t in ("new", "old")]
-    print("%-6s %28s %28s %7.2f" % (shape, cells[0], cells[1], statistics.median(v["new"]) / statistics.median(v["old"])))
+    cells = ["%8.0f [%6.0f..%6.0f]" % (statistics.median(v[t]), min(v[t]), max(v[t])) for t in ("new", "old", "new_cpu", "old_cpu")]
+    print("%-12s %28s %28s %7.2f %28s %28s %7.2f" % (shape, cells[0], cells[1], statistics.median(v["new"]) / statistics.median(v["old"]),
+                                                    cells[2], cells[3], statistics.median(v["new_cpu"]) / statistics.median(v["old_cpu"])))
 PYEOF
