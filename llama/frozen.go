@@ -17,8 +17,9 @@ import (
 // dtype dt (F32, F16 or BF16) on the model's backend; norm weights stay
 // F32. The model becomes read-only: Params is dropped, mapped files are
 // released. Use it for a frozen backbone whose backend multiplies the
-// storage dtype (the cuda backend runs BF16 products on the tensor cores;
-// the CPU backend multiplies F32 only). Adapters are kept.
+// storage dtype (the cuda backend runs BF16 products on the tensor cores,
+// the CPU backend BF16 products with VDPBF16PS where the CPU has
+// AVX512_BF16, float32 sums either way). Adapters are kept.
 func (m *Model) Freeze(dt tensor.DType) error {
 	if dt != tensor.F32 && dt != tensor.F16 && dt != tensor.BF16 {
 		return fmt.Errorf("llama: Freeze: dtype %v, want F32, F16 or BF16", dt)

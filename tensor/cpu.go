@@ -21,6 +21,7 @@ type CPU struct {
 	rmsBwd rmsBwdJob
 	act    actJob
 	gemv   gemvJob
+	drop   dropJob
 	attn   attnJob
 	attnWs chan *attnWorker // per-worker attention state (SGEMM buffers, dP)
 	// invariant: MatMul's result rows do not depend on the row count

@@ -219,26 +219,39 @@ func maskedSoftmax(p []float32, Tq, Tk int, mask []int32) {
 	for i := 0; i < Tq; i++ {
 		row := p[i*Tk : i*Tk+Tk]
 		last := i + Tk - Tq // last visible key
+		vis := row[:max(last+1, 0)]
+		clear(row[len(vis):])
 		mx := float32(math.Inf(-1))
-		for j := 0; j <= last; j++ {
-			if mask == nil || mask[j] != 0 {
-				mx = max(mx, row[j])
+		if mask == nil {
+			for _, v := range vis {
+				mx = max(mx, v)
+			}
+		} else {
+			for j, v := range vis {
+				if mask[j] != 0 {
+					mx = max(mx, v)
+				}
 			}
 		}
+		expAffine(vis, vis, 1, -mx) // exp32(row[j] - mx)
 		var sum float64
-		for j := range row {
-			if j <= last && (mask == nil || mask[j] != 0) {
-				e := exp32(row[j] - mx)
-				row[j] = e
-				sum += float64(e)
-			} else {
-				row[j] = 0
+		if mask == nil {
+			for _, v := range vis {
+				sum += float64(v)
+			}
+		} else {
+			for j, v := range vis {
+				if mask[j] != 0 {
+					sum += float64(v)
+				} else {
+					vis[j] = 0
+				}
 			}
 		}
 		if sum > 0 {
 			inv := float32(1 / sum)
-			for j := 0; j <= last; j++ {
-				row[j] *= inv
+			for j := range vis {
+				vis[j] *= inv
 			}
 		}
 	}

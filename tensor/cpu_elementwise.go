@@ -107,10 +107,24 @@ func (c *CPU) DropoutForward(out, mask, in *Tensor, p float32, seed uint64) {
 	if p < 0 || p >= 1 {
 		panic(fmt.Sprintf("tensor: dropout probability %v outside [0, 1)", p))
 	}
-	o, m, x := Float32s(out), Float32s(mask), Float32s(in)
-	keep := 1 / (1 - p)
+	c.drop = dropJob{o: Float32s(out), m: Float32s(mask), x: Float32s(in), p: p, seed: seed}
+	c.pool.parallel(out.Len(), 16, &c.drop)
+	c.drop = dropJob{}
+}
+
+// dropJob is DropoutForward over elements [lo, hi): the mask of element i
+// depends only on seed and i, so any split gives the same bits.
+type dropJob struct {
+	o, m, x []float32
+	p       float32
+	seed    uint64
+}
+
+func (j *dropJob) run(lo, hi int) {
+	keep := 1 / (1 - j.p)
+	o, m, x := j.o[lo:hi], j.m[lo:hi], j.x[lo:hi]
 	for i := range o {
-		if DropoutUniform(seed, i) < p {
+		if DropoutUniform(j.seed, lo+i) < j.p {
 			m[i] = 0
 		} else {
 			m[i] = keep

@@ -3,7 +3,11 @@
 
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"embrec/tensor/half"
+)
 
 func rowCheck(op string, rows, n int, ids []int32) {
 	if len(ids) != rows {
@@ -23,6 +27,16 @@ func (c *CPU) EmbeddingForward(out, table *Tensor, ids []int32) {
 		panic(fmt.Sprintf("tensor: EmbeddingForward: out %v, table %v", out, table))
 	}
 	rowCheck("EmbeddingForward", out.Rows(), table.Rows(), ids)
+	if table.DType() == BF16 { // a frozen BF16 embedding
+		o, t := Float32s(out), halfs(table)
+		for i, id := range ids {
+			row := o[i*C : i*C+C]
+			for j, h := range t[int(id)*C : int(id)*C+C] {
+				row[j] = half.BF16ToF32(h)
+			}
+		}
+		return
+	}
 	o, t := Float32s(out), Float32s(table)
 	for i, id := range ids {
 		copy(o[i*C:i*C+C], t[int(id)*C:int(id)*C+C])

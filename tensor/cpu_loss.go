@@ -5,29 +5,26 @@ package tensor
 import (
 	"fmt"
 	"math"
-	"sync"
 )
 
-// logSumExp returns the row maximum and log(sum(exp(x - max))), using
-// scratch (len(x)) for the exponentials.
-func logSumExp(x, scratch []float32) (mx float32, lse float64) {
+// logSumExp returns the row maximum and log(sum(exp(x - max))).
+func logSumExp(x []float32) (mx float32, lse float64) {
 	mx = float32(math.Inf(-1))
 	for _, v := range x {
 		mx = max(mx, v)
 	}
-	return mx, math.Log(expShiftSum(scratch, x, mx))
-}
-
-// rowScratch holds one vocabulary-length row per worker chunk.
-var rowScratch sync.Pool
-
-func getRow(n int) *[]float32 {
-	if p, ok := rowScratch.Get().(*[]float32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
+	var s float64
+	var buf [256]float32
+	for len(x) > 0 {
+		n := min(len(x), len(buf))
+		e := buf[:n]
+		expAffine(e, x[:n], 1, -mx) // exp32(v - mx)
+		for _, v := range e {
+			s += float64(v)
+		}
+		x = x[n:]
 	}
-	s := make([]float32, n)
-	return &s
+	return mx, math.Log(s)
 }
 
 type ceFwdJob struct {
@@ -37,8 +34,6 @@ type ceFwdJob struct {
 }
 
 func (j *ceFwdJob) run(lo, hi int) {
-	buf := getRow(j.V)
-	defer rowScratch.Put(buf)
 	for r := lo; r < hi; r++ {
 		t := j.targets[r]
 		if t < 0 {
@@ -46,7 +41,7 @@ func (j *ceFwdJob) run(lo, hi int) {
 			continue
 		}
 		x := j.logits[r*j.V : r*j.V+j.V]
-		mx, lse := logSumExp(x, *buf)
+		mx, lse := logSumExp(x)
 		j.losses[r] = float32(lse - float64(x[t]-mx))
 	}
 }
@@ -93,7 +88,12 @@ func (j *ceBwdJob) run(lo, hi int) {
 		for _, v := range x {
 			mx = max(mx, v)
 		}
-		s := float32(float64(j.scale) / expShiftSum(d, x, mx)) // softmax = exp(x - max) / sum
+		expAffine(d, x, 1, -mx) // exp32(v - mx): softmax = exp(x - max) / sum, one exp pass
+		var sum float64
+		for _, v := range d {
+			sum += float64(v)
+		}
+		s := float32(float64(j.scale) / sum)
 		for i := range d {
 			d[i] *= s
 		}

@@ -1,5 +1,5 @@
-// The conformance suite on the CPU backend, and allocation checks of the
-// hot ops.
+// The conformance suite on the CPU backend, on every SGEMM and BF16
+// kernel this CPU runs, and allocation checks of the hot ops.
 
 package tensor_test
 
@@ -11,8 +11,26 @@ import (
 )
 
 func TestConformanceCPU(t *testing.T) {
-	for _, threads := range []int{1, 2} {
-		b := tensor.NewCPU(threads)
-		t.Run(b.Name(), func(t *testing.T) { tensortest.Run(t, b, tensortest.F32) })
+	sgemm, bf16 := tensor.CPUKernels()
+	t.Cleanup(func() { tensor.SetCPUKernels("", "") })
+	for i, k := range sgemm {
+		if err := tensor.SetCPUKernels(k, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, threads := range []int{1, 2} {
+			if i > 0 && threads == 1 {
+				continue // the other kernels: one thread count is enough
+			}
+			b := tensor.NewCPU(threads)
+			t.Run(k+"/"+b.Name(), func(t *testing.T) { tensortest.Run(t, b, tensortest.F32) })
+		}
+	}
+	tensor.SetCPUKernels("", "")
+	for _, k := range bf16 {
+		if err := tensor.SetCPUKernels("", k); err != nil {
+			t.Fatal(err)
+		}
+		b := tensor.NewCPU(2)
+		t.Run("MatMulBF16/"+k, func(t *testing.T) { tensortest.MatMulBF16(t, b, tensortest.F32) })
 	}
 }

@@ -99,7 +99,8 @@ func runBenchGemm(fs *flag.FlagSet, args []string, out io.Writer) error {
 	n := fs.Int("n", 1024, "columns of C and op(B)")
 	k := fs.Int("k", 1024, "inner dimension")
 	dev := addDeviceFlags(fs) // -device, -threads (worker goroutines on the CPU, 0: GOMAXPROCS)
-	dtype := fs.String("dtype", "", "operand type: f32 (the CPU's only one), or bf16 on cuda (the tensor cores; the default there)")
+	dtype := fs.String("dtype", "", "operand type: f32 (the CPU's default), or bf16 (both operands stored in BF16, float32 sums: VDPBF16PS on the CPU where it has AVX512_BF16; the tensor cores on cuda, the default there)")
+	kernel := fs.String("kernel", "", "cpu: the SGEMM micro-kernel, or with -dtype bf16 the BF16 kernel (default the fastest; `embrec info` lists them)")
 	variant := fs.String("variant", "", "cuda: the BF16 GEMM variant or per-product mode (as EMBREC_CUDA_GEMM; default the device's), e.g. v3k, auto-k")
 	batch := fs.Int("batch", 1, "cuda: products in one batched launch (grid z)")
 	layout := fs.String("layout", "NN", "transposes of A and B: NN (C=A*B), NT (C=A*B^T, linear layer y=x W^T), TN (C=A^T*B, weight gradient dW=dY^T X), TT")
@@ -122,8 +123,21 @@ func runBenchGemm(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *dev.device != "cpu" {
 		return benchGemmCUDA(out, dev, gemmBench{*m, *n, *k, *batch, transA, transB, lay, *dtype, *variant, *repeats, *warmup})
 	}
-	if *dtype != "" && *dtype != "f32" || *variant != "" || *batch != 1 {
-		return errors.New("-dtype bf16, -variant and -batch are for -device cuda; the CPU multiplies float32 one product at a time")
+	if *dtype != "" && *dtype != "f32" && *dtype != "bf16" {
+		return fmt.Errorf("-dtype %q: want f32 or bf16", *dtype)
+	}
+	if *variant != "" || *batch != 1 {
+		return errors.New("-variant and -batch are for -device cuda; the CPU multiplies one product at a time")
+	}
+	bf16 := *dtype == "bf16"
+	var err error
+	if bf16 {
+		err = tensor.SetCPUKernels("", *kernel)
+	} else {
+		err = tensor.SetCPUKernels(*kernel, "")
+	}
+	if err != nil {
+		return err
 	}
 	cpu := tensor.NewCPU(*dev.threads)
 	shapeA := []int{*m, *k}
@@ -138,12 +152,19 @@ func runBenchGemm(fs *flag.FlagSet, args []string, out io.Writer) error {
 	a := randomTensor(cpu, r, shapeA)
 	b := randomTensor(cpu, r, shapeB)
 	c := cpu.New(tensor.F32, *m, *n)
+	dt, kname := "f32", strings.Fields(cpu.Kernels())[1]
+	if bf16 {
+		a, b = toBF16(cpu, a), toBF16(cpu, b)
+		dt, kname = "bf16", strings.TrimSuffix(strings.Fields(cpu.Kernels())[3], ",")
+	}
+	kname = strings.TrimSuffix(kname, ",")
 
 	flop := 2 * float64(*m) * float64(*n) * float64(*k)
 	for i := 0; i < *warmup; i++ {
 		cpu.MatMul(c, a, b, transA, transB, 0)
 	}
 	gflops := make([]float64, *repeats)
+	cpu0 := processCPUSeconds()
 	for i := range gflops {
 		t0 := time.Now()
 		cpu.MatMul(c, a, b, transA, transB, 0)
@@ -151,10 +172,22 @@ func runBenchGemm(fs *flag.FlagSet, args []string, out io.Writer) error {
 		gflops[i] = flop / dt.Seconds() / 1e9
 		fmt.Fprintf(out, "repeat %d: %.3f ms, %.1f GFLOP/s\n", i, float64(dt.Microseconds())/1e3, gflops[i])
 	}
+	if cpuS := processCPUSeconds() - cpu0; cpuS > 0 {
+		// On a shared machine wall time counts other jobs' time slices;
+		// CPU time does not (but includes any spinning at barriers).
+		fmt.Fprintf(out, "cputime: %.1f GFLOP per CPU-second (%d calls, %.3f s)\n", flop*float64(*repeats)/cpuS/1e9, *repeats, cpuS)
+	}
 	med, lo, hi := medianMinMax(gflops)
-	fmt.Fprintf(out, "gemm %dx%dx%d %s threads=%d: %.1f GFLOP/s (median of %d, min %.1f, max %.1f)\n",
-		*m, *n, *k, lay, cpu.Threads(), med, *repeats, lo, hi)
+	fmt.Fprintf(out, "gemm %dx%dx%d %s %s threads=%d kernel %s: %.1f GFLOP/s (median of %d, min %.1f, max %.1f)\n",
+		*m, *n, *k, lay, dt, cpu.Threads(), kname, med, *repeats, lo, hi)
 	return nil
+}
+
+// toBF16 returns a BF16 copy of t (rounded to nearest even).
+func toBF16(cpu *tensor.CPU, t *tensor.Tensor) *tensor.Tensor {
+	h := cpu.New(tensor.BF16, t.Shape()...)
+	cpu.Copy(h, t)
+	return h
 }
 
 func randomTensor(cpu *tensor.CPU, r *rand.Rand, shape []int) *tensor.Tensor {

@@ -22,7 +22,7 @@ func TestBenchTrainCPU(t *testing.T) {
 	benchOut = &out
 	defer func() { benchOut = old }()
 	summary := regexp.MustCompile(`^train device=cpu checkpoint=false gemm=- ms=([0-9.]+) .* tokens_per_s=([0-9]+) peak_gib=n/a ` +
-		`loss_first=([0-9.]+) loss_last=([0-9.]+) recompute_attention=(true|false) activations_mib=([0-9.]+) saved=(f32|bf16) flash_attention=(true|false) f32_operands=(true|false)$`)
+		`loss_first=([0-9.]+) loss_last=([0-9.]+) recompute_attention=(true|false) activations_mib=([0-9.]+) saved=(f32|bf16) flash_attention=(true|false) f32_operands=(true|false) model_gflop_s=[0-9.]+$`)
 	bench := func(extra ...string) []string {
 		out.Reset()
 		args := append([]string{"bench", "train", "-shape", "tiny", "-batch", "2", "-seq", "32", "-steps", "3",
@@ -63,7 +63,11 @@ func TestBenchTrainCPU(t *testing.T) {
 	if m[8] != "false" {
 		t.Errorf("flash_attention=%s by default", m[8])
 	}
-	for _, bad := range [][]string{{"-shape", "huge"}, {"-weights", "bf16"}, {"-saved", "f16"}, {"-seq", "100000", "-shape", "tiny"},
+	w := bench("-weights", "bf16") // BF16 products on the CPU
+	if w[7] != "bf16" || w[3] == m[3] {
+		t.Errorf("-weights bf16: saved=%s (want bf16), first loss %s (float32 weights: %s)", w[7], w[3], m[3])
+	}
+	for _, bad := range [][]string{{"-shape", "huge"}, {"-saved", "f16"}, {"-seq", "100000", "-shape", "tiny"},
 		{"-shape", "tiny", "-flash-attention"}} { // the CPU backend has no fused attention
 		errb.Reset()
 		if rc := runMain(append([]string{"bench", "train"}, bad...), &out, &errb); rc == 0 {
@@ -124,10 +128,13 @@ func TestBenchGemmFlags(t *testing.T) {
 		return runMain(append([]string{"bench", "gemm", "-m", "48", "-n", "40", "-k", "24", "-repeats", "2", "-warmup", "1",
 			"-threads", "1"}, args...), &out, &errb)
 	}
-	if rc := run("-layout", "nt"); rc != 0 || !regexp.MustCompile(`(?m)^gemm 48x40x24 NT threads=1: [0-9.]+ GFLOP/s \(median of 2,`).MatchString(out.String()) {
+	if rc := run("-layout", "nt"); rc != 0 || !regexp.MustCompile(`(?m)^gemm 48x40x24 NT f32 threads=1 kernel [a-z0-9-]+: [0-9.]+ GFLOP/s \(median of 2,`).MatchString(out.String()) {
 		t.Errorf("rc %d, output:\n%s%s", rc, out.String(), errb.String())
 	}
-	for _, bad := range [][]string{{"-dtype", "bf16"}, {"-variant", "v3k"}, {"-batch", "2"}, {"-device", "tpu"}, {"-batch", "0"}} {
+	if rc := run("-dtype", "bf16", "-layout", "tn"); rc != 0 || !regexp.MustCompile(`(?m)^gemm 48x40x24 TN bf16 threads=1 kernel [a-z0-9-]+: [0-9.]+ GFLOP/s`).MatchString(out.String()) {
+		t.Errorf("-dtype bf16: rc %d, output:\n%s%s", rc, out.String(), errb.String())
+	}
+	for _, bad := range [][]string{{"-dtype", "f8"}, {"-kernel", "nosuch"}, {"-variant", "v3k"}, {"-batch", "2"}, {"-device", "tpu"}, {"-batch", "0"}} {
 		if rc := run(bad...); rc == 0 {
 			t.Errorf("%v accepted on the CPU", bad)
 		}

@@ -26,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-flash-attention] [-saved bf16|f32] [-plan] [-profile] [-profile-grids] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-flash-attention] [-saved bf16|f32] [-plan] [-profile] [-profile-grids] [-kernel K] [-cpuprofile FILE] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -65,7 +65,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	T := fs.Int("seq", 256, "tokens per sequence")
 	rank := fs.Int("lora-rank", 8, "LoRA rank")
 	targets := fs.String("lora-targets", "q_proj,v_proj", "comma-separated projections that get adapters")
-	weights := fs.String("weights", "", "dtype of the frozen weights: bf16 or f32 (default: bf16 on cuda, f32 on cpu)")
+	weights := fs.String("weights", "", "dtype of the frozen weights: bf16 or f32 (default: bf16 on cuda, f32 on cpu; bf16 on cpu: BF16 products, VDPBF16PS where the CPU has AVX512_BF16)")
 	steps := fs.Int("steps", 5, "timed steps")
 	warmup := fs.Int("warmup", 2, "untimed steps first")
 	seed := fs.Uint64("seed", 1, "seed of the weights, tokens and dropout")
@@ -76,6 +76,8 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	flash := fs.Bool("flash-attention", false, "cuda: fused attention kernels (no softmax kept; backward reruns each block's fused forward)")
 	saved := fs.String("saved", "", "dtype of the saved gate and up projections: bf16 or f32 (default: bf16 with BF16 weights, else f32)")
 	f32Ops := fs.Bool("f32-operands", false, "with -saved bf16: SwiGLU, the norms, the attention, the residual gradient's additions and the backward RoPE write float32 only, which the BF16 products then convert (the path before those passes wrote their operands; same results), for comparisons")
+	kernel := fs.String("kernel", "", "cpu: the SGEMM micro-kernel (default the fastest; `embrec info` lists them), e.g. avx2-6x16 to compare the AVX2 path")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the timed steps to this file (go tool pprof)")
 	plan := fs.Bool("plan", false, "print the memory plan (frozen weights, LoRA state, activation arena) and exit, without building a model or opening a device")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -108,6 +110,9 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		return writeTrainPlan(out, *shape, cfg, *B, *T, dt, lcfg, ropt)
 	}
 	*profile = *profile || *grids
+	if err := tensor.SetCPUKernels(*kernel, ""); err != nil {
+		return err
+	}
 	be, err := dev.backendWith(cuda.Options{Profile: *profile, ProfileGrids: *grids})
 	if err != nil {
 		return err
@@ -132,7 +137,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		return err
 	}
 	if _, ok := be.(tensor.FrozenDTyper); dt != tensor.F32 && !ok {
-		return errors.New("-weights bf16 needs -device cuda (the CPU backend multiplies float32 only)")
+		return fmt.Errorf("-weights %v: backend %s multiplies float32 only", dt, be.Name())
 	}
 
 	if *flash && !llama.FlashAttentionSupported(be, cfg) {
@@ -200,6 +205,13 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 		if i == *warmup-1 && prof != nil {
 			prof.ResetProfile()
 		}
+		if i == *warmup-1 && *cpuProfile != "" {
+			stop, err := startCPUProfile(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer stop()
+		}
 	}
 	med, lo, hi := medianMinMax(ms)
 	peak := "n/a"
@@ -211,10 +223,10 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if g, ok := be.(interface{ GEMMVariant() string }); ok {
 		gemm = g.GEMMVariant()
 	}
-	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s flash_attention=%v f32_operands=%v\n",
+	fmt.Fprintf(out, "train device=%s checkpoint=%v gemm=%s ms=%.1f min=%.1f max=%.1f steps=%d tokens_per_s=%.0f peak_gib=%s loss_first=%.4f loss_last=%.4f recompute_attention=%v activations_mib=%.2f saved=%s flash_attention=%v f32_operands=%v model_gflop_s=%.1f\n",
 		*dev.device, *ckpt, gemm, med, lo, hi, *steps, float64(*B**T)/med*1e3, peak, firstLoss, lastLoss,
 		*recAtt, float64(llama.ActivationBytes(cfg, *B, *T, ropt))/(1<<20), map[bool]string{false: "f32", true: "bf16"}[ropt.SaveBF16],
-		ropt.FlashAttention, ropt.F32Operands)
+		ropt.FlashAttention, ropt.F32Operands, loraStepFLOPs(cfg, *B, *T)/med/1e6)
 	if prof != nil {
 		fmt.Fprintf(out, "# GPU time per kernel over the %d timed steps:\n", *steps)
 		prof.WriteProfile(out)
@@ -246,4 +258,21 @@ func benchTokens(B, T, V int, seed uint64) (ids, targets []int32) {
 		}
 	}
 	return ids, targets
+}
+
+// loraStepFLOPs is the arithmetic of one adapter-training step with a
+// frozen backbone, for MFU: forward 2*N*P over the weight matrices (N =
+// B*T tokens, P their parameters, lm_head included, embedding not),
+// backward the same again for the input gradients (frozen matrices get no
+// weight gradient), and attention's two T x T products per head, forward
+// 4*B*NH*T*T*HS (unmasked, as the CPU computes them) and twice that
+// backward. The adapters (rank R << C) and element-wise ops are left out.
+func loraStepFLOPs(c llama.Config, b, t int) float64 {
+	q := c.Heads * c.HeadSize
+	kv := c.KVHeads * c.HeadSize
+	perLayer := c.Hidden*q + 2*c.Hidden*kv + q*c.Hidden + 3*c.Hidden*c.Intermediate
+	p := float64(c.Layers*perLayer + c.Hidden*c.Vocab)
+	n := float64(b * t)
+	att := float64(c.Layers) * 4 * float64(b*c.Heads) * float64(t*t) * float64(c.HeadSize)
+	return 4*n*p + 3*att
 }

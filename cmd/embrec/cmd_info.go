@@ -10,6 +10,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"golang.org/x/sys/cpu"
 
@@ -54,7 +55,10 @@ func writeInfo(w io.Writer) error {
 	fmt.Fprintf(w, "backend:    %s\n", backend)
 	fmt.Fprintf(w, "build:      %s %s/%s, tags %q, CGO_ENABLED=%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, tags, cgo)
 	fmt.Fprintf(w, "cpu:        %d logical CPUs, GOMAXPROCS %d, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuFeatures())
-	fmt.Fprintf(w, "cpu backend: %s\n", tensor.NewCPU(0).Name())
+	cpuBackend := tensor.NewCPU(0)
+	fmt.Fprintf(w, "cpu backend: %s\n", cpuBackend.Name())
+	sg, bf := tensor.CPUKernels()
+	fmt.Fprintf(w, "cpu kernels: %s (available: sgemm %s; bf16 %s)\n", cpuBackend.Kernels(), strings.Join(sg, " "), strings.Join(bf, " "))
 	if gpuInfo == nil {
 		fmt.Fprintln(w, "cuda:       not built (rebuild with -tags cuda; see scripts/cuda-env.sh)")
 		return nil
@@ -65,7 +69,8 @@ func writeInfo(w io.Writer) error {
 func cpuFeatures() string {
 	switch runtime.GOARCH {
 	case "amd64":
-		return fmt.Sprintf("AVX2 %v, FMA %v, AVX-512F %v", cpu.X86.HasAVX2, cpu.X86.HasFMA, cpu.X86.HasAVX512F)
+		return fmt.Sprintf("AVX2 %v, FMA %v, AVX-512F %v, AVX512_BF16 %v, AMX-BF16 %v", cpu.X86.HasAVX2, cpu.X86.HasFMA, cpu.X86.HasAVX512F,
+			cpu.X86.HasAVX512BF16, cpu.X86.HasAMXBF16)
 	case "arm64":
 		return fmt.Sprintf("ASIMD %v", cpu.ARM64.HasASIMD)
 	}

@@ -168,9 +168,14 @@ func paths() []config {
 		c.mc, c.kc, c.nc = c.mr*mcTiles, kc, c.nr*ncTiles
 		return c
 	}
-	ps := []config{genericConfig, small(genericConfig, 3, 5, 3)}
-	if hasAVX2FMA {
-		ps = append(ps, asmConfig, small(asmConfig, 2, 7, 2))
+	var ps []config
+	for _, c := range configs() { // every kernel this CPU runs
+		ps = append(ps, c, small(c, 2, 7, 2))
+		if c.kernelU != nil { // and with A packed where it reads A in place
+			c.name += "/packedA"
+			c.kernelU = nil
+			ps = append(ps, c, small(c, 2, 7, 2))
+		}
 	}
 	return ps
 }
@@ -392,17 +397,23 @@ func TestPackBT16(t *testing.T) {
 		for i := range src {
 			src[i] = float32(i)
 		}
-		d := make([]float32, 16*kc+3)
-		packBT16(d, src, ldb, kc)
-		for p := 0; p < kc; p++ {
-			for j := 0; j < 16; j++ {
-				if d[p*16+j] != src[j*ldb+p] {
-					t.Fatalf("kc=%d: d[%d*16+%d] = %g, want %g", kc, p, j, d[p*16+j], src[j*ldb+p])
+		for _, ldd := range []int{16, 32} {
+			d := make([]float32, ldd*kc+3)
+			packBT16(d, src, ldb, kc, ldd)
+			for p := 0; p < kc; p++ {
+				for j := 0; j < ldd; j++ {
+					want := float32(0)
+					if j < 16 {
+						want = src[j*ldb+p]
+					}
+					if d[p*ldd+j] != want {
+						t.Fatalf("kc=%d ldd=%d: d[%d*%d+%d] = %g, want %g", kc, ldd, p, ldd, j, d[p*ldd+j], want)
+					}
 				}
 			}
-		}
-		if d[16*kc] != 0 {
-			t.Fatalf("kc=%d: wrote past the panel", kc)
+			if d[ldd*kc] != 0 {
+				t.Fatalf("kc=%d: wrote past the panel", kc)
+			}
 		}
 	}
 }

@@ -4,23 +4,28 @@
 
 package gemm
 
-// hasAVX2FMA reports whether the assembly micro-kernel can run; never here.
-const hasAVX2FMA = false
+// configs lists the configurations this build can run: the pure-Go one.
+func configs() []config { return []config{genericConfig} }
 
-func defaultConfig() config { return genericConfig }
+// pairConfigs lists the BF16 pair kernels: none without assembly.
+func pairConfigs() []config { return nil }
 
-// asmConfig is the assembly configuration; without assembly it is the
-// generic one, so tests that switch paths still run.
-var asmConfig = genericConfig
-
-// packBT16 packs one full 16-wide micro-panel of a transposed B: d[p*16+j]
-// = src[j*ldb+p] for j < 16, p < kc. (Only the assembly configuration has
-// nr = 16; this keeps pack.go portable.)
-func packBT16(d, src []float32, ldb, kc int) {
+// packBT16 packs 16 columns of a transposed B into a micro-panel of width
+// ldd: d[p*ldd+j] = src[j*ldb+p] for j < 16, p < kc. (Only the assembly
+// configurations have nr >= 16; this keeps pack.go portable.)
+func packBT16(d, src []float32, ldb, kc, ldd int) {
 	for j := 0; j < 16; j++ {
 		row := src[j*ldb : j*ldb+kc]
 		for p, v := range row {
-			d[p*16+j] = v
+			d[p*ldd+j] = v
 		}
+	}
+}
+
+// interleavePairs sets d[x] to the pair word of a[x] (low) and b[x].
+func interleavePairs(d []float32, a, b []uint16) {
+	a, b = a[:len(d)], b[:len(d)]
+	for x := range d {
+		d[x] = word(a[x], b[x])
 	}
 }

@@ -17,6 +17,12 @@ type job struct {
 	ldc            int
 	nthreads       int // workers taking part
 	tm, tn         int // thread grid: tm row groups x tn column groups
+
+	// A BF16 product (GemmBF16) packs its operands rounded to BF16:
+	// aH and bH hold an operand's BF16 bits (nil: it is a or b, float32,
+	// rounded while packing).
+	bf16   bool
+	aH, bH []uint16
 }
 
 // run is worker w's part of the call. Every worker walks the same (jc, pc)
@@ -29,6 +35,9 @@ func (j *job) run(w *worker, t *team) {
 	r0 := rowGroup * mPanels / j.tm * mr
 	r1 := min(j.m, (rowGroup+1)*mPanels/j.tm*mr)
 	buf := 0
+	// A row-major A is read in place by an unpacked kernel when C is too
+	// narrow to amortise packing it (see blocking.go).
+	unpacked := cfg.kernelU != nil && !j.bf16 && !j.transA && j.n <= cfg.unpackedMaxN
 	for jc := 0; jc < j.n; jc += cfg.nc {
 		ncur := min(cfg.nc, j.n-jc)
 		nPanels := (ncur + nr - 1) / nr
@@ -41,7 +50,12 @@ func (j *job) run(w *worker, t *team) {
 			if j.nthreads > 1 {
 				buf ^= 1
 			}
-			packB(bp, j.b, j.ldb, j.transB, pc, kcur, jc, ncur, nr, q0, q1)
+			kk := kcur // depth of the packed panels: pairs for a pair kernel
+			if j.bf16 {
+				kk = j.packB16(w, bp, pc, kcur, jc, ncur, q0, q1)
+			} else {
+				packB(bp, j.b, j.ldb, j.transB, pc, kcur, jc, ncur, nr, q0, q1)
+			}
 			t.bar.wait()
 			beta := j.beta
 			if pc > 0 {
@@ -49,8 +63,17 @@ func (j *job) run(w *worker, t *team) {
 			}
 			for ic := r0; ic < r1; ic += cfg.mc {
 				mcur := min(cfg.mc, r1-ic)
-				packA(w.apack, j.a, j.lda, j.transA, ic, mcur, pc, kcur, mr)
-				j.macro(w, bp, ic, mcur, jc, ncur, kcur, c0, c1, beta)
+				switch {
+				case j.bf16:
+					j.packA16(w, ic, mcur, pc, kcur)
+				case unpacked: // only a partial last row panel needs its zero padding
+					if full := mcur / mr * mr; full < mcur {
+						packA(w.apack[full*kcur:], j.a, j.lda, false, ic+full, mcur-full, pc, kcur, mr)
+					}
+				default:
+					packA(w.apack, j.a, j.lda, j.transA, ic, mcur, pc, kcur, mr)
+				}
+				j.macro(w, bp, ic, mcur, jc, ncur, kk, c0, c1, beta, unpacked, pc)
 			}
 		}
 	}
@@ -59,9 +82,10 @@ func (j *job) run(w *worker, t *team) {
 // macro multiplies the packed A block (rows ic..ic+mc of C) by B panels
 // [q0, q1) of the packed panel starting at column jc, updating C with
 // alpha and beta.
-func (j *job) macro(w *worker, bp []float32, ic, mc, jc, nc, kc, q0, q1 int, beta float32) {
+// With unpacked, full row panels are read from A itself (depth pc on).
+func (j *job) macro(w *worker, bp []float32, ic, mc, jc, nc, kc, q0, q1 int, beta float32, unpacked bool, pc int) {
 	mr, nr := j.cfg.mr, j.cfg.nr
-	kernel := j.cfg.kernel
+	kernel, kernelU := j.cfg.kernel, j.cfg.kernelU
 	alpha, c, ldc := j.alpha, j.c, j.ldc
 	for q := q0; q < q1; q++ {
 		jr := q * nr
@@ -71,14 +95,23 @@ func (j *job) macro(w *worker, bp []float32, ic, mc, jc, nc, kc, q0, q1 int, bet
 			rows := min(mr, mc-ir)
 			aq := w.apack[ir*kc:][:kc*mr]
 			off := (ic+ir)*ldc + jc + jr
+			direct := unpacked && rows == mr
 			if rows == mr && cols == nr {
-				kernel(kc, aq, bq, c[off:], ldc, alpha, beta)
+				if direct {
+					kernelU(kc, j.a[(ic+ir)*j.lda+pc:], j.lda, bq, c[off:], ldc, alpha, beta)
+				} else {
+					kernel(kc, aq, bq, c[off:], ldc, alpha, beta)
+				}
 				continue
 			}
 			// Partial tile: compute the whole tile into scratch, merge the
 			// valid part.
 			t := w.tile[:mr*nr]
-			kernel(kc, aq, bq, t, nr, 1, 0)
+			if direct {
+				kernelU(kc, j.a[(ic+ir)*j.lda+pc:], j.lda, bq, t, nr, 1, 0)
+			} else {
+				kernel(kc, aq, bq, t, nr, 1, 0)
+			}
 			for i := 0; i < rows; i++ {
 				crow := c[off+i*ldc:][:cols]
 				trow := t[i*nr:][:cols]

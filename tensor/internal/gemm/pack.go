@@ -23,6 +23,10 @@ func packA(dst, a []float32, lda int, trans bool, i0, mc, p0, kc, mr int) {
 			packA6(d, a, lda, (i0+ip)*lda+p0, kc)
 			continue
 		}
+		if rows == 12 && mr == 12 {
+			packA12(d, a, lda, (i0+ip)*lda+p0, kc)
+			continue
+		}
 		for i := 0; i < rows; i++ {
 			src := a[(i0+ip+i)*lda+p0:][:kc]
 			for p, v := range src {
@@ -44,11 +48,16 @@ func packAT(dst, a []float32, lda, i0, mc, p0, kc, mr int) {
 	full := mc / mr // panels without padding
 	for p := 0; p < kc; p++ {
 		src := a[(p0+p)*lda+i0:][:mc]
-		if mr == 6 {
+		switch mr {
+		case 6:
 			for q := 0; q < full; q++ {
 				*(*[6]float32)(dst[(q*kc+p)*6:]) = *(*[6]float32)(src[q*6:])
 			}
-		} else {
+		case 12:
+			for q := 0; q < full; q++ {
+				*(*[12]float32)(dst[(q*kc+p)*12:]) = *(*[12]float32)(src[q*12:])
+			}
+		default:
 			for q := 0; q < full; q++ {
 				copy(dst[(q*kc+p)*mr:][:mr], src[q*mr:(q+1)*mr])
 			}
@@ -97,11 +106,16 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr, q0, q1 int
 	qf := min(q1, nc/nr)
 	for p := 0; p < kc; p++ {
 		row := b[(p0+p)*ldb+j0:][:nc]
-		if nr == 16 {
+		switch nr {
+		case 16:
 			for q := q0; q < qf; q++ {
 				*(*[16]float32)(dst[(q*kc+p)*16:]) = *(*[16]float32)(row[q*16:])
 			}
-		} else {
+		case 32:
+			for q := q0; q < qf; q++ {
+				*(*[32]float32)(dst[(q*kc+p)*32:]) = *(*[32]float32)(row[q*32:])
+			}
+		default:
 			for q := q0; q < qf; q++ {
 				copy(dst[(q*kc+p)*nr:][:nr], row[q*nr:(q+1)*nr])
 			}
@@ -121,7 +135,12 @@ func packBT(dst, b []float32, ldb, p0, kc, j0, nc, nr, q0, q1 int) {
 		cols := min(nr, nc-q*nr)
 		d := dst[q*kc*nr:][:kc*nr]
 		if nr == 16 && cols == 16 {
-			packBT16(d, b[(j0+q*16)*ldb+p0:], ldb, kc)
+			packBT16(d, b[(j0+q*16)*ldb+p0:], ldb, kc, 16)
+			continue
+		}
+		if nr == 32 && cols == 32 {
+			packBT16(d, b[(j0+q*32)*ldb+p0:], ldb, kc, 32)
+			packBT16(d[16:], b[(j0+q*32+16)*ldb+p0:], ldb, kc, 32)
 			continue
 		}
 		for j := 0; j < cols; j++ {
@@ -134,6 +153,29 @@ func packBT(dst, b []float32, ldb, p0, kc, j0, nc, nr, q0, q1 int) {
 			for p := 0; p < kc; p++ {
 				d[p*nr+j] = 0
 			}
+		}
+	}
+}
+
+// packA12 packs twelve full rows of a row-major A, starting at a[off], into
+// d, four depth steps at a time.
+func packA12(d, a []float32, lda, off, kc int) {
+	var r [12][]float32
+	for i := range r {
+		r[i] = a[off+i*lda:][:kc]
+	}
+	d = d[:12*kc]
+	p := 0
+	for ; p+4 <= kc; p += 4 {
+		dp := (*[48]float32)(d[12*p:])
+		for i := 0; i < 12; i++ {
+			x := (*[4]float32)(r[i][p:])
+			dp[i], dp[12+i], dp[24+i], dp[36+i] = x[0], x[1], x[2], x[3]
+		}
+	}
+	for ; p < kc; p++ {
+		for i := 0; i < 12; i++ {
+			d[12*p+i] = r[i][p]
 		}
 	}
 }

@@ -7,7 +7,8 @@
 
 // T8X8 transposes the 8x8 block whose rows start at base, base+R8, ...
 // (R8 = row stride in bytes, R9 = 3*R8) and stores its columns as rows of
-// 64-byte stride at byte offset doff from DI. Clobbers Y0-Y15 and R10.
+// R12-byte stride (R13 = 3*R12) at byte offset doff from DI. Clobbers
+// Y0-Y15 and R10.
 #define T8X8(base, doff) \
 	LEAQ (base)(R8*4), R10; \
 	VMOVUPS (base), Y0; \
@@ -42,24 +43,30 @@
 	VPERM2F128 $0x31, Y5, Y1, Y13; \
 	VPERM2F128 $0x31, Y6, Y2, Y14; \
 	VPERM2F128 $0x31, Y7, Y3, Y15; \
+	LEAQ (DI)(R12*4), R10; \
 	VMOVUPS Y8, (doff)(DI); \
-	VMOVUPS Y9, (doff+64)(DI); \
-	VMOVUPS Y10, (doff+128)(DI); \
-	VMOVUPS Y11, (doff+192)(DI); \
-	VMOVUPS Y12, (doff+256)(DI); \
-	VMOVUPS Y13, (doff+320)(DI); \
-	VMOVUPS Y14, (doff+384)(DI); \
-	VMOVUPS Y15, (doff+448)(DI)
+	VMOVUPS Y9, (doff)(DI)(R12*1); \
+	VMOVUPS Y10, (doff)(DI)(R12*2); \
+	VMOVUPS Y11, (doff)(DI)(R13*1); \
+	VMOVUPS Y12, (doff)(R10); \
+	VMOVUPS Y13, (doff)(R10)(R12*1); \
+	VMOVUPS Y14, (doff)(R10)(R12*2); \
+	VMOVUPS Y15, (doff)(R10)(R13*1)
 
-// func transpose16(dst, src *float32, ldb, blocks int)
-// dst[p*16+j] = src[j*ldb+p] for j < 16, p < 8*blocks.
-TEXT ·transpose16(SB), NOSPLIT, $0-32
+// func transpose16(dst, src *float32, ldb, blocks, ldd int)
+// dst[p*ldd+j] = src[j*ldb+p] for j < 16, p < 8*blocks.
+TEXT ·transpose16(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ ldb+16(FP), R8
 	MOVQ blocks+24(FP), CX
+	MOVQ ldd+32(FP), R12
 	SHLQ $2, R8
+	SHLQ $2, R12
 	LEAQ (R8)(R8*2), R9
+	LEAQ (R12)(R12*2), R13
+	MOVQ R12, R14
+	SHLQ $3, R14
 	LEAQ (SI)(R8*8), R11
 	TESTQ CX, CX
 	JZ   done
@@ -69,7 +76,7 @@ loop:
 	T8X8(R11, 32)
 	ADDQ $32, SI
 	ADDQ $32, R11
-	ADDQ $512, DI
+	ADDQ R14, DI
 	DECQ CX
 	JNZ  loop
 

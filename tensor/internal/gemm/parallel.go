@@ -31,7 +31,8 @@ type worker struct {
 	id    int
 	start chan struct{} // one token per call to run (not used by worker 0)
 	apack []float32     // packed A block, cfg.mc*cfg.kc floats
-	tile  [6 * 16]float32
+	h16   []uint16      // two source rows rounded to BF16 (GemmBF16)
+	tile  [maxTile]float32
 }
 
 // team is what the workers of one call share.
@@ -88,6 +89,7 @@ func (s *solo) run(j *job) {
 	if len(s.w.apack) < cfg.mc*cfg.kc {
 		s.w.apack = make([]float32, cfg.mc*cfg.kc)
 	}
+	s.w.growH16(cfg, &s.job)
 	s.team.grow(cfg, false)
 	s.team.bar.reset(1)
 	s.job.run(&s.w, &s.team)
@@ -110,6 +112,7 @@ func (p *workerPool) prepare(n int, cfg *config) {
 		if len(w.apack) < aSize {
 			w.apack = make([]float32, aSize)
 		}
+		w.growH16(cfg, &p.job)
 	}
 	p.team.grow(cfg, n > 1)
 }

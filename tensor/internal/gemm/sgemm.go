@@ -60,6 +60,14 @@ func (s *Serial) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []floa
 // newJob checks the arguments and handles the trivial cases (reporting
 // false when nothing is left to multiply).
 func newJob(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (job, bool) {
+	j, ok := newJobLen(transA, transB, m, n, k, alpha, len(a), lda, len(b), ldb, beta, c, ldc)
+	j.a, j.b = a, b
+	return j, ok
+}
+
+// newJobLen is newJob for operands of lengths na and nb, which the caller
+// sets in the job.
+func newJobLen(transA, transB bool, m, n, k int, alpha float32, na, lda, nb, ldb int, beta float32, c []float32, ldc int) (job, bool) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative size m=%d n=%d k=%d", m, n, k))
 	}
@@ -71,9 +79,9 @@ func newJob(transA, transB bool, m, n, k int, alpha float32, a []float32, lda in
 	if transB {
 		br, bc = n, k
 	}
-	checkMatrix("A", a, ar, ac, lda)
-	checkMatrix("B", b, br, bc, ldb)
-	checkMatrix("C", c, m, n, ldc)
+	checkMatrix("A", na, ar, ac, lda)
+	checkMatrix("B", nb, br, bc, ldb)
+	checkMatrix("C", len(c), m, n, ldc)
 	if m == 0 || n == 0 {
 		return job{}, false
 	}
@@ -86,19 +94,19 @@ func newJob(transA, transB bool, m, n, k int, alpha float32, a []float32, lda in
 		transA: transA, transB: transB,
 		m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+		lda: lda, ldb: ldb, c: c, ldc: ldc,
 	}, true
 }
 
-// checkMatrix panics unless s holds a rows x cols row-major matrix with
-// row stride ld.
-func checkMatrix(name string, s []float32, rows, cols, ld int) {
+// checkMatrix panics unless a slice of length size holds a rows x cols
+// row-major matrix with row stride ld.
+func checkMatrix(name string, size int, rows, cols, ld int) {
 	if ld < max(1, cols) {
 		panic(fmt.Sprintf("gemm: ld%s = %d < max(1, %d columns)", name, ld, cols))
 	}
-	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+	if rows > 0 && cols > 0 && size < (rows-1)*ld+cols {
 		panic(fmt.Sprintf("gemm: %s has %d elements, need %d for %dx%d with stride %d",
-			name, len(s), (rows-1)*ld+cols, rows, cols, ld))
+			name, size, (rows-1)*ld+cols, rows, cols, ld))
 	}
 }
 

@@ -1,0 +1,188 @@
+//go:build amd64 && !purego
+
+// expAffineAVX2: dst[i] = exp32(a*src[i] + b), eight lanes at a time, with
+// exactly the float32 operations of exp32 (fastexp.go) in the same order,
+// separate multiplies and adds (no FMA), so the bits are exp32's
+// (TestExpAffine checks them).
+
+#include "textflag.h"
+
+// Each constant is repeated in eight lanes, for 256-bit memory operands.
+DATA expc<>+0(SB)/4, $1.44269504088896341  // log2e
+DATA expc<>+4(SB)/4, $1.44269504088896341
+DATA expc<>+8(SB)/4, $1.44269504088896341
+DATA expc<>+12(SB)/4, $1.44269504088896341
+DATA expc<>+16(SB)/4, $1.44269504088896341
+DATA expc<>+20(SB)/4, $1.44269504088896341
+DATA expc<>+24(SB)/4, $1.44269504088896341
+DATA expc<>+28(SB)/4, $1.44269504088896341
+DATA expc<>+32(SB)/4, $0.5  // half
+DATA expc<>+36(SB)/4, $0.5
+DATA expc<>+40(SB)/4, $0.5
+DATA expc<>+44(SB)/4, $0.5
+DATA expc<>+48(SB)/4, $0.5
+DATA expc<>+52(SB)/4, $0.5
+DATA expc<>+56(SB)/4, $0.5
+DATA expc<>+60(SB)/4, $0.5
+DATA expc<>+64(SB)/4, $0.693359375  // ln2hi
+DATA expc<>+68(SB)/4, $0.693359375
+DATA expc<>+72(SB)/4, $0.693359375
+DATA expc<>+76(SB)/4, $0.693359375
+DATA expc<>+80(SB)/4, $0.693359375
+DATA expc<>+84(SB)/4, $0.693359375
+DATA expc<>+88(SB)/4, $0.693359375
+DATA expc<>+92(SB)/4, $0.693359375
+DATA expc<>+96(SB)/4, $-2.12194440e-4  // ln2lo
+DATA expc<>+100(SB)/4, $-2.12194440e-4
+DATA expc<>+104(SB)/4, $-2.12194440e-4
+DATA expc<>+108(SB)/4, $-2.12194440e-4
+DATA expc<>+112(SB)/4, $-2.12194440e-4
+DATA expc<>+116(SB)/4, $-2.12194440e-4
+DATA expc<>+120(SB)/4, $-2.12194440e-4
+DATA expc<>+124(SB)/4, $-2.12194440e-4
+DATA expc<>+128(SB)/4, $0.0001984126984126984  // c7
+DATA expc<>+132(SB)/4, $0.0001984126984126984
+DATA expc<>+136(SB)/4, $0.0001984126984126984
+DATA expc<>+140(SB)/4, $0.0001984126984126984
+DATA expc<>+144(SB)/4, $0.0001984126984126984
+DATA expc<>+148(SB)/4, $0.0001984126984126984
+DATA expc<>+152(SB)/4, $0.0001984126984126984
+DATA expc<>+156(SB)/4, $0.0001984126984126984
+DATA expc<>+160(SB)/4, $0.001388888888888889  // c6
+DATA expc<>+164(SB)/4, $0.001388888888888889
+DATA expc<>+168(SB)/4, $0.001388888888888889
+DATA expc<>+172(SB)/4, $0.001388888888888889
+DATA expc<>+176(SB)/4, $0.001388888888888889
+DATA expc<>+180(SB)/4, $0.001388888888888889
+DATA expc<>+184(SB)/4, $0.001388888888888889
+DATA expc<>+188(SB)/4, $0.001388888888888889
+DATA expc<>+192(SB)/4, $0.008333333333333333  // c5
+DATA expc<>+196(SB)/4, $0.008333333333333333
+DATA expc<>+200(SB)/4, $0.008333333333333333
+DATA expc<>+204(SB)/4, $0.008333333333333333
+DATA expc<>+208(SB)/4, $0.008333333333333333
+DATA expc<>+212(SB)/4, $0.008333333333333333
+DATA expc<>+216(SB)/4, $0.008333333333333333
+DATA expc<>+220(SB)/4, $0.008333333333333333
+DATA expc<>+224(SB)/4, $0.041666666666666664  // c4
+DATA expc<>+228(SB)/4, $0.041666666666666664
+DATA expc<>+232(SB)/4, $0.041666666666666664
+DATA expc<>+236(SB)/4, $0.041666666666666664
+DATA expc<>+240(SB)/4, $0.041666666666666664
+DATA expc<>+244(SB)/4, $0.041666666666666664
+DATA expc<>+248(SB)/4, $0.041666666666666664
+DATA expc<>+252(SB)/4, $0.041666666666666664
+DATA expc<>+256(SB)/4, $0.16666666666666666  // c3
+DATA expc<>+260(SB)/4, $0.16666666666666666
+DATA expc<>+264(SB)/4, $0.16666666666666666
+DATA expc<>+268(SB)/4, $0.16666666666666666
+DATA expc<>+272(SB)/4, $0.16666666666666666
+DATA expc<>+276(SB)/4, $0.16666666666666666
+DATA expc<>+280(SB)/4, $0.16666666666666666
+DATA expc<>+284(SB)/4, $0.16666666666666666
+DATA expc<>+288(SB)/4, $0.5  // c2
+DATA expc<>+292(SB)/4, $0.5
+DATA expc<>+296(SB)/4, $0.5
+DATA expc<>+300(SB)/4, $0.5
+DATA expc<>+304(SB)/4, $0.5
+DATA expc<>+308(SB)/4, $0.5
+DATA expc<>+312(SB)/4, $0.5
+DATA expc<>+316(SB)/4, $0.5
+DATA expc<>+320(SB)/4, $1.0  // one
+DATA expc<>+324(SB)/4, $1.0
+DATA expc<>+328(SB)/4, $1.0
+DATA expc<>+332(SB)/4, $1.0
+DATA expc<>+336(SB)/4, $1.0
+DATA expc<>+340(SB)/4, $1.0
+DATA expc<>+344(SB)/4, $1.0
+DATA expc<>+348(SB)/4, $1.0
+DATA expc<>+352(SB)/4, $88.72283  // expmax
+DATA expc<>+356(SB)/4, $88.72283
+DATA expc<>+360(SB)/4, $88.72283
+DATA expc<>+364(SB)/4, $88.72283
+DATA expc<>+368(SB)/4, $88.72283
+DATA expc<>+372(SB)/4, $88.72283
+DATA expc<>+376(SB)/4, $88.72283
+DATA expc<>+380(SB)/4, $88.72283
+DATA expc<>+384(SB)/4, $-87.33654  // expmin
+DATA expc<>+388(SB)/4, $-87.33654
+DATA expc<>+392(SB)/4, $-87.33654
+DATA expc<>+396(SB)/4, $-87.33654
+DATA expc<>+400(SB)/4, $-87.33654
+DATA expc<>+404(SB)/4, $-87.33654
+DATA expc<>+408(SB)/4, $-87.33654
+DATA expc<>+412(SB)/4, $-87.33654
+DATA expc<>+416(SB)/4, $0x7f800000  // inf
+DATA expc<>+420(SB)/4, $0x7f800000
+DATA expc<>+424(SB)/4, $0x7f800000
+DATA expc<>+428(SB)/4, $0x7f800000
+DATA expc<>+432(SB)/4, $0x7f800000
+DATA expc<>+436(SB)/4, $0x7f800000
+DATA expc<>+440(SB)/4, $0x7f800000
+DATA expc<>+444(SB)/4, $0x7f800000
+DATA expc<>+448(SB)/4, $0x80000000  // sign
+DATA expc<>+452(SB)/4, $0x80000000
+DATA expc<>+456(SB)/4, $0x80000000
+DATA expc<>+460(SB)/4, $0x80000000
+DATA expc<>+464(SB)/4, $0x80000000
+DATA expc<>+468(SB)/4, $0x80000000
+DATA expc<>+472(SB)/4, $0x80000000
+DATA expc<>+476(SB)/4, $0x80000000
+GLOBL expc<>(SB), RODATA|NOPTR, $480
+
+// func expAffineAVX2(dst, src *float32, n int, a, b float32)
+// n is a multiple of 8.
+TEXT ·expAffineAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y14
+	VBROADCASTSS b+28(FP), Y15
+	SHRQ $3, CX
+	JZ   done
+
+loop:
+	VMOVUPS (SI), Y0
+	VMULPS  Y14, Y0, Y0          // x = a*src
+	VADDPS  Y15, Y0, Y0          // x += b
+	VMULPS  expc<>+0(SB), Y0, Y1   // t = x*log2e
+	VANDPS  expc<>+448(SB), Y1, Y2    // sign of t
+	VORPS   expc<>+32(SB), Y2, Y2    // +-0.5
+	VADDPS  Y2, Y1, Y1           // t < 0 ? t - 0.5 : t + 0.5
+	VCVTTPS2DQ Y1, Y4            // n (int32, truncated)
+	VCVTDQ2PS Y4, Y5             // n (float32)
+	VMULPS  expc<>+64(SB), Y5, Y6
+	VSUBPS  Y6, Y0, Y6           // x - n*ln2Hi
+	VMULPS  expc<>+96(SB), Y5, Y7
+	VSUBPS  Y7, Y6, Y6           // r = x - n*ln2Hi - n*ln2Lo
+	VMULPS  expc<>+128(SB), Y6, Y7      // r*c7
+	VADDPS  expc<>+160(SB), Y7, Y7      // c6 + r*c7
+	VMULPS  Y6, Y7, Y7
+	VADDPS  expc<>+192(SB), Y7, Y7
+	VMULPS  Y6, Y7, Y7
+	VADDPS  expc<>+224(SB), Y7, Y7
+	VMULPS  Y6, Y7, Y7
+	VADDPS  expc<>+256(SB), Y7, Y7
+	VMULPS  Y6, Y7, Y7
+	VADDPS  expc<>+288(SB), Y7, Y7
+	VMULPS  Y6, Y7, Y7
+	VADDPS  expc<>+320(SB), Y7, Y7     // 1 + r*(c2 + ...)
+	VMULPS  Y6, Y7, Y7
+	VADDPS  expc<>+320(SB), Y7, Y7     // p = 1 + r*(1 + ...)
+	VPSLLD  $23, Y4, Y4
+	VPADDD  Y4, Y7, Y7           // p * 2^n in the exponent bits
+	VCMPPS  $0x1e, expc<>+352(SB), Y0, Y8 // x > expMax (ordered)
+	VBLENDVPS Y8, expc<>+416(SB), Y7, Y7     // +Inf
+	VCMPPS  $0x11, expc<>+384(SB), Y0, Y8 // x < expMin (ordered)
+	VANDNPS Y7, Y8, Y7                 // 0
+	VCMPPS  $0x03, Y0, Y0, Y8          // x is NaN
+	VBLENDVPS Y8, Y0, Y7, Y7           // x
+	VMOVUPS Y7, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,14 @@
+//go:build !amd64 || purego
+
+// expAffine without assembly: exp32 element by element.
+
+package tensor
+
+// expAffine sets dst[i] = exp32(a*src[i] + b) for i < len(src); dst may
+// be src.
+func expAffine(dst, src []float32, a, b float32) {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		dst[i] = exp32(a*x + b)
+	}
+}
