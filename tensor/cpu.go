@@ -13,7 +13,8 @@ import (
 // safe for concurrent use: one goroutine drives it, and it splits heavy ops
 // over its own worker pool.
 type CPU struct {
-	pool *pool
+	pool     *pool
+	memLimit uint64 // bytes a planned allocation may take (0: what the machine has)
 	// Job structs of the parallel ops, reused so dispatch allocates nothing.
 	ceFwd  ceFwdJob
 	ceBwd  ceBwdJob
@@ -39,6 +40,14 @@ func NewCPU(threads int) *CPU {
 	gemm.SetThreads(c.pool.workers)
 	return c
 }
+
+// SetMemLimit sets the memory (bytes) that work planned for this backend
+// may take, e.g. a training batch's activations (0: what the machine has
+// available).
+func (c *CPU) SetMemLimit(bytes uint64) { c.memLimit = bytes }
+
+// MemLimit is the budget SetMemLimit set (0: none).
+func (c *CPU) MemLimit() uint64 { return c.memLimit }
 
 // Threads is the number of goroutines heavy ops use.
 func (c *CPU) Threads() int { return c.pool.workers }

@@ -82,7 +82,7 @@ func Demo(ctx context.Context, c DemoConfig, log io.Writer) ([]DemoRow, error) {
 	// Classic baselines on the same split, no exclusion of seen items
 	// (the LLM rows follow OpenP5, which does not exclude either).
 	t0 := time.Now()
-	m, cols, err := FitWALS(d, spec.WALS)
+	m, cols, err := FitWALS(d, spec.WALS, wals.FitOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -23,8 +23,8 @@ type Factors struct {
 
 // FitFactors fits WALS on the training split of d (validation and test
 // items never enter the matrix).
-func FitFactors(d *data.Dataset, cfg wals.Config) (*Factors, error) {
-	m, cols, err := FitWALS(d, cfg)
+func FitFactors(d *data.Dataset, cfg wals.Config, opt wals.FitOptions) (*Factors, error) {
+	m, cols, err := FitWALS(d, cfg, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -33,9 +33,9 @@ func FitFactors(d *data.Dataset, cfg wals.Config) (*Factors, error) {
 
 // FitWALS fits WALS on the training split of d; item rows of the model
 // are in cols order (see cf.TrainColumns).
-func FitWALS(d *data.Dataset, cfg wals.Config) (*wals.Model, cf.Columns, error) {
+func FitWALS(d *data.Dataset, cfg wals.Config, opt wals.FitOptions) (*wals.Model, cf.Columns, error) {
 	cols := cf.TrainColumns(d)
-	m, err := wals.Fit(cf.TrainMatrix(d, cols), cfg, wals.FitOptions{})
+	m, err := wals.Fit(cf.TrainMatrix(d, cols), cfg, opt)
 	return m, cols, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"embrec/tensor"
 	"embrec/tensor/safetensors"
 )
 
@@ -156,7 +157,7 @@ func TestBatchMemoryPlan(t *testing.T) {
 	r := s.recommender(t)
 	c := DefaultTrainConfig()
 	c.Batch = 100000
-	t.Setenv("EMBREC_MEM_LIMIT", "1000000000")
+	r.b.(*tensor.CPU).SetMemLimit(1000000000)
 	_, err := NewTrainer(r, s.ts, c)
 	if err == nil || !strings.Contains(err.Error(), "batch 100000") {
 		t.Fatalf("got %v", err)

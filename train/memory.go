@@ -45,7 +45,8 @@ func (t *Trainer) planSeqLen() (int, error) {
 // arena (plus the trainable parameters' gradients and AdamW moments) does
 // not fit in the available memory.
 func (t *Trainer) checkMemory() error {
-	if _, cpu := t.R.b.(*tensor.CPU); !cpu {
+	cpu, ok := t.R.b.(*tensor.CPU)
+	if !ok {
 		return nil // device memory is the device backend's to check
 	}
 	T, err := t.planSeqLen()
@@ -55,7 +56,7 @@ func (t *Trainer) checkMemory() error {
 	opt := llama.RunOptions{SaveBF16: t.R.LLM.Layers[0].Gate.DType() == tensor.BF16}
 	acts := llama.ActivationBytes(t.R.LLM.Config, t.Cfg.Batch, T, opt)
 	need := memplan.Add(uint64(max(acts, 0)), memplan.Mul(t.R.TrainableParams(), 4*4))
-	return memplan.Check(fmt.Sprintf("train: batch %d of up to %d tokens", t.Cfg.Batch, T), need)
+	return memplan.Check(fmt.Sprintf("train: batch %d of up to %d tokens", t.Cfg.Batch, T), need, cpu.MemLimit())
 }
 
 // CheckStages builds (and discards) the trainers of the stages RunStages

@@ -42,7 +42,7 @@ func newTinySetup(t testing.TB) *tinySetup {
 	}
 	wc := wals.DefaultConfig()
 	wc.Factors, wc.Iters = 8, 4
-	f, err := FitFactors(d, wc)
+	f, err := FitFactors(d, wc, wals.FitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -225,7 +225,11 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		if spec.Factors != "" {
 			f, err = LoadFactors(spec.Factors, spec.FactorIDs, d)
 		} else {
-			f, err = FitFactors(d, spec.WALS)
+			var opt wals.FitOptions
+			if cpu, ok := b.(*tensor.CPU); ok {
+				opt.MemLimit = cpu.MemLimit() // the backend's memory budget covers the fit too
+			}
+			f, err = FitFactors(d, spec.WALS, opt)
 		}
 		if err != nil {
 			return nil, err

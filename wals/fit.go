@@ -42,6 +42,9 @@ type FitOptions struct {
 	// Progress, if set, is called after every iteration; a non-nil error
 	// stops the fit and is returned.
 	Progress func(m *Model, s IterStats) error
+	// MemLimit is the memory the fit may plan for (bytes; 0: what the
+	// machine has available).
+	MemLimit uint64
 }
 
 // Init returns a model with seeded uniform [0, InitScale) factors.
@@ -63,7 +66,7 @@ func Fit(r *Matrix, cfg Config, opt FitOptions) (*Model, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if err := memplan.Check(fmt.Sprintf("wals: %d factors for %d users and %d items", cfg.Factors, r.Rows, r.Cols), cfg.MemoryNeed(r.Rows, r.Cols)); err != nil {
+	if err := memplan.Check(fmt.Sprintf("wals: %d factors for %d users and %d items", cfg.Factors, r.Rows, r.Cols), cfg.MemoryNeed(r.Rows, r.Cols), opt.MemLimit); err != nil {
 		return nil, err
 	}
 	m := Init(r.Rows, r.Cols, cfg)

@@ -28,9 +28,8 @@ func TestFitRefusesNonFiniteConfig(t *testing.T) {
 }
 
 func TestFitRefusesWhatDoesNotFit(t *testing.T) {
-	t.Setenv("EMBREC_MEM_LIMIT", "1000000")
 	r := randomMatrix(9, 7, 0.3, 1)
-	_, err := Fit(r, Config{Factors: 100000, Iters: 1, Reg: 0.1, Alpha: 1, CGSteps: 3, InitScale: 0.1}, FitOptions{})
+	_, err := Fit(r, Config{Factors: 100000, Iters: 1, Reg: 0.1, Alpha: 1, CGSteps: 3, InitScale: 0.1}, FitOptions{MemLimit: 1000000})
 	if err == nil || !strings.Contains(err.Error(), "100000 factors") || !strings.Contains(err.Error(), "memory") {
 		t.Fatalf("got %v", err)
 	}

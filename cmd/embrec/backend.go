@@ -33,7 +33,13 @@ func (f deviceFlags) backend() (tensor.Backend, error) { return f.backendWith(cu
 func (f deviceFlags) backendWith(opts cuda.Options) (tensor.Backend, error) {
 	switch *f.device {
 	case "cpu":
-		return tensor.NewCPU(*f.threads), nil
+		c := tensor.NewCPU(*f.threads)
+		limit, err := memLimitFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		c.SetMemLimit(limit)
+		return c, nil
 	case "cuda":
 		opts, err := cudaOptionsFromEnv(opts)
 		if err != nil {

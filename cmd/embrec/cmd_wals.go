@@ -84,9 +84,13 @@ func runWALS(fs *flag.FlagSet, args []string) error {
 	if *out == "" && *evalEvery == 0 {
 		fmt.Fprintln(dataOut, "wals: no --out and no evaluation: the factors are discarded")
 	}
+	limit, err := memLimitFromEnv()
+	if err != nil {
+		return err
+	}
 	var fitTime time.Duration
 	fmt.Fprintf(dataOut, "%4s  %14s  %8s  %8s  %9s  %9s  %9s\n", "iter", "loss", "user s", "item s", "fit s", "val HR@10", "NDCG@10")
-	m, err := wals.Fit(r, cfg, wals.FitOptions{Loss: true, Progress: func(m *wals.Model, st wals.IterStats) error {
+	m, err := wals.Fit(r, cfg, wals.FitOptions{Loss: true, MemLimit: limit, Progress: func(m *wals.Model, st wals.IterStats) error {
 		fitTime += st.UserTime + st.ItemTime
 		hr, nd := "-", "-"
 		if *evalEvery > 0 && (st.Iter%*evalEvery == 0 || st.Iter == cfg.Iters) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"text/tabwriter"
 
 	"embrec/cuda"
@@ -29,7 +30,7 @@ var envVars = []envVar{
 	{"EMBREC_CUDA_PROFILE", "1|grids", "GPU time per kernel, or per kernel and launch grid (cuda.Options.Profile/ProfileGrids; bench train -profile, -profile-grids)"},
 	{"EMBREC_CUDA_ATTENTION", "f32|bf16", "f32: attention products in float32 instead of on the tensor cores (cuda.Options.AttentionF32)"},
 	{"EMBREC_CUDA_FUSED_COPIES", "0|1", "0: the norms', RoPE's and attention's BF16 copies by separate passes, for comparisons (cuda.Options.UnfusedCopies)"},
-	{"EMBREC_MEM_LIMIT", "BYTES", "memory a CPU training batch or WALS fit may plan for, instead of MemAvailable (read by internal/memplan)"},
+	{"EMBREC_MEM_LIMIT", "BYTES", "memory a CPU training batch or WALS fit may plan for, instead of MemAvailable (tensor.CPU.SetMemLimit, wals.FitOptions.MemLimit)"},
 }
 
 // removedEnvVars were comparison switches of the GPU path; a binary that
@@ -124,4 +125,17 @@ func cudaOptions(opts cuda.Options, getenv func(string) string) (cuda.Options, e
 // cudaOptionsFromEnv is cudaOptions with the process's environment.
 func cudaOptionsFromEnv(opts cuda.Options) (cuda.Options, error) {
 	return cudaOptions(opts, os.Getenv)
+}
+
+// memLimitFromEnv is EMBREC_MEM_LIMIT in bytes (0 when unset).
+func memLimitFromEnv() (uint64, error) {
+	v := os.Getenv("EMBREC_MEM_LIMIT")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("EMBREC_MEM_LIMIT %q: want a positive number of bytes", v)
+	}
+	return n, nil
 }

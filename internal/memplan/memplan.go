@@ -11,7 +11,6 @@ import (
 	"math"
 	"math/bits"
 	"os"
-	"strconv"
 )
 
 // Mul returns the product of ns, saturating at math.MaxUint64 (and 0 for a
@@ -43,15 +42,13 @@ func Add(ns ...uint64) uint64 {
 	return s
 }
 
-// Available returns the memory available to a new allocation:
-// MemAvailable of /proc/meminfo (Linux), or ok false where it is unknown.
-// EMBREC_MEM_LIMIT (bytes) overrides it, for tests and for sharing a
-// machine with other jobs.
-func Available() (uint64, bool) {
-	if v := os.Getenv("EMBREC_MEM_LIMIT"); v != "" {
-		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-			return n, true
-		}
+// Available returns the memory available to a new allocation: limit
+// when it is non-zero (a budget the caller was given, e.g. for sharing a
+// machine with other jobs), else MemAvailable of /proc/meminfo (Linux);
+// ok is false where neither is known.
+func Available(limit uint64) (uint64, bool) {
+	if limit > 0 {
+		return limit, true
 	}
 	b, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
@@ -68,9 +65,10 @@ func Available() (uint64, bool) {
 }
 
 // Check returns an error naming what when need bytes exceed the available
-// memory; where that is unknown it only refuses needs above 1<<48 bytes.
-func Check(what string, need uint64) error {
-	avail, ok := Available()
+// memory (Available(limit)); where that is unknown it only refuses needs
+// above 1<<48 bytes.
+func Check(what string, need, limit uint64) error {
+	avail, ok := Available(limit)
 	if !ok {
 		avail = 1 << 48
 	}

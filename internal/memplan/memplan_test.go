@@ -16,11 +16,10 @@ func TestMulAddSaturate(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	t.Setenv("EMBREC_MEM_LIMIT", "1000")
-	if err := Check("x", 999); err != nil {
+	if err := Check("x", 999, 1000); err != nil {
 		t.Fatal(err)
 	}
-	err := Check("--batch 100000", 2048)
+	err := Check("--batch 100000", 2048, 1000)
 	if err == nil || !strings.Contains(err.Error(), "--batch 100000") || !strings.Contains(err.Error(), "2.0 KiB") {
 		t.Fatalf("got %v", err)
 	}
