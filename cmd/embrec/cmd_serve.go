@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -166,26 +167,20 @@ func servedInfo(built *train.Built, dir, device, template string) serve.Info {
 		Backbone: backbone, Tasks: sp.Tasks(), Template: template, Run: dir, Device: device, Version: embrecVersion()}
 }
 
-// embrecVersion is the module version and VCS revision the binary was built from.
+// embrecVersion is the module version and the commit the binary was
+// built from (buildCommit, shortened).
 func embrecVersion() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
 	}
 	v := bi.Main.Version
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
+	if c := buildCommit(); c != "unknown" {
+		rev, dirty := strings.CutSuffix(c, "+dirty")
+		v += " " + rev[:min(12, len(rev))]
+		if dirty {
+			v += "+dirty"
 		}
-	}
-	if rev != "" {
-		v += " " + rev[:min(12, len(rev))] + dirty
 	}
 	return v
 }

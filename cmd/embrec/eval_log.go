@@ -15,7 +15,7 @@ import (
 
 // runLabel names a run's model in the paper's terms: embed-s1 / embed-s2
 // for the method, text-sequential / text-random for Llama-S / Llama-R.
-func runLabel(s train.RunSpec, step int) string {
+func runLabel(s train.RunSpec) string {
 	if s.Mode == "text" {
 		ix := s.Indexing
 		if ix == "" {
@@ -53,7 +53,7 @@ func trainingTime(dir string) float64 {
 func logEvalTrial(path, label, dir, device, which string, b *train.Built, step int, rows []evalRow) error {
 	s := b.Spec
 	if label == "" {
-		label = runLabel(s, step)
+		label = runLabel(s)
 		if which == "stage1" {
 			label = "embed-s1"
 		}
