@@ -17,6 +17,7 @@ type Batch struct {
 	Targets  []int32 // (B*T) the next token where it is a target token, else IgnoreIndex
 	UserRows []int32 // row (b*T+t) of each user slot
 	UserIdx  []int32 // the user index there
+	UserVecs []float32 // (len(UserRows), K) folded-in user vectors replacing the table rows, or nil
 	ItemRows []int32 // row of each history-item slot
 	ItemIdx  []int32 // the item index there
 	Rows     int     // prompts actually present (the rest are all padding)
@@ -43,6 +44,7 @@ func MakeBatch(ps []Prompt, B, T int, withTarget bool, fill int32) (*Batch, erro
 	for i := range bt.IDs {
 		bt.IDs[i], bt.Targets[i] = fill, IgnoreIndex
 	}
+	folded := 0
 	for b, p := range ps {
 		n := SeqLen(p, withTarget)
 		if n > T {
@@ -63,11 +65,18 @@ func MakeBatch(ps []Prompt, B, T int, withTarget bool, fill int32) (*Batch, erro
 		for _, s := range p.UserSlots {
 			bt.UserRows = append(bt.UserRows, int32(off+s))
 			bt.UserIdx = append(bt.UserIdx, p.User)
+			if p.UserVec != nil {
+				bt.UserVecs = append(bt.UserVecs, p.UserVec...)
+				folded++
+			}
 		}
 		for i, s := range p.ItemSlots {
 			bt.ItemRows = append(bt.ItemRows, int32(off+s))
 			bt.ItemIdx = append(bt.ItemIdx, p.Items[i])
 		}
+	}
+	if folded > 0 && folded != len(bt.UserRows) {
+		return nil, fmt.Errorf("train: %d of %d user slots carry a folded-in vector (want all or none)", folded, len(bt.UserRows))
 	}
 	return bt, nil
 }

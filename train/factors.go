@@ -8,6 +8,7 @@ import (
 	"embrec/internal/finite"
 	"fmt"
 	"math"
+	"strconv"
 
 	"embrec/train/cf"
 	"embrec/train/data"
@@ -19,6 +20,9 @@ type Factors struct {
 	K    int
 	User []float32 // (NU, K) row u = dataset user index u
 	Item []float32 // (NI, K) row i = dataset item index i
+	// Fit is the regularisation and confidence of the fit that produced
+	// the factors, when known (fitted here, or recorded in the file).
+	Fit *FoldInSpec
 }
 
 // FitFactors fits WALS on the training split of d (validation and test
@@ -28,7 +32,9 @@ func FitFactors(d *data.Dataset, cfg wals.Config, opt wals.FitOptions) (*Factors
 	if err != nil {
 		return nil, err
 	}
-	return FactorsOf(m, cols), nil
+	f := FactorsOf(m, cols)
+	f.Fit = &FoldInSpec{Reg: cfg.Reg, Alpha: cfg.Alpha}
+	return f, nil
 }
 
 // FitWALS fits WALS on the training split of d; item rows of the model
@@ -76,7 +82,13 @@ func LoadFactors(path, ids string, d *data.Dataset) (*Factors, error) {
 			return nil, fmt.Errorf("%s: %s factor row %d holds a non-finite value (%v)", path, t.name, i/max(m.K, 1), t.v[i])
 		}
 	}
-	return &Factors{K: m.K, User: m.X, Item: m.Y}, nil
+	f := &Factors{K: m.K, User: m.X, Item: m.Y}
+	reg, e1 := strconv.ParseFloat(s.Meta["reg"], 64)
+	alpha, e2 := strconv.ParseFloat(s.Meta["alpha"], 64)
+	if e1 == nil && e2 == nil {
+		f.Fit = &FoldInSpec{Reg: reg, Alpha: alpha}
+	}
+	return f, nil
 }
 
 // Standardize divides each table by its root mean square, so that the

@@ -98,6 +98,9 @@ func SealRun(dir string, spec RunSpec, b *Built) (RunSpec, error) {
 	if err != nil {
 		return spec, err
 	}
+	if b.Spec.FoldIn != nil {
+		spec.FoldIn = b.Spec.FoldIn // settled by Build
+	}
 	var inputs []Input
 	add := func(role, path string) error {
 		abs, err := filepath.Abs(path)

@@ -46,6 +46,9 @@ type Prompt struct {
 	ItemSlots []int   // positions in Input that carry history item vectors
 	User      int32   // user index (row of U)
 	Items     []int32 // item index (row of V) of each ItemSlots entry
+	// UserVec, when set, replaces the user's factor row at UserSlots
+	// (K, standardised): the fold-in of the history (Encoder.Users).
+	UserVec []float32
 }
 
 // Encoder renders and tokenizes samples.
@@ -54,6 +57,9 @@ type Encoder struct {
 	Data *data.Dataset
 	Ix   *data.Indexing
 	Mode Mode
+	// Users, when set, folds each prompt's user vector in from the items
+	// before its target (Sample.Prefix, or History when that is nil).
+	Users *UserFolder
 }
 
 const (
@@ -74,6 +80,17 @@ func (e *Encoder) Encode(tpl data.Template, s data.Sample, withTarget bool) (Pro
 		}
 		f.History = strings.Join(marks, data.HistorySep)
 		p.Items = append([]int32(nil), s.History...)
+		if e.Users != nil {
+			pre := s.Prefix
+			if pre == nil {
+				pre = s.History
+			}
+			v, err := e.Users.Vec(pre)
+			if err != nil {
+				return Prompt{}, fmt.Errorf("user %d: %w", s.User, err)
+			}
+			p.UserVec = v
+		}
 	}
 	input, output := tpl.Render(f)
 	input += ResponseSuffix

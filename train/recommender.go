@@ -146,25 +146,41 @@ type slotGroup struct {
 	p          *Projector
 	table      *tensor.Tensor // (NU or NI, K) factors
 	rows, idxs []int32        // row in (N, C) and factor row of each slot
+	vecs       []float32      // (len(rows), K) vectors given instead of table rows, or nil
 }
 
-func (r *Recommender) slotGroups(userRows, userIdx, itemRows, itemIdx []int32) [2]slotGroup {
-	return [2]slotGroup{{"user", r.UserProj, r.U, userRows, userIdx}, {"item", r.ItemProj, r.V, itemRows, itemIdx}}
+// slots are the injected positions of a batch or a prompt.
+type slots struct {
+	userRows, userIdx, itemRows, itemIdx []int32
+	userVecs                             []float32 // folded-in user vectors, or nil
 }
 
-// factors gathers the group's factor rows into scratch (n, K).
+func (r *Recommender) slotGroups(s slots) [2]slotGroup {
+	return [2]slotGroup{{"user", r.UserProj, r.U, s.userRows, s.userIdx, s.userVecs}, {"item", r.ItemProj, r.V, s.itemRows, s.itemIdx, nil}}
+}
+
+func batchSlots(bt *Batch) slots {
+	return slots{bt.UserRows, bt.UserIdx, bt.ItemRows, bt.ItemIdx, bt.UserVecs}
+}
+
+// factors gathers the group's factor rows (or uploads its given vectors)
+// into scratch (n, K).
 func (r *Recommender) factors(g slotGroup) *tensor.Tensor {
 	f := r.scratch(g.name+"/factors", len(g.rows), g.table.Cols())
+	if g.vecs != nil {
+		r.b.Upload(f, g.vecs)
+		return f
+	}
 	r.b.EmbeddingForward(f, g.table, g.idxs)
 	return f
 }
 
 // inject writes the projected user and item vectors into x (N, C).
-func (r *Recommender) inject(x *tensor.Tensor, userRows, userIdx, itemRows, itemIdx []int32) {
+func (r *Recommender) inject(x *tensor.Tensor, s slots) {
 	if r.UserProj == nil {
 		return
 	}
-	for _, g := range r.slotGroups(userRows, userIdx, itemRows, itemIdx) {
+	for _, g := range r.slotGroups(s) {
 		if len(g.rows) == 0 {
 			continue
 		}
@@ -179,7 +195,7 @@ func (r *Recommender) projBackward(dx *tensor.Tensor, bt *Batch) {
 	if r.UserProj == nil {
 		return
 	}
-	for _, g := range r.slotGroups(bt.UserRows, bt.UserIdx, bt.ItemRows, bt.ItemIdx) {
+	for _, g := range r.slotGroups(batchSlots(bt)) {
 		if len(g.rows) == 0 {
 			continue
 		}
@@ -197,7 +213,7 @@ func (r *Recommender) Step(bt *Batch, scale float32, backward bool) (float64, in
 	run.EmbedIDs(bt.IDs)
 	C := r.LLM.Config.Hidden
 	x := run.Input().Reshape(bt.B*bt.T, C)
-	r.inject(x, bt.UserRows, bt.UserIdx, bt.ItemRows, bt.ItemIdx)
+	r.inject(x, batchSlots(bt))
 	run.Forward(bt.Mask)
 	loss, n := run.Loss(bt.Targets)
 	if !backward {
@@ -228,13 +244,14 @@ func (r *Recommender) Step(bt *Batch, scale float32, backward bool) (float64, in
 func (r *Recommender) PromptEmbeddings(p Prompt) *tensor.Tensor {
 	x := r.b.New(tensor.F32, len(p.Input), r.LLM.Config.Hidden)
 	r.b.EmbeddingForward(x, r.LLM.Embed, p.Input)
-	var ur, ui, ir, ii []int32
-	for _, s := range p.UserSlots {
-		ur, ui = append(ur, int32(s)), append(ui, p.User)
+	var s slots
+	for _, at := range p.UserSlots {
+		s.userRows, s.userIdx = append(s.userRows, int32(at)), append(s.userIdx, p.User)
+		s.userVecs = append(s.userVecs, p.UserVec...)
 	}
-	for i, s := range p.ItemSlots {
-		ir, ii = append(ir, int32(s)), append(ii, p.Items[i])
+	for i, at := range p.ItemSlots {
+		s.itemRows, s.itemIdx = append(s.itemRows, int32(at)), append(s.itemIdx, p.Items[i])
 	}
-	r.inject(x, ur, ui, ir, ii)
+	r.inject(x, s)
 	return x
 }

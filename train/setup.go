@@ -43,6 +43,12 @@ type RunSpec struct {
 	// ItemHead initialises the item tokens' lm_head rows at stage 2's
 	// start: ItemHeadRandom ("" too) or ItemHeadWALS.
 	ItemHead string `json:"item_head,omitempty"`
+	// UserVectors is where the injected user vector comes from:
+	// UserVectorsFitted ("" too) or UserVectorsFoldIn, which solves with
+	// FoldIn (recorded at the run's start: the factor file's reg and alpha
+	// when it names them, else WALS's).
+	UserVectors string      `json:"user_vectors,omitempty"`
+	FoldIn      *FoldInSpec `json:"foldin,omitempty"`
 
 	Mode       string       `json:"mode"`                 // "embed" or "text"
 	Factors    string       `json:"factors"`              // factor file(s) ("" = fit WALS on the training split); see LoadFactors
@@ -218,6 +224,7 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 	}
 	mode := TextIDs
 	var f *Factors
+	var users *UserFolder
 	switch spec.Mode {
 	case "text":
 	case "", "embed":
@@ -234,13 +241,20 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.Factors = &Factors{K: f.K, User: append([]float32(nil), f.User...), Item: append([]float32(nil), f.Item...)}
+		out.Factors = &Factors{K: f.K, User: append([]float32(nil), f.User...), Item: append([]float32(nil), f.Item...), Fit: f.Fit}
 		us, is := f.Standardize()
 		fmt.Fprintf(log, "factors: K=%d (user rms %.3g, item rms %.3g, standardised)\n", f.K, us, is)
+		if users, err = userFolder(&spec, out.Factors, us, log); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("mode %q: want embed or text", spec.Mode)
 	}
-	enc := &Encoder{Tok: tok, Data: d, Ix: ix, Mode: mode}
+	if users == nil && spec.UserVectors != "" && spec.UserVectors != UserVectorsFitted {
+		return nil, fmt.Errorf("user vectors %q need mode embed", spec.UserVectors)
+	}
+	out.Spec = spec
+	enc := &Encoder{Tok: tok, Data: d, Ix: ix, Mode: mode, Users: users}
 	rec, err := NewRecommender(llm, enc, f, Options{Mode: mode, ProjHidden: spec.ProjHidden, LoRA: spec.LoRA, Full: spec.Full, Seed: spec.Seed})
 	if err != nil {
 		return nil, err
@@ -294,4 +308,26 @@ func LoadSpec(dir string) (RunSpec, error) {
 	}
 	s.resolvePaths(dir)
 	return s, nil
+}
+
+// userFolder returns the fold-in of spec's user vectors over the raw
+// factors f (nil for the fitted rows), settling spec.FoldIn on first use.
+func userFolder(spec *RunSpec, f *Factors, userScale float64, log io.Writer) (*UserFolder, error) {
+	switch spec.UserVectors {
+	case "", UserVectorsFitted:
+		return nil, nil
+	case UserVectorsFoldIn:
+	default:
+		return nil, fmt.Errorf("user vectors %q: want %s or %s", spec.UserVectors, UserVectorsFitted, UserVectorsFoldIn)
+	}
+	if spec.FoldIn == nil {
+		fs := FoldInSpec{Reg: spec.WALS.Reg, Alpha: spec.WALS.Alpha}
+		from := "the WALS flags"
+		if f.Fit != nil {
+			fs, from = *f.Fit, "the factors' fit"
+		}
+		spec.FoldIn = &fs
+		fmt.Fprintf(log, "user vectors: folded in from the history before each target (reg %g, alpha %g, from %s)\n", fs.Reg, fs.Alpha, from)
+	}
+	return NewUserFolder(f, *spec.FoldIn, userScale)
 }

@@ -63,6 +63,7 @@ type specFlags struct {
 	loraDropout                     *float64
 	loraTargets                     *string
 	full                            *bool
+	userVectors                     *string
 }
 
 func addSpecFlags(fs *flag.FlagSet) *specFlags {
@@ -94,6 +95,7 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 		loraDropout: fs.Float64("lora-dropout", float64(ld.Dropout), "LoRA dropout"),
 		loraTargets: fs.String("lora-targets", strings.Join(ld.Targets, ","), "comma-separated projections with adapters"),
 		full:        fs.Bool("full", false, "stage 2 trains every backbone weight (small backbones)"),
+		userVectors: fs.String("user-vectors", "fitted", "the injected user vector: the user's fitted WALS row (fitted, the paper's), or folded in from the items before each target against the item factors (foldin: the vector never saw the target)"),
 	}
 }
 
@@ -105,7 +107,8 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	wc.Factors, wc.Iters, wc.Reg, wc.Alpha = *f.walsK, *f.walsIters, *f.walsReg, *f.walsAlpha
 	s := train.RunSpec{Data: *f.data, Name: *f.name, Indexing: *f.indexing, Templates: *f.templates,
 		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed, ItemTokens: *f.itemTokens, ItemHead: *f.itemHead,
-		Mode: *f.mode, Factors: *f.factors, FactorIDs: *f.factorIDs, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed}
+		Mode: *f.mode, Factors: *f.factors, FactorIDs: *f.factorIDs, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed,
+		UserVectors: *f.userVectors}
 	rankSet := false
 	fs.Visit(func(fl *flag.Flag) { rankSet = rankSet || fl.Name == "lora-rank" })
 	if *f.loraRank > 0 && (!*f.full || rankSet) { // --full alone trains every weight, no adapters
@@ -123,6 +126,12 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	}
 	if s.ItemHead != train.ItemHeadRandom && (s.ItemTokens != train.ItemWhole || !s.Full || s.Mode == "text") {
 		return s, fmt.Errorf("--item-head %s needs --item-tokens whole, --full and --mode embed", s.ItemHead)
+	}
+	if s.UserVectors != train.UserVectorsFitted && s.UserVectors != train.UserVectorsFoldIn {
+		return s, fmt.Errorf("--user-vectors %q: want %s or %s", s.UserVectors, train.UserVectorsFitted, train.UserVectorsFoldIn)
+	}
+	if s.UserVectors == train.UserVectorsFoldIn && s.Mode == "text" {
+		return s, errors.New("--user-vectors foldin needs --mode embed")
 	}
 	if s.ItemTokens == train.ItemWhole && (s.Init != "random" || s.Tokenizer != "") {
 		return s, errors.New("--item-tokens whole builds the vocabulary of --init random; a given model or --tokenizer keeps its own")

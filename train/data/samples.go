@@ -13,6 +13,10 @@ type Sample struct {
 	User    int     // user index
 	History []int32 // at most MaxHistory items before Target, oldest first (aliases the dataset)
 	Target  int32
+	// Prefix is every item of the user's sequence before Target, oldest
+	// first (aliases the dataset; History is its tail). Nil for samples
+	// built from a request: the history is then all there is.
+	Prefix []int32
 }
 
 // SampleOptions control sample construction.
@@ -45,14 +49,14 @@ func (d *Dataset) Samples(sp Split, opt SampleOptions) []Sample {
 				start = 0
 			}
 			for i := start; i < len(tr); i++ {
-				out = append(out, Sample{User: u, History: truncate(tr[:i], opt.MaxHistory), Target: tr[i]})
+				out = append(out, Sample{User: u, History: truncate(tr[:i], opt.MaxHistory), Target: tr[i], Prefix: tr[:i]})
 			}
 		}
 	default:
 		out = make([]Sample, 0, d.NumUsers())
 		for u := range d.Seqs {
 			t, before := d.Target(u, sp)
-			out = append(out, Sample{User: u, History: truncate(before, opt.MaxHistory), Target: t})
+			out = append(out, Sample{User: u, History: truncate(before, opt.MaxHistory), Target: t, Prefix: before})
 		}
 	}
 	return out
