@@ -12,16 +12,16 @@ const IgnoreIndex = -100
 // Batch is B prompts padded on the left to T positions.
 type Batch struct {
 	B, T     int
-	IDs      []int32 // (B*T) token ids; padding and slots hold fill ids
-	Mask     []int32 // (B*T) 1 for real tokens, 0 for padding
-	Targets  []int32 // (B*T) the next token where it is a target token, else IgnoreIndex
-	UserRows []int32 // row (b*T+t) of each user slot
-	UserIdx  []int32 // the user index there
+	IDs      []int32   // (B*T) token ids; padding and slots hold fill ids
+	Mask     []int32   // (B*T) 1 for real tokens, 0 for padding
+	Targets  []int32   // (B*T) the next token where it is a target token, else IgnoreIndex
+	UserRows []int32   // row (b*T+t) of each user slot
+	UserIdx  []int32   // the user index there
 	UserVecs []float32 // (len(UserRows), K) folded-in user vectors replacing the table rows, or nil
-	ItemRows []int32 // row of each history-item slot
-	ItemIdx  []int32 // the item index there
-	Rows     int     // prompts actually present (the rest are all padding)
-	Tokens   int     // target tokens (loss terms)
+	ItemRows []int32   // row of each history-item slot
+	ItemIdx  []int32   // the item index there
+	Rows     int       // prompts actually present (the rest are all padding)
+	Tokens   int       // target tokens (loss terms)
 }
 
 // SeqLen is the length of p in a batch: input, plus target when present.
