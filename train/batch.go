@@ -58,6 +58,10 @@ func MakeBatch(ps []Prompt, B, T int, withTarget bool, fill int32) (*Batch, erro
 				bt.Targets[off+len(p.Input)-1+j] = p.Target[j]
 			}
 			bt.Tokens += len(p.Target)
+			for _, a := range p.Aux {
+				bt.Targets[off+int(a[0])] = a[1]
+			}
+			bt.Tokens += len(p.Aux)
 		}
 		for t := off; t < off+n; t++ {
 			bt.Mask[t] = 1

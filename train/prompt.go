@@ -49,6 +49,10 @@ type Prompt struct {
 	// UserVec, when set, replaces the user's factor row at UserSlots
 	// (K, standardised): the fold-in of the history (Encoder.Users).
 	UserVec []float32
+	// Aux are extra next-item targets inside the input (Encoder.
+	// HistoryTargets): the position of history slot j predicts the item
+	// after it, as token Aux[j][1] at input position Aux[j][0].
+	Aux [][2]int32
 }
 
 // Encoder renders and tokenizes samples.
@@ -60,6 +64,24 @@ type Encoder struct {
 	// Users, when set, folds each prompt's user vector in from the items
 	// before its target (Sample.Prefix, or History when that is nil).
 	Users *UserFolder
+	// HistoryTargets makes every history slot of a training prompt
+	// predict the next item (the one after it in the history, the last
+	// slot the target), as SASRec trains every position: one prompt then
+	// carries MaxHistory targets. It needs one token per item. The user
+	// vector is then folded in from the items before the shown history
+	// only, so that it holds none of these targets.
+	HistoryTargets bool
+}
+
+// TrainSamples returns the training samples for prompts of at most
+// maxHistory items: every target, or with HistoryTargets one sample per
+// window of maxHistory targets.
+func (e *Encoder) TrainSamples(maxHistory int) []data.Sample {
+	opt := data.SampleOptions{MaxHistory: maxHistory}
+	if e.HistoryTargets {
+		opt.Stride = max(maxHistory, 1)
+	}
+	return e.Data.Samples(data.Train, opt)
 }
 
 const (
@@ -84,6 +106,9 @@ func (e *Encoder) Encode(tpl data.Template, s data.Sample, withTarget bool) (Pro
 			pre := s.Prefix
 			if pre == nil {
 				pre = s.History
+			}
+			if e.HistoryTargets {
+				pre = pre[:max(len(pre)-len(s.History), 0)]
 			}
 			v, err := e.Users.Vec(pre)
 			if err != nil {
@@ -133,6 +158,19 @@ func (e *Encoder) Encode(tpl data.Template, s data.Sample, withTarget bool) (Pro
 	}
 	if withTarget {
 		p.Target = e.TargetTokens(output)
+		if e.HistoryTargets && len(p.ItemSlots) > 0 {
+			if len(p.Target) != 3 {
+				return Prompt{}, fmt.Errorf("train: history targets need one token per item (--item-tokens whole); the target is %d tokens", len(p.Target)-2)
+			}
+			for j, at := range p.ItemSlots {
+				next := s.Target
+				if j+1 < len(s.History) {
+					next = s.History[j+1]
+				}
+				seq := e.ItemSequence(tpl, next)
+				p.Aux = append(p.Aux, [2]int32{int32(at), seq[1]})
+			}
+		}
 	}
 	return p, nil
 }

@@ -47,8 +47,10 @@ type RunSpec struct {
 	// UserVectorsFitted ("" too) or UserVectorsFoldIn, which solves with
 	// FoldIn (recorded at the run's start: the factor file's reg and alpha
 	// when it names them, else WALS's).
-	UserVectors string      `json:"user_vectors,omitempty"`
-	FoldIn      *FoldInSpec `json:"foldin,omitempty"`
+	UserVectors string `json:"user_vectors,omitempty"`
+	// HistoryTargets: see Encoder.HistoryTargets.
+	HistoryTargets bool        `json:"history_targets,omitempty"`
+	FoldIn         *FoldInSpec `json:"foldin,omitempty"`
 
 	Mode       string       `json:"mode"`                 // "embed" or "text"
 	Factors    string       `json:"factors"`              // factor file(s) ("" = fit WALS on the training split); see LoadFactors
@@ -254,7 +256,10 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		return nil, fmt.Errorf("user vectors %q need mode embed", spec.UserVectors)
 	}
 	out.Spec = spec
-	enc := &Encoder{Tok: tok, Data: d, Ix: ix, Mode: mode, Users: users}
+	if spec.HistoryTargets && (mode != Embeddings || spec.ItemTokens != ItemWhole) {
+		return nil, fmt.Errorf("history targets need mode embed and one token per item (item tokens whole)")
+	}
+	enc := &Encoder{Tok: tok, Data: d, Ix: ix, Mode: mode, Users: users, HistoryTargets: spec.HistoryTargets}
 	rec, err := NewRecommender(llm, enc, f, Options{Mode: mode, ProjHidden: spec.ProjHidden, LoRA: spec.LoRA, Full: spec.Full, Seed: spec.Seed})
 	if err != nil {
 		return nil, err

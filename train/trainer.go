@@ -85,7 +85,7 @@ func NewTrainer(r *Recommender, ts *data.TemplateSet, cfg TrainConfig) (*Trainer
 		}
 		t.Templates[task] = tp
 	}
-	t.samples = r.Enc.Data.Samples(data.Train, data.SampleOptions{MaxHistory: cfg.MaxHistory})
+	t.samples = r.Enc.TrainSamples(cfg.MaxHistory)
 	if len(t.samples) == 0 {
 		return nil, fmt.Errorf("train: %s has no training samples", r.Enc.Data.Name)
 	}

@@ -6,7 +6,6 @@ package main
 
 import (
 	"embrec/llama"
-	"embrec/train/data"
 	"math"
 
 	"context"
@@ -64,38 +63,40 @@ type specFlags struct {
 	loraTargets                     *string
 	full                            *bool
 	userVectors                     *string
+	historyTargets                  *bool
 }
 
 func addSpecFlags(fs *flag.FlagSet) *specFlags {
 	wd := wals.DefaultConfig()
 	ld := lora.DefaultConfig()
 	return &specFlags{
-		data:        fs.String("data", "", "user_sequence.txt, or synth[:SEED] for the built-in synthetic dataset"),
-		name:        fs.String("name", "", "dataset name in prompts (default: the data file's directory name)"),
-		indexing:    fs.String("indexing", "sequential", "item ids in text: sequential or random (OpenP5)"),
-		templates:   fs.String("templates", "", "OpenP5-format template file (default: embrec's built-in set)"),
-		model:       fs.String("model", "", "HF LLaMA model directory (config.json, safetensors, tokenizer)"),
-		init:        fs.String("init", "", "random: a from-scratch backbone of --config shape instead of --model"),
-		config:      fs.String("config", "small", "shape of a random backbone: tiny, small or base"),
-		tok:         fs.String("tokenizer", "", "tokenizer file (default: the model's; for --init random, built from the templates)"),
-		modelSeed:   fs.Uint64("model-seed", 1, "initialisation seed of a random backbone"),
-		itemHead:    fs.String("item-head", "random", "with --item-tokens whole --full: each item token's lm_head row as initialised (random), f_i(V[item]) at stage 2's start (wals), or f_i(V[item]) always, the projector scoring the items (tied)"),
-		itemTokens:  fs.String("item-tokens", "digits", "--init random's vocabulary: item ids as digits (like LLaMA's tokenizer) or whole (one token per item)"),
-		seed:        fs.Uint64("seed", 1, "seed of projectors, LoRA, data order, templates and dropout"),
-		mode:        fs.String("mode", "embed", "embed (the method) or text (ids as text)"),
-		factors:     fs.String("factors", "", factorsHelp+" (default: fit WALS on the training split)"),
-		factorIDs:   fs.String("factor-ids", "", factorIDsHelp),
-		walsK:       fs.Int("wals-factors", 64, "factors K when fitting WALS here"),
-		walsIters:   fs.Int("wals-iters", wd.Iters, "WALS iterations when fitting here"),
-		walsReg:     fs.Float64("wals-reg", wd.Reg, "WALS regularisation when fitting here"),
-		walsAlpha:   fs.Float64("wals-alpha", wd.Alpha, "WALS confidence alpha when fitting here"),
-		projHidden:  fs.Int("proj-hidden", 0, "projector hidden width (0 = the backbone's hidden size)"),
-		loraRank:    fs.Int("lora-rank", ld.Rank, "LoRA rank (0: no adapters; with --full, adapters only when given)"),
-		loraAlpha:   fs.Float64("lora-alpha", ld.Alpha, "LoRA alpha (scale = alpha/rank)"),
-		loraDropout: fs.Float64("lora-dropout", float64(ld.Dropout), "LoRA dropout"),
-		loraTargets: fs.String("lora-targets", strings.Join(ld.Targets, ","), "comma-separated projections with adapters"),
-		full:        fs.Bool("full", false, "stage 2 trains every backbone weight (small backbones)"),
-		userVectors: fs.String("user-vectors", "fitted", "the injected user vector: the user's fitted WALS row (fitted, the paper's), or folded in from the items before each target against the item factors (foldin: the vector never saw the target)"),
+		data:           fs.String("data", "", "user_sequence.txt, or synth[:SEED] for the built-in synthetic dataset"),
+		name:           fs.String("name", "", "dataset name in prompts (default: the data file's directory name)"),
+		indexing:       fs.String("indexing", "sequential", "item ids in text: sequential or random (OpenP5)"),
+		templates:      fs.String("templates", "", "OpenP5-format template file (default: embrec's built-in set)"),
+		model:          fs.String("model", "", "HF LLaMA model directory (config.json, safetensors, tokenizer)"),
+		init:           fs.String("init", "", "random: a from-scratch backbone of --config shape instead of --model"),
+		config:         fs.String("config", "small", "shape of a random backbone: tiny, small or base"),
+		tok:            fs.String("tokenizer", "", "tokenizer file (default: the model's; for --init random, built from the templates)"),
+		modelSeed:      fs.Uint64("model-seed", 1, "initialisation seed of a random backbone"),
+		itemHead:       fs.String("item-head", "random", "with --item-tokens whole --full: each item token's lm_head row as initialised (random), f_i(V[item]) at stage 2's start (wals), or f_i(V[item]) always, the projector scoring the items (tied)"),
+		itemTokens:     fs.String("item-tokens", "digits", "--init random's vocabulary: item ids as digits (like LLaMA's tokenizer) or whole (one token per item)"),
+		seed:           fs.Uint64("seed", 1, "seed of projectors, LoRA, data order, templates and dropout"),
+		mode:           fs.String("mode", "embed", "embed (the method) or text (ids as text)"),
+		factors:        fs.String("factors", "", factorsHelp+" (default: fit WALS on the training split)"),
+		factorIDs:      fs.String("factor-ids", "", factorIDsHelp),
+		walsK:          fs.Int("wals-factors", 64, "factors K when fitting WALS here"),
+		walsIters:      fs.Int("wals-iters", wd.Iters, "WALS iterations when fitting here"),
+		walsReg:        fs.Float64("wals-reg", wd.Reg, "WALS regularisation when fitting here"),
+		walsAlpha:      fs.Float64("wals-alpha", wd.Alpha, "WALS confidence alpha when fitting here"),
+		projHidden:     fs.Int("proj-hidden", 0, "projector hidden width (0 = the backbone's hidden size)"),
+		loraRank:       fs.Int("lora-rank", ld.Rank, "LoRA rank (0: no adapters; with --full, adapters only when given)"),
+		loraAlpha:      fs.Float64("lora-alpha", ld.Alpha, "LoRA alpha (scale = alpha/rank)"),
+		loraDropout:    fs.Float64("lora-dropout", float64(ld.Dropout), "LoRA dropout"),
+		loraTargets:    fs.String("lora-targets", strings.Join(ld.Targets, ","), "comma-separated projections with adapters"),
+		full:           fs.Bool("full", false, "stage 2 trains every backbone weight (small backbones)"),
+		historyTargets: fs.Bool("history-targets", false, "with --item-tokens whole: every history slot of a training prompt also predicts the next item, as SASRec trains every position; an epoch is then one prompt per window of --max-history targets, and a folded-in user vector (--user-vectors foldin) covers the items before the shown history"),
+		userVectors:    fs.String("user-vectors", "fitted", "the injected user vector: the user's fitted WALS row (fitted, the paper's), or folded in from the items before each target against the item factors (foldin: the vector never saw the target)"),
 	}
 }
 
@@ -108,7 +109,7 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	s := train.RunSpec{Data: *f.data, Name: *f.name, Indexing: *f.indexing, Templates: *f.templates,
 		Model: *f.model, Init: *f.init, Config: *f.config, Tokenizer: *f.tok, ModelSeed: *f.modelSeed, ItemTokens: *f.itemTokens, ItemHead: *f.itemHead,
 		Mode: *f.mode, Factors: *f.factors, FactorIDs: *f.factorIDs, WALS: wc, ProjHidden: *f.projHidden, Full: *f.full, Seed: *f.seed,
-		UserVectors: *f.userVectors}
+		UserVectors: *f.userVectors, HistoryTargets: *f.historyTargets}
 	rankSet := false
 	fs.Visit(func(fl *flag.Flag) { rankSet = rankSet || fl.Name == "lora-rank" })
 	if *f.loraRank > 0 && (!*f.full || rankSet) { // --full alone trains every weight, no adapters
@@ -129,6 +130,9 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	}
 	if s.UserVectors != train.UserVectorsFitted && s.UserVectors != train.UserVectorsFoldIn {
 		return s, fmt.Errorf("--user-vectors %q: want %s or %s", s.UserVectors, train.UserVectorsFitted, train.UserVectorsFoldIn)
+	}
+	if s.HistoryTargets && (s.ItemTokens != train.ItemWhole || s.Mode == "text") {
+		return s, errors.New("--history-targets needs --item-tokens whole and --mode embed")
 	}
 	if s.UserVectors == train.UserVectorsFoldIn && s.Mode == "text" {
 		return s, errors.New("--user-vectors foldin needs --mode embed")
@@ -244,7 +248,7 @@ func trainRun(ctx context.Context, spec train.RunSpec, epochs float64, dir strin
 	}
 	s1, s2 := *spec.Stage1, *spec.Stage2
 	if epochs > 0 {
-		n := len(built.Data.Samples(data.Train, data.SampleOptions{MaxHistory: s2.MaxHistory}))
+		n := len(built.Rec.Enc.TrainSamples(s2.MaxHistory))
 		s2.Steps = int(math.Ceil(epochs * float64(n) / float64(s2.Batch*s2.Accum)))
 		spec.Stage2 = &s2
 		fmt.Fprintf(w, "stage 2: %g epochs of %d samples = %d steps\n", epochs, n, s2.Steps)

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"embrec/train"
-	"embrec/train/data"
 )
 
 // runLabel names a run's model in the paper's terms: embed-s1 / embed-s2
@@ -60,7 +59,7 @@ func logEvalTrial(path, label, dir, device, which string, b *train.Built, step i
 	}
 	var passes float64
 	if s.Stage2 != nil && which != "stage1" {
-		n := len(b.Data.Samples(data.Train, data.SampleOptions{MaxHistory: s.Stage2.MaxHistory}))
+		n := len(b.Rec.Enc.TrainSamples(s.Stage2.MaxHistory))
 		passes = float64(step*s.Stage2.Batch*s.Stage2.Accum) / float64(max(n, 1))
 	}
 	t := trial{Model: label, Dataset: b.Data.Name, Device: device, WallS: trainingTime(dir), Passes: passes,

@@ -23,6 +23,10 @@ type Sample struct {
 type SampleOptions struct {
 	MaxHistory int  // keep the last MaxHistory items of the history; <= 0 keeps all
 	KeepEmpty  bool // include training samples with an empty history (position 0); OpenP5 skips them
+	// Stride > 0 keeps every Stride-th training target only, counted back
+	// from each user's last training item (windows whose histories tile
+	// the sequence when Stride = MaxHistory).
+	Stride int
 }
 
 func truncate(h []int32, max int) []int32 {
@@ -49,6 +53,9 @@ func (d *Dataset) Samples(sp Split, opt SampleOptions) []Sample {
 				start = 0
 			}
 			for i := start; i < len(tr); i++ {
+				if opt.Stride > 0 && (len(tr)-1-i)%opt.Stride != 0 {
+					continue
+				}
 				out = append(out, Sample{User: u, History: truncate(tr[:i], opt.MaxHistory), Target: tr[i], Prefix: tr[:i]})
 			}
 		}
