@@ -6,7 +6,6 @@ package llama
 
 import (
 	"fmt"
-	"math"
 
 	"embrec/tensor"
 )
@@ -64,14 +63,10 @@ func (m *Model) BeamSearchEmbeds(prompt *tensor.Tensor, opt BeamOptions) ([]Beam
 	return res[0], nil
 }
 
-// logSoftmax sets dst = x - logsumexp(x) in float64.
+// logSoftmax sets dst = x - logsumexp(x) in float64, with beam search's
+// log-sum-exp.
 func logSoftmax(dst []float64, x []float32) {
-	mx := x[Argmax(x)]
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v - mx))
-	}
-	lse := float64(mx) + math.Log(s)
+	lse := tensor.LogSumExp(x)
 	for i, v := range x {
 		dst[i] = float64(v) - lse
 	}

@@ -282,20 +282,14 @@ func (s *beamState) result() []Beam {
 	return fin
 }
 
-// rowLSE sets lse[r] to the log-sum-exp of host row r (V logits), with
-// logSoftmax's arithmetic, so x[t] - lse[r] is its log-probability. Rows
+// rowLSE sets lse[r] to the log-sum-exp of host row r (V logits)
+// (tensor.LogSumExp), so x[t] - lse[r] is its log-probability. Rows
 // are split over goroutines when there are many (each row's sum is still
 // one sequential loop).
 func rowLSE(lse []float64, host []float32, V int) {
 	one := func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			x := host[r*V : (r+1)*V]
-			mx := x[Argmax(x)]
-			var s float64
-			for _, v := range x {
-				s += math.Exp(float64(v - mx))
-			}
-			lse[r] = float64(mx) + math.Log(s)
+			lse[r] = tensor.LogSumExp(host[r*V : (r+1)*V])
 		}
 	}
 	n := len(lse)

@@ -107,12 +107,23 @@ func (j *attnJob) forwardQuery(b, h, kv int, ph []float32, mask []int32) {
 	qC, kC := s.NH*s.HS, s.NKV*s.HS
 	q := j.q[b*qC+h*s.HS:][:s.HS]
 	keys, vals := j.k[b*s.Tk*kC+kv*s.HS:], j.v[b*s.Tk*kC+kv*s.HS:]
-	for t := 0; t < s.Tk; t++ {
+	// Keys after the last unmasked one (a decoding cache's unused tail)
+	// get probability 0 without being read: the softmax over the rest is
+	// the same arithmetic.
+	n := s.Tk
+	if mask != nil {
+		for n > 0 && mask[n-1] == 0 {
+			n--
+		}
+		clear(ph[n:])
+		ph, mask = ph[:n], mask[:n]
+	}
+	for t := 0; t < n; t++ {
 		if mask == nil || mask[t] != 0 {
 			ph[t] = j.scale * vec.Dot(q, keys[t*kC:][:s.HS])
 		}
 	}
-	maskedSoftmax(ph, 1, s.Tk, mask)
+	maskedSoftmax(ph, 1, n, mask)
 	o := j.o[b*qC+h*s.HS:][:s.HS]
 	clear(o)
 	for t, p := range ph {
