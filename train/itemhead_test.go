@@ -67,8 +67,17 @@ func TestInitItemHead(t *testing.T) {
 // the loss with the head rewritten from the perturbed projector, and the
 // head's item rows get no gradient of their own.
 func TestTiedItemHeadGradient(t *testing.T) {
+	for _, head := range []string{ItemHeadTied, ItemHeadTiedID} {
+		t.Run(head, func(t *testing.T) { testTiedItemHeadGradient(t, head) })
+	}
+}
+
+// testTiedItemHeadGradient: with ItemHeadTiedID the item tokens'
+// embedding rows are checked too (they enter every head row and history
+// slot of their item).
+func testTiedItemHeadGradient(t *testing.T, head string) {
 	spec := RunSpec{Data: "synth:seed=2,users=40,items=30,minlen=5,maxlen=9", Init: "random", Config: "tiny",
-		Mode: "embed", Full: true, ItemTokens: ItemWhole, ItemHead: ItemHeadTied, Seed: 1}
+		Mode: "embed", Full: true, ItemTokens: ItemWhole, ItemHead: head, Seed: 1}
 	spec.WALS = wals.DefaultConfig()
 	spec.WALS.Factors, spec.WALS.Iters = 8, 3
 	bt, err := Build(spec, tensor.NewCPU(1), io.Discard)
@@ -124,5 +133,42 @@ func TestTiedItemHeadGradient(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("every checked entry has a zero gradient: the test checks nothing")
+	}
+	if head != ItemHeadTiedID {
+		return
+	}
+	// The embedding row of a history item's token: slots, head row and
+	// the target span's input all move the loss.
+	if batch, err = tr.microBatch(4, 0); err != nil || len(batch.ItemIdx) == 0 {
+		t.Fatalf("a sequential batch: %v, %d history slots", err, len(batch.ItemIdx))
+	}
+	r.Proj.ZeroGrad()
+	r.Full.ZeroGrad()
+	r.Step(batch, 1, true)
+	emb, dEmb := tensor.Float32s(r.LLM.Embed), tensor.Float32s(r.fullGrads.Embed)
+	tok := int(r.tied.toks[batch.ItemIdx[0]])
+	checked = 0
+	for _, j := range []int{0, 5, C - 1} {
+		i := tok*C + j
+		old := emb[i]
+		const h = 1e-2
+		emb[i] = old + h
+		r.syncItemHead()
+		lp, _ := r.Step(batch, 1, false)
+		emb[i] = old - h
+		r.syncItemHead()
+		lm, _ := r.Step(batch, 1, false)
+		emb[i] = old
+		r.syncItemHead()
+		num := (lp - lm) / (2 * h)
+		if math.Abs(num-float64(dEmb[i])) > 0.05*math.Abs(num)+1e-4 {
+			t.Errorf("d/d embed[item token %d][%d] = %.6g, central difference %.6g", tok, j, dEmb[i], num)
+		}
+		if math.Abs(num) > 1e-4 {
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the item token's embedding row does not move the loss")
 	}
 }

@@ -186,6 +186,9 @@ func (r *Recommender) inject(x *tensor.Tensor, s slots) {
 		}
 		out := r.scratch(g.name+"/proj", len(g.rows), r.LLM.Config.Hidden)
 		g.p.Forward(out, r.factors(g)) // (n, C)
+		if g.name == "item" && r.withItemIDs() {
+			r.itemIDRows(out, g.idxs)
+		}
 		r.b.ScatterRows(x, out, g.rows)
 	}
 }
@@ -202,6 +205,9 @@ func (r *Recommender) projBackward(dx *tensor.Tensor, bt *Batch) {
 		d := r.scratch(g.name+"/dproj", len(g.rows), r.LLM.Config.Hidden)
 		r.b.EmbeddingForward(d, dx, g.rows) // gather dInput at the slots
 		g.p.Backward(nil, d, r.factors(g))
+		if g.name == "item" && r.withItemIDs() {
+			r.b.EmbeddingBackward(r.fullGrads.Embed, d, r.itemIDTokens(g.idxs))
+		}
 	}
 }
 

@@ -265,12 +265,12 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		return nil, err
 	}
 	out.Rec = rec
-	if spec.ItemHead == ItemHeadTied {
+	if spec.ItemHead == ItemHeadTied || spec.ItemHead == ItemHeadTiedID {
 		tpl, err := ts.Get("sequential", "seen:0")
 		if err != nil {
 			return nil, err
 		}
-		if err := rec.TieItemHead(tpl); err != nil {
+		if err := rec.TieItemHead(tpl, spec.ItemHead == ItemHeadTiedID); err != nil {
 			return nil, err
 		}
 	}

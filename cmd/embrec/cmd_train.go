@@ -79,7 +79,7 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 		config:         fs.String("config", "small", "shape of a random backbone: tiny, small or base"),
 		tok:            fs.String("tokenizer", "", "tokenizer file (default: the model's; for --init random, built from the templates)"),
 		modelSeed:      fs.Uint64("model-seed", 1, "initialisation seed of a random backbone"),
-		itemHead:       fs.String("item-head", "random", "with --item-tokens whole --full: each item token's lm_head row as initialised (random), f_i(V[item]) at stage 2's start (wals), or f_i(V[item]) always, the projector scoring the items (tied)"),
+		itemHead:       fs.String("item-head", "random", "with --item-tokens whole --full: each item token's lm_head row as initialised (random), f_i(V[item]) at stage 2's start (wals), f_i(V[item]) always, the projector scoring the items (tied), or tied plus a free vector per item, the item token's embedding, added at the head and at the history slots (tied-id)"),
 		itemTokens:     fs.String("item-tokens", "digits", "--init random's vocabulary: item ids as digits (like LLaMA's tokenizer) or whole (one token per item)"),
 		seed:           fs.Uint64("seed", 1, "seed of projectors, LoRA, data order, templates and dropout"),
 		mode:           fs.String("mode", "embed", "embed (the method) or text (ids as text)"),
@@ -122,8 +122,8 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 	if s.ItemTokens != train.ItemDigits && s.ItemTokens != train.ItemWhole {
 		return s, fmt.Errorf("--item-tokens %q: want %s or %s", s.ItemTokens, train.ItemDigits, train.ItemWhole)
 	}
-	if s.ItemHead != train.ItemHeadRandom && s.ItemHead != train.ItemHeadWALS && s.ItemHead != train.ItemHeadTied {
-		return s, fmt.Errorf("--item-head %q: want %s, %s or %s", s.ItemHead, train.ItemHeadRandom, train.ItemHeadWALS, train.ItemHeadTied)
+	if s.ItemHead != train.ItemHeadRandom && s.ItemHead != train.ItemHeadWALS && s.ItemHead != train.ItemHeadTied && s.ItemHead != train.ItemHeadTiedID {
+		return s, fmt.Errorf("--item-head %q: want %s, %s, %s or %s", s.ItemHead, train.ItemHeadRandom, train.ItemHeadWALS, train.ItemHeadTied, train.ItemHeadTiedID)
 	}
 	if s.ItemHead != train.ItemHeadRandom && (s.ItemTokens != train.ItemWhole || !s.Full || s.Mode == "text") {
 		return s, fmt.Errorf("--item-head %s needs --item-tokens whole, --full and --mode embed", s.ItemHead)
