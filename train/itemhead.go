@@ -24,9 +24,9 @@ import (
 
 // Item head initialisations (RunSpec.ItemHead).
 const (
-	ItemHeadRandom = "random" // the backbone's own initialisation ("" too)
-	ItemHeadWALS   = "wals"   // f_i(V[item]) at stage 2's start
-	ItemHeadTied   = "tied"   // f_i(V[item]) at every step (the projector is the head)
+	ItemHeadRandom = "random"  // the backbone's own initialisation ("" too)
+	ItemHeadWALS   = "wals"    // f_i(V[item]) at stage 2's start
+	ItemHeadTied   = "tied"    // f_i(V[item]) at every step (the projector is the head)
 	ItemHeadTiedID = "tied-id" // f_i(V[item]) + the item token's embedding, at the head and the history slots
 )
 
