@@ -21,6 +21,7 @@ type CPU struct {
 	rmsFwd rmsFwdJob
 	rmsBwd rmsBwdJob
 	act    actJob
+	adamw  adamwJob // AdamW's job, kept so that a step allocates nothing
 	gemv   gemvJob
 	drop   dropJob
 	attn   attnJob

@@ -121,18 +121,47 @@ func (j *actJob) run(lo, hi int) {
 			j.swigluBlock(a, min(a+256, hi))
 		}
 	case geluFwd: // o1 = gelu(i1) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-		o, x := j.o1[lo:hi], j.i1[lo:hi]
-		for i, v := range x {
-			o[i] = 0.5 * v * (1 + tanh32(geluC*(v+0.044715*v*v*v)))
+		var tb [256]float32
+		for a := lo; a < hi; a += len(tb) {
+			o, x := j.o1[a:min(a+len(tb), hi)], j.i1[a:min(a+len(tb), hi)]
+			t := geluTanh(tb[:len(x)], x)
+			for i, v := range x {
+				o[i] = 0.5 * v * (1 + t[i])
+			}
 		}
 	case geluBwd: // o1 = dIn from i1 = dOut, i2 = in
-		di, d, x := j.o1[lo:hi], j.i1[lo:hi], j.i2[lo:hi]
-		for i, v := range x {
-			t := tanh32(geluC * (v + 0.044715*v*v*v))
-			dt := (1 - t*t) * geluC * (1 + 3*0.044715*v*v)
-			di[i] = d[i] * (0.5*(1+t) + 0.5*v*dt)
+		var tb [256]float32
+		for a := lo; a < hi; a += len(tb) {
+			b := min(a+len(tb), hi)
+			di, d, x := j.o1[a:b], j.i1[a:b], j.i2[a:b]
+			t := geluTanh(tb[:len(x)], x)
+			for i, v := range x {
+				dt := (1 - t[i]*t[i]) * geluC * (1 + 3*0.044715*v*v)
+				di[i] = d[i] * (0.5*(1+t[i]) + 0.5*v*dt)
+			}
 		}
 	}
+}
+
+// geluTanh sets t[i] = tanh32(sqrt(2/pi) (x + 0.044715 x^3)) for every i,
+// bit for bit as the scalar expression, with the exponentials of a block
+// in one vectorised expAffine call; it returns t.
+func geluTanh(t, x []float32) []float32 {
+	for i, v := range x {
+		t[i] = 2 * (geluC * (v + 0.044715*v*v*v)) // tanh32's argument of exp32
+	}
+	expAffine(t, t, 1, 0)
+	for i, v := range x {
+		switch u := geluC * (v + 0.044715*v*v*v); {
+		case u > 9:
+			t[i] = 1
+		case u < -9:
+			t[i] = -1
+		default:
+			t[i] = 1 - 2/(t[i]+1)
+		}
+	}
+	return t
 }
 
 // activation runs j over n elements on the pool.

@@ -148,13 +148,35 @@ func (c *CPU) AdamW(param, grad, m, v *Tensor, h AdamWParams) {
 	bc2 := 1 - math.Pow(float64(h.Beta2), float64(h.Step))
 	stepSize := float32(float64(h.LR) / bc1)
 	bc2Sqrt := float32(math.Sqrt(bc2))
-	decay := 1 - h.LR*h.WeightDecay
-	b1, b2 := h.Beta1, h.Beta2
+	j := &c.adamw
+	*j = adamwJob{p: p, g: g, m: mm, v: vv, k: adamwConsts{b1: h.Beta1, nb1: 1 - h.Beta1, b2: h.Beta2, nb2: 1 - h.Beta2,
+		decay: 1 - h.LR*h.WeightDecay, stepSize: stepSize, bc2Sqrt: bc2Sqrt, eps: h.Eps}}
+	c.pool.parallel(len(p), 16, j) // elementwise: the split does not change a bit
+	*j = adamwJob{}
+}
+
+// adamwJob is one AdamW update over the pool.
+type adamwJob struct {
+	p, g, m, v []float32
+	k          adamwConsts
+}
+
+func (j *adamwJob) run(lo, hi int) {
+	adamwSlice(j.p[lo:hi], j.g[lo:hi], j.m[lo:hi], j.v[lo:hi], &j.k)
+}
+
+// adamwConsts are an AdamW step's scalars, laid out for adamwAVX2.
+type adamwConsts struct {
+	b1, nb1, b2, nb2, decay, stepSize, bc2Sqrt, eps float32
+}
+
+// adamwGo is the AdamW update, one element at a time.
+func adamwGo(p, g, mm, vv []float32, c *adamwConsts) {
 	for i := range p {
 		gi := g[i]
-		mi := b1*mm[i] + (1-b1)*gi
-		vi := b2*vv[i] + (1-b2)*gi*gi
+		mi := c.b1*mm[i] + c.nb1*gi
+		vi := c.b2*vv[i] + c.nb2*gi*gi
 		mm[i], vv[i] = mi, vi
-		p[i] = p[i]*decay - stepSize*mi/(float32(math.Sqrt(float64(vi)))/bc2Sqrt+h.Eps)
+		p[i] = p[i]*c.decay - c.stepSize*mi/(float32(math.Sqrt(float64(vi)))/c.bc2Sqrt+c.eps)
 	}
 }

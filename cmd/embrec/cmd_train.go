@@ -195,8 +195,16 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	accept := addAcceptFlag(fs)
 	overwrite := fs.Bool("overwrite", false, "replace the run files of a non-empty --out (a fresh run refuses it otherwise)")
 	dev := addDeviceFlags(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if err := validateTrain(fs, sf, tf, *out, *saveEvery, *resume, *overwrite, dev); err != nil {
 		return err
