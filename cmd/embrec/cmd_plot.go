@@ -1,10 +1,11 @@
-// The plot command: training curves from metrics.jsonl files as a PNG
-// (or SVG/PDF by extension), one line per run and stage.
+// The plot command: training curves from metrics.jsonl files as an SVG
+// chart, one line per run and stage.
 
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,19 +14,17 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
+	"embrec/internal/atomicfile"
+	"embrec/internal/svgplot"
 )
 
 func init() {
 	register(&command{
 		name:    "plot",
 		summary: "plot training curves (loss, learning rate, gradient norm or validation metrics per step) from metrics.jsonl",
-		usage: "plot --out FILE.png [--y loss|lr|grad_norm|valid_hr10|valid_ndcg10] [--smooth 20] RUN_DIR_OR_METRICS_FILE ...\n\n" +
+		usage: "plot --out FILE.svg [--y loss|lr|grad_norm|valid_hr10|valid_ndcg10] [--smooth 20] RUN_DIR_OR_METRICS_FILE ...\n\n" +
 			"Reads each run's metrics.jsonl (written by embrec train) and draws one line per run and stage,\n" +
-			"smoothed by a moving average of --smooth steps. The format follows --out's extension (png, svg, pdf).",
+			"smoothed by a moving average of --smooth steps, as an SVG chart (any browser shows it).",
 		run: runPlot,
 	})
 }
@@ -45,14 +44,17 @@ type metricLine struct {
 func (m metricLine) valid() bool { return m.ValidHR != nil }
 
 func runPlot(fs *flag.FlagSet, args []string) error {
-	out := fs.String("out", "", "output image (.png, .svg or .pdf; required)")
+	out := fs.String("out", "", "output chart, FILE.svg (required)")
 	y := fs.String("y", "loss", "what to plot: loss, lr, grad_norm, valid_hr10 or valid_ndcg10 (validation curves are not smoothed)")
 	smooth := fs.Int("smooth", 20, "moving-average window in steps (1 = raw)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
-		return errors.New("--out FILE and at least one run directory or metrics.jsonl are required")
+		return errors.New("--out FILE.svg and at least one run directory or metrics.jsonl are required")
+	}
+	if !strings.EqualFold(filepath.Ext(*out), ".svg") {
+		return fmt.Errorf("--out %s: embrec plot writes SVG; name the file .svg", *out)
 	}
 	pick := map[string]func(metricLine) float64{
 		"loss": func(m metricLine) float64 { return m.Loss }, "lr": func(m metricLine) float64 { return m.LR },
@@ -67,12 +69,7 @@ func runPlot(fs *flag.FlagSet, args []string) error {
 	if wantValid {
 		*smooth = 1
 	}
-	p := plot.New()
-	p.Title.Text = "embrec training: " + *y
-	p.X.Label.Text = "step"
-	p.Y.Label.Text = *y
-	p.Legend.Top = true
-	var lines []any
+	chart := svgplot.Chart{Title: "embrec training: " + *y, XLabel: "step", YLabel: *y}
 	for _, arg := range fs.Args() {
 		path := arg
 		if st, err := os.Stat(arg); err == nil && st.IsDir() {
@@ -93,22 +90,26 @@ func runPlot(fs *flag.FlagSet, args []string) error {
 			if len(ms) == 0 {
 				continue
 			}
-			xy := make(plotter.XYs, len(ms))
+			ser := svgplot.Series{Name: fmt.Sprintf("%s stage %d", name, stage), X: make([]float64, len(ms)), Y: make([]float64, len(ms))}
 			sum := 0.0
 			for i, m := range ms {
 				sum += pick(m)
 				if i >= *smooth {
 					sum -= pick(ms[i-*smooth])
 				}
-				xy[i].X, xy[i].Y = float64(m.Step), sum/float64(min(i+1, max(*smooth, 1)))
+				ser.X[i], ser.Y[i] = float64(m.Step), sum/float64(min(i+1, max(*smooth, 1)))
 			}
-			lines = append(lines, fmt.Sprintf("%s stage %d", name, stage), xy)
+			chart.Series = append(chart.Series, ser)
 		}
 	}
-	if err := plotutil.AddLines(p, lines...); err != nil {
-		return err
+	if len(chart.Series) == 0 {
+		return fmt.Errorf("plot: no %s lines in %s", *y, strings.Join(fs.Args(), ", "))
 	}
-	if err := p.Save(8*vg.Inch, 5*vg.Inch, *out); err != nil {
+	var buf bytes.Buffer
+	if err := chart.WriteSVG(&buf); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if err := atomicfile.WriteFile(*out, buf.Bytes()); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
 	fmt.Printf("wrote %s\n", *out)

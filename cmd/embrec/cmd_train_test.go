@@ -65,12 +65,15 @@ func TestTrainEvalRecommendPlot(t *testing.T) {
 	if rc := runMain([]string{"recommend", "--run", dir, "--user", "u3", "-k", "3"}, quiet, os.Stderr); rc != 0 {
 		t.Fatalf("recommend exited %d", rc)
 	}
-	png := filepath.Join(t.TempDir(), "loss.png")
-	if rc := runMain([]string{"plot", "--out", png, dir}, quiet, os.Stderr); rc != 0 {
+	svg := filepath.Join(t.TempDir(), "loss.svg")
+	if rc := runMain([]string{"plot", "--out", svg, dir}, quiet, os.Stderr); rc != 0 {
 		t.Fatalf("plot exited %d", rc)
 	}
-	if st, err := os.Stat(png); err != nil || st.Size() == 0 {
-		t.Fatalf("plot wrote nothing: %v", err)
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<polyline") || !strings.Contains(string(b), "run stage 2") {
+		t.Fatalf("plot wrote no stage-2 loss line: %v", err)
+	}
+	if rc := runMain([]string{"plot", "--out", filepath.Join(t.TempDir(), "loss.png"), dir}, quiet, io.Discard); rc == 0 {
+		t.Fatal("plot to a .png succeeded; it writes SVG only")
 	}
 
 	var errb strings.Builder
