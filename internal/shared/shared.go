@@ -9,14 +9,10 @@ import (
 	"testing"
 )
 
-// Dir returns $EMBREC_SHARED if set, else the "shared" directory beside
-// the module root (the first ancestor of the working directory holding
-// go.mod), if it exists.
+// Dir returns the "shared" directory beside the module root (the first
+// ancestor of the working directory holding go.mod), if it exists. (A
+// link named shared beside the checkout points it elsewhere.)
 func Dir() (string, bool) {
-	if d := os.Getenv("EMBREC_SHARED"); d != "" {
-		st, err := os.Stat(d)
-		return d, err == nil && st.IsDir()
-	}
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", false
@@ -54,7 +50,7 @@ func Need(t testing.TB, rel string) string {
 	t.Helper()
 	p, ok := File(rel)
 	if !ok {
-		t.Skipf("../shared/%s not available: skipping (set EMBREC_SHARED to the shared directory to run this)", rel)
+		t.Skipf("../shared/%s not available: skipping (put the shared directory, or a link to it, beside the checkout to run this)", rel)
 	}
 	return p
 }

@@ -12,7 +12,7 @@ import (
 	"embrec/internal/shared"
 )
 
-// sharedPath returns ../shared/rel (or $EMBREC_SHARED/rel), or skips the
+// sharedPath returns ../shared/rel, or skips the
 // test when it is absent.
 func sharedPath(t testing.TB, rel string) string { return shared.Need(t, rel) }
 
