@@ -119,6 +119,7 @@ var errModuleSkipped = errors.New("optional module not loaded")
 func (b *Backend) Skipped() map[string]error { return b.skipped }
 
 var _ tensor.Backend = (*Backend)(nil)
+var _ tensor.FusedCopies = (*Backend)(nil) // the BF16 operand path fuses its copies
 
 // newBackend builds a Backend over a device (real or fake).
 func newBackend(dev device, opts Options) (*Backend, error) {

@@ -39,15 +39,15 @@ func TestUnfusedCopies(t *testing.T) {
 		}
 		X, W, D, R := up(x, N, C), up(w, C), up(d, N, C), up(res, N, C)
 		out, rstd, outB := b.New(tensor.F32, N, C), b.New(tensor.F32, N), b.New(tensor.BF16, N, C)
-		tensor.RMSNormForwardCopy(b, out, outB, rstd, X, W, 1e-5)
+		tensor.Copies(b).RMSNormForwardCopy(out, outB, rstd, X, W, 1e-5)
 		dW, resB := b.New(tensor.F32, C), b.New(tensor.BF16, N, C)
-		tensor.RMSNormBackwardAdd(b, b.New(tensor.F32, N, C), R, resB, dW, D, X, W, rstd)
+		tensor.Copies(b).RMSNormBackwardAdd(b.New(tensor.F32, N, C), R, resB, dW, D, X, W, rstd)
 		cos, sin := tensor.RoPETable(b, 16, HS, 10000)
 		rot, rotB := b.New(tensor.F32, N, C), b.New(tensor.BF16, N, C)
-		tensor.RoPEBackwardCopy(b, rot, rotB, D, cos, sin, pos, false)
+		tensor.Copies(b).RoPEBackwardCopy(rot, rotB, D, cos, sin, pos, false)
 		// attention over (1, N, C): C/HS heads, enough rows for the tensor cores
 		att, attB, probs := b.New(tensor.F32, 1, N, C), b.New(tensor.BF16, 1, N, C), b.New(tensor.F32, 1, C/HS, N, N)
-		tensor.AttentionForwardCopy(b, att, attB, probs, X.Reshape(1, N, C), D.Reshape(1, N, C), R.Reshape(1, N, C),
+		tensor.Copies(b).AttentionForwardCopy(att, attB, probs, X.Reshape(1, N, C), D.Reshape(1, N, C), R.Reshape(1, N, C),
 			nil, C/HS, C/HS)
 		var got [][]float32
 		for _, tt := range []*tensor.Tensor{out, outB, rstd, R, resB, dW, rot, rotB, att, attB} {

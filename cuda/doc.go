@@ -30,7 +30,7 @@
 //     input) rounds the shared F32 input once for all its products.
 //   - SwiGLUForward, SwiGLUBackward: gate and up may be BF16 (saved
 //     activations, llama.RunOptions.SaveBF16), and so may the outputs
-//     (a BF16 product's operand); SwiGLUForwardSave (tensor.SwiGLUSaver)
+//     (a BF16 product's operand); SwiGLUForwardSave (tensor.FusedCopies)
 //     also writes gate and up rounded to BF16.
 //   - EmbeddingForward: the table may be BF16 (rows widened to F32).
 //   - Copy, Fill, Upload, Download: any dtype, converting on the device.

@@ -291,11 +291,11 @@ func launchesOf(b *Backend, name string) int {
 
 // TestBF16OperandsExact: with LoRA on q and v over a BF16 backbone, the
 // MLP products' BF16 operands written by SwiGLU (llama.Run's bf16Operand)
-// the norms' BF16 copies of their outputs (tensor.RMSNormCopier,
+// the norms' BF16 copies of their outputs (tensor.FusedCopies,
 // Run.xnCopy) and the residual gradient's BF16 copy written by its
-// additions (tensor.RMSNormBackwardAdder, Run.dresCopy), the rotated q
-// and k gradients' copies (tensor.RoPECopier, Run.gradCopy) and the
-// attention output's (tensor.AttentionCopier, Run.attCopy) give the
+// additions (tensor.FusedCopies, Run.dresCopy), the rotated q
+// and k gradients' copies (tensor.FusedCopies, Run.gradCopy) and the
+// attention output's (tensor.FusedCopies, Run.attCopy) give the
 // losses and gradients of the path that writes float32 and converts
 // (RunOptions.F32Operands) bit for bit over three steps, plainly and
 // under checkpointing, with 12 fewer conversion launches per block and

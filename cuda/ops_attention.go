@@ -208,7 +208,7 @@ func (b *Backend) unpackHeads(out, in *tensor.Tensor, s attnShape, T, nOut int, 
 		argI32(s.NH), argI32(nOut), argI32(s.HS), argI32(headPad(s.HS)), argF32(scale))
 }
 
-// AttentionForwardCopy implements tensor.AttentionCopier: on the tensor
+// AttentionForwardCopy implements tensor.FusedCopies: on the tensor
 // cores the unpacking of the output writes the BF16 copy too
 // (unpack_heads_f32_copy); the float32 path (and Options.UnfusedCopies)
 // converts after AttentionForward.

@@ -35,7 +35,7 @@ func (b *Backend) RMSNormForward(out, rstd, in, weight *tensor.Tensor, eps float
 		argF32(eps), argI32(N), argI32(C))
 }
 
-// RMSNormForwardCopy implements tensor.RMSNormCopier: one pass
+// RMSNormForwardCopy implements tensor.FusedCopies: one pass
 // (rmsnorm_forward_copy_f32) for a BF16 copy; another dtype is converted
 // after RMSNormForward.
 func (b *Backend) RMSNormForwardCopy(out, outCopy, rstd, in, weight *tensor.Tensor, eps float32) {
@@ -67,13 +67,13 @@ func (b *Backend) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *tensor.T
 		ptr(rstd), argI32(N), argI32(C))
 }
 
-// RMSNormBackwardAdd implements tensor.RMSNormBackwardAdder: one pass
+// RMSNormBackwardAdd implements tensor.FusedCopies: one pass
 // (rmsnorm_backward_add_f32) for a BF16 copy or none; another copy dtype
 // is converted after it.
 func (b *Backend) RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd *tensor.Tensor) {
 	if b.unfusedCopies { // Options.UnfusedCopies
 		scratch := b.grow(&b.normScr, tensor.F32, dRes.Len()).View(0, dRes.Shape()...)
-		tensor.RMSNormBackwardAddUnfused(b, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd)
+		tensor.Unfused(b).RMSNormBackwardAdd(scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd)
 		return
 	}
 	N, C := normShape("RMSNormBackwardAdd", dRes, dOut, in, weight, rstd, dWeight)
@@ -136,7 +136,7 @@ func (b *Backend) RoPEBackward(dIn, dOut, cos, sin *tensor.Tensor, pos []int32, 
 	b.rope(dIn, nil, dOut, cos, sin, pos, interleaved, -1)
 }
 
-// RoPEBackwardCopy implements tensor.RoPECopier: one pass for a BF16 copy
+// RoPEBackwardCopy implements tensor.FusedCopies: one pass for a BF16 copy
 // (rope_copy_f32), another dtype converted after RoPEBackward.
 func (b *Backend) RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin *tensor.Tensor, pos []int32, interleaved bool) {
 	if dInCopy.DType() != tensor.BF16 || b.unfusedCopies {
@@ -166,7 +166,7 @@ func (b *Backend) SwiGLUBackward(dGate, dUp, dOut, gate, up *tensor.Tensor) {
 	}
 }
 
-// SwiGLUForwardSave implements tensor.SwiGLUSaver: one kernel for F32 gate
+// SwiGLUForwardSave implements tensor.FusedCopies: one kernel for F32 gate
 // and up saved as BF16 (out F32 or BF16); otherwise the fallback ops.
 func (b *Backend) SwiGLUForwardSave(out, gateSaved, upSaved, gate, up *tensor.Tensor) {
 	if gate.DType() != tensor.F32 || up.DType() != tensor.F32 || gateSaved.DType() != tensor.BF16 ||

@@ -133,9 +133,6 @@ type runScratch struct {
 	att   *tensor.Tensor // (N, NH*HS) attention output, o_proj input
 	a3    *tensor.Tensor // (B, T, NH*HS) view of att
 	h     *tensor.Tensor // (N, H) silu(gate)*up, down_proj input
-	hb    *tensor.Tensor // (N, H) BF16 under SaveBF16: h as down_proj's BF16 operand (Run.bf16Operand), in Run.dgateB's memory
-	xnB   *tensor.Tensor // (N, C) BF16 under SaveBF16: xn as the shared products' operand (Run.xnCopy), in the same memory
-	attB  *tensor.Tensor // (N, NH*HS) BF16 under SaveBF16: att as o_proj's operand (Run.attCopy), in the same memory
 	probs *tensor.Tensor // (B, NH, T, T) the one softmax buffer under RecomputeAttention, else nil
 	lse   *tensor.Tensor // (B, NH, T) the fused attention's log-sum-exp under FlashAttention, else nil
 }

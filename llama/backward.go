@@ -109,7 +109,7 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	m.linearBackward(r.dh, G.Down, r.dres, r.dresCopy(l, ProjDown), s.h, L.Down, l, ProjDown, 0)
 	dgate, dup := r.dgate, r.dup
 	if r.bf16Operand(l, ProjGate, ProjUp) {
-		dgate, dup = r.dgateB, r.dupB
+		dgate, dup = r.cp.dgate, r.cp.dup
 	}
 	b.SwiGLUBackward(dgate, dup, r.dh, a.gate, a.up)
 	if !fresh && (r.readsInput(l, ProjGate) || r.readsInput(l, ProjUp)) {
@@ -133,8 +133,8 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 		b.AttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, a.probs, c.Heads, c.KVHeads)
 	}
 	qb, kb := r.gradCopy(l, ProjQ), r.gradCopy(l, ProjK)
-	tensor.RoPEBackwardCopy(b, r.tmpQ, qb, r.dq, m.cos, m.sin, r.pos, false)
-	tensor.RoPEBackwardCopy(b, r.tmpK, kb, r.dk, m.cos, m.sin, r.pos, false)
+	tensor.Copies(b).RoPEBackwardCopy(r.tmpQ, qb, r.dq, m.cos, m.sin, r.pos, false)
+	tensor.Copies(b).RoPEBackwardCopy(r.tmpK, kb, r.dk, m.cos, m.sin, r.pos, false)
 	if r.readsInput(l, ProjQ) || r.readsInput(l, ProjK) || r.readsInput(l, ProjV) {
 		b.RMSNormForward(s.xn, s.rstd, in, L.AttnNorm, c.NormEps)
 	}
@@ -147,12 +147,12 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 
 // addNormBackward adds the input gradient of an RMSNorm (weight w,
 // gradient dW or nil) into dres: under bf16Operands in one pass that also
-// writes dres's BF16 copy cp when not nil (tensor.RMSNormBackwardAdder),
+// writes dres's BF16 copy cp when not nil (tensor.FusedCopies),
 // else as RMSNormBackward into dtmp and an Add (RunOptions.F32Operands).
 func (r *Run) addNormBackward(cp, dW, dOut, in, w, rstd *tensor.Tensor) {
 	b := r.m.Backend
 	if r.opt.bf16Operands() {
-		tensor.RMSNormBackwardAdd(b, r.dtmp, r.dres, cp, dW, dOut, in, w, rstd)
+		tensor.Copies(b).RMSNormBackwardAdd(r.dtmp, r.dres, cp, dW, dOut, in, w, rstd)
 		return
 	}
 	b.RMSNormBackward(r.dtmp, dW, dOut, in, w, rstd)

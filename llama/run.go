@@ -37,14 +37,14 @@ type RunOptions struct {
 	// F32Operands, under SaveBF16, keeps SwiGLU's outputs float32 where a
 	// BF16 product's operand would do (Run.bf16Operand), so the products
 	// convert them, and saves gate and up with separate conversions
-	// instead of inside the SwiGLU pass (tensor.SwiGLUSaver); and adds the
+	// instead of inside the SwiGLU pass (tensor.FusedCopies); and adds the
 	// norms' input gradients into the residual gradient with a separate
 	// pass, which the down_proj and o_proj products then convert (instead
-	// of tensor.RMSNormBackwardAdder writing its BF16 copy in the same
+	// of tensor.FusedCopies writing its BF16 copy in the same
 	// pass, Run.dresCopy), and has the norms' outputs, the attention
 	// output and the rotated q and k gradients converted by the products
-	// too (instead of tensor.RMSNormCopier, Run.xnCopy;
-	// tensor.AttentionCopier, Run.attCopy; tensor.RoPECopier,
+	// too (instead of tensor.FusedCopies, Run.xnCopy;
+	// tensor.FusedCopies, Run.attCopy; tensor.FusedCopies,
 	// Run.gradCopy): the same results bit for bit, 2H + C fewer BF16
 	// values of arena per token, and twelve more conversion passes and two
 	// more additions per block. For comparisons (bench train
@@ -87,9 +87,7 @@ type Run struct {
 	dres, dtmp   *tensor.Tensor // (N, C) x2
 	dxn          *tensor.Tensor // (N, C)
 	dgate, dup   *tensor.Tensor // (N, H) x2
-	dgateB, dupB *tensor.Tensor // (N, H) x2 BF16 under SaveBF16: dgate, dup as BF16 operands (bf16Operand)
-	dresB        *tensor.Tensor // (N, C) BF16 under SaveBF16: dres rounded, an operand (dresCopy)
-	tmpQB, tmpKB *tensor.Tensor // (N, NH*HS), (N, NKV*HS) BF16 under SaveBF16: q, k gradients rounded (gradCopy), in dgateB's memory
+	cp           bf16Copies     // the BF16 operands that passes write beside their float32 results
 	dh           *tensor.Tensor // (N, H)
 	datt, dq     *tensor.Tensor // (N, NH*HS) x2
 	dk, dv       *tensor.Tensor // (N, NKV*HS) x2
@@ -206,124 +204,10 @@ func (r *Run) plan(c Config, B, T int, opt RunOptions) *arena {
 	ar.take(&r.dq, N, q)
 	ar.take(&r.dk, N, kv)
 	ar.take(&r.dv, N, kv)
-	if opt.bf16Operands() { // BF16 operands of the MLP's products (bf16Operand)
-		ar.takeAs(&r.dgateB, tensor.BF16, N, H)
-		ar.takeAs(&r.dupB, tensor.BF16, N, H)
-		// scr.hb is dgateB's memory: hb lives from a block's SwiGLUForward
-		// to its down_proj product, dgateB from its SwiGLUBackward to its
-		// gate_proj product, and a block's backward (after any recompute of
-		// its forward) starts after its forward's products.
-		ar.alias(&r.scr.hb, &r.dgateB)
-		// More BF16 copies in dgateB's memory, at element off, where they
-		// fit (own buffers in a model whose MLP is narrower):
-		inDGate := func(dst **tensor.Tensor, off, cols int) {
-			if off+N*cols <= N*H {
-				ar.aliasView(dst, &r.dgateB, off, N, cols)
-			} else {
-				ar.takeAs(dst, tensor.BF16, N, cols)
-			}
-		}
-		// scr.xnB lives from a block's RMSNorm to the products that read
-		// it, before its SwiGLU, and the backward's recomputed forward ends
-		// before the block's SwiGLUBackward writes dgateB; scr.attB from the
-		// attention (after the q/k/v products read xnB) to o_proj's product
-		// (before the MLP's norm writes xnB); the rotated q and k
-		// gradients' copies from a block's RoPEBackward (after its gate
-		// product read dgateB) to its q and k products.
-		inDGate(&r.scr.xnB, 0, C)
-		inDGate(&r.scr.attB, 0, q)
-		inDGate(&r.tmpQB, 0, q)
-		inDGate(&r.tmpKB, N*q, kv)
-		ar.takeAs(&r.dresB, tensor.BF16, N, C)
+	if opt.bf16Operands() {
+		r.cp.plan(ar, N, H, C, q, kv)
 	}
 	return ar
-}
-
-// bf16Operand reports whether, in layer l, SwiGLU writes the products of
-// projections ps their BF16 operand itself (silu(gate)*up for down_proj;
-// dGate and dUp for gate_proj and up_proj's input gradients) rather than
-// a float32 tensor that the product converts: under SaveBF16 without
-// F32Operands (where the buffers are planned), when every weight of ps is
-// BF16 and nothing else reads the operand (no adapter, no weight
-// gradient). The product sees the same bits either way (the backends
-// round as Copy does); the step saves a conversion pass and half of
-// SwiGLU's writes.
-func (r *Run) bf16Operand(l int, ps ...Proj) bool {
-	if !r.opt.bf16Operands() || !r.bf16Weights(l, ps...) {
-		return false
-	}
-	for _, p := range ps {
-		if r.readsInput(l, p) {
-			return false
-		}
-	}
-	return true
-}
-
-// xnCopy returns the buffer for the BF16 copy of a block's RMSNorm output
-// that the norm writes in the same pass (tensor.RMSNormCopier) for
-// projections ps of layer l to read, or nil: under bf16Operands when
-// every weight of ps is BF16 (the shared product then reads the copy, the
-// bits converting xn would give; the adapters still read xn itself).
-func (r *Run) xnCopy(l int, ps ...Proj) *tensor.Tensor {
-	if r.scr.xnB == nil || !r.bf16Weights(l, ps...) {
-		return nil
-	}
-	return r.scr.xnB
-}
-
-// bf16Weights reports whether every weight of projections ps of layer l
-// is BF16 (l >= 0).
-func (r *Run) bf16Weights(l int, ps ...Proj) bool {
-	if l < 0 {
-		return false
-	}
-	for _, p := range ps {
-		if r.m.Layers[l].Weight(p).DType() != tensor.BF16 {
-			return false
-		}
-	}
-	return true
-}
-
-// gradCopy returns the buffer for the BF16 copy of the q (ProjQ) or k
-// (ProjK) output gradient of layer l that RoPEBackward writes in the same
-// pass (tensor.RoPECopier) for the input-gradient product to read, or
-// nil: under bf16Operands when the projection's weight is BF16 (an adapter
-// or a weight gradient still reads the float32 gradient).
-func (r *Run) gradCopy(l int, p Proj) *tensor.Tensor {
-	if r.tmpQB == nil || !r.bf16Weights(l, p) {
-		return nil
-	}
-	if p == ProjQ {
-		return r.tmpQB
-	}
-	return r.tmpKB
-}
-
-// attCopy returns the buffer for the BF16 copy of layer l's attention
-// output that the attention writes in the same pass (tensor.AttentionCopier)
-// for o_proj's product to read, or nil: under bf16Operands when o_proj's
-// weight is BF16, with the materialised attention (an adapter or a weight
-// gradient on o_proj still reads the float32 output).
-func (r *Run) attCopy(l int) *tensor.Tensor {
-	if r.scr.attB == nil || r.opt.FlashAttention || !r.bf16Weights(l, ProjO) {
-		return nil
-	}
-	return r.scr.attB
-}
-
-// dresCopy returns the BF16 copy of dres that the passes adding into dres
-// write (tensor.RMSNormBackwardAdder) for projection p of layer l to read
-// as its output gradient, or nil: under bf16Operands when p's weight is
-// BF16 (its input-gradient product then reads the copy, the bits that
-// converting dres would give; a weight gradient or an adapter still reads
-// dres itself). Producers and consumers ask for the same (l, p).
-func (r *Run) dresCopy(l int, p Proj) *tensor.Tensor {
-	if r.dresB == nil || !r.bf16Weights(l, p) {
-		return nil
-	}
-	return r.dresB
 }
 
 // Input returns the (B, T, C) input-embedding buffer that Forward reads:
@@ -423,7 +307,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m, b, c, s := r.m, r.m.Backend, r.m.Config, &r.scr
 	L := &m.Layers[l]
 	xb := r.xnCopy(l, ProjQ, ProjK, ProjV)
-	tensor.RMSNormForwardCopy(b, s.xn, xb, a.rstd1, in, L.AttnNorm, c.NormEps)
+	tensor.Copies(b).RMSNormForwardCopy(s.xn, xb, a.rstd1, in, L.AttnNorm, c.NormEps)
 	if a.q.DType() == tensor.BF16 {
 		// Saved in BF16 (SaveBF16 with FlashAttention): computed in float32
 		// in the backward's q/k/v gradient buffers (unused until this block's
@@ -444,7 +328,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m.linear(a.res2, s.att, ab, L.O, l, ProjO)
 	b.Add(a.res2, a.res2, in)
 	xb = r.xnCopy(l, ProjGate, ProjUp)
-	tensor.RMSNormForwardCopy(b, s.xn, xb, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
+	tensor.Copies(b).RMSNormForwardCopy(s.xn, xb, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
 	gate, up := a.gate, a.up
 	if r.opt.SaveBF16 { // float32 products in the backward scratch (free now), saved rounded
 		gate, up = r.dgate, r.dup
@@ -452,10 +336,10 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	m.linears(r.linOuts(gate, up), r.linW[:2], s.xn, xb, l, ProjGate, ProjUp)
 	h := s.h
 	if r.bf16Operand(l, ProjDown) {
-		h = s.hb
+		h = r.cp.h
 	}
-	if r.opt.bf16Operands() { // saved rounded, in the same pass (tensor.SwiGLUSaver)
-		tensor.SwiGLUForwardSave(b, h, a.gate, a.up, gate, up)
+	if r.opt.bf16Operands() { // saved rounded, in the same pass (tensor.FusedCopies)
+		tensor.Copies(b).SwiGLUForwardSave(h, a.gate, a.up, gate, up)
 	} else {
 		b.SwiGLUForward(h, gate, up)
 		if r.opt.SaveBF16 {
@@ -481,7 +365,7 @@ func (r *Run) attentionForward(a *layerActs, cp *tensor.Tensor) {
 	if cp != nil {
 		cp = cp.Reshape(s.a3.Shape()...)
 	}
-	tensor.AttentionForwardCopy(b, s.a3, cp, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
+	tensor.Copies(b).AttentionForwardCopy(s.a3, cp, a.probs, a.q3, a.k3, a.v3, r.mask, c.Heads, c.KVHeads)
 }
 
 // FlashAttentionSupported reports whether RunOptions.FlashAttention can run

@@ -218,130 +218,109 @@ func SharedInputMatMul(b Backend, outs []*Tensor, x *Tensor, ws []*Tensor) {
 	}
 }
 
-// SwiGLUSaver is an optional fused op for a forward pass that saves its
-// gate and up projections in another dtype (llama.RunOptions.SaveBF16):
-// SwiGLUForward(out, gate, up) with gate and up F32, plus gateSaved and
-// upSaved (BF16, or F32) set to gate and up as Copy converts them, in one
-// pass over gate and up. The fallback is SwiGLUForward, then the two
-// Copies, with the same results bit for bit (SwiGLUForwardSave).
-type SwiGLUSaver interface {
+// FusedCopies is the one optional fused-op interface of the BF16 operand
+// path (llama.RunOptions.SaveBF16 and BF16 operands): five ops that also
+// write, in the same pass, a copy of a result as Copy converts it (the
+// BF16 operand of the product that reads it next), or save their inputs
+// in another dtype. CopyOps runs them on any backend: fused where the
+// backend implements FusedCopies, else the plain op and then Copy, with
+// the same results bit for bit.
+type FusedCopies interface {
+	// RMSNormForwardCopy is RMSNormForward(out, rstd, in, weight, eps) with
+	// outCopy = out.
+	RMSNormForwardCopy(out, outCopy, rstd, in, weight *Tensor, eps float32)
+	// RMSNormBackwardAdd adds to dRes the dIn of RMSNormBackward(dIn,
+	// dWeight, dOut, in, weight, rstd) (dWeight accumulated as there
+	// unless nil) and, when dResCopy is not nil, sets dResCopy = dRes
+	// (the residual stream's backward pass). dRes may not alias dOut.
+	RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor)
+	// RoPEBackwardCopy is RoPEBackward(dIn, dOut, cos, sin, pos,
+	// interleaved) with dInCopy = dIn; dInCopy may not alias dOut.
+	RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin *Tensor, pos []int32, interleaved bool)
+	// AttentionForwardCopy is AttentionForward(out, probs, q, k, v,
+	// keyMask, heads, kvHeads) with outCopy = out.
+	AttentionForwardCopy(out, outCopy, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int)
+	// SwiGLUForwardSave is SwiGLUForward(out, gate, up) for F32 gate and
+	// up, with gateSaved = gate and upSaved = up (BF16, or F32).
 	SwiGLUForwardSave(out, gateSaved, upSaved, gate, up *Tensor)
 }
 
-// SwiGLUForwardSave runs the op of SwiGLUSaver on b, fused where b
-// implements it.
-func SwiGLUForwardSave(b Backend, out, gateSaved, upSaved, gate, up *Tensor) {
-	if f, ok := b.(SwiGLUSaver); ok {
-		f.SwiGLUForwardSave(out, gateSaved, upSaved, gate, up)
+// CopyOps runs the ops of FusedCopies on a backend. A nil copy asks for
+// the plain op.
+type CopyOps struct {
+	b     Backend
+	fused FusedCopies // nil: the fallback
+}
+
+// Copies returns b's CopyOps: fused where b implements FusedCopies.
+func Copies(b Backend) CopyOps {
+	f, _ := b.(FusedCopies)
+	return CopyOps{b: b, fused: f}
+}
+
+// Unfused returns the fallback CopyOps of b even where b fuses (for a
+// backend that switches its fused ops off).
+func Unfused(b Backend) CopyOps { return CopyOps{b: b} }
+
+// RMSNormForwardCopy: see FusedCopies.
+func (c CopyOps) RMSNormForwardCopy(out, outCopy, rstd, in, weight *Tensor, eps float32) {
+	if outCopy != nil && c.fused != nil {
+		c.fused.RMSNormForwardCopy(out, outCopy, rstd, in, weight, eps)
 		return
 	}
-	b.SwiGLUForward(out, gate, up)
-	b.Copy(gateSaved, gate)
-	b.Copy(upSaved, up)
+	c.b.RMSNormForward(out, rstd, in, weight, eps)
+	if outCopy != nil {
+		c.b.Copy(outCopy, out)
+	}
 }
 
-// AttentionCopier is an optional fused op: AttentionForward(out, probs,
-// q, k, v, keyMask, heads, kvHeads) that also sets outCopy (BF16) to out
-// as Copy converts it (the BF16 operand of the product that reads out),
-// in the same pass where the backend can. The fallback is AttentionForward
-// and Copy, with the same results bit for bit (AttentionForwardCopy).
-type AttentionCopier interface {
-	AttentionForwardCopy(out, outCopy, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int)
-}
-
-// AttentionForwardCopy runs the op of AttentionCopier on b, fused where b
-// implements it; a nil outCopy is a plain AttentionForward.
-func AttentionForwardCopy(b Backend, out, outCopy, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int) {
-	if outCopy == nil {
-		b.AttentionForward(out, probs, q, k, v, keyMask, heads, kvHeads)
+// RMSNormBackwardAdd: see FusedCopies; scratch (dRes's shape) holds the
+// fallback's input gradient.
+func (c CopyOps) RMSNormBackwardAdd(scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor) {
+	if c.fused != nil {
+		c.fused.RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd)
 		return
 	}
-	if f, ok := b.(AttentionCopier); ok {
-		f.AttentionForwardCopy(out, outCopy, probs, q, k, v, keyMask, heads, kvHeads)
-		return
-	}
-	b.AttentionForward(out, probs, q, k, v, keyMask, heads, kvHeads)
-	b.Copy(outCopy, out)
-}
-
-// RoPECopier is an optional fused op: RoPEBackward(dIn, dOut, cos, sin,
-// pos, interleaved) that also sets dInCopy (BF16) to dIn as Copy converts
-// it (the BF16 operand of the product that reads dIn), in one pass;
-// dInCopy may not alias dOut. The fallback is RoPEBackward and Copy, with
-// the same results bit for bit (RoPEBackwardCopy).
-type RoPECopier interface {
-	RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin *Tensor, pos []int32, interleaved bool)
-}
-
-// RoPEBackwardCopy runs the op of RoPECopier on b, fused where b
-// implements it; a nil dInCopy is a plain RoPEBackward.
-func RoPEBackwardCopy(b Backend, dIn, dInCopy, dOut, cos, sin *Tensor, pos []int32, interleaved bool) {
-	if dInCopy == nil {
-		b.RoPEBackward(dIn, dOut, cos, sin, pos, interleaved)
-		return
-	}
-	if f, ok := b.(RoPECopier); ok {
-		f.RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin, pos, interleaved)
-		return
-	}
-	b.RoPEBackward(dIn, dOut, cos, sin, pos, interleaved)
-	b.Copy(dInCopy, dIn)
-}
-
-// RMSNormCopier is an optional fused op: RMSNormForward(out, rstd, in,
-// weight, eps) that also sets outCopy (BF16) to out as Copy converts it
-// (the BF16 operand of the products that read out), in one pass. The
-// fallback is RMSNormForward and Copy, with the same results bit for bit
-// (RMSNormForwardCopy).
-type RMSNormCopier interface {
-	RMSNormForwardCopy(out, outCopy, rstd, in, weight *Tensor, eps float32)
-}
-
-// RMSNormForwardCopy runs the op of RMSNormCopier on b, fused where b
-// implements it; a nil outCopy is a plain RMSNormForward.
-func RMSNormForwardCopy(b Backend, out, outCopy, rstd, in, weight *Tensor, eps float32) {
-	if outCopy == nil {
-		b.RMSNormForward(out, rstd, in, weight, eps)
-		return
-	}
-	if f, ok := b.(RMSNormCopier); ok {
-		f.RMSNormForwardCopy(out, outCopy, rstd, in, weight, eps)
-		return
-	}
-	b.RMSNormForward(out, rstd, in, weight, eps)
-	b.Copy(outCopy, out)
-}
-
-// RMSNormBackwardAdder is an optional fused op for the backward pass of a
-// residual stream: dRes += the dIn of RMSNormBackward(dIn, dWeight, dOut,
-// in, weight, rstd) (dWeight accumulated as there unless nil), and, when
-// dResCopy is not nil, dResCopy set to the new dRes as Copy converts it
-// (a BF16 operand of the products that read dRes next), in one pass. dRes
-// may not alias dOut. The fallback is RMSNormBackward into a scratch, Add
-// and Copy, with the same results bit for bit (RMSNormBackwardAdd).
-type RMSNormBackwardAdder interface {
-	RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor)
-}
-
-// RMSNormBackwardAdd runs the op of RMSNormBackwardAdder on b, fused where
-// b implements it, else through scratch (dRes's shape).
-func RMSNormBackwardAdd(b Backend, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor) {
-	if f, ok := b.(RMSNormBackwardAdder); ok {
-		f.RMSNormBackwardAdd(dRes, dResCopy, dWeight, dOut, in, weight, rstd)
-		return
-	}
-	RMSNormBackwardAddUnfused(b, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd)
-}
-
-// RMSNormBackwardAddUnfused is the fallback of RMSNormBackwardAdder:
-// RMSNormBackward into scratch, Add, and Copy when dResCopy is not nil
-// (for a backend that implements the op but switches it off).
-func RMSNormBackwardAddUnfused(b Backend, scratch, dRes, dResCopy, dWeight, dOut, in, weight, rstd *Tensor) {
-	b.RMSNormBackward(scratch, dWeight, dOut, in, weight, rstd)
-	b.Add(dRes, dRes, scratch)
+	c.b.RMSNormBackward(scratch, dWeight, dOut, in, weight, rstd)
+	c.b.Add(dRes, dRes, scratch)
 	if dResCopy != nil {
-		b.Copy(dResCopy, dRes)
+		c.b.Copy(dResCopy, dRes)
 	}
+}
+
+// RoPEBackwardCopy: see FusedCopies.
+func (c CopyOps) RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin *Tensor, pos []int32, interleaved bool) {
+	if dInCopy != nil && c.fused != nil {
+		c.fused.RoPEBackwardCopy(dIn, dInCopy, dOut, cos, sin, pos, interleaved)
+		return
+	}
+	c.b.RoPEBackward(dIn, dOut, cos, sin, pos, interleaved)
+	if dInCopy != nil {
+		c.b.Copy(dInCopy, dIn)
+	}
+}
+
+// AttentionForwardCopy: see FusedCopies.
+func (c CopyOps) AttentionForwardCopy(out, outCopy, probs, q, k, v *Tensor, keyMask []int32, heads, kvHeads int) {
+	if outCopy != nil && c.fused != nil {
+		c.fused.AttentionForwardCopy(out, outCopy, probs, q, k, v, keyMask, heads, kvHeads)
+		return
+	}
+	c.b.AttentionForward(out, probs, q, k, v, keyMask, heads, kvHeads)
+	if outCopy != nil {
+		c.b.Copy(outCopy, out)
+	}
+}
+
+// SwiGLUForwardSave: see FusedCopies.
+func (c CopyOps) SwiGLUForwardSave(out, gateSaved, upSaved, gate, up *Tensor) {
+	if c.fused != nil {
+		c.fused.SwiGLUForwardSave(out, gateSaved, upSaved, gate, up)
+		return
+	}
+	c.b.SwiGLUForward(out, gate, up)
+	c.b.Copy(gateSaved, gate)
+	c.b.Copy(upSaved, up)
 }
 
 // FlashAttention is an optional fused attention (the cuda backend on the

@@ -22,6 +22,10 @@ type Batch struct {
 	ItemIdx  []int32   // the item index there
 	Rows     int       // prompts actually present (the rest are all padding)
 	Tokens   int       // target tokens (loss terms)
+	// Dropout, when > 0, drops input embeddings at this rate (mask seed
+	// DropSeed) in a training step (TrainConfig.InputDropout).
+	Dropout  float32
+	DropSeed uint64
 }
 
 // SeqLen is the length of p in a batch: input, plus target when present.

@@ -220,12 +220,21 @@ func (r *Recommender) Step(bt *Batch, scale float32, backward bool) (float64, in
 	C := r.LLM.Config.Hidden
 	x := run.Input().Reshape(bt.B*bt.T, C)
 	r.inject(x, batchSlots(bt))
+	var drop *tensor.Tensor
+	if backward && bt.Dropout > 0 {
+		drop = r.scratch("dropout", bt.B*bt.T, C)
+		r.b.DropoutForward(x, drop, x, bt.Dropout, bt.DropSeed)
+	}
 	run.Forward(bt.Mask)
 	loss, n := run.Loss(bt.Targets)
 	if !backward {
 		return loss, n
 	}
 	run.BackwardLoss(scale)
+	if drop != nil {
+		dx := run.DInput().Reshape(bt.B*bt.T, C)
+		r.b.DropoutBackward(dx, dx, drop)
+	}
 	if r.UserProj != nil {
 		r.projBackward(run.DInput().Reshape(bt.B*bt.T, C), bt)
 	}

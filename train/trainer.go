@@ -33,6 +33,10 @@ type TrainConfig struct {
 	Tasks       []string // alternated micro-batch by micro-batch
 	MaxHistory  int
 	Seed        uint64
+	// InputDropout is the inverted-dropout rate on the input embeddings
+	// (token embeddings and injected vectors alike) of training batches,
+	// SASRec's regulariser; 0: none.
+	InputDropout float32 `json:",omitempty"`
 }
 
 // DefaultTrainConfig is a small-model default (OpenP5 uses lr 1e-3 for
@@ -168,7 +172,11 @@ func (t *Trainer) microBatch(s, m int) (*Batch, error) {
 	if T > t.R.LLM.Config.MaxPos {
 		T = t.R.LLM.Config.MaxPos
 	}
-	return MakeBatch(ps, c.Batch, T, true, 0)
+	bt, err := MakeBatch(ps, c.Batch, T, true, 0)
+	if err == nil && c.InputDropout > 0 {
+		bt.Dropout, bt.DropSeed = c.InputDropout, c.Seed*0x9e3779b97f4a7c15+uint64(idx)
+	}
+	return bt, err
 }
 
 // TrainStep runs one optimizer step.

@@ -135,6 +135,7 @@ func (c *checks) train(f *trainFlags) {
 	c.float("stage1-lr", *f.lr1, 0, math.Inf(1), false)
 	c.float("weight-decay", *f.wd, 0, math.Inf(1), false)
 	c.float("clip", *f.clip, 0, math.Inf(1), false)
+	c.float("input-dropout", *f.dropout, 0, 0.99, false)
 	if *f.tasks == "" {
 		c.add("--tasks is empty: want sequential, straightforward or both, comma-separated")
 	} else {

@@ -68,10 +68,10 @@ func swiglu(t *testing.T, b tensor.Backend, tol Tolerances, dt tensor.DType, n i
 		e.sameBits(fmt.Sprintf("SwiGLUForward %v, BF16 out, n%d", dt, n), e.read(outB), roundBF16(e.read(out)))
 		e.sameBits(fmt.Sprintf("SwiGLUBackward %v, BF16 dGate, n%d", dt, n), e.read(dgB), roundBF16(e.read(dg)))
 		e.sameBits(fmt.Sprintf("SwiGLUBackward %v, BF16 dUp, n%d", dt, n), e.read(duB), roundBF16(e.read(du)))
-		if dt == tensor.F32 { // the forward that saves gate and up in BF16 (tensor.SwiGLUSaver or its fallback)
+		if dt == tensor.F32 { // the forward that saves gate and up in BF16 (tensor.FusedCopies or its fallback)
 			for _, odt := range []tensor.DType{tensor.F32, tensor.BF16} {
 				o, gs, us := e.b.New(odt, n), e.b.New(tensor.BF16, n), e.b.New(tensor.BF16, n)
-				tensor.SwiGLUForwardSave(e.b, o, gs, us, g, u)
+				tensor.Copies(e.b).SwiGLUForwardSave(o, gs, us, g, u)
 				want := e.read(out)
 				if odt == tensor.BF16 {
 					want = roundBF16(want)

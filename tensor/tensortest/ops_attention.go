@@ -131,11 +131,11 @@ func Attention(t *testing.T, b tensor.Backend, tol Tolerances) {
 			refOut, refP := attnRef(c, qv, kv, vv, mask)
 			e.compare("AttentionForward out "+name, "attention", e.read(out), refOut, rmsScale(refOut))
 			e.compare("AttentionForward probs "+name, "attention", e.read(probs), refP, rmsScale(refP))
-			// With its BF16 copy (tensor.AttentionCopier or its fallback): the
+			// With its BF16 copy (tensor.FusedCopies or its fallback): the
 			// same out bit for bit, the copy rounded to nearest even.
 			out2, probs2, cp := e.tensor("out (copy)", nil, c.B, c.Tq, qC), e.tensor("probs (copy)", nil, c.B, c.NH, c.Tq, c.Tk),
 				e.b.New(tensor.BF16, c.B, c.Tq, qC)
-			tensor.AttentionForwardCopy(e.b, out2, cp, probs2, q, k, v, mask, c.NH, c.NKV)
+			tensor.Copies(e.b).AttentionForwardCopy(out2, cp, probs2, q, k, v, mask, c.NH, c.NKV)
 			e.sameBits("AttentionForwardCopy out "+name, e.read(out2), e.read(out))
 			e.sameBits("AttentionForwardCopy copy "+name, e.read(cp), roundBF16(e.read(out)))
 

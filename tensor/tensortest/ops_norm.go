@@ -61,10 +61,10 @@ func RMSNorm(t *testing.T, b tensor.Backend, tol Tolerances) {
 			refOut, refRstd := rmsRef(xv, wv, N, C, eps)
 			e.compare("RMSNormForward out "+name, "norm", e.read(out), refOut, nil)
 			e.compare("RMSNormForward rstd "+name, "norm", e.read(rstd), refRstd, nil)
-			// With its BF16 copy (tensor.RMSNormCopier or its fallback): the
+			// With its BF16 copy (tensor.FusedCopies or its fallback): the
 			// same out and rstd bit for bit, the copy rounded to nearest even.
 			out2, rstd2, cp := e.tensor("out (copy)", nil, N, C), e.tensor("rstd (copy)", nil, N), e.b.New(tensor.BF16, N, C)
-			tensor.RMSNormForwardCopy(e.b, out2, cp, rstd2, x, w, eps)
+			tensor.Copies(e.b).RMSNormForwardCopy(out2, cp, rstd2, x, w, eps)
 			e.sameBits("RMSNormForwardCopy out "+name, e.read(out2), e.read(out))
 			e.sameBits("RMSNormForwardCopy rstd "+name, e.read(rstd2), e.read(rstd))
 			e.sameBits("RMSNormForwardCopy copy "+name, e.read(cp), roundBF16(e.read(out)))
@@ -83,7 +83,7 @@ func RMSNorm(t *testing.T, b tensor.Backend, tol Tolerances) {
 			e.b.RMSNormBackward(dx2, nil, dOut, x, w, rstd)
 			e.compare("RMSNormBackward frozen dIn "+name, "norm", e.read(dx2), refDx, rmsScale(refDx))
 
-			// The residual form (tensor.RMSNormBackwardAdder or its fallback):
+			// The residual form (tensor.FusedCopies or its fallback):
 			// the backend's own dIn added to dRes, bit for bit, with the BF16
 			// copy rounded to nearest even and dWeight accumulated again.
 			rv := e.randn(N * C)
@@ -94,7 +94,7 @@ func RMSNorm(t *testing.T, b tensor.Backend, tol Tolerances) {
 					cp = e.b.New(tensor.BF16, N, C)
 				}
 				dw2 := e.tensor("dWeight (add)", dw0, C)
-				tensor.RMSNormBackwardAdd(e.b, scratch, dRes, cp, dw2, dOut, x, w, rstd)
+				tensor.Copies(e.b).RMSNormBackwardAdd(scratch, dRes, cp, dw2, dOut, x, w, rstd)
 				got, dIn := e.read(dRes), e.read(dx2)
 				want := make([]float64, N*C)
 				for i := range want {
@@ -170,10 +170,10 @@ func RoPE(t *testing.T, b tensor.Backend, tol Tolerances) {
 					e.b.RoPEBackward(dx, d, cosT, sinT, pos, inter)
 					refDx := ropeRef(dv, cv, sv, pos, N, X, HS, inter, -1)
 					e.compare("RoPEBackward "+name, "rope", e.read(dx), refDx, rmsScale(refDx))
-					// With its BF16 copy (tensor.RoPECopier or its fallback): the same
+					// With its BF16 copy (tensor.FusedCopies or its fallback): the same
 					// dIn bit for bit, the copy rounded to nearest even.
 					dx2, cp := e.tensor("dIn (copy)", nil, N, X), e.b.New(tensor.BF16, N, X)
-					tensor.RoPEBackwardCopy(e.b, dx2, cp, d, cosT, sinT, pos, inter)
+					tensor.Copies(e.b).RoPEBackwardCopy(dx2, cp, d, cosT, sinT, pos, inter)
 					e.sameBits("RoPEBackwardCopy "+name, e.read(dx2), e.read(dx))
 					e.sameBits("RoPEBackwardCopy copy "+name, e.read(cp), roundBF16(e.read(dx)))
 					loss := func() float64 { return dot(dv, ropeRef(xv, cv, sv, pos, N, X, HS, inter, 1)) }
