@@ -22,6 +22,10 @@
 // the same way with the roles swapped. One iteration = a user step, then an
 // item step.
 //
+// Fold-in. FoldIn solves that user system for a history the fit never saw
+// as a whole (a prefix of a user's sequence, or a new user) against fixed
+// item factors: exactly the user step for that one row.
+//
 // Determinism. Rows are solved independently, so their results do not depend
 // on which goroutine solves them; the only reductions (YᵀY and the
 // objective) are summed over a fixed split of rows into blocks, in block
