@@ -147,7 +147,7 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 type trainFlags struct {
 	steps1, steps, batch, accum, warmup *int
 	lr, lr1, wd, clip                   *float64
-	dropout                             *float64
+	dropout, beta2                      *float64
 	tasks                               *string
 }
 
@@ -164,6 +164,7 @@ func addTrainFlags(fs *flag.FlagSet) *trainFlags {
 		wd:      fs.Float64("weight-decay", d.WeightDecay, "AdamW weight decay"),
 		clip:    fs.Float64("clip", d.Clip, "global gradient-norm clipping (0: off)"),
 		tasks:   fs.String("tasks", strings.Join(d.Tasks, ","), "tasks alternated batch by batch"),
+		beta2:   fs.Float64("beta2", d.Beta2, "AdamW's second-moment decay (SASRec uses 0.98: rare items' embedding rows then adapt faster)"),
 		dropout: fs.Float64("input-dropout", 0, "dropout rate on the input embeddings of training batches (token embeddings and injected vectors; SASRec's regulariser), in [0, 1)"),
 	}
 }
@@ -171,7 +172,7 @@ func addTrainFlags(fs *flag.FlagSet) *trainFlags {
 func (f *trainFlags) configs(seed uint64) (s1, s2 train.TrainConfig) {
 	c := train.DefaultTrainConfig()
 	c.Batch, c.Accum, c.Warmup, c.WeightDecay, c.Clip, c.Seed = *f.batch, *f.accum, *f.warmup, *f.wd, *f.clip, seed
-	c.InputDropout = float32(*f.dropout)
+	c.InputDropout, c.Beta2 = float32(*f.dropout), *f.beta2
 	c.Tasks = strings.Split(*f.tasks, ",")
 	s1, s2 = c, c
 	s1.Stage, s2.Stage = 1, 2

@@ -136,6 +136,7 @@ func (c *checks) train(f *trainFlags) {
 	c.float("weight-decay", *f.wd, 0, math.Inf(1), false)
 	c.float("clip", *f.clip, 0, math.Inf(1), false)
 	c.float("input-dropout", *f.dropout, 0, 0.99, false)
+	c.float("beta2", *f.beta2, 0, 0.999999, false)
 	if *f.tasks == "" {
 		c.add("--tasks is empty: want sequential, straightforward or both, comma-separated")
 	} else {
