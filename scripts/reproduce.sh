@@ -17,9 +17,11 @@
 # Expected wall time on the 2-core development machine (AMD EPYC), from the
 # runs of results/quality (measured on a machine loaded by other jobs, so
 # upper bounds): LastFM about 1.5 h (SASRec 16 min, each text baseline up
-# to 1 h before early stopping, Embed 20 min); Beauty and ML1M were not run
-# to the end: SASRec alone takes about 2 min (Beauty) and 4-10 min (ML1M)
-# per epoch there, so plan on a day for either, or a GPU (--device cuda).
+# to 1 h before early stopping, Embed 5-10 min); ML1M's Embed about 1 h and
+# SASRec 1.5 h, but its text baselines (digit item ids, one prompt per
+# target) about a day each; Beauty's SASRec 1.5 h, Embed 1-1.5 h, the text
+# baselines several hours each. THREADS=1 per job is what the results used.
+# SKIP_TEXT=1 skips the text baselines (Llama-R, Llama-S).
 set -euo pipefail
 ds=${1:?usage: reproduce.sh LastFM|Beauty|ML1M [WORKDIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +41,7 @@ LastFM)
 	sasrec="--max-len 50 --dropout 0.2 --epochs 200 --eval-every 2 --patience 10"
 	backbone="--init random --config tiny --full"
 	text="--epochs 10 --eval-every 1000 --valid-users 0 --patience 4 --stage1-steps 0"
-	embed="--epochs 3 --eval-every 500 --valid-users 0 --patience 6 --stage1-steps 300 --item-tokens whole --item-head tied"
+	embed="--epochs 30 --eval-every 100 --valid-users 0 --patience 8 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets"
 	;;
 Beauty)
 	wals="--reg 0.01 --alpha 40"; cf="--beta 0.5 --history 1"
@@ -53,7 +55,7 @@ ML1M)
 	sasrec="--max-len 200 --dropout 0.2 --epochs 200 --eval-every 2 --patience 10"
 	backbone="--init random --config tiny --full"
 	text="--epochs 1 --eval-every 4000 --valid-users 500 --patience 4 --stage1-steps 0"
-	embed="--epochs 1 --eval-every 4000 --valid-users 500 --patience 4 --stage1-steps 300 --item-tokens whole --item-head tied"
+	embed="--epochs 10 --eval-every 3000 --valid-users 1000 --patience 4 --stage1-steps 300 --item-tokens whole --item-head tied --user-vectors foldin --history-targets"
 	;;
 *) echo "reproduce.sh: unknown dataset $ds (LastFM, Beauty, ML1M)" >&2; exit 2 ;;
 esac
@@ -111,10 +113,12 @@ if [ ! -f "$work/sasrec.done" ]; then
 	touch "$work/sasrec.done"
 fi
 
-train text-random $backbone --mode text --indexing random $text
-evaluate text-random llama-r
-train text-sequential $backbone --mode text --indexing sequential $text
-evaluate text-sequential llama-s
+if [ "${SKIP_TEXT:-0}" != 1 ]; then
+	train text-random $backbone --mode text --indexing random $text
+	evaluate text-random llama-r
+	train text-sequential $backbone --mode text --indexing sequential $text
+	evaluate text-sequential llama-s
+fi
 train embed $backbone --mode embed --factors "$factors" $embed
 evaluate embed embed-s2
 

@@ -7,6 +7,7 @@ package train
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"embrec/tensor"
@@ -20,7 +21,11 @@ type EvalConfig struct {
 	Task     string // "sequential" or "straightforward"
 	Template string // "seen:0" or "unseen:0"
 	Beams    int    // 10 in OpenP5
-	Users    int    // evaluate the first Users users (0: all)
+	Users    int    // evaluate Users users (0: all): the first ones, or a sample (SampleUsers)
+	// SampleUsers takes the Users users as a seeded uniform sample (kept
+	// in file order) instead of the file's first ones, which need not be
+	// typical: Beauty's first 2,000 users score about half the others.
+	SampleUsers bool
 	// Exclude removes the user's training items from the candidates by
 	// pruning them from the trie for that user (OpenP5 does not).
 	Exclude bool
@@ -110,7 +115,11 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 	d := r.Enc.Data
 	samples := d.Samples(cfg.Split, data.SampleOptions{MaxHistory: data.DefaultMaxHistory})
 	if cfg.Users > 0 && cfg.Users < len(samples) {
-		samples = samples[:cfg.Users]
+		if cfg.SampleUsers {
+			samples = SampleOf(samples, cfg.Users)
+		} else {
+			samples = samples[:cfg.Users]
+		}
 	}
 	ks := EvalCutoffs(cfg.Beams)
 	res := &EvalResult{Config: cfg, Mean: metrics.NewMean(ks)}
@@ -245,4 +254,23 @@ func EvalCutoffs(beams int) []int {
 		}
 	}
 	return ks
+}
+
+// userSampleSeed fixes the sample of SampleOf, so that every run of a
+// dataset validates on the same users.
+const userSampleSeed = 0x5eed
+
+// SampleOf returns n of samples (one per user) chosen uniformly with a
+// fixed seed, in their original order.
+func SampleOf(samples []data.Sample, n int) []data.Sample {
+	if n <= 0 || n >= len(samples) {
+		return samples
+	}
+	pick := rand.New(rand.NewPCG(userSampleSeed, uint64(len(samples)))).Perm(len(samples))[:n]
+	slices.Sort(pick)
+	out := make([]data.Sample, n)
+	for i, j := range pick {
+		out[i] = samples[j]
+	}
+	return out
 }

@@ -22,10 +22,16 @@ const (
 	BestStateFile = "best.json"        // its step and metrics, and the validations since
 )
 
+// ValidSampleRandom is Validation.Sample for a seeded uniform sample.
+const ValidSampleRandom = "random"
+
 // Validation configures validation during stage 2; Every 0 turns it off.
 type Validation struct {
 	Every    int    `json:"every"`    // optimizer steps between validations
-	Users    int    `json:"users"`    // the first Users validation users (0: all)
+	Users    int    `json:"users"`    // validation users (0: all)
+	// Sample is how the Users are chosen: "random" (a fixed seeded sample,
+	// SampleOf) or "" (the file's first Users, as runs before it did).
+	Sample string `json:"sample,omitempty"`
 	Patience int    `json:"patience"` // stop after this many validations without a better NDCG@10 (0: never)
 	Task     string `json:"task"`     // default "sequential"
 	Template string `json:"template"` // default "seen:0"
@@ -53,7 +59,8 @@ type BestState struct {
 }
 
 func (v Validation) eval() EvalConfig {
-	c := EvalConfig{Split: data.Valid, Task: v.Task, Template: v.Template, Beams: v.Beams, Users: v.Users}
+	c := EvalConfig{Split: data.Valid, Task: v.Task, Template: v.Template, Beams: v.Beams, Users: v.Users,
+		SampleUsers: v.Sample == ValidSampleRandom}
 	if c.Task == "" {
 		c.Task = "sequential"
 	}

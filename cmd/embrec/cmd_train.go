@@ -193,7 +193,8 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	epochs := fs.Float64("epochs", 0, "stage 2 length in passes over the training samples (overrides --steps; 0: use --steps)")
 	var v train.Validation
 	fs.IntVar(&v.Every, "eval-every", 0, "validate stage 2 every N steps on --valid-users validation users, keeping best.safetensors (0: off)")
-	fs.IntVar(&v.Users, "valid-users", 500, "validation users (the first N of the file; 0: all)")
+	fs.IntVar(&v.Users, "valid-users", 500, "validation users: a fixed uniform sample of N (the same for every run of a dataset; 0: all)")
+	v.Sample = train.ValidSampleRandom
 	fs.IntVar(&v.Patience, "patience", 0, "stop stage 2 after N validations without a better NDCG@10 (0: never)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its run.json, schedule included, wins over flags)")
 	accept := addAcceptFlag(fs)
