@@ -27,11 +27,11 @@ const ValidSampleRandom = "random"
 
 // Validation configures validation during stage 2; Every 0 turns it off.
 type Validation struct {
-	Every    int    `json:"every"`    // optimizer steps between validations
-	Users    int    `json:"users"`    // validation users (0: all)
+	Every int `json:"every"` // optimizer steps between validations
+	Users int `json:"users"` // validation users (0: all)
 	// Sample is how the Users are chosen: "random" (a fixed seeded sample,
 	// SampleOf) or "" (the file's first Users, as runs before it did).
-	Sample string `json:"sample,omitempty"`
+	Sample   string `json:"sample,omitempty"`
 	Patience int    `json:"patience"` // stop after this many validations without a better NDCG@10 (0: never)
 	Task     string `json:"task"`     // default "sequential"
 	Template string `json:"template"` // default "seen:0"
