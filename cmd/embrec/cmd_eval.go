@@ -41,7 +41,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	task := fs.String("task", "sequential", "sequential, straightforward, or all")
 	tpl := fs.String("template", "seen:0", "seen:0, unseen:0, or all")
 	beams := fs.Int("beams", 10, "beam width (= length of the recommendation list)")
-	users := fs.Int("users", 0, "evaluate the first N users only (0 = all)")
+	users := fs.Int("users", 0, "evaluate a fixed uniform sample of N users only, the one validation uses (0 = all; a file's first users need not be typical)")
 	exclude := fs.Bool("exclude", false, "never recommend the user's training items")
 	exact := fs.Bool("exact", false, "also rank the whole catalogue by each item's exact sequence probability (beyond the paper) and count the exact top items beam search missed")
 	rank := fs.String("rank", "beam", "beam (OpenP5's protocol) or exact (also the exact full-catalogue ranking; same as --exact)")
@@ -84,7 +84,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	var cfgs []train.EvalConfig
 	for _, tk := range expand(*task, "sequential", "straightforward") {
 		for _, tp := range expand(*tpl, "seen:0", "unseen:0") {
-			cfgs = append(cfgs, train.EvalConfig{Split: sp, Task: tk, Template: tp, Beams: *beams, Users: *users, Exclude: *exclude, Exact: *exact})
+			cfgs = append(cfgs, train.EvalConfig{Split: sp, Task: tk, Template: tp, Beams: *beams, Users: *users, SampleUsers: true, Exclude: *exclude, Exact: *exact})
 		}
 	}
 	var results []evalRow
