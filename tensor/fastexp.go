@@ -57,25 +57,10 @@ func tanh32(x float32) float32 {
 	return 1 - 2/(exp32(2*x)+1)
 }
 
-// LogSumExp returns log Σ exp(x[i]) of a host slice: the maximum m, then
-// the float64 sum of exp32(x[i] - m) in index order (the softmax's
-// arithmetic, vectorised where the CPU allows). Empty x gives -Inf.
+// LogSumExp returns log Σ exp(x[i]) of a host slice with the
+// cross-entropy's arithmetic (logSumExp): the maximum m, then the float64
+// sum of exp32(x[i] - m) in index order. Empty x gives -Inf.
 func LogSumExp(x []float32) float64 {
-	if len(x) == 0 {
-		return math.Inf(-1)
-	}
-	mx := x[0]
-	for _, v := range x[1:] {
-		mx = max(mx, v)
-	}
-	var buf [512]float32
-	var s float64
-	for i := 0; i < len(x); i += len(buf) {
-		e := buf[:min(len(buf), len(x)-i)]
-		expAffine(e, x[i:i+len(e)], 1, -mx)
-		for _, v := range e {
-			s += float64(v)
-		}
-	}
-	return float64(mx) + math.Log(s)
+	mx, lse := logSumExp(x)
+	return float64(mx) + lse
 }
