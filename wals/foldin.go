@@ -29,21 +29,12 @@ func NewFoldIn(y []float32, k int, reg, alpha float64) (*FoldIn, error) {
 	if !(reg > 0) || math.IsInf(reg, 0) || !(alpha >= 0) || math.IsInf(alpha, 0) {
 		return nil, fmt.Errorf("wals: fold-in: reg %g and alpha %g: want reg > 0 and alpha >= 0, both finite", reg, alpha)
 	}
+	// The Gram matrix of a fit's user step (gram), in float64 as the
+	// Cholesky solver takes it.
+	g32 := gram(y, k, reg, 1)
 	g := make([]float64, k*k)
-	for r := 0; r < len(y)/k; r++ {
-		row := y[r*k : r*k+k]
-		for p, yp := range row {
-			if yp == 0 {
-				continue
-			}
-			gp := g[p*k : p*k+k]
-			for q := p; q < k; q++ {
-				gp[q] += float64(yp) * float64(row[q])
-			}
-		}
-	}
-	for p := 0; p < k; p++ {
-		g[p*k+p] += reg
+	for i, v := range g32 {
+		g[i] = float64(v)
 	}
 	return &FoldIn{K: k, Alpha: alpha, y: y, g: g}, nil
 }
