@@ -8,6 +8,7 @@ package train
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"embrec/llama/tokenizer"
 	"embrec/train/data"
@@ -71,6 +72,9 @@ type Encoder struct {
 	// vector is then folded in from the items before the shown history
 	// only, so that it holds none of these targets.
 	HistoryTargets bool
+
+	tokMu   sync.Mutex
+	itemTok map[[2]int32]int32 // (template line, item) -> the item's one output token (HistoryTargets)
 }
 
 // TrainSamples returns the training samples for prompts of at most
@@ -167,12 +171,29 @@ func (e *Encoder) Encode(tpl data.Template, s data.Sample, withTarget bool) (Pro
 				if j+1 < len(s.History) {
 					next = s.History[j+1]
 				}
-				seq := e.ItemSequence(tpl, next)
-				p.Aux = append(p.Aux, [2]int32{int32(at), seq[1]})
+				p.Aux = append(p.Aux, [2]int32{int32(at), e.itemToken(tpl, next)})
 			}
 		}
 	}
 	return p, nil
+}
+
+// itemToken returns item it's one output token under tpl (the vocabulary
+// has one piece per item: Encode checked the target), tokenizing each
+// (template, item) once.
+func (e *Encoder) itemToken(tpl data.Template, it int32) int32 {
+	e.tokMu.Lock()
+	defer e.tokMu.Unlock()
+	k := [2]int32{int32(tpl.Line), it}
+	tok, ok := e.itemTok[k]
+	if !ok {
+		if e.itemTok == nil {
+			e.itemTok = map[[2]int32]int32{}
+		}
+		tok = e.ItemSequence(tpl, it)[1]
+		e.itemTok[k] = tok
+	}
+	return tok
 }
 
 // TargetTokens encodes a rendered output ("Beauty item_1234") and EOS.
