@@ -77,13 +77,15 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 	for i, s := range c.Series {
 		col := palette[i%len(palette)]
 		var pts []string
+		var cx, cy float64 // the last point, drawn as a dot when it is the only one
 		for j := range s.X {
 			if j < len(s.Y) && finite(s.X[j]) && finite(s.Y[j]) {
-				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(s.X[j]), py(s.Y[j])))
+				cx, cy = px(s.X[j]), py(s.Y[j])
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", cx, cy))
 			}
 		}
-		if len(pts) == 1 { // a single point: a dot
-			fmt.Fprintf(b, `<circle cx="%s" cy="%s" r="2.5" fill="%s"/>`+"\n", strings.Split(pts[0], ",")[0], strings.Split(pts[0], ",")[1], col)
+		if len(pts) == 1 {
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"/>`+"\n", cx, cy, col)
 		} else if len(pts) > 1 {
 			fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", col, strings.Join(pts, " "))
 		}
