@@ -17,6 +17,7 @@ import (
 	"slices"
 
 	"embrec/internal/atomicfile"
+	"embrec/train"
 	"embrec/train/data"
 	"embrec/train/metrics"
 	"embrec/train/sasrec"
@@ -141,7 +142,7 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 		ds.Name, ds.NumUsers(), ds.NumItems(), sc.Hidden, sc.Layers, sc.Heads, sc.MaxLen, m.NumParams(), b.Name())
 	ctx, stop := signalContext(context.Background())
 	defer stop()
-	ml, err := os.OpenFile(filepath.Join(*out, "metrics.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	ml, err := os.OpenFile(filepath.Join(*out, train.MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
@@ -215,12 +216,6 @@ func sasrecReport(w io.Writer, m *sasrec.Model, ds *data.Dataset, st sasrec.Stat
 		return nil
 	}
 	vs, ts, txs := scoresOf(v.Mean), scoresOf(t.Mean), scoresOf(tx.Mean)
-	seqs := 0
-	for u := range ds.Seqs {
-		if len(ds.TrainSeq(u)) >= 2 {
-			seqs++
-		}
-	}
 	return appendTrial(logPath, trial{Model: "sasrec", Dataset: ds.Name, Device: device, WallS: wall,
 		Passes: float64(st.Epoch), Valid: &vs, Test: &ts, TestEx: &txs, TestCI: [2]float64{lo, hi},
 		Extra: map[string]any{"config": m.Cfg, "best_epoch": st.BestEpoch, "best_valid_ndcg10": st.BestNDCG}})

@@ -76,12 +76,6 @@ func (c *checks) listOf(name, v string, choices ...string) {
 }
 
 // given reports whether the flag name was set on the command line.
-func given(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
 // validateDevice checks --device and --threads.
 func (c *checks) device(d deviceFlags) {
 	c.oneOf("device", *d.device, "cpu", "cuda")

@@ -7,8 +7,8 @@ package sasrec
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 
+	"embrec/internal/finite"
 	"embrec/tensor"
 	"embrec/tensor/safetensors"
 )
@@ -74,10 +74,8 @@ func (m *Model) Load(path string, optimizer bool) (State, error) {
 		if err != nil {
 			return st, err
 		}
-		for j, v := range h {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return st, fmt.Errorf("sasrec: %s: tensor %q holds a non-finite value at %d", path, name, j)
-			}
+		if j := finite.Index(h); j >= 0 {
+			return st, fmt.Errorf("sasrec: %s: tensor %q holds a non-finite value at %d", path, name, j)
 		}
 		m.b.Upload(dst[i], h)
 	}
