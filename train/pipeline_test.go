@@ -393,7 +393,7 @@ func TestRunStagesCancelThenResume(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled run returned %v", err)
 	}
-	if st, err := checkpointStage(filepath.Join(dir, CheckpointFile)); err != nil || st != 2 {
+	if st, _, err := CheckpointPosition(filepath.Join(dir, CheckpointFile)); err != nil || st != 2 {
 		t.Fatalf("checkpoint after cancel: stage %d, %v", st, err)
 	}
 	resumed := build()

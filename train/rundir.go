@@ -67,7 +67,8 @@ func LockRun(dir string) (unlock func(), err error) {
 // PrepareFresh readies dir (locked by the caller) for a new run: a
 // directory holding anything but its lock is refused, naming what it
 // holds, unless overwrite; then the files of RunFiles are removed (other
-// files are left alone).
+// files are left alone). The caller has removed stale temporary files
+// first (RemoveStaleTemps), as for any locked run directory.
 func PrepareFresh(dir string, overwrite bool) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -95,7 +96,7 @@ func PrepareFresh(dir string, overwrite bool) error {
 			return fmt.Errorf("--overwrite: %w", err)
 		}
 	}
-	return RemoveStaleTemps(dir)
+	return nil
 }
 
 // RemoveStaleTemps deletes the temporary files of atomic writes that a

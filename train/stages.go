@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"embrec/tensor/safetensors"
 )
 
 // Stage1File holds the weights stage 2 starts from.
@@ -37,7 +35,7 @@ func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir st
 	ckpt := filepath.Join(dir, CheckpointFile)
 	startStage, haveCkpt := 1, false
 	if resume {
-		st, err := checkpointStage(ckpt)
+		st, _, err := CheckpointPosition(ckpt)
 		if err != nil {
 			return fmt.Errorf("resume: %w", err)
 		}
@@ -113,17 +111,6 @@ func RunStages(ctx context.Context, b *Built, stage1, stage2 TrainConfig, dir st
 		from = filepath.Join(dir, Stage1File)
 	}
 	return run(2, stage2, from, haveCkpt && startStage == 2)
-}
-
-// checkpointStage reads the stage a checkpoint was written in.
-func checkpointStage(path string) (int, error) {
-	f, err := safetensors.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	_, cfg, err := checkpointMeta(f)
-	return cfg.Stage, err
 }
 
 func copyFile(src, dst string) error {
