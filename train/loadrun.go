@@ -34,15 +34,9 @@ func LoadRun(dir string, b tensor.Backend, log io.Writer) (*Built, error) {
 // LoadRunWith is LoadRun with options; it also returns the step of the
 // weights loaded.
 func LoadRunWith(dir string, b tensor.Backend, log io.Writer, o LoadOptions) (*Built, int, error) {
-	spec, err := LoadSpec(dir)
+	spec, err := LoadSpecVerified(dir, o.AcceptChanged, func(err error) { fmt.Fprintf(log, "warning: %v\n", err) })
 	if err != nil {
 		return nil, 0, err
-	}
-	if err := VerifyInputs(spec); err != nil {
-		if !o.AcceptChanged {
-			return nil, 0, fmt.Errorf("%s: %w\n(--accept-changed-inputs uses the run anyway)", filepath.Join(dir, SpecFile), err)
-		}
-		fmt.Fprintf(log, "warning: %v\n", err)
 	}
 	built, err := Build(spec, b, log)
 	if err != nil {
@@ -85,4 +79,20 @@ func (s RunSpec) Tasks() []string {
 		}
 	}
 	return DefaultTrainConfig().Tasks
+}
+
+// LoadSpecVerified is LoadSpec followed by VerifyInputs: a changed input
+// is an error unless acceptChanged, when it goes to warn instead.
+func LoadSpecVerified(dir string, acceptChanged bool, warn func(error)) (RunSpec, error) {
+	spec, err := LoadSpec(dir)
+	if err != nil {
+		return spec, err
+	}
+	if err := VerifyInputs(spec); err != nil {
+		if !acceptChanged {
+			return spec, fmt.Errorf("%s: %w\n(--accept-changed-inputs uses the run anyway)", filepath.Join(dir, SpecFile), err)
+		}
+		warn(err)
+	}
+	return spec, nil
 }

@@ -220,7 +220,7 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	var spec train.RunSpec
 	var err error
 	if *resume {
-		if spec, err = loadSpecVerified(*out, *accept); err != nil {
+		if spec, err = train.LoadSpecVerified(*out, *accept, func(err error) { fmt.Fprintf(os.Stderr, "embrec: warning: %v\n", err) }); err != nil {
 			return err
 		}
 	} else if spec, err = sf.spec(fs); err != nil {

@@ -109,22 +109,6 @@ func addAcceptFlag(fs *flag.FlagSet) *bool {
 	return fs.Bool("accept-changed-inputs", false, "use the run even if a file it was built from (dataset, model, templates, its tokenizer or factors) changed since training")
 }
 
-// loadSpecVerified reads dir's run.json and checks its recorded inputs;
-// with acceptChanged, a change is reported on stderr instead of failing.
-func loadSpecVerified(dir string, acceptChanged bool) (train.RunSpec, error) {
-	spec, err := train.LoadSpec(dir)
-	if err != nil {
-		return spec, err
-	}
-	if err := train.VerifyInputs(spec); err != nil {
-		if !acceptChanged {
-			return spec, fmt.Errorf("%s: %w\n(--accept-changed-inputs uses the run anyway)", filepath.Join(dir, train.SpecFile), err)
-		}
-		fmt.Fprintf(os.Stderr, "embrec: warning: %v\n", err)
-	}
-	return spec, nil
-}
-
 // dataSHA256 is the hash recorded in a factor file's metadata ("" when
 // the file cannot be read again).
 func dataSHA256(path string) string {
