@@ -21,13 +21,14 @@ const DivergedFile = "diverged.json"
 
 // DivergedError reports a training step whose loss or gradient norm is not
 // finite, or trainable weights that became non-finite.
+// Its JSON form (MarshalJSON) is the map of fields.
 type DivergedError struct {
-	Stage    int     `json:"stage"`
-	Step     int     `json:"step"` // 1-based step that diverged
-	Loss     float64 `json:"loss"`
-	GradNorm float64 `json:"grad_norm"`
-	Tensor   string  `json:"tensor,omitempty"` // the non-finite tensor, when weights were checked
-	Index    int     `json:"index,omitempty"`  // its first non-finite element
+	Stage    int
+	Step     int // 1-based step that diverged
+	Loss     float64
+	GradNorm float64
+	Tensor   string // the non-finite tensor, when weights were checked
+	Index    int    // its first non-finite element
 }
 
 func (e *DivergedError) Error() string {
@@ -37,8 +38,11 @@ func (e *DivergedError) Error() string {
 	return fmt.Sprintf("training diverged: stage %d step %d: loss %g, gradient norm %g", e.Stage, e.Step, e.Loss, e.GradNorm)
 }
 
-// MarshalJSON writes NaN and ±Inf (which JSON lacks) as strings.
-func (e *DivergedError) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes fields.
+func (e *DivergedError) MarshalJSON() ([]byte, error) { return json.Marshal(e.fields()) }
+
+// fields is the JSON form: NaN and ±Inf (which JSON lacks) as strings.
+func (e *DivergedError) fields() map[string]any {
 	num := func(x float64) any {
 		if finite.Float64(x) {
 			return x
@@ -51,7 +55,7 @@ func (e *DivergedError) MarshalJSON() ([]byte, error) {
 	} else {
 		m["loss"], m["grad_norm"] = num(e.Loss), num(e.GradNorm)
 	}
-	return json.Marshal(m)
+	return m
 }
 
 // checkDiverged returns a *DivergedError when st's loss or gradient norm
@@ -66,16 +70,12 @@ func (t *Trainer) checkDiverged(st StepStats) error {
 // WriteDiverged records err (and hint, a suggestion for the user) as
 // diverged.json in dir.
 func WriteDiverged(dir string, err *DivergedError, hint string) error {
-	js, jerr := json.Marshal(err)
+	m := err.fields()
+	m["hint"] = hint
+	js, jerr := json.MarshalIndent(m, "", "  ")
 	if jerr != nil {
 		return jerr
 	}
-	var m map[string]any
-	if jerr := json.Unmarshal(js, &m); jerr != nil {
-		return jerr
-	}
-	m["hint"] = hint
-	js, _ = json.MarshalIndent(m, "", "  ")
 	return atomicfile.WriteFile(filepath.Join(dir, DivergedFile), append(js, '\n'))
 }
 
