@@ -204,8 +204,7 @@ func validSample(users, n int) []int32 {
 // and without exclusion), prints the table and logs the trial.
 func sasrecReport(w io.Writer, m *sasrec.Model, ds *data.Dataset, st sasrec.State, wall float64, device, logPath string) error {
 	v := m.Evaluate(data.Valid, nil, false)
-	t := m.Evaluate(data.Test, nil, false)
-	tx := m.Evaluate(data.Test, nil, true)
+	t, tx := m.EvaluateBoth(data.Test, nil)
 	lo, hi := metrics.BootstrapHR(t.Ranks, 10, 1000, 1)
 	fmt.Fprintf(w, "%-22s %s\n", "split", t.Mean.Header())
 	fmt.Fprintf(w, "%-22s %s\n", "valid", v.Mean.Row())

@@ -25,6 +25,18 @@ type Result struct {
 // Test). With exclude, the user's training items are removed from the
 // ranking.
 func (m *Model) Evaluate(sp data.Split, users []int32, exclude bool) Result {
+	return m.evaluate(sp, users, exclude)[0]
+}
+
+// EvaluateBoth is Evaluate without and with exclusion from one forward
+// pass per batch of users.
+func (m *Model) EvaluateBoth(sp data.Split, users []int32) (plain, excluded Result) {
+	r := m.evaluate(sp, users, false, true)
+	return r[0], r[1]
+}
+
+// evaluate ranks the scores of every user once per exclude mode.
+func (m *Model) evaluate(sp data.Split, users []int32, modes ...bool) []Result {
 	d, c := m.Data, m.Cfg
 	if users == nil {
 		users = make([]int32, d.NumUsers())
@@ -32,7 +44,10 @@ func (m *Model) Evaluate(sp data.Split, users []int32, exclude bool) Result {
 			users[u] = int32(u)
 		}
 	}
-	res := Result{Split: sp, Exclude: exclude, Mean: metrics.NewMean(metrics.DefaultKs), Ranks: make([]int, 0, len(users))}
+	res := make([]Result, len(modes))
+	for i, ex := range modes {
+		res[i] = Result{Split: sp, Exclude: ex, Mean: metrics.NewMean(metrics.DefaultKs), Ranks: make([]int, 0, len(users))}
+	}
 	T := c.MaxLen
 	ids := make([]int32, evalBatch*T)
 	mask := make([]int32, len(ids))
@@ -62,13 +77,15 @@ func (m *Model) Evaluate(sp data.Split, users []int32, exclude bool) Result {
 		m.b.Download(host[:len(seqs)*V], lg)
 		for i, u := range users[lo:hi] {
 			scores := host[i*V+1 : (i+1)*V] // token 0 is padding
-			var ex metrics.Excluded
-			if exclude {
-				ex = metrics.Set(d.TrainSeq(int(u)))
+			for j := range res {
+				var ex metrics.Excluded
+				if res[j].Exclude {
+					ex = metrics.Set(d.TrainSeq(int(u)))
+				}
+				rk := metrics.Rank(scores, targets[i], ex)
+				res[j].Ranks = append(res[j].Ranks, rk)
+				res[j].Mean.Add(rk)
 			}
-			rk := metrics.Rank(scores, targets[i], ex)
-			res.Ranks = append(res.Ranks, rk)
-			res.Mean.Add(rk)
 		}
 	}
 	return res

@@ -77,8 +77,14 @@ func TestLearnsSuccessor(t *testing.T) {
 	}
 	// Excluding training items removes targets the user already walked
 	// through: with 40 items and at most 14 per user, none.
-	if ex := m.Evaluate(data.Test, nil, true); ex.Mean.N != after.Mean.N {
+	ex := m.Evaluate(data.Test, nil, true)
+	if ex.Mean.N != after.Mean.N {
 		t.Fatalf("excluded evaluation over %d users, want %d", ex.Mean.N, after.Mean.N)
+	}
+	// EvaluateBoth gives both rankings from one pass.
+	p, x := m.EvaluateBoth(data.Test, nil)
+	if !slices.Equal(p.Ranks, after.Ranks) || !slices.Equal(x.Ranks, ex.Ranks) || p.Exclude || !x.Exclude {
+		t.Fatal("EvaluateBoth's ranks differ from Evaluate's")
 	}
 }
 
