@@ -113,7 +113,7 @@ func (r *Recommender) Evaluate(ts *data.TemplateSet, cfg EvalConfig, progress fu
 		return nil, err
 	}
 	d := r.Enc.Data
-	samples := d.Samples(cfg.Split, data.SampleOptions{MaxHistory: data.DefaultMaxHistory})
+	samples := r.Enc.Samples(cfg.Split)
 	if cfg.Users > 0 && cfg.Users < len(samples) {
 		if cfg.SampleUsers {
 			samples = SampleOf(samples, cfg.Users)

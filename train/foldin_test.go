@@ -164,7 +164,8 @@ func TestHistoryTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	const maxHis = 3
-	smp := enc.TrainSamples(maxHis)
+	enc.MaxHistory = maxHis
+	smp := enc.TrainSamples()
 	covered := map[[2]int]int{} // (user, position of a target in the training sequence)
 	for _, s := range smp {
 		for j := range s.History {

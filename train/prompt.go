@@ -72,20 +72,38 @@ type Encoder struct {
 	// vector is then folded in from the items before the shown history
 	// only, so that it holds none of these targets.
 	HistoryTargets bool
+	// MaxHistory is the number of most recent items a prompt shows (0:
+	// data.DefaultMaxHistory, OpenP5's max_his); training, evaluation and
+	// serving all read it through History.
+	MaxHistory int
 
 	tokMu   sync.Mutex
 	itemTok map[[2]int32]int32 // (template line, item) -> the item's one output token (HistoryTargets)
 }
 
+// History is the number of most recent items a prompt shows.
+func (e *Encoder) History() int {
+	if e.MaxHistory <= 0 {
+		return data.DefaultMaxHistory
+	}
+	return e.MaxHistory
+}
+
 // TrainSamples returns the training samples for prompts of at most
-// maxHistory items: every target, or with HistoryTargets one sample per
-// window of maxHistory targets.
-func (e *Encoder) TrainSamples(maxHistory int) []data.Sample {
-	opt := data.SampleOptions{MaxHistory: maxHistory}
+// History items: every target, or with HistoryTargets one sample per
+// window of History targets.
+func (e *Encoder) TrainSamples() []data.Sample {
+	opt := data.SampleOptions{MaxHistory: e.History()}
 	if e.HistoryTargets {
-		opt.Stride = max(maxHistory, 1)
+		opt.Stride = opt.MaxHistory
 	}
 	return e.Data.Samples(data.Train, opt)
+}
+
+// Samples returns split's samples (validation or test) with the history
+// a prompt of this encoder shows.
+func (e *Encoder) Samples(split data.Split) []data.Sample {
+	return e.Data.Samples(split, data.SampleOptions{MaxHistory: e.History()})
 }
 
 const (

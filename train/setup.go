@@ -260,6 +260,9 @@ func Build(spec RunSpec, b tensor.Backend, log io.Writer) (*Built, error) {
 		return nil, fmt.Errorf("history targets need mode embed and one token per item (item tokens whole)")
 	}
 	enc := &Encoder{Tok: tok, Data: d, Ix: ix, Mode: mode, Users: users, HistoryTargets: spec.HistoryTargets}
+	if spec.Stage2 != nil {
+		enc.MaxHistory = spec.Stage2.MaxHistory // the prompts the run trains on are the prompts it is evaluated on
+	}
 	rec, err := NewRecommender(llm, enc, f, Options{Mode: mode, ProjHidden: spec.ProjHidden, LoRA: spec.LoRA, Full: spec.Full, Seed: spec.Seed})
 	if err != nil {
 		return nil, err

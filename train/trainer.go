@@ -31,7 +31,7 @@ type TrainConfig struct {
 	Eps         float64
 	Clip        float64  // global gradient-norm bound; <= 0: none
 	Tasks       []string // alternated micro-batch by micro-batch
-	MaxHistory  int
+	MaxHistory  int      // items a prompt shows: the encoder's History (checked)
 	Seed        uint64
 	// InputDropout is the inverted-dropout rate on the input embeddings
 	// (token embeddings and injected vectors alike) of training batches,
@@ -89,7 +89,10 @@ func NewTrainer(r *Recommender, ts *data.TemplateSet, cfg TrainConfig) (*Trainer
 		}
 		t.Templates[task] = tp
 	}
-	t.samples = r.Enc.TrainSamples(cfg.MaxHistory)
+	if cfg.MaxHistory != r.Enc.History() {
+		return nil, fmt.Errorf("train: stage %d trains on histories of %d items, the encoder's prompts show %d", cfg.Stage, cfg.MaxHistory, r.Enc.History())
+	}
+	t.samples = r.Enc.TrainSamples()
 	if len(t.samples) == 0 {
 		return nil, fmt.Errorf("train: %s has no training samples", r.Enc.Data.Name)
 	}

@@ -149,6 +149,7 @@ type trainFlags struct {
 	lr, lr1, wd, clip                   *float64
 	dropout, beta2                      *float64
 	tasks                               *string
+	history                             *int
 }
 
 func addTrainFlags(fs *flag.FlagSet) *trainFlags {
@@ -165,6 +166,7 @@ func addTrainFlags(fs *flag.FlagSet) *trainFlags {
 		clip:    fs.Float64("clip", d.Clip, "global gradient-norm clipping (0: off)"),
 		tasks:   fs.String("tasks", strings.Join(d.Tasks, ","), "tasks alternated batch by batch"),
 		beta2:   fs.Float64("beta2", d.Beta2, "AdamW's second-moment decay (SASRec uses 0.98: rare items' embedding rows then adapt faster)"),
+		history: fs.Int("max-history", d.MaxHistory, "items of history a prompt shows, most recent last (OpenP5's max_his); evaluation and serving use the run's"),
 		dropout: fs.Float64("input-dropout", 0, "dropout rate on the input embeddings of training batches (token embeddings and injected vectors; SASRec's regulariser), in [0, 1)"),
 	}
 }
@@ -172,7 +174,7 @@ func addTrainFlags(fs *flag.FlagSet) *trainFlags {
 func (f *trainFlags) configs(seed uint64) (s1, s2 train.TrainConfig) {
 	c := train.DefaultTrainConfig()
 	c.Batch, c.Accum, c.Warmup, c.WeightDecay, c.Clip, c.Seed = *f.batch, *f.accum, *f.warmup, *f.wd, *f.clip, seed
-	c.InputDropout, c.Beta2 = float32(*f.dropout), *f.beta2
+	c.InputDropout, c.Beta2, c.MaxHistory = float32(*f.dropout), *f.beta2, *f.history
 	c.Tasks = strings.Split(*f.tasks, ",")
 	s1, s2 = c, c
 	s1.Stage, s2.Stage = 1, 2
@@ -234,6 +236,9 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	s1, s2 := tf.configs(spec.Seed)
+	if s2.MaxHistory < 1 {
+		return fmt.Errorf("--max-history %d: want at least 1", s2.MaxHistory)
+	}
 	if *resume && spec.Stage1 != nil && spec.Stage2 != nil {
 		s1, s2 = *spec.Stage1, *spec.Stage2 // the run's own schedule, whatever the flags say
 	}
@@ -261,7 +266,7 @@ func trainRun(ctx context.Context, spec train.RunSpec, epochs float64, dir strin
 	}
 	s1, s2 := *spec.Stage1, *spec.Stage2
 	if epochs > 0 {
-		n := len(built.Rec.Enc.TrainSamples(s2.MaxHistory))
+		n := len(built.Rec.Enc.TrainSamples())
 		s2.Steps = int(math.Ceil(epochs * float64(n) / float64(s2.Batch*s2.Accum)))
 		spec.Stage2 = &s2
 		fmt.Fprintf(w, "stage 2: %g epochs of %d samples = %d steps\n", epochs, n, s2.Steps)

@@ -59,7 +59,7 @@ func logEvalTrial(path, label, dir, device, which string, b *train.Built, step i
 	}
 	var passes float64
 	if s.Stage2 != nil && which != "stage1" {
-		n := len(b.Rec.Enc.TrainSamples(s.Stage2.MaxHistory))
+		n := len(b.Rec.Enc.TrainSamples())
 		passes = float64(step*s.Stage2.Batch*s.Stage2.Accum) / float64(max(n, 1))
 	}
 	t := trial{Model: label, Dataset: b.Data.Name, Device: device, WallS: trainingTime(dir), Passes: passes,

@@ -78,3 +78,23 @@ func TestRunStopLeavesOthers(t *testing.T) {
 		t.Errorf("the other query: %+v, alone %+v", got[1], alone[0])
 	}
 }
+
+// TestResolveHistoryLength: a given history is cut to the run's prompt
+// length (its most recent items) while exclude_seen still covers all of it.
+func TestResolveHistoryLength(t *testing.T) {
+	e := tinyEngine(t)
+	d := e.Built().Data
+	e.Built().Rec.Enc.MaxHistory = 2
+	raw := []string{d.Items[1], d.Items[2], d.Items[3], d.Items[4]}
+	q, err := e.Resolve(Request{User: d.Users[0], History: raw, ExcludeSeen: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int32{3, 4}
+	if len(q.History) != 2 || q.History[0] != want[0] || q.History[1] != want[1] {
+		t.Fatalf("history %v, want the last two items %v", q.History, want)
+	}
+	if len(q.Exclude) != len(raw) {
+		t.Fatalf("exclude %v, want all %d items of the history", q.Exclude, len(raw))
+	}
+}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"embrec/train/data"
 )
 
 // Request is the body of POST /v1/recommend.
@@ -60,7 +58,7 @@ const DefaultK = 10
 type Query struct {
 	User    int     // dataset user index
 	Task    string  // "sequential" or "straightforward"
-	History []int32 // item indices, oldest first, at most data.DefaultMaxHistory
+	History []int32 // item indices, oldest first, at most the encoder's History
 	Exclude []int32 // items never to recommend
 	K       int
 }
@@ -109,13 +107,14 @@ func (e *Engine) Resolve(r Request) (Query, error) {
 			return Query{}, errorf(http.StatusNotFound, "history items not in %s: %s", d.Name, strings.Join(missing, ", "))
 		}
 	}
-	if len(h) > data.DefaultMaxHistory {
-		h = h[len(h)-data.DefaultMaxHistory:]
-	}
-	q := Query{User: u, Task: task, History: h, K: k}
+	q := Query{User: u, Task: task, K: k}
 	if r.ExcludeSeen {
-		q.Exclude = h
+		q.Exclude = h // every item seen, not only those the prompt shows
 	}
+	if n := e.built.Rec.Enc.History(); len(h) > n {
+		h = h[len(h)-n:]
+	}
+	q.History = h
 	if task == "straightforward" {
 		q.History = nil
 	}
