@@ -41,6 +41,11 @@ func (f deviceFlags) backendWith(opts cuda.Options) (tensor.Backend, error) {
 		c.SetMemLimit(limit)
 		return c, nil
 	case "cuda":
+		if !cuda.Built {
+			// Never reaches cuda.New's *Backend in this build: converting it to
+			// tensor.Backend would link every GPU method into the CPU binary.
+			return nil, fmt.Errorf("--device cuda: %w", cuda.ErrNotBuilt)
+		}
 		opts, err := cudaOptionsFromEnv(opts)
 		if err != nil {
 			return nil, fmt.Errorf("--device cuda: %w", err)

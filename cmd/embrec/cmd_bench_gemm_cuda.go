@@ -26,6 +26,9 @@ type gemmBench struct {
 // operands on the tensor cores (or F32 on gemm_f32), C in float32, each
 // repeat between two CUDA events.
 func benchGemmCUDA(out io.Writer, dev deviceFlags, g gemmBench) error {
+	if !cuda.Built {
+		return fmt.Errorf("--device cuda: %w", cuda.ErrNotBuilt) // and keeps the GPU code out of this build
+	}
 	dt := tensor.BF16
 	switch g.dtype {
 	case "", "bf16":
