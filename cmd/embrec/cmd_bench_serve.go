@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -90,8 +89,9 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	for i, u := range users {
 		bodies[i] = []byte(fmt.Sprintf(`{"user": %q, "k": 10}`, u))
 	}
-	url := "http://" + addr + "/v1/recommend"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 0, MaxIdleConnsPerHost: 4096}}
+	const url = "/v1/recommend"
+	client := serve.NewClient(addr)
+	defer client.Close()
 	fmt.Fprintf(out, "embrec bench serve: %s on %s, %d users; --max-batch %d --max-wait %v --queue %d --timeout %v; %d CPUs; server: %s\n",
 		*dir, addr, len(users), *sf.maxBatch, *sf.maxWait, *sf.queue, *sf.timeout, runtime.NumCPU(), srv.what)
 	if *warm > 0 {
@@ -205,12 +205,12 @@ func scrapeBatches(addr string) batchStats {
 // scrapeMetrics reads the unlabelled samples of /metrics.
 func scrapeMetrics(addr string) map[string]float64 {
 	out := map[string]float64{}
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
+	c := serve.NewClient(addr)
+	defer c.Close()
+	code, body, err := c.Do(context.Background(), "GET", "/metrics", nil)
+	if err != nil || code != 200 {
 		return out
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
 	for _, line := range strings.Split(string(body), "\n") {
 		if name, val, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") && !strings.Contains(name, "{") {
 			if v, err := strconv.ParseFloat(val, 64); err == nil {

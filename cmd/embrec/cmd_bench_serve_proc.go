@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -19,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"embrec/train/serve"
 )
 
 // lockedLog keeps a child's stderr for error messages.
@@ -83,12 +84,11 @@ func spawnServer(args []string) (*benchServer, error) {
 	case err := <-exited:
 		return nil, fmt.Errorf("embrec serve exited before listening (%v):\n%s", err, log.String())
 	}
+	probe := serve.NewClient(addr)
+	defer probe.Close()
 	for {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
+		if code, _, err := probe.Do(context.Background(), "GET", "/healthz", nil); err == nil && code == 200 {
+			break
 		}
 		select {
 		case err := <-exited:

@@ -6,9 +6,7 @@
 package serve
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -67,25 +65,15 @@ func (r *LoadResult) finish(elapsed time.Duration) *LoadResult {
 	return r
 }
 
-// send posts one body and drains the answer.
-func send(ctx context.Context, c *http.Client, url string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+// send posts one body and reads the answer.
+func send(ctx context.Context, c *Client, path string, body []byte) (int, error) {
+	code, _, err := c.Do(ctx, "POST", path, body)
+	return code, err
 }
 
-// ClosedLoop runs conc clients against url for d, client i sending
+// ClosedLoop runs conc clients posting to path for d, client i sending
 // bodies[i], bodies[i+conc], ... in turn.
-func ClosedLoop(ctx context.Context, c *http.Client, url string, bodies [][]byte, conc int, d time.Duration) *LoadResult {
+func ClosedLoop(ctx context.Context, c *Client, path string, bodies [][]byte, conc int, d time.Duration) *LoadResult {
 	r := &LoadResult{ByStatus: map[int]int{}}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -97,7 +85,7 @@ func ClosedLoop(ctx context.Context, c *http.Client, url string, bodies [][]byte
 			defer wg.Done()
 			for n := i; ctx.Err() == nil; n += conc {
 				t := time.Now()
-				code, err := send(context.WithoutCancel(ctx), c, url, bodies[n%len(bodies)])
+				code, err := send(context.WithoutCancel(ctx), c, path, bodies[n%len(bodies)])
 				r.record(code, time.Since(t), err)
 			}
 		}()
@@ -109,7 +97,7 @@ func ClosedLoop(ctx context.Context, c *http.Client, url string, bodies [][]byte
 // OpenLoop sends bodies in turn at rate requests per second for d, each
 // in its own goroutine, whatever the answers; at most maxOutstanding wait
 // for an answer at once (the others are counted in Skipped).
-func OpenLoop(ctx context.Context, c *http.Client, url string, bodies [][]byte, rate float64, d time.Duration, maxOutstanding int) *LoadResult {
+func OpenLoop(ctx context.Context, c *Client, path string, bodies [][]byte, rate float64, d time.Duration, maxOutstanding int) *LoadResult {
 	r := &LoadResult{ByStatus: map[int]int{}}
 	sem := make(chan struct{}, maxOutstanding)
 	t0 := time.Now()
@@ -132,7 +120,7 @@ func OpenLoop(ctx context.Context, c *http.Client, url string, bodies [][]byte, 
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			t := time.Now()
-			code, err := send(ctx, c, url, bodies[n%len(bodies)])
+			code, err := send(ctx, c, path, bodies[n%len(bodies)])
 			r.record(code, time.Since(t), err)
 		}()
 	}

@@ -6,7 +6,6 @@ package serve
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 )
@@ -27,12 +26,13 @@ func TestLoadGenerator(t *testing.T) {
 	e := tinyEngine(t)
 	ts, _ := newTestServer(t, e, BatchOptions{MaxBatch: 8, Queue: 2}, ServerOptions{})
 	bodies := [][]byte{[]byte(`{"user": "` + e.Built().Data.Users[0] + `", "k": 3}`), []byte(`{"user": "nobody"}`)}
-	c := &http.Client{}
-	r := ClosedLoop(context.Background(), c, ts.URL+"/v1/recommend", bodies, 2, 200*time.Millisecond)
+	c := NewClient(ts.URL)
+	defer c.Close()
+	r := ClosedLoop(context.Background(), c, "/v1/recommend", bodies, 2, 200*time.Millisecond)
 	if len(r.OK) == 0 || r.ByStatus[404] == 0 || r.Failed != 0 || r.ByStatus[200] != len(r.OK) || r.Errors() != r.ByStatus[404] {
 		t.Errorf("closed loop: %d ok, %v, %d failed", len(r.OK), r.ByStatus, r.Failed)
 	}
-	o := OpenLoop(context.Background(), c, ts.URL+"/v1/recommend", bodies[:1], 200, 100*time.Millisecond, 1000)
+	o := OpenLoop(context.Background(), c, "/v1/recommend", bodies[:1], 200, 100*time.Millisecond, 1000)
 	sent := 0
 	for _, n := range o.ByStatus {
 		sent += n
