@@ -10,7 +10,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 
