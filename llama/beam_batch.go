@@ -39,11 +39,17 @@ const (
 // cachedDecoder returns the model's decoder of slot, emptied, with rows
 // rows, at least max positions and steps of maxStep; a new one when the
 // kept one is too small (or over twice too long: every decoding step
-// attends over all of its positions).
-func (m *Model) cachedDecoder(slot, rows, max, maxStep int) *Decoder {
+// attends over all of its positions). A new one keeps the larger of each
+// size of the one it replaces, so that batches of alternating shapes
+// (prompt lengths, batch sizes) settle on one decoder instead of
+// allocating a new one every time.
+func (m *Model) cachedDecoder(slot, rows, maxPos, maxStep int) *Decoder {
 	d := m.beamDecs[slot]
-	if d == nil || d.Cap < rows || d.Max < max || d.Max > 2*max || d.MaxStep < maxStep {
-		d = m.NewDecoder(rows, max, maxStep)
+	if d == nil || d.Cap < rows || d.Max < maxPos || d.Max > 2*maxPos || d.MaxStep < maxStep {
+		if d != nil && d.Max <= 2*maxPos {
+			rows, maxPos, maxStep = max(rows, d.Cap), max(maxPos, d.Max), max(maxStep, d.MaxStep)
+		}
+		d = m.NewDecoder(rows, maxPos, maxStep)
 		m.beamDecs[slot] = d
 	}
 	d.Reset()

@@ -101,7 +101,7 @@ func (j *attnJob) forwardHead(b, h int, serial *gemm.Serial) {
 // forwardQuery is forwardHead for one query (a decoding step): the same
 // products the small-M SGEMM path computes (scale * Dot(q, k_j), then
 // Axpy(p_j, v_j) over the keys with p_j != 0, in key order), without its
-// dispatch, and with no scores for masked keys (the softmax zeroes them).
+// dispatch: one vec.DotRows and one vec.AxpyRows call per head.
 func (j *attnJob) forwardQuery(b, h, kv int, ph []float32, mask []int32) {
 	s := j.s
 	qC, kC := s.NH*s.HS, s.NKV*s.HS
@@ -118,19 +118,13 @@ func (j *attnJob) forwardQuery(b, h, kv int, ph []float32, mask []int32) {
 		clear(ph[n:])
 		ph, mask = ph[:n], mask[:n]
 	}
-	for t := 0; t < n; t++ {
-		if mask == nil || mask[t] != 0 {
-			ph[t] = j.scale * vec.Dot(q, keys[t*kC:][:s.HS])
-		}
-	}
+	// Scores of masked keys (padding) are computed too, from whatever the
+	// cache holds there, and then ignored and zeroed by the softmax.
+	vec.DotRows(j.scale, q, keys, kC, ph)
 	maskedSoftmax(ph, 1, n, mask)
 	o := j.o[b*qC+h*s.HS:][:s.HS]
 	clear(o)
-	for t, p := range ph {
-		if p != 0 {
-			vec.Axpy(p, vals[t*kC:][:s.HS], o)
-		}
-	}
+	vec.AxpyRows(ph, vals, kC, o)
 }
 
 // backwardHead: with P the probabilities and dP = dO V^T,

@@ -157,3 +157,34 @@ func BenchmarkMatMulFewRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAttentionDecode times one decoding step's attention (one query
+// per row over a cache of Tk positions, the last 8 still empty and masked)
+// at the tiny backbone's heads (NH=4, HS=16) and a 3B-like head (HS=100):
+// beam search's inner loop when serving 32 requests of 10 beams.
+func BenchmarkAttentionDecode(b *testing.B) {
+	for _, sh := range []struct{ B, Tk, NH, HS int }{{320, 48, 4, 16}, {320, 48, 2, 32}, {40, 48, 32, 100}} {
+		b.Run(fmt.Sprintf("B%d_Tk%d_NH%d_HS%d", sh.B, sh.Tk, sh.NH, sh.HS), func(b *testing.B) {
+			cpu := tensor.NewCPU(1)
+			C := sh.NH * sh.HS
+			q, out := cpu.New(tensor.F32, sh.B, 1, C), cpu.New(tensor.F32, sh.B, 1, C)
+			k, v := cpu.New(tensor.F32, sh.B, sh.Tk, C), cpu.New(tensor.F32, sh.B, sh.Tk, C)
+			probs := cpu.New(tensor.F32, sh.B*sh.NH*sh.Tk)
+			for _, t := range []*tensor.Tensor{q, k, v} {
+				x := tensor.Float32s(t)
+				for i := range x {
+					x[i] = float32(i%17)/17 - 0.5
+				}
+			}
+			mask := make([]int32, sh.B*sh.Tk)
+			for r := 0; r < sh.B; r++ {
+				for j := 0; j < sh.Tk-8; j++ {
+					mask[r*sh.Tk+j] = 1
+				}
+			}
+			for b.Loop() {
+				cpu.AttentionForward(out, probs, q, k, v, mask, sh.NH, sh.NH)
+			}
+		})
+	}
+}

@@ -36,3 +36,19 @@ func AxpyGo(alpha float32, x, y []float32) {
 		y[i] += alpha * x[i]
 	}
 }
+
+// dotRowsGo is DotRows by calls to Dot.
+func dotRowsGo(scale float32, q, k []float32, stride int, out []float32) {
+	for t := range out {
+		out[t] = scale * Dot(q, k[t*stride:][:len(q)])
+	}
+}
+
+// axpyRowsGo is AxpyRows by calls to Axpy.
+func axpyRowsGo(p, v []float32, stride int, o []float32) {
+	for t, pt := range p {
+		if pt != 0 {
+			Axpy(pt, v[t*stride:][:len(o)], o)
+		}
+	}
+}

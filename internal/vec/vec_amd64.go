@@ -13,6 +13,12 @@ func dotAVX2(a, b *float32, n int) float32
 //go:noescape
 func axpyAVX2(alpha float32, x, y *float32, n int)
 
+//go:noescape
+func dotRowsAVX2(scale float32, q, k *float32, stride, n, hs int, out *float32)
+
+//go:noescape
+func axpyRowsAVX2(p, v *float32, stride, n, hs int, o *float32)
+
 // HasAVX2 reports whether the assembly kernels are in use: AVX2 and FMA,
 // with the OS saving the YMM state.
 var HasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -45,4 +51,36 @@ func Axpy(alpha float32, x, y []float32) {
 	if m < n {
 		AxpyGo(alpha, x[m:], y[m:])
 	}
+}
+
+// DotRows sets out[t] = scale * Dot(q, k[t*stride:][:len(q)]) for every t
+// < len(out): the scores of one attention query against len(out) keys
+// laid out stride floats apart. Equal, bit for bit, to those calls.
+func DotRows(scale float32, q, k []float32, stride int, out []float32) {
+	hs, n := len(q), len(out)
+	if n == 0 {
+		return
+	}
+	k = k[:(n-1)*stride+hs]
+	if !HasAVX2 || hs%8 != 0 || hs == 0 {
+		dotRowsGo(scale, q, k, stride, out)
+		return
+	}
+	dotRowsAVX2(scale, &q[0], &k[0], stride, n, hs, &out[0])
+}
+
+// AxpyRows adds p[t] * v[t*stride:][:len(o)] to o for every t < len(p)
+// with p[t] != 0, in order: an attention query's weighted sum of values.
+// Equal, bit for bit, to Axpy(p[t], ...) called for each of those t.
+func AxpyRows(p, v []float32, stride int, o []float32) {
+	hs, n := len(o), len(p)
+	if n == 0 {
+		return
+	}
+	v = v[:(n-1)*stride+hs]
+	if !HasAVX2 || hs%8 != 0 || hs == 0 {
+		axpyRowsGo(p, v, stride, o)
+		return
+	}
+	axpyRowsAVX2(&p[0], &v[0], stride, n, hs, &o[0])
 }

@@ -89,3 +89,114 @@ axpy8:
 axpydone:
 	VZEROUPPER
 	RET
+
+// func dotRowsAVX2(scale float32, q, k *float32, stride, n, hs int, out *float32)
+// out[t] = scale * dot(q, k[t*stride:][:hs]) for t < n, each dot summed in
+// dotAVX2's order (hs a multiple of 8), so that it equals scale*Dot exactly.
+TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-56
+	VMOVSS scale+0(FP), X8
+	MOVQ q+8(FP), R8
+	MOVQ k+16(FP), DI
+	MOVQ stride+24(FP), R9
+	SHLQ $2, R9
+	MOVQ n+32(FP), R10
+	MOVQ hs+40(FP), R11
+	MOVQ out+48(FP), DX
+drows:
+	TESTQ R10, R10
+	JZ    drdone
+	MOVQ  R8, SI
+	MOVQ  DI, BX
+	MOVQ  R11, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+dr32:
+	CMPQ CX, $32
+	JLT  dr8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS (BX), Y4, Y0
+	VFMADD231PS 32(BX), Y5, Y1
+	VFMADD231PS 64(BX), Y6, Y2
+	VFMADD231PS 96(BX), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, BX
+	SUBQ $32, CX
+	JMP  dr32
+dr8:
+	CMPQ CX, $8
+	JLT  drsum
+	VMOVUPS (SI), Y4
+	VFMADD231PS (BX), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $32, BX
+	SUBQ $8, CX
+	JMP  dr8
+drsum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMULSS X8, X0, X0
+	VMOVSS X0, (DX)
+	ADDQ $4, DX
+	ADDQ R9, DI
+	DECQ R10
+	JMP  drows
+drdone:
+	VZEROUPPER
+	RET
+
+// func axpyRowsAVX2(p, v *float32, stride, n, hs int, o *float32)
+// o[:hs] += p[t] * v[t*stride:][:hs] for t < n in key order, skipping
+// p[t] == 0 (as Go compares: NaN is not skipped): per element the same
+// fused multiply-adds, in the same order, as axpyAVX2 called once per key.
+// Eight columns at a time, the keys inner.
+TEXT ·axpyRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ p+0(FP), R8
+	MOVQ v+8(FP), DI
+	MOVQ stride+16(FP), R9
+	SHLQ $2, R9
+	MOVQ n+24(FP), R10
+	MOVQ hs+32(FP), R11
+	MOVQ o+40(FP), DX
+	VXORPS X15, X15, X15
+acols:
+	CMPQ R11, $8
+	JLT  adone
+	VMOVUPS (DX), Y0
+	MOVQ R8, SI
+	MOVQ DI, BX
+	MOVQ R10, CX
+akeys:
+	TESTQ CX, CX
+	JZ    astore
+	VMOVSS (SI), X1
+	VUCOMISS X15, X1
+	JNE  afma
+	JPS  afma
+	JMP  anext
+afma:
+	VBROADCASTSS (SI), Y1
+	VFMADD231PS (BX), Y1, Y0
+anext:
+	ADDQ $4, SI
+	ADDQ R9, BX
+	DECQ CX
+	JMP  akeys
+astore:
+	VMOVUPS Y0, (DX)
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, R11
+	JMP  acols
+adone:
+	VZEROUPPER
+	RET

@@ -13,3 +13,11 @@ func Dot(a, b []float32) float32 { return DotGo(a, b) }
 
 // Axpy sets y[i] += alpha*x[i] over len(x) elements.
 func Axpy(alpha float32, x, y []float32) { AxpyGo(alpha, x, y) }
+
+// DotRows sets out[t] = scale * Dot(q, k[t*stride:][:len(q)]) for every t < len(out).
+func DotRows(scale float32, q, k []float32, stride int, out []float32) {
+	dotRowsGo(scale, q, k, stride, out)
+}
+
+// AxpyRows adds p[t] * v[t*stride:][:len(o)] to o for every t < len(p) with p[t] != 0, in order.
+func AxpyRows(p, v []float32, stride int, o []float32) { axpyRowsGo(p, v, stride, o) }

@@ -44,3 +44,62 @@ func TestDotAxpy(t *testing.T) {
 		}
 	}
 }
+
+// TestRowsEqualPerKeyCalls: DotRows and AxpyRows give, bit for bit, what
+// a loop of Dot and Axpy calls gives, at head sizes on and off the
+// assembly's multiples of 8, with zero, negative-zero and NaN weights.
+func TestRowsEqualPerKeyCalls(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, hs := range []int{1, 4, 8, 16, 24, 32, 40, 64, 72, 100} {
+		for _, n := range []int{1, 2, 7, 45} {
+			stride := hs + 5
+			q, k := make([]float32, hs), make([]float32, (n-1)*stride+hs)
+			for i := range q {
+				q[i] = float32(r.NormFloat64())
+			}
+			for i := range k {
+				k[i] = float32(r.NormFloat64())
+			}
+			got, want := make([]float32, n), make([]float32, n)
+			DotRows(0.25, q, k, stride, got)
+			for i := range want {
+				want[i] = 0.25 * Dot(q, k[i*stride:][:hs])
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("DotRows hs=%d n=%d key %d: %v, per-key Dot %v", hs, n, i, got[i], want[i])
+				}
+			}
+			p := make([]float32, n)
+			for i := range p {
+				switch i % 4 {
+				case 1:
+					p[i] = 0
+				case 2:
+					p[i] = float32(math.Copysign(0, -1))
+				default:
+					p[i] = float32(r.Float64())
+				}
+			}
+			if n == 45 {
+				p[44] = float32(math.NaN())
+			}
+			og, ow := make([]float32, hs), make([]float32, hs)
+			for i := range og {
+				og[i] = float32(r.NormFloat64())
+				ow[i] = og[i]
+			}
+			AxpyRows(p, k, stride, og)
+			for i, pi := range p {
+				if pi != 0 {
+					Axpy(pi, k[i*stride:][:hs], ow)
+				}
+			}
+			for i := range og {
+				if math.Float32bits(og[i]) != math.Float32bits(ow[i]) && !(math.IsNaN(float64(og[i])) && math.IsNaN(float64(ow[i]))) {
+					t.Fatalf("AxpyRows hs=%d n=%d column %d: %v, per-key Axpy %v", hs, n, i, og[i], ow[i])
+				}
+			}
+		}
+	}
+}
