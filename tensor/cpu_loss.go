@@ -5,23 +5,20 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"embrec/internal/vec"
 )
 
 // logSumExp returns the row maximum and log(sum(exp(x - max))).
 func logSumExp(x []float32) (mx float32, lse float64) {
-	mx = float32(math.Inf(-1))
-	for _, v := range x {
-		mx = max(mx, v)
-	}
+	mx = vec.Max(x)
 	var s float64
 	var buf [256]float32
 	for len(x) > 0 {
 		n := min(len(x), len(buf))
 		e := buf[:n]
 		expAffine(e, x[:n], 1, -mx) // exp32(v - mx)
-		for _, v := range e {
-			s += float64(v)
-		}
+		s += vec.SumF64(e)
 		x = x[n:]
 	}
 	return mx, math.Log(s)

@@ -4,6 +4,8 @@
 // by 4 with independent accumulators) elsewhere or with the purego tag.
 package vec
 
+import "math"
+
 // DotGo returns Σ a[i]*b[i] over len(a) elements (b must be at least as
 // long), in portable Go.
 func DotGo(a, b []float32) float32 {
@@ -51,4 +53,22 @@ func axpyRowsGo(p, v []float32, stride int, o []float32) {
 			Axpy(pt, v[t*stride:][:len(o)], o)
 		}
 	}
+}
+
+// maxGo is Max in portable Go.
+func maxGo(x []float32) float32 {
+	mx := float32(math.Inf(-1))
+	for _, v := range x {
+		mx = max(mx, v)
+	}
+	return mx
+}
+
+// sumF64Go is SumF64 in portable Go, in order.
+func sumF64Go(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
 }

@@ -5,13 +5,23 @@
 
 package vec
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:noescape
 func dotAVX2(a, b *float32, n int) float32
 
 //go:noescape
 func axpyAVX2(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func maxAVX2(x *float32, n int) (mx float32, nan bool)
+
+//go:noescape
+func sumF64AVX2(x *float32, n int) float64
 
 //go:noescape
 func dotRowsAVX2(scale float32, q, k *float32, stride, n, hs int, out *float32)
@@ -83,4 +93,27 @@ func AxpyRows(p, v []float32, stride int, o []float32) {
 		return
 	}
 	axpyRowsAVX2(&p[0], &v[0], stride, n, hs, &o[0])
+}
+
+// Max returns the largest element of x (-Inf for none, NaN if any is NaN).
+func Max(x []float32) float32 {
+	m := len(x) &^ 7
+	if !HasAVX2 || m == 0 {
+		return maxGo(x)
+	}
+	mx, nan := maxAVX2(&x[0], m)
+	if nan {
+		return float32(math.NaN())
+	}
+	return max(mx, maxGo(x[m:]))
+}
+
+// SumF64 returns Σ x[i], accumulated in float64 (in an order of its own:
+// lanes of eight, then the tail).
+func SumF64(x []float32) float64 {
+	m := len(x) &^ 7
+	if !HasAVX2 || m == 0 {
+		return sumF64Go(x)
+	}
+	return sumF64AVX2(&x[0], m) + sumF64Go(x[m:])
 }

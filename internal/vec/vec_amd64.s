@@ -200,3 +200,64 @@ astore:
 adone:
 	VZEROUPPER
 	RET
+
+// func maxAVX2(x *float32, n int) (mx float32, nan bool)
+// The largest of x[:n] (n a positive multiple of 8), and whether any is a
+// NaN (VMAXPS alone would drop it).
+TEXT ·maxAVX2(SB), NOSPLIT, $0-21
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VMOVUPS (SI), Y0
+	VCMPPS $3, Y0, Y0, Y2
+	ADDQ $32, SI
+	SUBQ $8, CX
+mloop:
+	TESTQ CX, CX
+	JZ    mdone
+	VMOVUPS (SI), Y1
+	VMAXPS Y0, Y1, Y0
+	VCMPPS $3, Y1, Y1, Y3
+	VORPS Y3, Y2, Y2
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  mloop
+mdone:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, mx+16(FP)
+	VMOVMSKPS Y2, AX
+	TESTL AX, AX
+	SETNE nan+20(FP)
+	VZEROUPPER
+	RET
+
+// func sumF64AVX2(x *float32, n int) float64
+// Σ x[:n] in float64 (n a multiple of 8): two 4-lane double accumulators,
+// lanes added at the end.
+TEXT ·sumF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+sloop:
+	TESTQ CX, CX
+	JZ    sdone
+	VCVTPS2PD (SI), Y2
+	VCVTPS2PD 16(SI), Y3
+	VADDPD Y2, Y0, Y0
+	VADDPD Y3, Y1, Y1
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  sloop
+sdone:
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	VMOVSD X0, ret+16(FP)
+	VZEROUPPER
+	RET

@@ -21,3 +21,9 @@ func DotRows(scale float32, q, k []float32, stride int, out []float32) {
 
 // AxpyRows adds p[t] * v[t*stride:][:len(o)] to o for every t < len(p) with p[t] != 0, in order.
 func AxpyRows(p, v []float32, stride int, o []float32) { axpyRowsGo(p, v, stride, o) }
+
+// Max returns the largest element of x (-Inf for none, NaN if any is NaN).
+func Max(x []float32) float32 { return maxGo(x) }
+
+// SumF64 returns Σ x[i], accumulated in float64.
+func SumF64(x []float32) float64 { return sumF64Go(x) }

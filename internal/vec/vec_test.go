@@ -103,3 +103,35 @@ func TestRowsEqualPerKeyCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxSumF64 checks Max (NaN anywhere wins) and SumF64 (float64
+// accumulation, any order: within 1e-12 relative of an exact-order sum).
+func TestMaxSumF64(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n <= 70; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 10)
+		}
+		want := float32(math.Inf(-1))
+		var sum, mag float64
+		for _, v := range x {
+			want = max(want, v)
+			sum += float64(v)
+			mag += math.Abs(float64(v))
+		}
+		if got := Max(x); got != want {
+			t.Fatalf("Max n=%d: %v, want %v", n, got, want)
+		}
+		if got := SumF64(x); math.Abs(got-sum) > 1e-12*mag {
+			t.Fatalf("SumF64 n=%d: %v, want %v", n, got, sum)
+		}
+		for i := 0; i < n; i += 5 {
+			y := append([]float32(nil), x...)
+			y[i] = float32(math.NaN())
+			if got := Max(y); !math.IsNaN(float64(got)) {
+				t.Fatalf("Max n=%d with NaN at %d: %v", n, i, got)
+			}
+		}
+	}
+}
