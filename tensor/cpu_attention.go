@@ -220,40 +220,30 @@ func (c *CPU) runAttention(n int) {
 
 // maskedSoftmax turns each row i of the (Tq, Tk) scores into probabilities
 // over the keys j <= i+Tk-Tq with mask[j] != 0; other entries become 0.
+// Masked scores become -Inf first, whatever they held (a decoding cache's
+// padding), so that one vectorised pass does the rest: the maximum
+// (vec.Max), exp32 (0 at -Inf), the float64 sum (vec.SumF64), the scaling.
 func maskedSoftmax(p []float32, Tq, Tk int, mask []int32) {
+	negInf := float32(math.Inf(-1))
 	for i := 0; i < Tq; i++ {
 		row := p[i*Tk : i*Tk+Tk]
 		last := i + Tk - Tq // last visible key
 		vis := row[:max(last+1, 0)]
 		clear(row[len(vis):])
-		mx := float32(math.Inf(-1))
-		if mask == nil {
-			for _, v := range vis {
-				mx = max(mx, v)
-			}
-		} else {
-			for j, v := range vis {
-				if mask[j] != 0 {
-					mx = max(mx, v)
+		if mask != nil {
+			for j := range vis {
+				if mask[j] == 0 {
+					vis[j] = negInf
 				}
 			}
+		}
+		mx := vec.Max(vis)
+		if mx == negInf { // no visible key
+			clear(vis)
+			continue
 		}
 		expAffine(vis, vis, 1, -mx) // exp32(row[j] - mx)
-		var sum float64
-		if mask == nil {
-			for _, v := range vis {
-				sum += float64(v)
-			}
-		} else {
-			for j, v := range vis {
-				if mask[j] != 0 {
-					sum += float64(v)
-				} else {
-					vis[j] = 0
-				}
-			}
-		}
-		if sum > 0 {
+		if sum := vec.SumF64(vis); sum > 0 {
 			inv := float32(1 / sum)
 			for j := range vis {
 				vis[j] *= inv

@@ -59,7 +59,7 @@ func tanh32(x float32) float32 {
 
 // LogSumExp returns log Σ exp(x[i]) of a host slice with the
 // cross-entropy's arithmetic (logSumExp): the maximum m, then the float64
-// sum of exp32(x[i] - m) in index order. Empty x gives -Inf.
+// sum of exp32(x[i] - m) (vec.SumF64's order). Empty x gives -Inf.
 func LogSumExp(x []float32) float64 {
 	mx, lse := logSumExp(x)
 	return float64(mx) + lse
