@@ -11,7 +11,10 @@ import (
 
 func sigmoid(x float32) float32 { return 1 / (1 + exp32(-x)) }
 
-const geluC = 0.7978845608028654 // sqrt(2/pi)
+const (
+	geluC = 0.7978845608028654 // sqrt(2/pi)
+	geluK = 0.044715           // the cubic term's coefficient
+)
 
 type actKind uint8
 
@@ -147,12 +150,15 @@ func (j *actJob) run(lo, hi int) {
 // bit for bit as the scalar expression, with the exponentials of a block
 // in one vectorised expAffine call; it returns t.
 func geluTanh(t, x []float32) []float32 {
-	for i, v := range x {
-		t[i] = 2 * (geluC * (v + 0.044715*v*v*v)) // tanh32's argument of exp32
+	t = t[:len(x)]
+	for i := geluVector(t, x, false); i < len(x); i++ {
+		v := x[i]
+		t[i] = 2 * (geluC * (v + geluK*v*v*v)) // tanh32's argument of exp32
 	}
 	expAffine(t, t, 1, 0)
-	for i, v := range x {
-		switch u := geluC * (v + 0.044715*v*v*v); {
+	for i := geluVector(t, x, true); i < len(x); i++ {
+		v := x[i]
+		switch u := geluC * (v + geluK*v*v*v); {
 		case u > 9:
 			t[i] = 1
 		case u < -9:

@@ -81,19 +81,9 @@ func (j *ceBwdJob) run(lo, hi int) {
 			continue
 		}
 		x := j.logits[r*j.V : r*j.V+j.V]
-		mx := float32(math.Inf(-1))
-		for _, v := range x {
-			mx = max(mx, v)
-		}
+		mx := vec.Max(x)
 		expAffine(d, x, 1, -mx) // exp32(v - mx): softmax = exp(x - max) / sum, one exp pass
-		var sum float64
-		for _, v := range d {
-			sum += float64(v)
-		}
-		s := float32(float64(j.scale) / sum)
-		for i := range d {
-			d[i] *= s
-		}
+		vec.Scale(float32(float64(j.scale)/vec.SumF64(d)), d)
 		d[t] -= j.scale
 	}
 }

@@ -28,3 +28,25 @@ func expAffine(dst, src []float32, a, b float32) {
 		dst[i] = exp32(a*src[i] + b)
 	}
 }
+
+//go:noescape
+func geluArgAVX2(t, x *float32, n int, k, c float32)
+
+//go:noescape
+func geluFinishAVX2(t, x *float32, n int, k, c float32)
+
+// geluVector runs geluTanh's two passes around the exponentials on the
+// first n elements of x (a multiple of 8) in AVX2 and returns n; 0 without
+// AVX2. finish selects the second pass.
+func geluVector(t, x []float32, finish bool) int {
+	n := len(x) &^ 7
+	if !vec.HasAVX2 || n == 0 {
+		return 0
+	}
+	if finish {
+		geluFinishAVX2(&t[0], &x[0], n, geluK, geluC)
+	} else {
+		geluArgAVX2(&t[0], &x[0], n, geluK, geluC)
+	}
+	return n
+}

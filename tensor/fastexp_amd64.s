@@ -186,3 +186,82 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func geluArgAVX2(t, x *float32, n int, k, c float32)
+// t[i] = 2 * (c * (x[i] + k*x[i]*x[i]*x[i])), the operations in Go's order
+// (2*u as u+u, exact), n a multiple of 8.
+TEXT ·geluArgAVX2(SB), NOSPLIT, $0-32
+	MOVQ t+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS k+24(FP), Y14
+	VBROADCASTSS c+28(FP), Y15
+garg:
+	TESTQ CX, CX
+	JZ    gargdone
+	VMOVUPS (SI), Y0
+	VMULPS Y14, Y0, Y1
+	VMULPS Y0, Y1, Y1
+	VMULPS Y0, Y1, Y1
+	VADDPS Y1, Y0, Y1
+	VMULPS Y15, Y1, Y1
+	VADDPS Y1, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  garg
+gargdone:
+	VZEROUPPER
+	RET
+
+// func geluFinishAVX2(t, x *float32, n int, k, c float32)
+// With t[i] = exp32(2u), u = c * (x[i] + k*x[i]^3): t[i] = 1 for u > 9,
+// -1 for u < -9, else 1 - 2/(t[i]+1) (tanh32's expression), n a multiple
+// of 8. NaN compares false both ways and stays NaN, as in Go.
+TEXT ·geluFinishAVX2(SB), NOSPLIT, $0-32
+	MOVQ t+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS k+24(FP), Y14
+	VBROADCASTSS c+28(FP), Y15
+	MOVL $0x3f800000, AX // 1
+	VMOVD AX, X13
+	VBROADCASTSS X13, Y13
+	MOVL $0x40000000, AX // 2
+	VMOVD AX, X12
+	VBROADCASTSS X12, Y12
+	MOVL $0x41100000, AX // 9
+	VMOVD AX, X11
+	VBROADCASTSS X11, Y11
+	MOVL $0xc1100000, AX // -9
+	VMOVD AX, X10
+	VBROADCASTSS X10, Y10
+	MOVL $0xbf800000, AX // -1
+	VMOVD AX, X9
+	VBROADCASTSS X9, Y9
+gfin:
+	TESTQ CX, CX
+	JZ    gfindone
+	VMOVUPS (SI), Y0
+	VMULPS Y14, Y0, Y1
+	VMULPS Y0, Y1, Y1
+	VMULPS Y0, Y1, Y1
+	VADDPS Y1, Y0, Y1
+	VMULPS Y15, Y1, Y1      // u
+	VMOVUPS (DI), Y2
+	VADDPS Y13, Y2, Y2      // t + 1
+	VDIVPS Y2, Y12, Y3      // 2 / (t + 1)
+	VSUBPS Y3, Y13, Y3      // 1 - 2/(t+1)
+	VCMPPS $0x1e, Y11, Y1, Y4 // u > 9 (ordered)
+	VBLENDVPS Y4, Y13, Y3, Y3
+	VCMPPS $0x11, Y10, Y1, Y5 // u < -9 (ordered)
+	VBLENDVPS Y5, Y9, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  gfin
+gfindone:
+	VZEROUPPER
+	RET

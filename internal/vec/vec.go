@@ -72,3 +72,10 @@ func sumF64Go(x []float32) float64 {
 	}
 	return s
 }
+
+// scaleGo is Scale in portable Go.
+func scaleGo(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}

@@ -18,6 +18,9 @@ func dotAVX2(a, b *float32, n int) float32
 func axpyAVX2(alpha float32, x, y *float32, n int)
 
 //go:noescape
+func scaleAVX2(alpha float32, x *float32, n int)
+
+//go:noescape
 func maxAVX2(x *float32, n int) (mx float32, nan bool)
 
 //go:noescape
@@ -116,4 +119,13 @@ func SumF64(x []float32) float64 {
 		return sumF64Go(x)
 	}
 	return sumF64AVX2(&x[0], m) + sumF64Go(x[m:])
+}
+
+// Scale sets x[i] *= alpha.
+func Scale(alpha float32, x []float32) {
+	m := len(x) &^ 7
+	if HasAVX2 && m > 0 {
+		scaleAVX2(alpha, &x[0], m)
+	}
+	scaleGo(alpha, x[m:])
 }

@@ -261,3 +261,21 @@ sdone:
 	VMOVSD X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func scaleAVX2(alpha float32, x *float32, n int)
+// x[:n] *= alpha (n a multiple of 8).
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-24
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+scloop:
+	TESTQ CX, CX
+	JZ    scdone
+	VMULPS (SI), Y0, Y1
+	VMOVUPS Y1, (SI)
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  scloop
+scdone:
+	VZEROUPPER
+	RET

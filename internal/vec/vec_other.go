@@ -27,3 +27,6 @@ func Max(x []float32) float32 { return maxGo(x) }
 
 // SumF64 returns Σ x[i], accumulated in float64.
 func SumF64(x []float32) float64 { return sumF64Go(x) }
+
+// Scale sets x[i] *= alpha.
+func Scale(alpha float32, x []float32) { scaleGo(alpha, x) }

@@ -135,3 +135,21 @@ func TestMaxSumF64(t *testing.T) {
 		}
 	}
 }
+
+// TestScale: Scale multiplies exactly as the scalar expression does.
+func TestScale(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for n := 0; n <= 40; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		y := append([]float32(nil), x...)
+		Scale(0.3, y)
+		for i := range x {
+			if want := x[i] * 0.3; math.Float32bits(y[i]) != math.Float32bits(want) {
+				t.Fatalf("Scale n=%d [%d]: %v, want %v", n, i, y[i], want)
+			}
+		}
+	}
+}
