@@ -6,6 +6,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"embrec/internal/vec"
 )
 
 // Fill implements Elementwise.
@@ -64,11 +66,7 @@ func (c *CPU) Scale(t *Tensor, s float32) {
 
 // SumSquares implements Elementwise.
 func (c *CPU) SumSquares(t *Tensor) float64 {
-	var s float64
-	for _, v := range Float32s(t) {
-		s += float64(v) * float64(v)
-	}
-	return s
+	return vec.SumSqF64(Float32s(t))
 }
 
 // AddBias implements Elementwise.

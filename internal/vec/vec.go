@@ -79,3 +79,12 @@ func scaleGo(alpha float32, x []float32) {
 		x[i] *= alpha
 	}
 }
+
+// sumSqF64Go is SumSqF64 in portable Go, in order.
+func sumSqF64Go(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return s
+}

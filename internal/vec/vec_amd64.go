@@ -18,6 +18,9 @@ func dotAVX2(a, b *float32, n int) float32
 func axpyAVX2(alpha float32, x, y *float32, n int)
 
 //go:noescape
+func sumSqF64AVX2(x *float32, n int) float64
+
+//go:noescape
 func scaleAVX2(alpha float32, x *float32, n int)
 
 //go:noescape
@@ -128,4 +131,14 @@ func Scale(alpha float32, x []float32) {
 		scaleAVX2(alpha, &x[0], m)
 	}
 	scaleGo(alpha, x[m:])
+}
+
+// SumSqF64 returns Σ x[i]², accumulated in float64 (in an order of its
+// own: lanes of eight, then the tail).
+func SumSqF64(x []float32) float64 {
+	m := len(x) &^ 7
+	if !HasAVX2 || m == 0 {
+		return sumSqF64Go(x)
+	}
+	return sumSqF64AVX2(&x[0], m) + sumSqF64Go(x[m:])
 }

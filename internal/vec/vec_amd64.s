@@ -279,3 +279,29 @@ scloop:
 scdone:
 	VZEROUPPER
 	RET
+
+// func sumSqF64AVX2(x *float32, n int) float64
+// Σ x[i]^2 in float64 (n a multiple of 8), two 4-lane accumulators.
+TEXT ·sumSqF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+qloop:
+	TESTQ CX, CX
+	JZ    qdone
+	VCVTPS2PD (SI), Y2
+	VCVTPS2PD 16(SI), Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  qloop
+qdone:
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	VMOVSD X0, ret+16(FP)
+	VZEROUPPER
+	RET

@@ -30,3 +30,6 @@ func SumF64(x []float32) float64 { return sumF64Go(x) }
 
 // Scale sets x[i] *= alpha.
 func Scale(alpha float32, x []float32) { scaleGo(alpha, x) }
+
+// SumSqF64 returns Σ x[i]², accumulated in float64.
+func SumSqF64(x []float32) float64 { return sumSqF64Go(x) }

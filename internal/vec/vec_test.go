@@ -104,7 +104,7 @@ func TestRowsEqualPerKeyCalls(t *testing.T) {
 	}
 }
 
-// TestMaxSumF64 checks Max (NaN anywhere wins) and SumF64 (float64
+// TestMaxSumF64 checks Max (NaN anywhere wins), SumF64 and SumSqF64 (float64
 // accumulation, any order: within 1e-12 relative of an exact-order sum).
 func TestMaxSumF64(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
@@ -125,6 +125,13 @@ func TestMaxSumF64(t *testing.T) {
 		}
 		if got := SumF64(x); math.Abs(got-sum) > 1e-12*mag {
 			t.Fatalf("SumF64 n=%d: %v, want %v", n, got, sum)
+		}
+		var sq float64
+		for _, v := range x {
+			sq += float64(v) * float64(v)
+		}
+		if got := SumSqF64(x); math.Abs(got-sq) > 1e-12*sq {
+			t.Fatalf("SumSqF64 n=%d: %v, want %v", n, got, sq)
 		}
 		for i := 0; i < n; i += 5 {
 			y := append([]float32(nil), x...)
