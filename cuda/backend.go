@@ -16,6 +16,10 @@ import (
 	"embrec/tensor/half"
 )
 
+// ErrNotBuilt is returned by New in builds without the cuda tag (Built is
+// false there).
+var ErrNotBuilt = errors.New("embrec built without CUDA (rebuild with -tags cuda)")
+
 // Options configure New.
 type Options struct {
 	// Device is the CUDA device ordinal.

@@ -6,11 +6,6 @@
 
 package cuda
 
-import "errors"
-
-// ErrNotBuilt is returned by New in builds without the cuda tag.
-var ErrNotBuilt = errors.New("embrec built without CUDA (rebuild with -tags cuda)")
-
 // Built reports whether this binary was built with the cuda tag.
 const Built = false
 
