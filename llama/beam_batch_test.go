@@ -97,3 +97,44 @@ func TestBeamSearchBatchStop(t *testing.T) {
 		}
 	}
 }
+
+// TestBeamDecodersSettle: batches whose prompt lengths (within 2x of each
+// other) and sizes alternate reuse the decoders kept after the first two
+// batches instead of allocating new ones, and still give each prompt its
+// single-prompt beams (computed after the batches: a single search uses
+// the same decoders).
+func TestBeamDecodersSettle(t *testing.T) {
+	b := tensor.NewCPU(1)
+	b.SetBatchInvariant(true)
+	m, err := NewRandom(smallConfig(), b, 0.3, 22)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := BeamPrompt{embeds(m, []int32{1, 7, 8, 9, 10}), BeamOptions{Beams: 3, MaxTokens: 4, EOS: 2}}
+	long := BeamPrompt{embeds(m, []int32{1, 4, 5, 6, 9, 9, 9, 9}), BeamOptions{Beams: 3, MaxTokens: 4, EOS: 2}}
+	batches := [][]BeamPrompt{{short}, {long, long}, {short}, {long, long}, {short, long}}
+	var kept [2]*Decoder
+	results := make([][][]Beam, len(batches))
+	for i, batch := range batches {
+		if results[i], err = m.BeamSearchBatch(batch); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			kept = m.beamDecs
+		}
+		if i > 1 && m.beamDecs != kept {
+			t.Fatalf("batch %d allocated new decoders", i)
+		}
+	}
+	for i, batch := range batches {
+		for j, p := range batch {
+			want, err := m.BeamSearchEmbeds(p.Embeds, p.Opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(results[i][j], want, func(a, b Beam) bool { return slices.Equal(a.Tokens, b.Tokens) && a.Score == b.Score }) {
+				t.Errorf("batch %d prompt %d: %v, alone %v", i, j, results[i][j], want)
+			}
+		}
+	}
+}
