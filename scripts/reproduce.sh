@@ -17,10 +17,11 @@
 # Expected wall time on the 2-core development machine (AMD EPYC), from the
 # runs of results/quality (measured on a machine loaded by other jobs, so
 # upper bounds): LastFM about 1.5 h (SASRec 16 min, each text baseline up
-# to 1 h before early stopping, Embed 5-10 min); ML1M's Embed about 1 h and
-# SASRec 1.5 h, but its text baselines (digit item ids, one prompt per
-# target) about a day each; Beauty's SASRec 1.5 h, Embed 1-1.5 h, the text
-# baselines several hours each. THREADS=1 per job is what the results used.
+# to 1 h before early stopping, Embed 5-10 min); ML1M's Embed about 40 min,
+# SASRec 1.5 h and its text baselines (not run yet; about 20 min a pass at
+# Beauty's measured speed) about 1 h each at 3 epochs; Beauty's SASRec
+# 1.5 h, Embed 15 min, the text baselines 20-30 min each. THREADS=1 per
+# job is what the results used.
 # SKIP_TEXT=1 skips the text baselines (Llama-R, Llama-S).
 set -euo pipefail
 ds=${1:?usage: reproduce.sh LastFM|Beauty|ML1M [WORKDIR]}
@@ -34,8 +35,8 @@ mkdir -p "$work" "$(dirname "$log")"
 
 # Settings chosen on the validation split (results/quality/README.md):
 # each dataset's Embed flags were chosen on its own validation split
-# (ML1M's from one run: the history-target recipe that won on LastFM and
-# Beauty); the text baselines' schedules on LastFM's.
+# (ML1M's among five runs, the third session's); the text baselines'
+# schedules on LastFM's, Beauty's from its own two runs, ML1M's untried.
 case "$ds" in
 LastFM)
 	wals="--reg 10 --alpha 5"; cf="--beta 1 --history 1"
@@ -48,15 +49,15 @@ Beauty)
 	wals="--reg 0.01 --alpha 40"; cf="--beta 0.5 --history 1"
 	sasrec="--max-len 50 --dropout 0.5 --epochs 200 --eval-every 2 --patience 10"
 	backbone="--init random --config tiny --full"
-	text="--epochs 3 --eval-every 2000 --valid-users 500 --patience 4 --stage1-steps 0"
-	embed="--epochs 30 --eval-every 1500 --valid-users 2000 --patience 6 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets --input-dropout 0.5"
+	text="--epochs 10 --eval-every 4000 --valid-users 2000 --patience 4 --stage1-steps 0"
+	embed="--epochs 30 --eval-every 1500 --valid-users 2000 --patience 6 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets --input-dropout 0.5 --tasks sequential"
 	;;
 ML1M)
 	wals="--reg 0.01 --alpha 1"; cf="--beta 1 --history 1"
 	sasrec="--max-len 200 --dropout 0.2 --epochs 200 --eval-every 2 --patience 10"
 	backbone="--init random --config tiny --full"
-	text="--epochs 1 --eval-every 4000 --valid-users 500 --patience 4 --stage1-steps 0"
-	embed="--epochs 10 --eval-every 3000 --valid-users 1000 --patience 4 --stage1-steps 300 --item-tokens whole --item-head tied --user-vectors foldin --history-targets"
+	text="--epochs 3 --eval-every 8000 --valid-users 1000 --patience 4 --stage1-steps 0"
+	embed="--epochs 10 --eval-every 3000 --valid-users 1000 --patience 4 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets --input-dropout 0.5"
 	;;
 *) echo "reproduce.sh: unknown dataset $ds (LastFM, Beauty, ML1M)" >&2; exit 2 ;;
 esac
