@@ -244,10 +244,7 @@ func maskedSoftmax(p []float32, Tq, Tk int, mask []int32) {
 		}
 		expAffine(vis, vis, 1, -mx) // exp32(row[j] - mx)
 		if sum := vec.SumF64(vis); sum > 0 {
-			inv := float32(1 / sum)
-			for j := range vis {
-				vis[j] *= inv
-			}
+			vec.Scale(float32(1/sum), vis)
 		}
 	}
 }

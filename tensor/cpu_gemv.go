@@ -30,10 +30,11 @@ type gemvJob struct {
 
 func (j *gemvJob) run(lo, hi int) {
 	if j.transB { // each row of B is read once and kept in L1 for every row of A
+		var dots [smallM]float32
 		for n := lo; n < hi; n++ {
 			w := j.b[n*j.ldb : n*j.ldb+j.k]
-			for i := 0; i < j.m; i++ {
-				v := j.alpha * vec.Dot(j.a[i*j.lda:i*j.lda+j.k], w)
+			vec.DotRows(j.alpha, w, j.a, j.lda, dots[:j.m]) // alpha * Dot(row i of A, w)
+			for i, v := range dots[:j.m] {
 				c := &j.c[i*j.ldc+n]
 				if j.beta != 0 {
 					v += j.beta * *c

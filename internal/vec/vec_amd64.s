@@ -6,51 +6,6 @@
 
 #include "textflag.h"
 
-// func dotAVX2(a, b *float32, n int) float32
-TEXT ·dotAVX2(SB), NOSPLIT, $0-28
-	MOVQ a+0(FP), SI
-	MOVQ b+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-dot32:
-	CMPQ CX, $32
-	JLT  dot8
-	VMOVUPS (SI), Y4
-	VMOVUPS 32(SI), Y5
-	VMOVUPS 64(SI), Y6
-	VMOVUPS 96(SI), Y7
-	VFMADD231PS (DI), Y4, Y0
-	VFMADD231PS 32(DI), Y5, Y1
-	VFMADD231PS 64(DI), Y6, Y2
-	VFMADD231PS 96(DI), Y7, Y3
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JMP  dot32
-dot8:
-	CMPQ CX, $8
-	JLT  dotdone
-	VMOVUPS (SI), Y4
-	VFMADD231PS (DI), Y4, Y0
-	ADDQ $32, SI
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  dot8
-dotdone:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
 // func axpyAVX2(alpha float32, x, y *float32, n int)
 TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), Y0
@@ -91,8 +46,9 @@ axpydone:
 	RET
 
 // func dotRowsAVX2(scale float32, q, k *float32, stride, n, hs int, out *float32)
-// out[t] = scale * dot(q, k[t*stride:][:hs]) for t < n, each dot summed in
-// dotAVX2's order (hs a multiple of 8), so that it equals scale*Dot exactly.
+// out[t] = scale * dot(q, k[t*stride:][:hs]) for t < n (hs a multiple of
+// 8): four 8-lane accumulators over blocks of 32, one over the blocks of 8
+// left, then the lanes added. Dot is the one-row case with scale 1.
 TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-56
 	VMOVSS scale+0(FP), X8
 	MOVQ q+8(FP), R8
