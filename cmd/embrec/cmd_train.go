@@ -236,9 +236,6 @@ func runTrain(fs *flag.FlagSet, args []string) error {
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	s1, s2 := tf.configs(spec.Seed)
-	if s2.MaxHistory < 1 {
-		return fmt.Errorf("--max-history %d: want at least 1", s2.MaxHistory)
-	}
 	if *resume && spec.Stage1 != nil && spec.Stage2 != nil {
 		s1, s2 = *spec.Stage1, *spec.Stage2 // the run's own schedule, whatever the flags say
 	}

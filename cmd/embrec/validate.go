@@ -75,7 +75,6 @@ func (c *checks) listOf(name, v string, choices ...string) {
 	}
 }
 
-// given reports whether the flag name was set on the command line.
 // validateDevice checks --device and --threads.
 func (c *checks) device(d deviceFlags) {
 	c.oneOf("device", *d.device, "cpu", "cuda")
@@ -131,6 +130,7 @@ func (c *checks) train(f *trainFlags) {
 	c.float("clip", *f.clip, 0, math.Inf(1), false)
 	c.float("input-dropout", *f.dropout, 0, 0.99, false)
 	c.float("beta2", *f.beta2, 0, 0.999999, false)
+	c.intRange("max-history", *f.history, 1, 1<<20)
 	if *f.tasks == "" {
 		c.add("--tasks is empty: want sequential, straightforward or both, comma-separated")
 	} else {
