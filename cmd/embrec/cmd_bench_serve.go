@@ -92,6 +92,8 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	const url = "/v1/recommend"
 	client := serve.NewClient(addr)
 	defer client.Close()
+	scraper := serve.NewClient(addr) // /metrics, on connections of its own
+	defer scraper.Close()
 	fmt.Fprintf(out, "embrec bench serve: %s on %s, %d users; --max-batch %d --max-wait %v --queue %d --timeout %v; %d CPUs; server: %s\n",
 		*dir, addr, len(users), *sf.maxBatch, *sf.maxWait, *sf.queue, *sf.timeout, runtime.NumCPU(), srv.what)
 	if *warm > 0 {
@@ -110,9 +112,9 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "\n| load | requests | errors | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | mean batch | CPU ms/request |\n|---|---|---|---|---|---|---|---|---|\n")
 	best := 0.0
 	for _, c := range concs {
-		b0, cpu0 := scrapeBatches(addr), srv.cpu()
+		b0, cpu0 := scrapeBatches(scraper), srv.cpu()
 		r := serve.ClosedLoop(ctx, client, url, bodies, c, *dur)
-		b1, cpu1 := scrapeBatches(addr), srv.cpu()
+		b1, cpu1 := scrapeBatches(scraper), srv.cpu()
 		best = max(best, r.Throughput())
 		fmt.Fprintf(out, "| closed loop, %d clients | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n", c, len(r.OK)+r.Errors(), r.Errors(),
 			r.Throughput(), ms(serve.Percentile(r.OK, 50)), ms(serve.Percentile(r.OK, 95)), ms(serve.Percentile(r.OK, 99)), b1.mean(b0),
@@ -122,7 +124,7 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *over > 0 && best > 0 {
 		rate := *over * best
 		var peak heapPeak
-		peak.start(addr, srv.rss)
+		peak.start(scraper, srv.rss)
 		// Connections refused over --max-conns close after their 503; Go's
 		// client logs each one whose answer it reads as unsolicited.
 		log.SetOutput(io.Discard)
@@ -197,16 +199,14 @@ func (b batchStats) mean(before batchStats) float64 {
 	return (b.sum - before.sum) / max(b.count-before.count, 1)
 }
 
-func scrapeBatches(addr string) batchStats {
-	m := scrapeMetrics(addr)
+func scrapeBatches(c *serve.Client) batchStats {
+	m := scrapeMetrics(c)
 	return batchStats{m["embrec_batch_size_sum"], m["embrec_batch_size_count"]}
 }
 
 // scrapeMetrics reads the unlabelled samples of /metrics.
-func scrapeMetrics(addr string) map[string]float64 {
+func scrapeMetrics(c *serve.Client) map[string]float64 {
 	out := map[string]float64{}
-	c := serve.NewClient(addr)
-	defer c.Close()
 	code, body, err := c.Do(context.Background(), "GET", "/metrics", nil)
 	if err != nil || code != 200 {
 		return out
@@ -230,7 +230,7 @@ type heapPeak struct {
 	perSecond      []uint64 // the heap's peak in each second
 }
 
-func (h *heapPeak) start(addr string, mem func() uint64) {
+func (h *heapPeak) start(c *serve.Client, mem func() uint64) {
 	h.heap0, h.heapMax = mem(), mem()
 	h.done = make(chan struct{})
 	h.wg.Add(1)
@@ -252,7 +252,7 @@ func (h *heapPeak) start(addr string, mem func() uint64) {
 				h.perSecond = append(h.perSecond, 0)
 			}
 			h.perSecond[sec] = max(h.perSecond[sec], m)
-			h.depthMax = max(h.depthMax, int(scrapeMetrics(addr)["embrec_queue_depth"]))
+			h.depthMax = max(h.depthMax, int(scrapeMetrics(c)["embrec_queue_depth"]))
 		}
 	}()
 }
