@@ -106,7 +106,11 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	if (!fresh || r.opt.SaveBF16) && r.readsInput(l, ProjDown) {
 		b.SwiGLUForward(s.h, a.gate, a.up)
 	}
-	m.linearBackward(r.dh, G.Down, r.dres, r.dresCopy(l, ProjDown), s.h, L.Down, l, ProjDown, 0)
+	dOut, dOutB := r.dres, r.dresCopy(l, ProjDown)
+	if r.fwdDropP > 0 { // through the MLP output's dropout (its BF16 copy would be stale)
+		dOut, dOutB = r.dropBackward(l, dropMLP), nil
+	}
+	m.linearBackward(r.dh, G.Down, dOut, dOutB, s.h, L.Down, l, ProjDown, 0)
 	dgate, dup := r.dgate, r.dup
 	if r.bf16Operand(l, ProjGate, ProjUp) {
 		dgate, dup = r.cp.dgate, r.cp.dup
@@ -125,7 +129,11 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	if !fresh && (r.opt.RecomputeAttention || r.opt.FlashAttention || r.readsInput(l, ProjO)) {
 		r.attentionForward(a, nil) // o_proj's input gradient reads dres, not this output
 	}
-	m.linearBackward(r.datt, G.O, r.dres, r.dresCopy(l, ProjO), s.att, L.O, l, ProjO, 0)
+	dOut, dOutB = r.dres, r.dresCopy(l, ProjO)
+	if r.fwdDropP > 0 {
+		dOut, dOutB = r.dropBackward(l, dropAttn), nil
+	}
+	m.linearBackward(r.datt, G.O, dOut, dOutB, s.att, L.O, l, ProjO, 0)
 	if r.opt.FlashAttention {
 		b.(tensor.FlashAttention).FlashAttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, s.a3, s.lse,
 			r.mask, c.Heads, c.KVHeads)

@@ -102,6 +102,10 @@ type Run struct {
 	lossReady    bool
 	hostLosses   []float32
 	forwardReady bool
+	dropP        float32 // residual dropout of the next Forward (SetDropout)
+	dropSeed     uint64
+	fwdDropP     float32 // ... and of the last one, which Backward follows
+	fwdDropSeed  uint64
 	linO, linW   [3]*tensor.Tensor // the outputs and weights of a shared-input product (linOuts)
 }
 
@@ -286,6 +290,7 @@ func (r *Run) Forward(mask []int32) {
 		copy(r.mask, mask)
 	}
 	Positions(r.pos, r.mask, r.B, r.T)
+	r.fwdDropP, r.fwdDropSeed = r.dropP, r.dropSeed
 	m := r.m
 	for l := 0; l < m.Config.Layers; l++ {
 		r.layerForward(l, r.layerActs(l), r.res[l], r.res[l+1])
@@ -326,6 +331,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	ab := r.attCopy(l)
 	r.attentionForward(a, ab)
 	m.linear(a.res2, s.att, ab, L.O, l, ProjO)
+	r.dropForward(a.res2, l, dropAttn)
 	b.Add(a.res2, a.res2, in)
 	xb = r.xnCopy(l, ProjGate, ProjUp)
 	tensor.Copies(b).RMSNormForwardCopy(s.xn, xb, a.rstd2, a.res2, L.MLPNorm, c.NormEps)
@@ -349,6 +355,7 @@ func (r *Run) layerForward(l int, a *layerActs, in, out *tensor.Tensor) {
 	}
 	if out != nil {
 		m.linear(out, h, nil, L.Down, l, ProjDown)
+		r.dropForward(out, l, dropMLP)
 		b.Add(out, out, a.res2)
 	}
 }

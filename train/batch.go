@@ -23,9 +23,11 @@ type Batch struct {
 	Rows     int       // prompts actually present (the rest are all padding)
 	Tokens   int       // target tokens (loss terms)
 	// Dropout, when > 0, drops input embeddings at this rate (mask seed
-	// DropSeed) in a training step (TrainConfig.InputDropout).
-	Dropout  float32
-	DropSeed uint64
+	// DropSeed) in a training step (TrainConfig.InputDropout);
+	// ResidualDropout the blocks' outputs (TrainConfig.ResidualDropout).
+	Dropout         float32
+	ResidualDropout float32
+	DropSeed        uint64
 }
 
 // SeqLen is the length of p in a batch: input, plus target when present.

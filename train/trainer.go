@@ -37,6 +37,11 @@ type TrainConfig struct {
 	// (token embeddings and injected vectors alike) of training batches,
 	// SASRec's regulariser; 0: none.
 	InputDropout float32 `json:",omitempty"`
+	// ResidualDropout is the inverted-dropout rate on each block's
+	// attention and MLP outputs before they join the residual stream in
+	// training steps (SASRec's dropout inside its blocks; llama.Run's
+	// SetDropout); 0: none.
+	ResidualDropout float32 `json:",omitempty"`
 }
 
 // DefaultTrainConfig is a small-model default (OpenP5 uses lr 1e-3 for
@@ -176,8 +181,9 @@ func (t *Trainer) microBatch(s, m int) (*Batch, error) {
 		T = t.R.LLM.Config.MaxPos
 	}
 	bt, err := MakeBatch(ps, c.Batch, T, true, 0)
-	if err == nil && c.InputDropout > 0 {
-		bt.Dropout, bt.DropSeed = c.InputDropout, c.Seed*0x9e3779b97f4a7c15+uint64(idx)
+	if err == nil {
+		bt.Dropout, bt.ResidualDropout = c.InputDropout, c.ResidualDropout
+		bt.DropSeed = c.Seed*0x9e3779b97f4a7c15 + uint64(idx)
 	}
 	return bt, err
 }

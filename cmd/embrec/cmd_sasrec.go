@@ -57,6 +57,7 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	fs.IntVar(&c.Heads, "heads", d.Heads, "attention heads")
 	fs.IntVar(&c.MaxLen, "max-len", d.MaxLen, "the last N items of a history are the input")
 	dropout := fs.Float64("dropout", float64(d.Dropout), "dropout on the input item embeddings")
+	residDrop := fs.Float64("residual-dropout", 0, "dropout on each block's attention and MLP outputs before the residual additions (SASRec's dropout inside its blocks)")
 	fs.IntVar(&c.Batch, "batch", d.Batch, "users per step")
 	fs.Float64Var(&c.LR, "lr", d.LR, "AdamW learning rate (constant after warm-up)")
 	fs.IntVar(&c.Warmup, "warmup", d.Warmup, "linear warm-up steps")
@@ -74,7 +75,7 @@ func runSASRec(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	c.Dropout = float32(*dropout)
+	c.Dropout, c.ResidualDropout = float32(*dropout), float32(*residDrop)
 	if *out == "" {
 		return errors.New("--out DIR is required")
 	}

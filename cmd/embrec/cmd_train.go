@@ -147,7 +147,7 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.RunSpec, error) {
 type trainFlags struct {
 	steps1, steps, batch, accum, warmup *int
 	lr, lr1, wd, clip                   *float64
-	dropout, beta2                      *float64
+	dropout, residDrop, beta2           *float64
 	tasks                               *string
 	history                             *int
 }
@@ -155,26 +155,28 @@ type trainFlags struct {
 func addTrainFlags(fs *flag.FlagSet) *trainFlags {
 	d := train.DefaultTrainConfig()
 	return &trainFlags{
-		steps1:  fs.Int("stage1-steps", 100, "stage 1 steps (projectors only; 0 skips stage 1)"),
-		steps:   fs.Int("steps", d.Steps, "stage 2 steps"),
-		batch:   fs.Int("batch", d.Batch, "examples per micro-batch"),
-		accum:   fs.Int("accum", d.Accum, "micro-batches per step (gradient accumulation)"),
-		warmup:  fs.Int("warmup", d.Warmup, "linear warmup steps of each stage"),
-		lr:      fs.Float64("lr", d.LR, "stage 2 peak learning rate"),
-		lr1:     fs.Float64("stage1-lr", 0, "stage 1 peak learning rate (0 = --lr)"),
-		wd:      fs.Float64("weight-decay", d.WeightDecay, "AdamW weight decay"),
-		clip:    fs.Float64("clip", d.Clip, "global gradient-norm clipping (0: off)"),
-		tasks:   fs.String("tasks", strings.Join(d.Tasks, ","), "tasks alternated batch by batch"),
-		beta2:   fs.Float64("beta2", d.Beta2, "AdamW's second-moment decay (SASRec uses 0.98: rare items' embedding rows then adapt faster)"),
-		history: fs.Int("max-history", d.MaxHistory, "items of history a prompt shows, most recent last (OpenP5's max_his); evaluation and serving use the run's"),
-		dropout: fs.Float64("input-dropout", 0, "dropout rate on the input embeddings of training batches (token embeddings and injected vectors; SASRec's regulariser), in [0, 1)"),
+		steps1:    fs.Int("stage1-steps", 100, "stage 1 steps (projectors only; 0 skips stage 1)"),
+		steps:     fs.Int("steps", d.Steps, "stage 2 steps"),
+		batch:     fs.Int("batch", d.Batch, "examples per micro-batch"),
+		accum:     fs.Int("accum", d.Accum, "micro-batches per step (gradient accumulation)"),
+		warmup:    fs.Int("warmup", d.Warmup, "linear warmup steps of each stage"),
+		lr:        fs.Float64("lr", d.LR, "stage 2 peak learning rate"),
+		lr1:       fs.Float64("stage1-lr", 0, "stage 1 peak learning rate (0 = --lr)"),
+		wd:        fs.Float64("weight-decay", d.WeightDecay, "AdamW weight decay"),
+		clip:      fs.Float64("clip", d.Clip, "global gradient-norm clipping (0: off)"),
+		tasks:     fs.String("tasks", strings.Join(d.Tasks, ","), "tasks alternated batch by batch"),
+		beta2:     fs.Float64("beta2", d.Beta2, "AdamW's second-moment decay (SASRec uses 0.98: rare items' embedding rows then adapt faster)"),
+		history:   fs.Int("max-history", d.MaxHistory, "items of history a prompt shows, most recent last (OpenP5's max_his); evaluation and serving use the run's"),
+		dropout:   fs.Float64("input-dropout", 0, "dropout rate on the input embeddings of training batches (token embeddings and injected vectors; SASRec's regulariser), in [0, 1)"),
+		residDrop: fs.Float64("residual-dropout", 0, "dropout rate on each block's attention and MLP outputs before the residual additions in training batches (SASRec's dropout inside its blocks), in [0, 1)"),
 	}
 }
 
 func (f *trainFlags) configs(seed uint64) (s1, s2 train.TrainConfig) {
 	c := train.DefaultTrainConfig()
 	c.Batch, c.Accum, c.Warmup, c.WeightDecay, c.Clip, c.Seed = *f.batch, *f.accum, *f.warmup, *f.wd, *f.clip, seed
-	c.InputDropout, c.Beta2, c.MaxHistory = float32(*f.dropout), *f.beta2, *f.history
+	c.InputDropout, c.ResidualDropout = float32(*f.dropout), float32(*f.residDrop)
+	c.Beta2, c.MaxHistory = *f.beta2, *f.history
 	c.Tasks = strings.Split(*f.tasks, ",")
 	s1, s2 = c, c
 	s1.Stage, s2.Stage = 1, 2

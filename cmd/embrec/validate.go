@@ -129,6 +129,7 @@ func (c *checks) train(f *trainFlags) {
 	c.float("weight-decay", *f.wd, 0, math.Inf(1), false)
 	c.float("clip", *f.clip, 0, math.Inf(1), false)
 	c.float("input-dropout", *f.dropout, 0, 0.99, false)
+	c.float("residual-dropout", *f.residDrop, 0, 0.99, false)
 	c.float("beta2", *f.beta2, 0, 0.999999, false)
 	c.intRange("max-history", *f.history, 1, 1<<20)
 	if *f.tasks == "" {

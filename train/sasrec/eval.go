@@ -72,6 +72,7 @@ func (m *Model) evaluate(sp data.Split, users []int32, modes ...bool) []Result {
 		layout(seqs, evalBatch, T, ids, mask, nil)
 		r := m.run(evalBatch, T)
 		r.EmbedIDs(ids)
+		r.SetDropout(0, 0)
 		r.Forward(mask)
 		lg := r.Logits(rows[:len(seqs)])
 		m.b.Download(host[:len(seqs)*V], lg)

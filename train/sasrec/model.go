@@ -13,21 +13,24 @@ import (
 
 // Config is the shape of the model and its training schedule.
 type Config struct {
-	Hidden  int     `json:"hidden"`   // C
-	Layers  int     `json:"layers"`   // L
-	Heads   int     `json:"heads"`    // NH (and NKV)
-	MaxLen  int     `json:"max_len"`  // the last MaxLen items of a sequence are the input
-	Dropout float32 `json:"dropout"`  // inverted dropout on the input item embeddings
-	Batch   int     `json:"batch"`    // users per step
-	LR      float64 `json:"lr"`       // constant after Warmup
-	Warmup  int     `json:"warmup"`   // linear warm-up steps
-	WD      float64 `json:"wd"`       // AdamW weight decay
-	Clip    float64 `json:"clip"`     // global gradient-norm bound (<= 0: none)
-	Epochs  int     `json:"epochs"`   // passes over the users' training sequences
-	Every   int     `json:"every"`    // validate every Every epochs
-	Patient int     `json:"patience"` // stop after this many validations without a better NDCG@10 (0: never)
-	VUsers  int     `json:"valid_users"`
-	Seed    uint64  `json:"seed"`
+	Hidden  int     `json:"hidden"`  // C
+	Layers  int     `json:"layers"`  // L
+	Heads   int     `json:"heads"`   // NH (and NKV)
+	MaxLen  int     `json:"max_len"` // the last MaxLen items of a sequence are the input
+	Dropout float32 `json:"dropout"` // inverted dropout on the input item embeddings
+	// ResidualDropout drops each block's attention and MLP outputs
+	// (llama.Run.SetDropout), as SASRec's blocks do; 0: none.
+	ResidualDropout float32 `json:"residual_dropout,omitempty"`
+	Batch           int     `json:"batch"`    // users per step
+	LR              float64 `json:"lr"`       // constant after Warmup
+	Warmup          int     `json:"warmup"`   // linear warm-up steps
+	WD              float64 `json:"wd"`       // AdamW weight decay
+	Clip            float64 `json:"clip"`     // global gradient-norm bound (<= 0: none)
+	Epochs          int     `json:"epochs"`   // passes over the users' training sequences
+	Every           int     `json:"every"`    // validate every Every epochs
+	Patient         int     `json:"patience"` // stop after this many validations without a better NDCG@10 (0: never)
+	VUsers          int     `json:"valid_users"`
+	Seed            uint64  `json:"seed"`
 }
 
 // DefaultConfig is SASRec's usual small shape (64 wide, 2 blocks) with a
@@ -48,6 +51,8 @@ func (c Config) Check() error {
 		return fmt.Errorf("--max-len %d: want 1..4096", c.MaxLen)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("--dropout %v: want [0, 1)", c.Dropout)
+	case !(c.ResidualDropout >= 0 && c.ResidualDropout < 1):
+		return fmt.Errorf("--residual-dropout %v: want [0, 1)", c.ResidualDropout)
 	case c.Batch < 1 || c.Batch > 4096:
 		return fmt.Errorf("--batch %d: want 1..4096", c.Batch)
 	case !(c.LR > 0 && c.LR < 10):

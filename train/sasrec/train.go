@@ -192,6 +192,7 @@ func (m *Model) step(seqs [][]int32, B, T int, ids, mask, tgt []int32, step int)
 		in := r.Input().Reshape(B*T, c.Hidden)
 		b.DropoutForward(in, dm, in, c.Dropout, c.Seed*0x9e3779b97f4a7c15+uint64(step))
 	}
+	r.SetDropout(c.ResidualDropout, c.Seed*0x9e3779b97f4a7c15+uint64(step))
 	r.Forward(mask)
 	loss, n := r.Loss(tgt)
 	if n == 0 {
