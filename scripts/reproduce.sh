@@ -42,7 +42,7 @@ LastFM)
 	sasrec="--max-len 50 --dropout 0.2 --epochs 200 --eval-every 2 --patience 10"
 	backbone="--init random --config tiny --full"
 	text="--epochs 10 --eval-every 1000 --valid-users 0 --patience 4 --stage1-steps 0"
-	embed="--epochs 30 --eval-every 100 --valid-users 0 --patience 8 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets"
+	embed="--epochs 20 --eval-every 200 --valid-users 0 --patience 0 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets --input-dropout 0.5 --residual-dropout 0.3 --tasks sequential"
 	;;
 Beauty)
 	wals="--reg 0.01 --alpha 40"; cf="--beta 0.5 --history 1"

@@ -1,5 +1,5 @@
-// Input dropout of training batches: it changes the step, is reproducible
-// from the seed, and training with it still fits.
+// Input and residual dropout of training batches: each changes the step,
+// is reproducible from the seed, and training with it still fits.
 
 package train
 
@@ -12,6 +12,14 @@ import (
 )
 
 func TestInputDropout(t *testing.T) {
+	testDropout(t, "input", func(c *TrainConfig, p float32) { c.InputDropout = p })
+}
+
+func TestResidualDropout(t *testing.T) {
+	testDropout(t, "residual", func(c *TrainConfig, p float32) { c.ResidualDropout = p })
+}
+
+func testDropout(t *testing.T, kind string, set func(*TrainConfig, float32)) {
 	spec := RunSpec{Data: "synth:seed=2,users=40,items=30,minlen=6,maxlen=12", Init: "random", Config: "tiny",
 		Mode: "embed", Seed: 1, Full: true, ItemTokens: ItemWhole, ItemHead: ItemHeadTiedID}
 	spec.WALS = wals.DefaultConfig()
@@ -22,7 +30,8 @@ func TestInputDropout(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := DefaultTrainConfig()
-		c.Steps, c.Batch, c.Warmup, c.LR, c.InputDropout = steps, 8, 2, 3e-3, p
+		c.Steps, c.Batch, c.Warmup, c.LR = steps, 8, 2, 3e-3
+		set(&c, p)
 		tr, err := NewTrainer(bt.Rec, bt.Templates, c)
 		if err != nil {
 			t.Fatal(err)
@@ -45,15 +54,15 @@ func TestInputDropout(t *testing.T) {
 	f1, _, w1 := train(0.3, 5)
 	_, _, w2 := train(0.3, 5)
 	if f0 == f1 {
-		t.Fatal("input dropout left the training loss unchanged")
+		t.Fatalf("%s dropout left the training loss unchanged", kind)
 	}
 	if !equalF32(w1, w2) {
-		t.Fatal("two runs with the same seed and input dropout differ")
+		t.Fatalf("two runs with the same seed and %s dropout differ", kind)
 	}
 	if equalF32(w0, w1) {
-		t.Fatal("input dropout left the weights unchanged")
+		t.Fatalf("%s dropout left the weights unchanged", kind)
 	}
 	if first, last, _ := train(0.3, 40); !(last < first) {
-		t.Fatalf("with input dropout the loss went from %v to %v", first, last)
+		t.Fatalf("with %s dropout the loss went from %v to %v", kind, first, last)
 	}
 }
