@@ -6,7 +6,8 @@
 Each line of the log is one trial written by `embrec sasrec --log`,
 `embrec eval --log` or `embrec eval-cf --log`. The table keeps, for each
 model label, the latest trial that has test figures (with --all, every
-trial in order, with its validation figures). Columns: test HR@5, NDCG@5,
+trial in order, with its validation figures); for `sasrec`, which reads
+test at the end of every trial, the trial with the best validation NDCG@10. Columns: test HR@5, NDCG@5,
 HR@10 with its 95% bootstrap interval over users, NDCG@10, training
 seconds, passes over the training samples, commit. Rows of `eval --log`
 for other tasks and templates follow in a second table.
@@ -41,8 +42,15 @@ def main():
         return
     latest = {}
     for t in trials:
-        if t.get("test"):
-            latest[t["model"]] = t
+        if not t.get("test"):
+            continue
+        # `embrec sasrec` reads test at the end of every trial, so its row is
+        # the trial with the best validation NDCG@10, not the latest one.
+        if t["model"] == "sasrec" and t["model"] in latest:
+            best = (latest["sasrec"].get("valid") or {}).get("ndcg10", 0)
+            if (t.get("valid") or {}).get("ndcg10", 0) <= best:
+                continue
+        latest[t["model"]] = t
     ds = trials[-1]["dataset"]
     print("%s, test split, sequential task, seen template 0 (OpenP5 protocol; -excl: training items excluded)\n" % ds)
     print("| model | HR@5 | NDCG@5 | HR@10 [95% CI] | NDCG@10 | users | train s | passes | commit |")
