@@ -106,10 +106,7 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	if (!fresh || r.opt.SaveBF16) && r.readsInput(l, ProjDown) {
 		b.SwiGLUForward(s.h, a.gate, a.up)
 	}
-	dOut, dOutB := r.dres, r.dresCopy(l, ProjDown)
-	if r.fwdDropP > 0 { // through the MLP output's dropout (its BF16 copy would be stale)
-		dOut, dOutB = r.dropBackward(l, dropMLP), nil
-	}
+	dOut, dOutB := r.branchGrad(l, ProjDown, dropMLP)
 	m.linearBackward(r.dh, G.Down, dOut, dOutB, s.h, L.Down, l, ProjDown, 0)
 	dgate, dup := r.dgate, r.dup
 	if r.bf16Operand(l, ProjGate, ProjUp) {
@@ -129,10 +126,7 @@ func (r *Run) layerBackward(l int, a *layerActs, in *tensor.Tensor) {
 	if !fresh && (r.opt.RecomputeAttention || r.opt.FlashAttention || r.readsInput(l, ProjO)) {
 		r.attentionForward(a, nil) // o_proj's input gradient reads dres, not this output
 	}
-	dOut, dOutB = r.dres, r.dresCopy(l, ProjO)
-	if r.fwdDropP > 0 {
-		dOut, dOutB = r.dropBackward(l, dropAttn), nil
-	}
+	dOut, dOutB = r.branchGrad(l, ProjO, dropAttn)
 	m.linearBackward(r.datt, G.O, dOut, dOutB, s.att, L.O, l, ProjO, 0)
 	if r.opt.FlashAttention {
 		b.(tensor.FlashAttention).FlashAttentionBackward(r.dq3, r.dk3, r.dv3, r.datt3, a.q3, a.k3, a.v3, s.a3, s.lse,

@@ -102,10 +102,8 @@ type Run struct {
 	lossReady    bool
 	hostLosses   []float32
 	forwardReady bool
-	dropP        float32 // residual dropout of the next Forward (SetDropout)
+	dropP        float32 // residual dropout of Forward and Backward (SetDropout)
 	dropSeed     uint64
-	fwdDropP     float32 // ... and of the last one, which Backward follows
-	fwdDropSeed  uint64
 	linO, linW   [3]*tensor.Tensor // the outputs and weights of a shared-input product (linOuts)
 }
 
@@ -290,7 +288,6 @@ func (r *Run) Forward(mask []int32) {
 		copy(r.mask, mask)
 	}
 	Positions(r.pos, r.mask, r.B, r.T)
-	r.fwdDropP, r.fwdDropSeed = r.dropP, r.dropSeed
 	m := r.m
 	for l := 0; l < m.Config.Layers; l++ {
 		r.layerForward(l, r.layerActs(l), r.res[l], r.res[l+1])

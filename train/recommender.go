@@ -225,11 +225,11 @@ func (r *Recommender) Step(bt *Batch, scale float32, backward bool) (float64, in
 		drop = r.scratch("dropout", bt.B*bt.T, C)
 		r.b.DropoutForward(x, drop, x, bt.Dropout, bt.DropSeed)
 	}
+	resid := float32(0) // training steps only
 	if backward {
-		run.SetDropout(bt.ResidualDropout, bt.DropSeed)
-	} else {
-		run.SetDropout(0, 0)
+		resid = bt.ResidualDropout
 	}
+	run.SetDropout(resid, bt.DropSeed)
 	run.Forward(bt.Mask)
 	loss, n := run.Loss(bt.Targets)
 	if !backward {
