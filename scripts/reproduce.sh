@@ -18,10 +18,9 @@
 # runs of results/quality (measured on a machine loaded by other jobs, so
 # upper bounds): LastFM about 1.5 h (SASRec 16 min, each text baseline up
 # to 1 h before early stopping, Embed 5-10 min); ML1M's Embed about 40 min,
-# SASRec 1.5 h and its text baselines about 20 min each (one epoch); Beauty's SASRec
-# 16 min and Embed 14 min (one thread each, the fourth session), the text baselines
-# 20-30 min each. THREADS=1 per
-# job is what the results used.
+# SASRec 1.5 h and its text baselines about 20 min each (one epoch); Beauty's
+# SASRec 16 min and Embed 14 min (one thread each, the fourth session), the
+# text baselines 20-30 min each. THREADS=1 per job is what the results used.
 # SKIP_TEXT=1 skips the text baselines (Llama-R, Llama-S).
 set -euo pipefail
 ds=${1:?usage: reproduce.sh LastFM|Beauty|ML1M [WORKDIR]}
