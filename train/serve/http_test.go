@@ -16,6 +16,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 func post(t *testing.T, url, body string) (int, map[string]any, http.Header) {
@@ -298,4 +301,35 @@ func gather(t *testing.T, m *Metrics) string {
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return rec.Body.String()
+}
+
+// TestMetricsExposition checks /metrics as a scraper reads it: the text
+// format's content type, and a body that Prometheus' own parser accepts with
+// every family of the service in it.
+func TestMetricsExposition(t *testing.T) {
+	m := NewMetrics(func() int { return 3 })
+	m.request(200, 5*time.Millisecond)
+	m.batch(4, 2*time.Millisecond)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("content type %q, want the text format 0.0.4", ct)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(rec.Body)
+	if err != nil {
+		t.Fatalf("the body does not parse: %v", err)
+	}
+	for _, name := range []string{"embrec_requests_total", "embrec_request_duration_seconds", "embrec_batch_size",
+		"embrec_batch_duration_seconds", "embrec_requests_in_flight", "embrec_connections_refused_total", "embrec_queue_depth"} {
+		if fams[name] == nil {
+			t.Errorf("family %s missing", name)
+		}
+	}
+	if q := fams["embrec_queue_depth"]; q != nil && q.Metric[0].GetGauge().GetValue() != 3 {
+		t.Errorf("queue depth %v, want 3", q.Metric[0].GetGauge().GetValue())
+	}
+	if h := fams["embrec_batch_size"]; h != nil && h.Metric[0].GetHistogram().GetSampleCount() != 1 {
+		t.Errorf("batch size count %d, want 1", h.Metric[0].GetHistogram().GetSampleCount())
+	}
 }

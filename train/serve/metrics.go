@@ -4,12 +4,13 @@
 package serve
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 )
 
 // Metrics are the collectors of one service.
@@ -59,9 +60,29 @@ func NewMetrics(queueDepth func() int) *Metrics {
 	return m
 }
 
-// Handler serves the registry in Prometheus' text format.
+// Handler serves the registry in Prometheus' text exposition format
+// (version 0.0.4, which every scraper accepts). It encodes the registry's
+// families with the client library's expfmt encoder itself rather than through
+// promhttp, whose content and encoding negotiation, gzip writer and 93
+// response-writer wrapper types were 0.27 MB of the binary (results/binary).
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mfs, err := m.reg.Gather()
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "gathering metrics: "+err.Error())
+			return
+		}
+		var buf bytes.Buffer
+		enc := expfmt.NewEncoder(&buf, expfmt.FmtText)
+		for _, mf := range mfs {
+			if err := enc.Encode(mf); err != nil {
+				writeError(w, http.StatusInternalServerError, "encoding metric "+mf.GetName()+": "+err.Error())
+				return
+			}
+		}
+		w.Header().Set("Content-Type", string(expfmt.FmtText))
+		w.Write(buf.Bytes())
+	})
 }
 
 // Registry is the registry the collectors are on (tests read it).
