@@ -106,12 +106,13 @@ func (c *CPU) DropoutForward(out, mask, in *Tensor, p float32, seed uint64) {
 		panic(fmt.Sprintf("tensor: dropout probability %v outside [0, 1)", p))
 	}
 	c.drop = dropJob{o: Float32s(out), m: Float32s(mask), x: Float32s(in), p: p, seed: seed}
-	c.pool.parallel(out.Len(), 16, &c.drop)
+	c.pool.parallel(out.Len(), 2, &c.drop) // about a nanosecond an element in AVX2, less in AVX-512
 	c.drop = dropJob{}
 }
 
 // dropJob is DropoutForward over elements [lo, hi): the mask of element i
-// depends only on seed and i, so any split gives the same bits.
+// is DropoutUniform(seed, i), whichever worker draws it (dropoutSlice's
+// kernels give the scalar loop's bits).
 type dropJob struct {
 	o, m, x []float32
 	p       float32
@@ -119,16 +120,7 @@ type dropJob struct {
 }
 
 func (j *dropJob) run(lo, hi int) {
-	keep := 1 / (1 - j.p)
-	o, m, x := j.o[lo:hi], j.m[lo:hi], j.x[lo:hi]
-	for i := range o {
-		if DropoutUniform(j.seed, lo+i) < j.p {
-			m[i] = 0
-		} else {
-			m[i] = keep
-		}
-		o[i] = x[i] * m[i]
-	}
+	dropoutSlice(j.o[lo:hi], j.m[lo:hi], j.x[lo:hi], j.seed, lo, j.p)
 }
 
 // DropoutBackward implements Dropouts.
