@@ -265,3 +265,78 @@ gfin:
 gfindone:
 	VZEROUPPER
 	RET
+
+// func expAffineAVX512(dst, src *float32, n int, a, b float32)
+// expAffineAVX2's operations on sixteen lanes, the constants broadcast into
+// Z16-Z30 once and the three special cases merged under masks; n is a
+// multiple of 16.
+TEXT ·expAffineAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z14
+	VBROADCASTSS b+28(FP), Z15
+	VBROADCASTSS expc<>+0(SB), Z16   // log2e
+	VBROADCASTSS expc<>+32(SB), Z17  // 0.5
+	VBROADCASTSS expc<>+64(SB), Z18  // ln2hi
+	VBROADCASTSS expc<>+96(SB), Z19  // ln2lo
+	VBROADCASTSS expc<>+128(SB), Z20 // c7
+	VBROADCASTSS expc<>+160(SB), Z21 // c6
+	VBROADCASTSS expc<>+192(SB), Z22 // c5
+	VBROADCASTSS expc<>+224(SB), Z23 // c4
+	VBROADCASTSS expc<>+256(SB), Z24 // c3
+	VBROADCASTSS expc<>+288(SB), Z25 // c2
+	VBROADCASTSS expc<>+320(SB), Z26 // 1
+	VBROADCASTSS expc<>+352(SB), Z27 // expmax
+	VBROADCASTSS expc<>+384(SB), Z28 // expmin
+	VBROADCASTSS expc<>+416(SB), Z29 // +Inf
+	VBROADCASTSS expc<>+448(SB), Z30 // sign bit
+	VPXORD Z13, Z13, Z13             // 0
+	SHRQ $4, CX
+	JZ   done512
+
+loop512:
+	VMOVUPS (SI), Z0
+	VMULPS  Z14, Z0, Z0          // x = a*src
+	VADDPS  Z15, Z0, Z0          // x += b
+	VMULPS  Z16, Z0, Z1          // t = x*log2e
+	VPANDD  Z30, Z1, Z2          // sign of t
+	VPORD   Z17, Z2, Z2          // +-0.5
+	VADDPS  Z2, Z1, Z1           // t < 0 ? t - 0.5 : t + 0.5
+	VCVTTPS2DQ Z1, Z4            // n (int32, truncated)
+	VCVTDQ2PS Z4, Z5             // n (float32)
+	VMULPS  Z18, Z5, Z6
+	VSUBPS  Z6, Z0, Z6           // x - n*ln2Hi
+	VMULPS  Z19, Z5, Z7
+	VSUBPS  Z7, Z6, Z6           // r = x - n*ln2Hi - n*ln2Lo
+	VMULPS  Z20, Z6, Z7          // r*c7
+	VADDPS  Z21, Z7, Z7          // c6 + r*c7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z22, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z23, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z24, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z25, Z7, Z7
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z26, Z7, Z7          // 1 + r*(c2 + ...)
+	VMULPS  Z6, Z7, Z7
+	VADDPS  Z26, Z7, Z7          // p = 1 + r*(1 + ...)
+	VPSLLD  $23, Z4, Z4
+	VPADDD  Z4, Z7, Z7           // p * 2^n in the exponent bits
+	VCMPPS  $0x1e, Z27, Z0, K1   // x > expMax (ordered)
+	VMOVAPS Z29, K1, Z7          // +Inf
+	VCMPPS  $0x11, Z28, Z0, K2   // x < expMin (ordered)
+	VMOVAPS Z13, K2, Z7          // 0
+	VCMPPS  $0x03, Z0, Z0, K3    // x is NaN
+	VMOVAPS Z0, K3, Z7           // x
+	VMOVUPS Z7, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop512
+
+done512:
+	VZEROUPPER
+	RET

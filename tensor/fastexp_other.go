@@ -15,3 +15,9 @@ func expAffine(dst, src []float32, a, b float32) {
 
 // geluVector has no vector form here: geluTanh's scalar loops do all.
 func geluVector(t, x []float32, finish bool) int { return 0 }
+
+// expKernels names the slice exp's kernels: the scalar loop alone here.
+func expKernels() []string { return []string{"go"} }
+
+// expAffineWith is expAffine (tests).
+func expAffineWith(kernel string, dst, src []float32, a, b float32) { expAffine(dst, src, a, b) }

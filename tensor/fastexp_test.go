@@ -64,8 +64,9 @@ func BenchmarkExp(b *testing.B) {
 
 // TestExpAffine: the vector exp gives exp32's bits for a = 1 and -1, on
 // ordinary arguments, the range limits, infinities, NaN and signed zeros,
-// at every length around the vector width.
+// at every length around the vector width, with each kernel the CPU has.
 func TestExpAffine(t *testing.T) {
+	t.Logf("slice exp kernels on this CPU: %v", expKernels())
 	r := rand.New(rand.NewPCG(3, 4))
 	var x []float32
 	for i := 0; i < 5000; i++ {
@@ -73,30 +74,41 @@ func TestExpAffine(t *testing.T) {
 	}
 	x = append(x, 0, float32(math.Copysign(0, -1)), 88.72283, 88.72284, -87.33654, -87.33655, 100, -100,
 		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-30, -1e-30, 0.34657359, -0.34657359)
-	for _, ab := range [][2]float32{{1, 0}, {-1, 0}, {1, -3.5}, {1, 2}} {
-		for _, n := range []int{0, 1, 7, 8, 9, 16, 17, len(x)} {
-			src := x[len(x)-n:]
-			dst := make([]float32, n)
-			expAffine(dst, src, ab[0], ab[1])
-			for i, v := range src {
-				want := exp32(ab[0]*v + ab[1])
-				if math.Float32bits(dst[i]) != math.Float32bits(want) && !(want != want && dst[i] != dst[i]) {
-					t.Fatalf("a=%g b=%g n=%d: exp(%g) = %g (%#x), exp32 %g (%#x)", ab[0], ab[1], n, v, dst[i], math.Float32bits(dst[i]), want, math.Float32bits(want))
+	for _, k := range append(expKernels(), "dispatch") {
+		for _, ab := range [][2]float32{{1, 0}, {-1, 0}, {1, -3.5}, {1, 2}} {
+			for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, len(x)} {
+				src := x[len(x)-n:]
+				dst := make([]float32, n)
+				if k == "dispatch" {
+					expAffine(dst, src, ab[0], ab[1])
+				} else {
+					expAffineWith(k, dst, src, ab[0], ab[1])
+				}
+				for i, v := range src {
+					want := exp32(ab[0]*v + ab[1])
+					if math.Float32bits(dst[i]) != math.Float32bits(want) && !(want != want && dst[i] != dst[i]) {
+						t.Fatalf("%s a=%g b=%g n=%d: exp(%g) = %g (%#x), exp32 %g (%#x)", k, ab[0], ab[1], n, v, dst[i], math.Float32bits(dst[i]), want, math.Float32bits(want))
+					}
 				}
 			}
 		}
 	}
 }
 
-// BenchmarkExpAffine times the slice exp over 4096 arguments in [-8, 8).
+// BenchmarkExpAffine/KERNEL times the slice exp over 4096 arguments in
+// [-8, 8) with each kernel.
 func BenchmarkExpAffine(b *testing.B) {
 	x := make([]float32, 4096)
 	for i := range x {
 		x[i] = float32(i)/256 - 8
 	}
 	d := make([]float32, len(x))
-	for b.Loop() {
-		expAffine(d, x, 1, 0)
+	for _, k := range expKernels() {
+		b.Run(k, func(b *testing.B) {
+			for b.Loop() {
+				expAffineWith(k, d, x, 1, 0)
+			}
+		})
 	}
 }
 
