@@ -146,16 +146,9 @@ func (j *attnJob) backwardHead(b, h int, first bool, dP []float32, serial *gemm.
 	c := j.c
 	c.sgemm(serial, true, false, s.Tk, s.HS, s.Tq, 1, ph, s.Tk, dOh, qC, beta, dvh, kC) // dV (Tk, HS) (+)= P^T @ dO
 	c.sgemm(serial, false, true, s.Tq, s.Tk, s.HS, 1, dOh, qC, vh, kC, 0, dP, s.Tk)     // dP (Tq, Tk) = dO @ V^T
-	for i := 0; i < s.Tq; i++ {
+	for i := 0; i < s.Tq; i++ { // dS = P * (dP - rowsum(P * dP))
 		pr, dr := ph[i*s.Tk:i*s.Tk+s.Tk], dP[i*s.Tk:i*s.Tk+s.Tk]
-		var dot float64
-		for jj, pv := range pr {
-			dot += float64(pv) * float64(dr[jj])
-		}
-		dd := float32(dot)
-		for jj, pv := range pr {
-			dr[jj] = pv * (dr[jj] - dd)
-		}
+		vec.SubMul(dr, pr, float32(vec.DotF64(pr, dr)))
 	}
 	c.sgemm(serial, false, false, s.Tq, s.HS, s.Tk, j.scale, dP, s.Tk, kh, kC, 0, dqh, qC)   // dQ = scale dS @ K
 	c.sgemm(serial, true, false, s.Tk, s.HS, s.Tq, j.scale, dP, s.Tk, qh, qC, beta, dkh, kC) // dK (+)= scale dS^T @ Q

@@ -88,3 +88,21 @@ func sumSqF64Go(x []float32) float64 {
 	}
 	return s
 }
+
+// dotF64Go is DotF64 in portable Go, in order.
+func dotF64Go(a, b []float32) float64 {
+	var s float64
+	b = b[:len(a)]
+	for i, v := range a {
+		s += float64(v) * float64(b[i])
+	}
+	return s
+}
+
+// subMulGo is SubMul in portable Go.
+func subMulGo(d, p []float32, c float32) {
+	p = p[:len(d)]
+	for i := range d {
+		d[i] = p[i] * (d[i] - c)
+	}
+}

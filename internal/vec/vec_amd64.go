@@ -27,6 +27,12 @@ func maxAVX2(x *float32, n int) (mx float32, nan bool)
 func sumF64AVX2(x *float32, n int) float64
 
 //go:noescape
+func dotF64AVX2(a, b *float32, n int) float64
+
+//go:noescape
+func subMulAVX2(d, p *float32, n int, c float32)
+
+//go:noescape
 func dotRowsAVX2(scale float32, q, k *float32, stride, n, hs int, out *float32)
 
 //go:noescape
@@ -139,4 +145,27 @@ func SumSqF64(x []float32) float64 {
 		return sumSqF64Go(x)
 	}
 	return sumSqF64AVX2(&x[0], m) + sumSqF64Go(x[m:])
+}
+
+// DotF64 returns Σ a[i]*b[i] over len(a) elements (b at least as long),
+// accumulated in float64 (in an order of its own: lanes of eight, then the
+// tail).
+func DotF64(a, b []float32) float64 {
+	m := len(a) &^ 7
+	if !HasAVX2 || m == 0 {
+		return dotF64Go(a, b)
+	}
+	b = b[:len(a)]
+	return dotF64AVX2(&a[0], &b[0], m) + dotF64Go(a[m:], b[m:])
+}
+
+// SubMul sets d[i] = p[i] * (d[i] - c) for i < len(d) (p at least as
+// long): a softmax row's backward, bit for bit the scalar expression.
+func SubMul(d, p []float32, c float32) {
+	m := len(d) &^ 7
+	p = p[:len(d)]
+	if HasAVX2 && m > 0 {
+		subMulAVX2(&d[0], &p[0], m, c)
+	}
+	subMulGo(d[m:], p[m:], c)
 }

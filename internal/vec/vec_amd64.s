@@ -261,3 +261,58 @@ qdone:
 	VMOVSD X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func dotF64AVX2(a, b *float32, n int) float64
+// Σ a[i]*b[i] in float64 (n a multiple of 8), two 4-lane accumulators; each
+// product of two widened float32 is exact in float64, so the fused
+// multiply-add rounds only the sum.
+TEXT ·dotF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+dfloop:
+	TESTQ CX, CX
+	JZ    dfdone
+	VCVTPS2PD (SI), Y2
+	VCVTPS2PD 16(SI), Y3
+	VCVTPS2PD (DI), Y4
+	VCVTPS2PD 16(DI), Y5
+	VFMADD231PD Y4, Y2, Y0
+	VFMADD231PD Y5, Y3, Y1
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dfloop
+dfdone:
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	VMOVSD X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func subMulAVX2(d, p *float32, n int, c float32)
+// d[i] = p[i] * (d[i] - c), a subtraction then a multiplication as in Go
+// (n a multiple of 8).
+TEXT ·subMulAVX2(SB), NOSPLIT, $0-28
+	MOVQ d+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS c+24(FP), Y0
+smloop:
+	TESTQ CX, CX
+	JZ    smdone
+	VMOVUPS (DI), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMULPS  (SI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  smloop
+smdone:
+	VZEROUPPER
+	RET

@@ -33,3 +33,9 @@ func Scale(alpha float32, x []float32) { scaleGo(alpha, x) }
 
 // SumSqF64 returns Σ x[i]², accumulated in float64.
 func SumSqF64(x []float32) float64 { return sumSqF64Go(x) }
+
+// DotF64 returns Σ a[i]*b[i], accumulated in float64.
+func DotF64(a, b []float32) float64 { return dotF64Go(a, b) }
+
+// SubMul sets d[i] = p[i] * (d[i] - c).
+func SubMul(d, p []float32, c float32) { subMulGo(d, p, c) }

@@ -160,3 +160,35 @@ func TestScale(t *testing.T) {
 		}
 	}
 }
+
+// TestDotF64SubMul: DotF64 within 1e-12 of the in-order float64 sum of the
+// exact products (its order is its own), SubMul bit for bit the scalar
+// expression, at lengths around the vector width.
+func TestDotF64SubMul(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for n := 0; n <= 70; n++ {
+		a, b := make([]float32, n), make([]float32, n+3)
+		for i := range a {
+			a[i] = float32(r.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(r.NormFloat64() * 5)
+		}
+		var dot, mag float64
+		for i, v := range a {
+			dot += float64(v) * float64(b[i])
+			mag += math.Abs(float64(v) * float64(b[i]))
+		}
+		if got := DotF64(a, b); math.Abs(got-dot) > 1e-12*mag {
+			t.Fatalf("DotF64 n=%d: %v, want %v", n, got, dot)
+		}
+		c := float32(r.NormFloat64())
+		d := append([]float32(nil), b[:n]...)
+		SubMul(d, a, c)
+		for i := range d {
+			if want := a[i] * (b[i] - c); math.Float32bits(d[i]) != math.Float32bits(want) {
+				t.Fatalf("SubMul n=%d: element %d is %v, want %v", n, i, d[i], want)
+			}
+		}
+	}
+}
