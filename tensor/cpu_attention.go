@@ -146,7 +146,8 @@ func (j *attnJob) backwardHead(b, h int, first bool, dP []float32, serial *gemm.
 	c := j.c
 	c.sgemm(serial, true, false, s.Tk, s.HS, s.Tq, 1, ph, s.Tk, dOh, qC, beta, dvh, kC) // dV (Tk, HS) (+)= P^T @ dO
 	c.sgemm(serial, false, true, s.Tq, s.Tk, s.HS, 1, dOh, qC, vh, kC, 0, dP, s.Tk)     // dP (Tq, Tk) = dO @ V^T
-	for i := 0; i < s.Tq; i++ { // dS = P * (dP - rowsum(P * dP))
+	// dS = P * (dP - rowsum(P * dP)), row by row
+	for i := 0; i < s.Tq; i++ {
 		pr, dr := ph[i*s.Tk:i*s.Tk+s.Tk], dP[i*s.Tk:i*s.Tk+s.Tk]
 		vec.SubMul(dr, pr, float32(vec.DotF64(pr, dr)))
 	}
