@@ -12,7 +12,7 @@ import (
 )
 
 // expAffineAVX2 and expAffineAVX512 are in fastexp_amd64.s; n is a
-// multiple of 8 and 16.
+// multiple of 8 for the first, any length for the second.
 //
 //go:noescape
 func expAffineAVX2(dst, src *float32, n int, a, b float32)
@@ -54,8 +54,8 @@ func expAffineWith(kernel string, dst, src []float32, a, b float32) {
 	dst = dst[:len(src)]
 	n := 0
 	switch kernel {
-	case "avx512":
-		n = len(src) &^ 15
+	case "avx512": // the tail under a mask
+		n = len(src)
 		if n > 0 {
 			expAffineAVX512(&dst[0], &src[0], n, a, b)
 		}

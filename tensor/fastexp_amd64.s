@@ -268,8 +268,9 @@ gfindone:
 
 // func expAffineAVX512(dst, src *float32, n int, a, b float32)
 // expAffineAVX2's operations on sixteen lanes, the constants broadcast into
-// Z16-Z30 once and the three special cases merged under masks; n is a
-// multiple of 16.
+// Z16-Z30 once and the three special cases merged under masks; any n: the
+// last n%16 elements go through the loop once more under a load and store
+// mask (the softmax of a causal row is rarely a multiple of 16 long).
 TEXT ·expAffineAVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -292,11 +293,15 @@ TEXT ·expAffineAVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSS expc<>+416(SB), Z29 // +Inf
 	VBROADCASTSS expc<>+448(SB), Z30 // sign bit
 	VPXORD Z13, Z13, Z13             // 0
+	MOVQ CX, DX
+	ANDQ $15, DX                     // tail length
+	MOVL $-1, AX
+	KMOVW AX, K4                     // all sixteen lanes
 	SHRQ $4, CX
-	JZ   done512
+	JZ   tail512
 
 loop512:
-	VMOVUPS (SI), Z0
+	VMOVUPS.Z (SI), K4, Z0
 	VMULPS  Z14, Z0, Z0          // x = a*src
 	VADDPS  Z15, Z0, Z0          // x += b
 	VMULPS  Z16, Z0, Z1          // t = x*log2e
@@ -331,11 +336,23 @@ loop512:
 	VMOVAPS Z13, K2, Z7          // 0
 	VCMPPS  $0x03, Z0, Z0, K3    // x is NaN
 	VMOVAPS Z0, K3, Z7           // x
-	VMOVUPS Z7, (DI)
+	VMOVUPS Z7, K4, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
 	DECQ CX
 	JNZ  loop512
+
+tail512:
+	TESTQ DX, DX
+	JZ    done512
+	MOVL  $1, AX
+	MOVQ  DX, CX
+	SHLL  CX, AX
+	DECL  AX                         // (1 << tail) - 1
+	KMOVW AX, K4
+	MOVQ  $1, CX
+	XORQ  DX, DX
+	JMP   loop512
 
 done512:
 	VZEROUPPER

@@ -78,11 +78,20 @@ func TestExpAffine(t *testing.T) {
 		for _, ab := range [][2]float32{{1, 0}, {-1, 0}, {1, -3.5}, {1, 2}} {
 			for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, len(x)} {
 				src := x[len(x)-n:]
-				dst := make([]float32, n)
+				buf := make([]float32, n+16) // a guard after dst: a masked tail must not write there
+				for i := range buf {
+					buf[i] = -7
+				}
+				dst := buf[:n]
 				if k == "dispatch" {
 					expAffine(dst, src, ab[0], ab[1])
 				} else {
 					expAffineWith(k, dst, src, ab[0], ab[1])
+				}
+				for i, v := range buf[n:] {
+					if v != -7 {
+						t.Fatalf("%s n=%d: element %d past the end written (%v)", k, n, n+i, v)
+					}
 				}
 				for i, v := range src {
 					want := exp32(ab[0]*v + ab[1])
