@@ -24,6 +24,7 @@ type CPU struct {
 	adamw  adamwJob // AdamW's job, kept so that a step allocates nothing
 	gemv   gemvJob
 	drop   dropJob
+	ropeJ  ropeJob
 	attn   attnJob
 	attnWs chan *attnWorker // per-worker attention state (SGEMM buffers, dP)
 	// invariant: MatMul's result rows do not depend on the row count
