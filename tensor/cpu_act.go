@@ -58,6 +58,13 @@ func swigluForward(o, g, u []float32) {
 func swigluBackward(dg, du, d, g, u []float32) {
 	var e [256]float32
 	expAffine(e[:len(g)], g, -1, 0)
+	n := swigluBackwardVector(dg, du, d, g, u, e[:len(g)])
+	swigluBackwardGo(dg[n:], du[n:], d[n:], g[n:], u[n:], e[n:len(g)])
+}
+
+// swigluBackwardGo is swigluBackward's arithmetic given e[i] = exp(-g[i]);
+// the vector kernels repeat its operations in its order.
+func swigluBackwardGo(dg, du, d, g, u, e []float32) {
 	for i, x := range g {
 		s := 1 / (1 + e[i]) // sigmoid(x)
 		dy := d[i]
