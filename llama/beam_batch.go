@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -228,18 +229,11 @@ func (s *beamState) expand(step int, host []float32, lse []float64, V int, all [
 			cands = append(cands, beamCand{bm.score + (float64(x[t]) - lse[r]), i, t}) // log-softmax, as logSoftmax
 		}
 	}
-	sort.Slice(cands, func(a, b int) bool {
-		if cands[a].score != cands[b].score {
-			return cands[a].score > cands[b].score
-		}
-		if cands[a].parent != cands[b].parent {
-			return cands[a].parent < cands[b].parent
-		}
-		return cands[a].tok < cands[b].tok
-	})
+	// Only the best 2K can become beams: select them, then order them.
+	top := bestCands(cands, 2*K)
 	var next []beamLive
 	kept := 0 // cands[:kept] become the parents of next, in order
-	for j, cd := range cands {
+	for j, cd := range top {
 		if len(next) == K || j >= 2*K {
 			break
 		}
@@ -265,6 +259,71 @@ func (s *beamState) expand(step int, host []float32, lse []float64, V int, all [
 		s.done = true
 	}
 	return cands, nil
+}
+
+// candBefore is the candidates' order: higher score first, ties by parent
+// beam, then by token (a strict total order: a parent proposes a token
+// once).
+func candBefore(a, b beamCand) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if a.parent != b.parent {
+		return a.parent < b.parent
+	}
+	return a.tok < b.tok
+}
+
+// bestCands moves the m first candidates in candBefore's order to
+// cands[:m], sorted, and returns that prefix (all of cands, sorted, when
+// there are at most m): a heap of the m best so far, whose root is the
+// worst of them, costs one comparison for most of a catalogue's
+// candidates instead of a sort of all of them.
+func bestCands(cands []beamCand, m int) []beamCand {
+	cmp := func(a, b beamCand) int {
+		if candBefore(a, b) {
+			return -1
+		}
+		if candBefore(b, a) {
+			return 1
+		}
+		return 0
+	}
+	if len(cands) <= m {
+		slices.SortFunc(cands, cmp)
+		return cands
+	}
+	h := cands[:m]
+	for i := m/2 - 1; i >= 0; i-- {
+		siftWorst(h, i)
+	}
+	for _, c := range cands[m:] {
+		if candBefore(c, h[0]) {
+			h[0] = c
+			siftWorst(h, 0)
+		}
+	}
+	slices.SortFunc(h, cmp)
+	return h
+}
+
+// siftWorst restores h's heap order below i: every node comes after its
+// children in candBefore's order, so h[0] is the worst.
+func siftWorst(h []beamCand, i int) {
+	for {
+		w, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && candBefore(h[w], h[l]) {
+			w = l
+		}
+		if r < len(h) && candBefore(h[w], h[r]) {
+			w = r
+		}
+		if w == i {
+			return
+		}
+		h[i], h[w] = h[w], h[i]
+		i = w
+	}
 }
 
 func (s *beamState) rank(score float64, n int) float64 {

@@ -5,7 +5,9 @@
 package llama
 
 import (
+	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 
 	"embrec/tensor"
@@ -135,6 +137,31 @@ func TestBeamDecodersSettle(t *testing.T) {
 			if !slices.EqualFunc(results[i][j], want, func(a, b Beam) bool { return slices.Equal(a.Tokens, b.Tokens) && a.Score == b.Score }) {
 				t.Errorf("batch %d prompt %d: %v, alone %v", i, j, results[i][j], want)
 			}
+		}
+	}
+}
+
+// TestBestCands: the heap selection gives the first m candidates of the
+// full sort, in order, with tied scores (broken by parent, then token) and
+// for m at, below and above the number of candidates.
+func TestBestCands(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for trial := 0; trial < 200; trial++ {
+		n := r.IntN(300)
+		cands := make([]beamCand, n)
+		for i := range cands {
+			cands[i] = beamCand{score: float64(r.IntN(20)) / 4, parent: r.IntN(5), tok: int32(i)}
+		}
+		r.Shuffle(n, func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
+		want := slices.Clone(cands)
+		sort.Slice(want, func(a, b int) bool { return candBefore(want[a], want[b]) })
+		m := 1 + r.IntN(40)
+		got := bestCands(slices.Clone(cands), m)
+		if len(got) != min(m, n) {
+			t.Fatalf("n=%d m=%d: %d candidates back", n, m, len(got))
+		}
+		if !slices.Equal(got, want[:len(got)]) {
+			t.Fatalf("n=%d m=%d: %v, want %v", n, m, got, want[:len(got)])
 		}
 	}
 }
