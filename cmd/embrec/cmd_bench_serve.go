@@ -32,7 +32,7 @@ func init() {
 		summary: "load-test embrec serve on loopback: closed loop at each concurrency (throughput, p50/p95/p99), " +
 			"then an open-loop overload (answers by status, heap peak)",
 		usage: "serve --run DIR [--concurrency 1,8,64] [--duration 10s] [--overload 10] [--overload-duration 10s]\n" +
-			"            [--max-batch 32] [--max-wait 2ms] [--queue 256] [--timeout 30s] [--threads N]",
+			"            [--max-batch 32] [--max-wait 2ms] [--queue 256] [--timeout 30s] [--workers 1] [--threads N]",
 		run: runBenchServe,
 	})
 }
@@ -169,7 +169,7 @@ func serveArgs(fs *flag.FlagSet) []string {
 	var args []string
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "max-batch", "max-wait", "queue", "max-conns", "timeout", "max-body", "max-k", "template", "device", "threads":
+		case "max-batch", "max-wait", "queue", "max-conns", "timeout", "max-body", "max-k", "template", "workers", "device", "threads":
 			args = append(args, "--"+f.Name, f.Value.String())
 		}
 	})

@@ -1,9 +1,12 @@
-// The Batcher: a bounded queue in front of one worker goroutine that owns
-// the Engine (and so the backend). The worker takes a request, gathers
-// what else is queued and, while the batch is smaller than the recent
-// ones, what arrives within MaxWait, up to MaxBatch, and decodes them
-// together. A full queue refuses at once; a request whose
-// context ends leaves the queue unanswered or its batch at the next step.
+// The Batcher: a bounded queue in front of worker goroutines, each owning
+// one Engine (and so one backend). A worker takes a request, gathers what
+// else is queued and, while the batch is smaller than its recent ones,
+// what arrives within MaxWait, up to MaxBatch, and decodes them together.
+// With several engines (replicas of one run), one worker's batch decodes
+// while another's gathers, so the serial parts of a batched beam search
+// (beam bookkeeping, cache reorders, answering) overlap instead of leaving
+// cores idle. A full queue refuses at once; a request whose context ends
+// leaves the queue unanswered or its batch at the next step.
 
 package serve
 
@@ -39,34 +42,55 @@ type result struct {
 	err error
 }
 
-// Batcher runs an Engine on its own goroutine.
+// Batcher runs its Engines, each on its own goroutine.
 type Batcher struct {
-	e       *Engine
+	es      []*Engine
 	opt     BatchOptions
 	m       *Metrics // may be nil
 	mu      sync.RWMutex
 	closed  bool
 	queue   chan *pending
-	stopped chan struct{}
+	workers sync.WaitGroup
+	stopped chan struct{} // closed when every worker has returned
 	drain   chan struct{} // closed by Drain
 	drainer sync.Once
 }
 
-// NewBatcher starts the worker. m may be nil.
-func NewBatcher(e *Engine, opt BatchOptions, m *Metrics) *Batcher {
-	b := newBatcher(e, opt, m)
-	go b.work()
+// NewBatcher starts one worker per engine; the engines must serve the
+// same run (replicas: every request is answered the same by each). m may
+// be nil.
+func NewBatcher(engines []*Engine, opt BatchOptions, m *Metrics) *Batcher {
+	b := newBatcher(engines, opt, m)
+	b.start()
 	return b
 }
 
-func newBatcher(e *Engine, opt BatchOptions, m *Metrics) *Batcher {
+func newBatcher(engines []*Engine, opt BatchOptions, m *Metrics) *Batcher {
+	if len(engines) == 0 {
+		panic("serve: a Batcher needs an engine")
+	}
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 32
 	}
 	if opt.Queue <= 0 {
 		opt.Queue = 8 * opt.MaxBatch
 	}
-	return &Batcher{e: e, opt: opt, m: m, queue: make(chan *pending, opt.Queue), stopped: make(chan struct{}), drain: make(chan struct{})}
+	return &Batcher{es: engines, opt: opt, m: m, queue: make(chan *pending, opt.Queue), stopped: make(chan struct{}), drain: make(chan struct{})}
+}
+
+// start runs the workers; stopped closes when all have returned.
+func (b *Batcher) start() {
+	b.workers.Add(len(b.es))
+	for _, e := range b.es {
+		go func() {
+			defer b.workers.Done()
+			b.work(e)
+		}()
+	}
+	go func() {
+		b.workers.Wait()
+		close(b.stopped)
+	}()
 }
 
 // Drain stops waiting for batches to fill (MaxWait): on shutdown, what is
@@ -100,8 +124,8 @@ func (b *Batcher) Submit(ctx context.Context, q Query) (*Response, error) {
 	}
 }
 
-// Close stops accepting requests, lets the worker answer every queued
-// one, and returns when it has.
+// Close stops accepting requests, lets the workers answer every queued
+// one, and returns when they have.
 func (b *Batcher) Close() {
 	b.Drain()
 	b.mu.Lock()
@@ -113,8 +137,8 @@ func (b *Batcher) Close() {
 	<-b.stopped
 }
 
-func (b *Batcher) work() {
-	defer close(b.stopped)
+// work is one worker's loop over e.
+func (b *Batcher) work(e *Engine) {
 	var timer *time.Timer
 	var recent [8]int // sizes of the last batches (a ring)
 	nb := 0
@@ -170,12 +194,12 @@ func (b *Batcher) work() {
 		}
 		recent[nb%len(recent)] = len(batch)
 		nb++
-		b.run(batch)
+		b.run(e, batch)
 	}
 }
 
-// run decodes the live requests of batch and answers each of them.
-func (b *Batcher) run(batch []*pending) {
+// run decodes the live requests of batch on e and answers each of them.
+func (b *Batcher) run(e *Engine, batch []*pending) {
 	live := batch[:0]
 	for _, p := range batch {
 		if p.ctx.Err() == nil { // gone while queued: no work
@@ -193,7 +217,7 @@ func (b *Batcher) run(batch []*pending) {
 		stop[i] = func() bool { return ctx.Err() != nil }
 	}
 	t0 := time.Now()
-	res, err := b.safeRun(qs, stop)
+	res, err := safeRun(e, qs, stop)
 	if b.m != nil {
 		b.m.batch(len(live), time.Since(t0))
 	}
@@ -214,11 +238,15 @@ func (b *Batcher) run(batch []*pending) {
 }
 
 // safeRun is Engine.Run with a panic turned into an error for the batch.
-func (b *Batcher) safeRun(qs []Query, stop []func() bool) (res []*Response, err error) {
+func safeRun(e *Engine, qs []Query, stop []func() bool) (res []*Response, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = nil, fmt.Errorf("serve: decoding failed: %v", r)
 		}
 	}()
-	return b.e.Run(qs, stop)
+	return e.Run(qs, stop)
 }
+
+// Resolve checks a request against the run (every engine serves the same
+// one) and turns it into a Query; safe alongside the workers.
+func (b *Batcher) Resolve(req Request) (Query, error) { return b.es[0].Resolve(req) }

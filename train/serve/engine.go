@@ -8,6 +8,7 @@ package serve
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"embrec/tensor"
 	"embrec/train"
@@ -23,6 +24,7 @@ type Engine struct {
 	tasks       []string
 	defaultTask string
 	maxK        int
+	batches     atomic.Int64 // batches Run decoded
 }
 
 // EngineOptions configure NewEngine.
@@ -73,6 +75,9 @@ func NewEngine(built *train.Built, opt EngineOptions) (*Engine, error) {
 // Built is the run the engine serves.
 func (e *Engine) Built() *train.Built { return e.built }
 
+// Batches is the number of batches the engine has decoded.
+func (e *Engine) Batches() int64 { return e.batches.Load() }
+
 // Tasks are the tasks requests may ask for.
 func (e *Engine) Tasks() []string { return e.tasks }
 
@@ -91,6 +96,7 @@ func (e *Engine) Run(qs []Query, stop []func() bool) ([]*Response, error) {
 			bq[i].Stop = stop[i]
 		}
 	}
+	e.batches.Add(1)
 	res, err := rec.BeamItemsBatch(bq)
 	if err != nil {
 		return nil, err

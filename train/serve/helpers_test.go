@@ -40,9 +40,9 @@ func tinyEngine(t testing.TB) *Engine {
 // pausedBatcher is a Batcher whose worker has not started: requests stay
 // queued until start is called.
 func pausedBatcher(e *Engine, opt BatchOptions, m *Metrics) (b *Batcher, start func()) {
-	b = newBatcher(e, opt, m)
+	b = newBatcher([]*Engine{e}, opt, m)
 	var once sync.Once
-	return b, func() { once.Do(func() { go b.work() }) }
+	return b, func() { once.Do(b.start) }
 }
 
 func intp(v int) *int { return &v }

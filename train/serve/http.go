@@ -142,7 +142,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) int {
 	if _, err := dec.Token(); err != io.EOF {
 		return writeError(w, http.StatusBadRequest, "malformed JSON body: more than one JSON value")
 	}
-	q, err := st.b.e.Resolve(req)
+	q, err := st.b.Resolve(req)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,11 +37,11 @@ func post(t *testing.T, url, body string) (int, map[string]any, http.Header) {
 	return resp.StatusCode, v, resp.Header
 }
 
-func newTestServer(t *testing.T, e *Engine, bo BatchOptions, so ServerOptions) (*httptest.Server, *Batcher) {
+func newTestServer(t *testing.T, e *Engine, bo BatchOptions, so ServerOptions, replicas ...*Engine) (*httptest.Server, *Batcher) {
 	t.Helper()
 	var b *Batcher
 	m := NewMetrics(func() int { return b.QueueDepth() })
-	b = NewBatcher(e, bo, m)
+	b = NewBatcher(append([]*Engine{e}, replicas...), bo, m)
 	s := NewServer(so, m)
 	s.Ready(b, Info{Dataset: e.Built().Data.Name, Users: e.Built().Data.NumUsers(), Tasks: e.Tasks()})
 	ts := httptest.NewServer(s)
@@ -67,44 +68,61 @@ func TestRecommendOK(t *testing.T) {
 	}
 }
 
+// TestRecommendConcurrentMatchesAlone: concurrent requests, gathered into
+// batches by one worker or by two over replicas of the run, get exactly the
+// answer each gets alone, scores included; with two, both workers decode.
 func TestRecommendConcurrentMatchesAlone(t *testing.T) {
-	e := tinyEngine(t)
-	reqs := mixedRequests(e)
-	want := make([]*Response, len(reqs))
-	for i, r := range reqs {
-		q, _ := e.Resolve(r)
-		res, err := e.Run([]Query{q}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[i] = res[0]
-	}
-	ts, _ := newTestServer(t, e, BatchOptions{MaxBatch: 8, MaxWait: 5 * time.Millisecond}, ServerOptions{})
-	var wg sync.WaitGroup
-	for round := 0; round < 3; round++ {
-		for i, r := range reqs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				js, _ := json.Marshal(r)
-				resp, err := http.Post(ts.URL+"/v1/recommend", "application/json", bytes.NewReader(js))
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			e := tinyEngine(t)
+			var replicas []*Engine
+			for range workers - 1 {
+				replicas = append(replicas, tinyEngine(t))
+			}
+			reqs := mixedRequests(e)
+			want := make([]*Response, len(reqs))
+			for i, r := range reqs {
+				q, _ := e.Resolve(r)
+				res, err := e.Run([]Query{q}, nil)
 				if err != nil {
-					t.Error(err)
-					return
+					t.Fatal(err)
 				}
-				defer resp.Body.Close()
-				var got Response
-				if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
-					t.Errorf("request %d: status %d, %v", i, resp.StatusCode, err)
-					return
+				want[i] = res[0]
+			}
+			e.batches.Store(0)
+			ts, _ := newTestServer(t, e, BatchOptions{MaxBatch: 4, MaxWait: 5 * time.Millisecond, Queue: 512}, ServerOptions{}, replicas...)
+			var wg sync.WaitGroup
+			for round := 0; round < 6; round++ {
+				for i, r := range reqs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						js, _ := json.Marshal(r)
+						resp, err := http.Post(ts.URL+"/v1/recommend", "application/json", bytes.NewReader(js))
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						defer resp.Body.Close()
+						var got Response
+						if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+							t.Errorf("request %d: status %d, %v", i, resp.StatusCode, err)
+							return
+						}
+						if !reflect.DeepEqual(&got, want[i]) {
+							t.Errorf("request %d: %+v, alone %+v", i, got, want[i])
+						}
+					}()
 				}
-				if !reflect.DeepEqual(&got, want[i]) {
-					t.Errorf("request %d: %+v, alone %+v", i, got, want[i])
+			}
+			wg.Wait()
+			for i, r := range append([]*Engine{e}, replicas...) {
+				if r.Batches() == 0 {
+					t.Errorf("engine %d of %d decoded no batch", i, workers)
 				}
-			}()
-		}
+			}
+		})
 	}
-	wg.Wait()
 }
 
 func TestRecommendErrors(t *testing.T) {
@@ -230,7 +248,7 @@ func TestHealthInfoMetrics(t *testing.T) {
 		t.Errorf("recommend before loading: %d %v", code, v)
 	}
 	e := tinyEngine(t)
-	b := NewBatcher(e, BatchOptions{}, m)
+	b := NewBatcher([]*Engine{e}, BatchOptions{}, m)
 	defer b.Close()
 	s.Ready(b, Info{Dataset: "synth", Users: 40, Items: 30, Backbone: "tiny", Tasks: e.Tasks(), Run: "r", Version: "v"})
 	if code, body := get("/healthz"); code != 200 || !strings.Contains(body, "ok") {
@@ -284,7 +302,7 @@ func TestBatcherGathersQueued(t *testing.T) {
 
 func TestBatcherPanicIsAnError(t *testing.T) {
 	e := tinyEngine(t)
-	b := NewBatcher(e, BatchOptions{}, nil)
+	b := NewBatcher([]*Engine{e}, BatchOptions{}, nil)
 	defer b.Close()
 	if _, err := b.Submit(context.Background(), Query{User: -1, Task: "sequential", K: 3}); err == nil || !strings.Contains(err.Error(), "decoding failed") {
 		t.Errorf("bad query: %v", err)
