@@ -7,7 +7,6 @@ package tensor
 import (
 	"fmt"
 
-	"embrec/internal/vec"
 	"embrec/tensor/internal/gemm"
 )
 
@@ -30,9 +29,21 @@ func SetCPUKernels(sgemm, bf16 string) error {
 	return gemm.SetBF16Kernel(bf16)
 }
 
+// VectorLevels names the instruction sets the elementwise kernels (dropout,
+// the slice exp, dots, sums and the like) can use on this CPU, widest (the
+// default) first: "avx512", "avx2", "go".
+func VectorLevels() []string { return vectorLevels() }
+
+// SetVectorLevel caps the elementwise kernels at level ("" restores the
+// widest). Like SetCPUKernels it is process-wide, for tests and benchmarks
+// that compare paths (an AVX2-only machine's, say); call it while no op
+// runs. Every level gives the same bits except float64 sums, whose order
+// follows the vector width.
+func SetVectorLevel(level string) error { return setVectorLevel(level) }
+
 // Kernels names the kernels the CPU backend's products use.
 func (c *CPU) Kernels() string {
-	return fmt.Sprintf("sgemm %s, bf16 %s, vec %s", gemm.Kernel(), gemm.BF16Kernel(), vecKernel())
+	return fmt.Sprintf("sgemm %s, bf16 %s, vec %s", gemm.Kernel(), gemm.BF16Kernel(), vectorLevel())
 }
 
 // FrozenDType implements FrozenDTyper: F32. The CPU multiplies BF16
@@ -41,11 +52,3 @@ func (c *CPU) Kernels() string {
 // (`embrec bench train -weights bf16`), so CPU training keeps float32
 // weights unless asked.
 func (c *CPU) FrozenDType() DType { return F32 }
-
-// vecKernel names internal/vec's dot and axpy kernels.
-func vecKernel() string {
-	if vec.HasAVX2 {
-		return "avx2"
-	}
-	return "generic"
-}

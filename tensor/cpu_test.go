@@ -1,5 +1,6 @@
 // The conformance suite on the CPU backend, on every SGEMM and BF16
-// kernel this CPU runs, and allocation checks of the hot ops.
+// kernel and every elementwise vector level this CPU runs, and allocation
+// checks of the hot ops.
 
 package tensor_test
 
@@ -32,5 +33,17 @@ func TestConformanceCPU(t *testing.T) {
 		}
 		b := tensor.NewCPU(2)
 		t.Run("MatMulBF16/"+k, func(t *testing.T) { tensortest.MatMulBF16(t, b, tensortest.F32) })
+	}
+	tensor.SetCPUKernels("", "")
+	t.Cleanup(func() { tensor.SetVectorLevel("") })
+	for _, l := range tensor.VectorLevels()[1:] { // the widest ran above
+		if err := tensor.SetVectorLevel(l); err != nil {
+			t.Fatal(err)
+		}
+		b := tensor.NewCPU(2)
+		t.Run("vec-"+l+"/"+b.Name(), func(t *testing.T) { tensortest.Run(t, b, tensortest.F32) })
+	}
+	if err := tensor.SetVectorLevel("avx1024"); err == nil {
+		t.Error("SetVectorLevel accepted an unknown level")
 	}
 }

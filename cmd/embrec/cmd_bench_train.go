@@ -26,7 +26,7 @@ func init() {
 	registerBench(&benchCommand{
 		name:    "train",
 		summary: "time LoRA training steps of a random LLaMA (forward, loss, backward, AdamW) and report tokens/s and peak device memory",
-		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-flash-attention] [-saved bf16|f32] [-plan] [-profile] [-profile-grids] [-kernel K] [-cpuprofile FILE] [-steps S] [-warmup W]",
+		usage:   "train [-device cpu|cuda] [-shape openllama-3b|tiny|small|base] [-layers L] [-batch B] [-seq T] [-lora-rank R] [-lora-targets q_proj,v_proj] [-weights bf16|f32] [-checkpoint] [-recompute-attention] [-flash-attention] [-saved bf16|f32] [-plan] [-profile] [-profile-grids] [-kernel K] [-vec avx512|avx2|go] [-cpuprofile FILE] [-steps S] [-warmup W]",
 		run:     runBenchTrain,
 	})
 }
@@ -77,6 +77,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	saved := fs.String("saved", "", "dtype of the saved gate and up projections: bf16 or f32 (default: bf16 with BF16 weights, else f32)")
 	f32Ops := fs.Bool("f32-operands", false, "with -saved bf16: SwiGLU, the norms, the attention, the residual gradient's additions and the backward RoPE write float32 only, which the BF16 products then convert (the path before those passes wrote their operands; same results), for comparisons")
 	kernel := fs.String("kernel", "", "cpu: the SGEMM micro-kernel (default the fastest; `embrec info` lists them), e.g. avx2-6x16 to compare the AVX2 path")
+	vecLevel := fs.String("vec", "", "cpu: cap the elementwise kernels (dropout, exp, dots, sums) at avx512, avx2 or go (default the widest; with -kernel avx2-6x16, -vec avx2 runs an AVX2-only machine's code)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the timed steps to this file (go tool pprof)")
 	plan := fs.Bool("plan", false, "print the memory plan (frozen weights, LoRA state, activation arena) and exit, without building a model or opening a device")
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +113,9 @@ func runBenchTrain(fs *flag.FlagSet, args []string, out io.Writer) error {
 	*profile = *profile || *grids
 	if err := tensor.SetCPUKernels(*kernel, ""); err != nil {
 		return err
+	}
+	if err := tensor.SetVectorLevel(*vecLevel); err != nil {
+		return fmt.Errorf("-vec: %w", err)
 	}
 	be, err := dev.backendWith(cuda.Options{Profile: *profile, ProfileGrids: *grids})
 	if err != nil {

@@ -58,7 +58,8 @@ func writeInfo(w io.Writer) error {
 	cpuBackend := tensor.NewCPU(0)
 	fmt.Fprintf(w, "cpu backend: %s\n", cpuBackend.Name())
 	sg, bf := tensor.CPUKernels()
-	fmt.Fprintf(w, "cpu kernels: %s (available: sgemm %s; bf16 %s)\n", cpuBackend.Kernels(), strings.Join(sg, " "), strings.Join(bf, " "))
+	fmt.Fprintf(w, "cpu kernels: %s (available: sgemm %s; bf16 %s; vec %s)\n", cpuBackend.Kernels(), strings.Join(sg, " "), strings.Join(bf, " "),
+		strings.Join(tensor.VectorLevels(), " "))
 	if gpuInfo == nil {
 		fmt.Fprintln(w, "cuda:       not built (rebuild with -tags cuda; see scripts/cuda-env.sh)")
 		return nil

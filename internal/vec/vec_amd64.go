@@ -131,7 +131,10 @@ func SumF64(x []float32) float64 {
 // Scale sets x[i] *= alpha.
 func Scale(alpha float32, x []float32) {
 	m := len(x) &^ 7
-	if HasAVX2 && m > 0 {
+	if !HasAVX2 {
+		m = 0
+	}
+	if m > 0 {
 		scaleAVX2(alpha, &x[0], m)
 	}
 	scaleGo(alpha, x[m:])
@@ -163,8 +166,11 @@ func DotF64(a, b []float32) float64 {
 // long): a softmax row's backward, bit for bit the scalar expression.
 func SubMul(d, p []float32, c float32) {
 	m := len(d) &^ 7
+	if !HasAVX2 {
+		m = 0
+	}
 	p = p[:len(d)]
-	if HasAVX2 && m > 0 {
+	if m > 0 {
 		subMulAVX2(&d[0], &p[0], m, c)
 	}
 	subMulGo(d[m:], p[m:], c)
