@@ -2,8 +2,9 @@
 // requests (a user, optionally a history, k) into prompts and decodes a
 // batch of them with one batched, trie-constrained beam search; a Batcher
 // that gathers concurrent requests (up to MaxBatch, waiting at most
-// MaxWait) from a bounded queue into those batches on the one goroutine
-// that drives the backend; and an http.Handler with POST /v1/recommend,
+// MaxWait) from a bounded queue into those batches, one worker goroutine
+// per Engine (replicas of the run, each driving its own backend); and an
+// http.Handler with POST /v1/recommend,
 // GET /healthz, /v1/info and /metrics (Prometheus).
 //
 // Answers do not depend on batching: the Engine puts a backend that
