@@ -94,8 +94,8 @@ func runBenchServe(fs *flag.FlagSet, args []string, out io.Writer) error {
 	defer client.Close()
 	scraper := serve.NewClient(addr) // /metrics, on connections of its own
 	defer scraper.Close()
-	fmt.Fprintf(out, "embrec bench serve: %s on %s, %d users; --max-batch %d --max-wait %v --queue %d --timeout %v; %d CPUs; server: %s\n",
-		*dir, addr, len(users), *sf.maxBatch, *sf.maxWait, *sf.queue, *sf.timeout, runtime.NumCPU(), srv.what)
+	fmt.Fprintf(out, "embrec bench serve: %s on %s, %d users; --max-batch %d --max-wait %v --queue %d --timeout %v --workers %d; %d CPUs; server: %s\n",
+		*dir, addr, len(users), *sf.maxBatch, *sf.maxWait, *sf.queue, *sf.timeout, *sf.workers, runtime.NumCPU(), srv.what)
 	if *warm > 0 {
 		serve.ClosedLoop(ctx, client, url, bodies, concs[len(concs)-1], *warm)
 	}
