@@ -50,7 +50,7 @@ func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a Operand, lda in
 	defer pool.mu.Unlock()
 	pool.job = j
 	pj := &pool.job
-	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg)
+	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg, true)
 	pool.prepare(pj.nthreads, &pj.cfg)
 	pool.runParallel(pj.nthreads)
 	pj.a, pj.b, pj.c, pj.aH, pj.bH = nil, nil, nil, nil, nil

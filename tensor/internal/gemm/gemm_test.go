@@ -420,15 +420,20 @@ func TestPackBT16(t *testing.T) {
 
 func TestThreadGrid(t *testing.T) {
 	cfg := config{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080}
-	for _, tc := range []struct{ threads, m, n, k, t, tm, tn int }{
-		{2, 2048, 2048, 2048, 2, 2, 1},
-		{2, 256, 256, 2048, 2, 2, 1}, // dW of a 256x256 layer: row split, no repeated A packing
-		{2, 6, 4096, 512, 2, 1, 2},   // one row panel: split the columns
-		{2, 8, 8, 8, 1, 1, 1},        // too small to share
-		{4, 2048, 2048, 2048, 4, 4, 1},
-		{1, 2048, 2048, 2048, 1, 1, 1},
+	for _, tc := range []struct {
+		threads, m, n, k, t, tm, tn int
+		packsA                      bool
+	}{
+		{2, 2048, 2048, 2048, 2, 2, 1, true},
+		{2, 256, 256, 2048, 2, 2, 1, true}, // dW of a 256x256 layer: row split, no repeated A packing
+		{2, 6, 4096, 512, 2, 1, 2, true},   // one row panel: split the columns
+		{2, 8, 8, 8, 1, 1, 1, true},        // too small to share
+		{4, 2048, 2048, 2048, 4, 4, 1, true},
+		{1, 2048, 2048, 2048, 1, 1, 1, true},
+		{2, 510, 512, 512, 2, 2, 1, true},  // 85 row panels: an odd one out, cheaper than packing A twice
+		{2, 510, 512, 512, 2, 1, 2, false}, // A read in place: nothing repeats, the columns split evenly
 	} {
-		th, tm, tn := threadGrid(tc.threads, tc.m, tc.n, tc.k, &cfg)
+		th, tm, tn := threadGrid(tc.threads, tc.m, tc.n, tc.k, &cfg, tc.packsA)
 		if th != tc.t || tm != tc.tm || tn != tc.tn {
 			t.Errorf("threadGrid(%d, %dx%dx%d) = %d (%dx%d), want %d (%dx%d)", tc.threads, tc.m, tc.n, tc.k, th, tm, tn, tc.t, tc.tm, tc.tn)
 		}

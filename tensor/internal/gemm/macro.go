@@ -27,6 +27,12 @@ type job struct {
 
 // run is worker w's part of the call. Every worker walks the same (jc, pc)
 // sequence so that all meet at the barrier after packing each B panel.
+// unpackedA reports whether the unpacked kernel reads a row-major A in
+// place: when C is too narrow to amortise packing it (see blocking.go).
+func (j *job) unpackedA() bool {
+	return j.cfg.kernelU != nil && !j.bf16 && !j.transA && j.n <= j.cfg.unpackedMaxN
+}
+
 func (j *job) run(w *worker, t *team) {
 	cfg := &j.cfg
 	mr, nr := cfg.mr, cfg.nr
@@ -35,9 +41,7 @@ func (j *job) run(w *worker, t *team) {
 	r0 := rowGroup * mPanels / j.tm * mr
 	r1 := min(j.m, (rowGroup+1)*mPanels/j.tm*mr)
 	buf := 0
-	// A row-major A is read in place by an unpacked kernel when C is too
-	// narrow to amortise packing it (see blocking.go).
-	unpacked := cfg.kernelU != nil && !j.bf16 && !j.transA && j.n <= cfg.unpackedMaxN
+	unpacked := j.unpackedA()
 	for jc := 0; jc < j.n; jc += cfg.nc {
 		ncur := min(cfg.nc, j.n-jc)
 		nPanels := (ncur + nr - 1) / nr

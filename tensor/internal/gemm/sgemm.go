@@ -28,7 +28,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	defer pool.mu.Unlock()
 	pool.job = j
 	pj := &pool.job
-	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg)
+	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg, !pj.unpackedA())
 	pool.prepare(pj.nthreads, &pj.cfg)
 	pool.runParallel(pj.nthreads)
 	pj.a, pj.b, pj.c = nil, nil, nil // do not keep the caller's memory alive
@@ -135,10 +135,13 @@ const minWorkPerThread = 1 << 18
 // tm groups split the rows of C, and within a group tn workers split the
 // columns of each B panel. It minimises the per-worker time per depth step,
 // estimated as the worker's tiles times mr*nr/16 cycles (two 8-wide FMAs
-// per cycle) plus one cycle per row of A it packs: workers in a row group
-// all pack the same rows of A, so column splits cost repeated packing and
-// are chosen only when they balance the tiles clearly better (short, wide C).
-func threadGrid(maxThreads, m, n, k int, cfg *config) (t, tm, tn int) {
+// per cycle) plus, when packsA, one cycle per row of A it packs: workers
+// in a row group all pack the same rows of A, so column splits cost
+// repeated packing and are then chosen only when they balance the tiles
+// clearly better (short, wide C). With A read in place (unpacked) a column
+// split repeats nothing, and each worker packs exactly the B panels it
+// multiplies.
+func threadGrid(maxThreads, m, n, k int, cfg *config, packsA bool) (t, tm, tn int) {
 	work := float64(m) * float64(n) * float64(k)
 	t = max(1, min(maxThreads, int(work/minWorkPerThread)))
 	mp := (m + cfg.mr - 1) / cfg.mr
@@ -151,7 +154,10 @@ func threadGrid(maxThreads, m, n, k int, cfg *config) (t, tm, tn int) {
 		}
 		rowPanels := (mp + d - 1) / d
 		tiles := rowPanels * ((np + t/d - 1) / (t / d))
-		cost := float64(tiles*cfg.mr*cfg.nr)/16 + float64(rowPanels*cfg.mr)
+		cost := float64(tiles*cfg.mr*cfg.nr) / 16
+		if packsA {
+			cost += float64(rowPanels * cfg.mr)
+		}
 		if best < 0 || cost < best {
 			best, tm, tn = cost, d, t/d
 		}
