@@ -5,6 +5,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"embrec/internal/vec"
 )
 
 type rmsFwdJob struct {
@@ -17,16 +19,10 @@ func (j *rmsFwdJob) run(lo, hi int) {
 	C := j.C
 	for r := lo; r < hi; r++ {
 		x := j.in[r*C : r*C+C]
-		var ss float64
-		for _, v := range x {
-			ss += float64(v) * float64(v)
-		}
+		ss := vec.SumSqF64(x)
 		rs := float32(1 / math.Sqrt(ss/float64(C)+float64(j.eps)))
 		j.rstd[r] = rs
-		o := j.out[r*C : r*C+C]
-		for i, v := range x {
-			o[i] = j.w[i] * (v * rs)
-		}
+		rmsScale(j.out[r*C:r*C+C], j.w, x, rs)
 	}
 }
 
@@ -54,14 +50,8 @@ func (j *rmsBwdJob) run(lo, hi int) {
 	for r := lo; r < hi; r++ {
 		x, d, dx := j.in[r*C:r*C+C], j.dOut[r*C:r*C+C], j.dIn[r*C:r*C+C]
 		rs := j.rstd[r]
-		var dot float64
-		for i, v := range x {
-			dot += float64(d[i]*j.w[i]) * float64(v*rs)
-		}
-		m := float32(dot / float64(C))
-		for i, v := range x {
-			dx[i] = rs * (d[i]*j.w[i] - v*rs*m)
-		}
+		m := float32(rmsDot(d, j.w, x, rs) / float64(C))
+		rmsGrad(dx, d, j.w, x, rs, m)
 	}
 }
 
@@ -85,4 +75,28 @@ func (c *CPU) RMSNormBackward(dIn, dWeight, dOut, in, weight, rstd *Tensor) {
 	c.rmsBwd = rmsBwdJob{Float32s(dIn), d, x, Float32s(weight), rs, C}
 	c.pool.parallel(N, 6*C, &c.rmsBwd)
 	c.rmsBwd = rmsBwdJob{}
+}
+
+// rmsScaleGo sets o[i] = w[i] * (x[i]*rs): a normalised row.
+func rmsScaleGo(o, w, x []float32, rs float32) {
+	for i, v := range x {
+		o[i] = w[i] * (v * rs)
+	}
+}
+
+// rmsDotGo is Σ float64(d[i]*w[i]) * float64(x[i]*rs), in order.
+func rmsDotGo(d, w, x []float32, rs float32) float64 {
+	var dot float64
+	for i, v := range x {
+		dot += float64(d[i]*w[i]) * float64(v*rs)
+	}
+	return dot
+}
+
+// rmsGradGo sets dx[i] = rs * (d[i]*w[i] - x[i]*rs*mean): a row's input
+// gradient.
+func rmsGradGo(dx, d, w, x []float32, rs, mean float32) {
+	for i, v := range x {
+		dx[i] = rs * (d[i]*w[i] - v*rs*mean)
+	}
 }
