@@ -5,14 +5,12 @@
 
 package tensor
 
-import "embrec/internal/vec"
-
 //go:noescape
 func adamwAVX2(p, grad, m, v *float32, n int, c *adamwConsts)
 
 func adamwSlice(p, g, m, v []float32, c *adamwConsts) {
 	n := 0
-	if vec.HasAVX2 {
+	if isa >= isaAVX2 {
 		n = len(p) &^ 7
 		if n > 0 {
 			adamwAVX2(&p[0], &g[0], &m[0], &v[0], n, c)

@@ -5,27 +5,39 @@ package tensor
 
 import "math"
 
-// dropoutConsts are what a dropout kernel needs for one call: the hash
-// counters of the first 16 elements, the counter step per 16 (AVX-512) or
-// 8 (AVX2) elements, splitmix64's two multipliers, the integer threshold and
-// the kept elements' scale. dropout_amd64.s reads it by these offsets:
-// z 0, step16 128, step8 136, c1 144, c2 152, thresh 160, keep 168,
-// thresh4 172.
-type dropoutConsts struct {
-	z       [16]uint64 // seed + (start+k+1)*golden, k = 0..15
-	step16  uint64     // 16*golden
-	step8   uint64     // 8*golden
-	c1, c2  uint64     // splitmix64's multipliers
-	thresh  uint64     // drop element i when its 24-bit draw < thresh
-	keep    float32    // 1/(1-p), the kept elements' scale
-	thresh4 uint32     // thresh as a 32-bit lane (AVX2)
-}
-
+// SplitMix64's constants: the counter step (the golden ratio) and the
+// finaliser's two multipliers.
 const (
 	dropGolden = 0x9e3779b97f4a7c15
 	dropC1     = 0xbf58476d1ce4e5b9
 	dropC2     = 0x94d049bb133111eb
 )
+
+// DropoutUniform is the counter-based RNG behind dropout: a uniform number
+// in [0, 1) with 24 random bits, a pure function of (seed, i) (SplitMix64's
+// finaliser over seed + (i+1) * golden ratio), cheap on any backend.
+func DropoutUniform(seed uint64, i int) float32 {
+	z := seed + uint64(i+1)*dropGolden
+	z = (z ^ (z >> 30)) * dropC1
+	z = (z ^ (z >> 27)) * dropC2
+	z ^= z >> 31
+	return float32(z>>40) * (1.0 / (1 << 24))
+}
+
+// dropoutConsts are what a dropout kernel needs for one call: the hash
+// counters of the first 16 elements, the counter step per 16 (AVX-512) or
+// 8 (AVX2) elements, SplitMix64's two multipliers, the integer threshold
+// (the AVX2 kernel reads its low 32 bits) and the kept elements' scale.
+// dropout_amd64.s reads it by these offsets: z 0, step16 128, step8 136,
+// c1 144, c2 152, thresh 160, keep 168.
+type dropoutConsts struct {
+	z      [16]uint64 // seed + (start+k+1)*golden, k = 0..15
+	step16 uint64     // 16*golden
+	step8  uint64     // 8*golden
+	c1, c2 uint64     // SplitMix64's multipliers
+	thresh uint64     // drop element i when its 24-bit draw < thresh (at most 2^24)
+	keep   float32    // 1/(1-p), the kept elements' scale
+}
 
 // newDropoutConsts prepares a kernel call over elements start, start+1, ...
 // DropoutUniform(seed, i) < p compares float32(u)*2^-24 with p for the
@@ -38,8 +50,12 @@ func newDropoutConsts(seed uint64, start int, p float32) dropoutConsts {
 		c.z[k] = seed + uint64(start+k+1)*dropGolden
 	}
 	c.thresh = uint64(math.Ceil(float64(p) * (1 << 24)))
-	c.thresh4 = uint32(c.thresh)
 	return c
+}
+
+// dropoutSlice is dropoutGo with the kernels of the current level.
+func dropoutSlice(o, m, x []float32, seed uint64, start int, p float32) {
+	dropoutWith(isa, o, m, x, seed, start, p)
 }
 
 // dropoutGo is the reference: m[i] = 0 where element start+i is dropped,

@@ -106,7 +106,7 @@ TEXT ·dropoutAVX2(SB), NOSPLIT, $0-40
 	VPSRLQ       $32, Y3, Y4 // c1>>32
 	VPBROADCASTQ 152(AX), Y5 // c2
 	VPSRLQ       $32, Y5, Y6 // c2>>32
-	VPBROADCASTD 172(AX), Y7 // thresh, 32-bit lanes
+	VPBROADCASTD 160(AX), Y7 // thresh (its low 32 bits), 32-bit lanes
 	VBROADCASTSS 168(AX), Y8 // keep
 	SHRQ $3, CX
 	JZ   done2

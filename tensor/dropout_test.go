@@ -11,7 +11,7 @@ import (
 // offsets (the pool's chunks start mid-tensor), seeds and rates, the
 // extremes of the threshold included.
 func TestDropoutKernelsMatchScalar(t *testing.T) {
-	ks := dropoutKernels()
+	ks := supportedISAs()
 	t.Logf("dropout kernels on this CPU: %v", ks)
 	ps := []float32{0, 0.05, 0.3, 0.5, 0.999, math.Nextafter32(0.5, 0), 1 - 1.0/(1<<24)}
 	for _, k := range ks {
@@ -50,7 +50,7 @@ func TestDropoutRate(t *testing.T) {
 	for i := range x {
 		x[i] = 1
 	}
-	for _, k := range dropoutKernels() {
+	for _, k := range supportedISAs() {
 		for _, p := range []float32{0.05, 0.5} {
 			o, m := make([]float32, n), make([]float32, n)
 			dropoutWith(k, o, m, x, 42, 0, p)
@@ -70,9 +70,9 @@ func TestDropoutRate(t *testing.T) {
 
 // BenchmarkDropout/KERNEL/n=N: one DropoutForward-sized slice on one thread.
 func BenchmarkDropout(b *testing.B) {
-	for _, k := range dropoutKernels() {
+	for _, k := range supportedISAs() {
 		for _, n := range []int{1 << 12, 1 << 18} {
-			b.Run(fmt.Sprintf("%s/n=%d", k, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%v/n=%d", k, n), func(b *testing.B) {
 				x, o, m := make([]float32, n), make([]float32, n), make([]float32, n)
 				b.SetBytes(int64(12 * n))
 				for b.Loop() {

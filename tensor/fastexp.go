@@ -22,6 +22,11 @@ const (
 	expC7  = 1.0 / 5040 //
 )
 
+// expAffine sets dst[i] = exp32(a*src[i] + b) for i < len(src), bit for
+// bit, with the kernels of the current level; a = 1 gives exp32(src[i] +
+// b), a = -1, b = 0 exp32(-src[i]). dst may be src.
+func expAffine(dst, src []float32, a, b float32) { expAffineWith(isa, dst, src, a, b) }
+
 // exp32 returns e^x in float32.
 func exp32(x float32) float32 {
 	switch {

@@ -66,7 +66,7 @@ func BenchmarkExp(b *testing.B) {
 // ordinary arguments, the range limits, infinities, NaN and signed zeros,
 // at every length around the vector width, with each kernel the CPU has.
 func TestExpAffine(t *testing.T) {
-	t.Logf("slice exp kernels on this CPU: %v", expKernels())
+	t.Logf("slice exp kernels on this CPU: %v", supportedISAs())
 	r := rand.New(rand.NewPCG(3, 4))
 	var x []float32
 	for i := 0; i < 5000; i++ {
@@ -74,7 +74,7 @@ func TestExpAffine(t *testing.T) {
 	}
 	x = append(x, 0, float32(math.Copysign(0, -1)), 88.72283, 88.72284, -87.33654, -87.33655, 100, -100,
 		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-30, -1e-30, 0.34657359, -0.34657359)
-	for _, k := range append(expKernels(), "dispatch") {
+	for _, k := range append(vectorLevels(), "dispatch") {
 		for _, ab := range [][2]float32{{1, 0}, {-1, 0}, {1, -3.5}, {1, 2}} {
 			for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 33, len(x)} {
 				src := x[len(x)-n:]
@@ -86,7 +86,7 @@ func TestExpAffine(t *testing.T) {
 				if k == "dispatch" {
 					expAffine(dst, src, ab[0], ab[1])
 				} else {
-					expAffineWith(k, dst, src, ab[0], ab[1])
+					expAffineWith(isaNamed(k), dst, src, ab[0], ab[1])
 				}
 				for i, v := range buf[n:] {
 					if v != -7 {
@@ -112,8 +112,8 @@ func BenchmarkExpAffine(b *testing.B) {
 		x[i] = float32(i)/256 - 8
 	}
 	d := make([]float32, len(x))
-	for _, k := range expKernels() {
-		b.Run(k, func(b *testing.B) {
+	for _, k := range supportedISAs() {
+		b.Run(k.String(), func(b *testing.B) {
 			for b.Loop() {
 				expAffineWith(k, d, x, 1, 0)
 			}
@@ -139,4 +139,14 @@ func TestGeluTanhMatchesScalar(t *testing.T) {
 			}
 		}
 	}
+}
+
+// isaNamed is the supported level of that name.
+func isaNamed(name string) vecISA {
+	for _, i := range supportedISAs() {
+		if i.String() == name {
+			return i
+		}
+	}
+	panic("no vector level " + name)
 }

@@ -49,14 +49,3 @@ func ClipGlobalNorm(b Elementwise, grads []*Tensor, maxNorm float64) float64 {
 	}
 	return norm
 }
-
-// DropoutUniform is the counter-based RNG behind dropout: a uniform number
-// in [0, 1) with 24 random bits, a pure function of (seed, i) (SplitMix64's
-// finaliser over seed + (i+1) * golden ratio), cheap on any backend.
-func DropoutUniform(seed uint64, i int) float32 {
-	z := seed + uint64(i+1)*0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	z ^= z >> 31
-	return float32(z>>40) * (1.0 / (1 << 24))
-}

@@ -5,8 +5,6 @@
 
 package tensor
 
-import "embrec/internal/vec"
-
 //go:noescape
 func rmsScaleAVX2(o, w, x *float32, n int, rs float32)
 
@@ -18,7 +16,7 @@ func rmsGradAVX2(dx, d, w, x *float32, n int, rs, m float32)
 
 // rmsBody is how many leading elements of a row of n the AVX2 kernels take.
 func rmsBody(n int) int {
-	if !vec.HasAVX2 {
+	if isa < isaAVX2 {
 		return 0
 	}
 	return n &^ 7

@@ -4,8 +4,6 @@
 
 package tensor
 
-import "embrec/internal/vec"
-
 // swigluBwdAVX2 is in swiglu_amd64.s; n is a multiple of 8.
 //
 //go:noescape
@@ -15,7 +13,7 @@ func swigluBwdAVX2(dg, du, dy, gate, up, e *float32, n int)
 // len(g)&^7 elements in AVX2 and returns how many it did (0 without AVX2).
 func swigluBackwardVector(dg, du, d, g, u, e []float32) int {
 	n := len(g) &^ 7
-	if !vec.HasAVX2 || n == 0 {
+	if isa < isaAVX2 || n == 0 {
 		return 0
 	}
 	swigluBwdAVX2(&dg[0], &du[0], &d[0], &g[0], &u[0], &e[0], n)

@@ -1,55 +1,30 @@
 //go:build amd64 && !purego
 
-// The instruction-set level of the elementwise kernels on amd64 (dropout,
-// the slice exp, and internal/vec's dot, axpy, max and sums): the widest
-// the CPU has unless capped, so tests and benchmarks can run each path.
-
 package tensor
 
 import (
-	"fmt"
-	"slices"
-
 	"embrec/internal/vec"
 
 	"golang.org/x/sys/cpu"
 )
 
-var (
-	cpuAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	cpuAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
-)
-
-func vectorLevels() []string {
-	ls := []string{}
-	if cpuAVX512 {
-		ls = append(ls, "avx512")
+// supportedISAs lists the levels this CPU runs, widest first. AVX-512 means
+// AVX512F with AVX512DQ (dropout's VPMULLQ); AVX2 means AVX2 with FMA, as
+// internal/vec requires.
+func supportedISAs() []vecISA {
+	var l []vecISA
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ {
+		l = append(l, isaAVX512)
 	}
-	if cpuAVX2 {
-		ls = append(ls, "avx2")
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		l = append(l, isaAVX2)
 	}
-	return append(ls, "go")
+	return append(l, isaGo)
 }
 
-func setVectorLevel(level string) error {
-	if level == "" {
-		level = vectorLevels()[0]
-	}
-	if !slices.Contains(vectorLevels(), level) {
-		return fmt.Errorf("tensor: vector level %q: this CPU runs %v", level, vectorLevels())
-	}
-	hasDropoutAVX512 = level == "avx512"
-	hasExpAVX512 = level == "avx512" && cpu.X86.HasAVX512F
-	vec.HasAVX2 = level != "go"
-	return nil
-}
-
-func vectorLevel() string {
-	switch {
-	case hasDropoutAVX512 || hasExpAVX512:
-		return "avx512"
-	case vec.HasAVX2:
-		return "avx2"
-	}
-	return "go"
+// setISA sets the level here and in internal/vec, whose kernels stop at
+// AVX2.
+func setISA(i vecISA) {
+	isa = i
+	vec.HasAVX2 = i >= isaAVX2
 }

@@ -2,15 +2,7 @@
 
 package tensor
 
-import "fmt"
+// supportedISAs: the portable loops alone without assembly.
+func supportedISAs() []vecISA { return []vecISA{isaGo} }
 
-func vectorLevels() []string { return []string{"go"} }
-
-func setVectorLevel(level string) error {
-	if level != "" && level != "go" {
-		return fmt.Errorf("tensor: vector level %q: this build runs [go]", level)
-	}
-	return nil
-}
-
-func vectorLevel() string { return "go" }
+func setISA(i vecISA) { isa = i }
