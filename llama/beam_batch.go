@@ -233,8 +233,8 @@ func (s *beamState) expand(step int, host []float32, lse []float64, V int, all [
 	top := bestCands(cands, 2*K)
 	var next []beamLive
 	kept := 0 // cands[:kept] become the parents of next, in order
-	for j, cd := range top {
-		if len(next) == K || j >= 2*K {
+	for _, cd := range top {
+		if len(next) == K {
 			break
 		}
 		toks := append(append([]int32(nil), s.beams[cd.parent].tokens...), cd.tok)

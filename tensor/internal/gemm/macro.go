@@ -25,14 +25,14 @@ type job struct {
 	aH, bH []uint16
 }
 
-// run is worker w's part of the call. Every worker walks the same (jc, pc)
-// sequence so that all meet at the barrier after packing each B panel.
 // unpackedA reports whether the unpacked kernel reads a row-major A in
 // place: when C is too narrow to amortise packing it (see blocking.go).
 func (j *job) unpackedA() bool {
 	return j.cfg.kernelU != nil && !j.bf16 && !j.transA && j.n <= j.cfg.unpackedMaxN
 }
 
+// run is worker w's part of the call. Every worker walks the same (jc, pc)
+// sequence so that all meet at the barrier after packing each B panel.
 func (j *job) run(w *worker, t *team) {
 	cfg := &j.cfg
 	mr, nr := cfg.mr, cfg.nr
