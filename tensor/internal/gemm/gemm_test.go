@@ -218,7 +218,8 @@ func TestSgemm(t *testing.T) {
 	}
 }
 
-// TestSgemmWidePanel crosses the production nc (4080 or 4096) and kc (256).
+// TestSgemmWidePanel crosses the production nc (4080 or 4096) and kc (256
+// or 512).
 func TestSgemmWidePanel(t *testing.T) {
 	for _, cfg := range paths() {
 		if cfg.nc < 1000 {
@@ -226,14 +227,23 @@ func TestSgemmWidePanel(t *testing.T) {
 		}
 		withConfig(t, cfg, 2)
 		for lay := 0; lay < 4; lay++ {
-			check(t, gemmCase{lay&2 != 0, lay&1 != 0, 13, 4100, 300, 1, 0.5, 3}, uint64(lay))
+			check(t, gemmCase{lay&2 != 0, lay&1 != 0, 13, 4100, 600, 1, 0.5, 3}, uint64(lay))
 		}
 	}
 }
 
 // TestThreadIndependence checks that C is bitwise the same for any number
-// of threads (the documented guarantee).
+// of threads (the documented guarantee), with B panels packed per worker
+// where the call allows it and with the shared panel always.
 func TestThreadIndependence(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		sharedBOnly = shared
+		testThreadIndependence(t)
+	}
+	sharedBOnly = false
+}
+
+func testThreadIndependence(t *testing.T) {
 	for _, cfg := range paths() {
 		for _, tc := range []gemmCase{
 			{false, false, 97, 101, 103, 1, 0, 1},
@@ -436,6 +446,27 @@ func TestThreadGrid(t *testing.T) {
 		th, tm, tn := threadGrid(tc.threads, tc.m, tc.n, tc.k, &cfg, tc.packsA)
 		if th != tc.t || tm != tc.tm || tn != tc.tn {
 			t.Errorf("threadGrid(%d, %dx%dx%d) = %d (%dx%d), want %d (%dx%d)", tc.threads, tc.m, tc.n, tc.k, th, tm, tn, tc.t, tc.tm, tc.tn)
+		}
+	}
+}
+
+// TestBuffersFitProblem checks that a small product allocates packing
+// buffers for its own size, not the blocking's (an 8 MiB B panel for a
+// 13 x 37 product would be paid by every attention worker's Serial).
+func TestBuffersFitProblem(t *testing.T) {
+	for _, cfg := range configs() {
+		withConfig(t, cfg, 1)
+		var s Serial
+		tc := gemmCase{false, true, 13, 37, 29, 1, 0, 0}
+		a, b, c := tc.operands(3)
+		s.Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1, a.data, a.ld, b.data, b.ld, 0, c.data, c.ld)
+		wantA := roundUp(13, cfg.mr) * 29
+		wantB := 29 * roundUp(37, cfg.nr)
+		if got := len(s.s.w.apack); got != wantA {
+			t.Errorf("%s: A buffer %d floats, want %d", cfg.name, got, wantA)
+		}
+		if got := len(s.s.team.bpack[0]); got != wantB {
+			t.Errorf("%s: B buffer %d floats, want %d", cfg.name, got, wantB)
 		}
 	}
 }

@@ -25,7 +25,7 @@ var asmConfig = config{
 // avx512Config is the AVX-512 configuration; see doc.go for the block sizes.
 var avx512Config = config{
 	name: "avx512-12x32", mr: 12, nr: 32, kernel: kernelAVX512,
-	mc: 240, kc: 256, nc: 4096,
+	mc: 240, kc: 512, nc: 4096,
 	kernelU: kernelAVX512U, unpackedMaxN: 768,
 }
 

@@ -33,6 +33,7 @@ type worker struct {
 	apack []float32     // packed A block, cfg.mc*cfg.kc floats
 	h16   []uint16      // two source rows rounded to BF16 (GemmBF16)
 	tile  [maxTile]float32
+	bown  []float32 // this worker's own packed B panel (job.privateB)
 }
 
 // team is what the workers of one call share.
@@ -41,9 +42,26 @@ type team struct {
 	bar   barrier
 }
 
-// grow makes the B buffers fit cfg.
-func (t *team) grow(cfg *config, parallel bool) {
-	bSize := cfg.kc * ((cfg.nc + cfg.nr - 1) / cfg.nr) * cfg.nr
+// aSize is the packed A block's size for j: MC x KC, or less for a
+// smaller problem (whole MR row panels, the depth of one block).
+func (j *job) aSize() int {
+	cfg := &j.cfg
+	return min(cfg.mc, roundUp(j.m, cfg.mr)) * min(cfg.kc, j.k)
+}
+
+// bSize is the packed B panel's size for j: KC x NC, or less for a
+// smaller problem (whole NR micro-panels).
+func (j *job) bSize() int {
+	cfg := &j.cfg
+	return min(cfg.kc, j.k) * roundUp(min(cfg.nc, j.n), cfg.nr)
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// grow makes the B buffers fit j (a call's buffers are sized by its
+// problem, up to the blocking's, so small products keep small buffers).
+func (t *team) grow(j *job, parallel bool) {
+	bSize := j.bSize()
 	for i := range t.bpack {
 		if len(t.bpack[i]) < bSize && (i == 0 || parallel) {
 			t.bpack[i] = make([]float32, bSize)
@@ -86,17 +104,17 @@ func (s *solo) run(j *job) {
 	s.job = *j
 	s.job.nthreads, s.job.tm, s.job.tn = 1, 1, 1
 	cfg := &s.job.cfg
-	if len(s.w.apack) < cfg.mc*cfg.kc {
-		s.w.apack = make([]float32, cfg.mc*cfg.kc)
+	if n := s.job.aSize(); len(s.w.apack) < n {
+		s.w.apack = make([]float32, n)
 	}
 	s.w.growH16(cfg, &s.job)
-	s.team.grow(cfg, false)
+	s.team.grow(&s.job, false)
 	s.team.bar.reset(1)
 	s.job.run(&s.w, &s.team)
 	s.job.a, s.job.b, s.job.c = nil, nil, nil
 }
 
-// prepare makes sure n workers exist and buffers fit cfg; it allocates only
+// prepare makes sure n workers exist and buffers fit the job; it allocates only
 // when the pool or a buffer has to grow.
 func (p *workerPool) prepare(n int, cfg *config) {
 	for len(p.workers) < n {
@@ -107,14 +125,19 @@ func (p *workerPool) prepare(n int, cfg *config) {
 		}
 		p.workers = append(p.workers, w)
 	}
-	aSize := cfg.mc * cfg.kc
+	aSize, bSize := p.job.aSize(), p.job.bSize()
 	for _, w := range p.workers[:n] {
 		if len(w.apack) < aSize {
 			w.apack = make([]float32, aSize)
 		}
+		if p.job.privateB && len(w.bown) < bSize {
+			w.bown = make([]float32, bSize)
+		}
 		w.growH16(cfg, &p.job)
 	}
-	p.team.grow(cfg, n > 1)
+	if !p.job.privateB {
+		p.team.grow(&p.job, n > 1)
+	}
 }
 
 // loop is the body of a persistent worker goroutine.
