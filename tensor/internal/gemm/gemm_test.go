@@ -470,3 +470,32 @@ func TestBuffersFitProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestPackA12 checks the twelve-row A packer (AVX transposes on amd64, Go
+// for the depth steps past the last eight) directly, at offsets and
+// strides that are not multiples of the vector width.
+func TestPackA12(t *testing.T) {
+	for _, kc := range []int{1, 7, 8, 9, 17, 64, 257, 512} {
+		for _, extra := range []int{0, 3} {
+			lda := kc + extra
+			off := 5
+			a := make([]float32, off+11*lda+kc)
+			for i := range a {
+				a[i] = float32(i)
+			}
+			d := make([]float32, 12*kc+3)
+			d[12*kc], d[12*kc+1], d[12*kc+2] = -1, -1, -1
+			packA12(d, a, lda, off, kc)
+			for p := 0; p < kc; p++ {
+				for i := 0; i < 12; i++ {
+					if want := a[off+i*lda+p]; d[p*12+i] != want {
+						t.Fatalf("kc=%d lda=%d: d[%d*12+%d] = %g, want %g", kc, lda, p, i, d[p*12+i], want)
+					}
+				}
+			}
+			if d[12*kc] != -1 || d[12*kc+2] != -1 {
+				t.Fatalf("kc=%d: wrote past the panel", kc)
+			}
+		}
+	}
+}

@@ -141,6 +141,27 @@ func packBT16(d, src []float32, ldb, kc, ldd int) {
 	}
 }
 
+// transpose12 is in pack_amd64.s: dst[p*12+i] = src[i*lda+p] for i < 12,
+// p < 8*blocks (AVX).
+//
+//go:noescape
+func transpose12(dst, src *float32, lda, blocks int)
+
+// packA12 packs twelve full rows of a row-major A, starting at a[off], into
+// d: eight depth steps at a time in AVX, the rest in Go.
+func packA12(d, a []float32, lda, off, kc int) {
+	d = d[:12*kc]
+	_ = a[off+11*lda+kc-1]
+	blocks := 0
+	if hasAVX2FMA {
+		blocks = kc / 8
+		if blocks > 0 {
+			transpose12(&d[0], &a[off], lda, blocks)
+		}
+	}
+	packA12Go(d, a, lda, off, 8*blocks, kc)
+}
+
 // interleave16 is in interleave_amd64.s: dst[x] = a[x] | b[x]<<16 as
 // bits, for x < 16*blocks (AVX2).
 //

@@ -29,3 +29,6 @@ func interleavePairs(d []float32, a, b []uint16) {
 		d[x] = word(a[x], b[x])
 	}
 }
+
+// packA12 packs twelve full rows of a row-major A, starting at a[off], into d.
+func packA12(d, a []float32, lda, off, kc int) { packA12Go(d, a, lda, off, 0, kc) }

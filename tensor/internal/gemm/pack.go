@@ -157,15 +157,15 @@ func packBT(dst, b []float32, ldb, p0, kc, j0, nc, nr, q0, q1 int) {
 	}
 }
 
-// packA12 packs twelve full rows of a row-major A, starting at a[off], into
-// d, four depth steps at a time.
-func packA12(d, a []float32, lda, off, kc int) {
+// packA12Go packs depth steps [p0, kc) of twelve full rows of a row-major
+// A, starting at a[off], into d (12*kc floats), four steps at a time.
+func packA12Go(d, a []float32, lda, off, p0, kc int) {
 	var r [12][]float32
 	for i := range r {
 		r[i] = a[off+i*lda:][:kc]
 	}
 	d = d[:12*kc]
-	p := 0
+	p := p0
 	for ; p+4 <= kc; p += 4 {
 		dp := (*[48]float32)(d[12*p:])
 		for i := 0; i < 12; i++ {

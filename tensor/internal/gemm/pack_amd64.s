@@ -1,7 +1,8 @@
 //go:build amd64 && !purego
 
-// AVX transpose for packing a transposed B: 16 storage rows of B become one
-// 16-wide micro-panel, eight depth steps (8x8 blocks) at a time.
+// AVX transposes for packing: 16 storage rows of a transposed B become one
+// 16-wide micro-panel, and 12 rows of a row-major A one 12-tall A
+// micro-panel, eight depth steps (8x8 and 4x8 blocks) at a time.
 
 #include "textflag.h"
 
@@ -81,5 +82,60 @@ loop:
 	JNZ  loop
 
 done:
+	VZEROUPPER
+	RET
+
+// T4X8 transposes the 4x8 block whose rows start at base, base+R8,
+// base+2*R8, base+R9 and stores its eight columns (four floats each) as
+// rows of R12-byte stride (R13 = 3*R12) at byte offset doff from DI.
+// Clobbers Y0-Y7 and R10.
+#define T4X8(base, doff) \
+	VMOVUPS (base), Y0; \
+	VMOVUPS (base)(R8*1), Y1; \
+	VMOVUPS (base)(R8*2), Y2; \
+	VMOVUPS (base)(R9*1), Y3; \
+	VUNPCKLPS Y1, Y0, Y4; \
+	VUNPCKHPS Y1, Y0, Y5; \
+	VUNPCKLPS Y3, Y2, Y6; \
+	VUNPCKHPS Y3, Y2, Y7; \
+	VSHUFPS $0x44, Y6, Y4, Y0; \
+	VSHUFPS $0xEE, Y6, Y4, Y1; \
+	VSHUFPS $0x44, Y7, Y5, Y2; \
+	VSHUFPS $0xEE, Y7, Y5, Y3; \
+	LEAQ (DI)(R12*4), R10; \
+	VMOVUPS X0, (doff)(DI); \
+	VMOVUPS X1, (doff)(DI)(R12*1); \
+	VMOVUPS X2, (doff)(DI)(R12*2); \
+	VMOVUPS X3, (doff)(DI)(R13*1); \
+	VEXTRACTF128 $1, Y0, (doff)(R10); \
+	VEXTRACTF128 $1, Y1, (doff)(R10)(R12*1); \
+	VEXTRACTF128 $1, Y2, (doff)(R10)(R12*2); \
+	VEXTRACTF128 $1, Y3, (doff)(R10)(R13*1)
+
+// func transpose12(dst, src *float32, lda, blocks int)
+// dst[p*12+i] = src[i*lda+p] for i < 12, p < 8*blocks.
+TEXT ·transpose12(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), R8
+	MOVQ blocks+24(FP), CX
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ $48, R12
+	MOVQ $144, R13
+	LEAQ (SI)(R8*8), R11
+	TESTQ CX, CX
+	JZ   done12
+
+loop12:
+	T8X8(SI, 0)
+	T4X8(R11, 32)
+	ADDQ $32, SI
+	ADDQ $32, R11
+	ADDQ $384, DI
+	DECQ CX
+	JNZ  loop12
+
+done12:
 	VZEROUPPER
 	RET
