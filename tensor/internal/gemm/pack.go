@@ -54,9 +54,7 @@ func packAT(dst, a []float32, lda, i0, mc, p0, kc, mr int) {
 				*(*[6]float32)(dst[(q*kc+p)*6:]) = *(*[6]float32)(src[q*6:])
 			}
 		case 12:
-			for q := 0; q < full; q++ {
-				*(*[12]float32)(dst[(q*kc+p)*12:]) = *(*[12]float32)(src[q*12:])
-			}
+			strips12(dst[p*12:], src, full, kc*12)
 		default:
 			for q := 0; q < full; q++ {
 				copy(dst[(q*kc+p)*mr:][:mr], src[q*mr:(q+1)*mr])
@@ -112,8 +110,8 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr, q0, q1 int
 				*(*[16]float32)(dst[(q*kc+p)*16:]) = *(*[16]float32)(row[q*16:])
 			}
 		case 32:
-			for q := q0; q < qf; q++ {
-				*(*[32]float32)(dst[(q*kc+p)*32:]) = *(*[32]float32)(row[q*32:])
+			if qf > q0 {
+				strips32(dst[(q0*kc+p)*32:], row[q0*32:], qf-q0, kc*32)
 			}
 		default:
 			for q := q0; q < qf; q++ {

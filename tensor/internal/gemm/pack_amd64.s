@@ -139,3 +139,57 @@ loop12:
 done12:
 	VZEROUPPER
 	RET
+
+// func copyStrips12(dst, src *float32, n, dstride int)
+// dst[q*dstride+i] = src[q*12+i] for q < n, i < 12 (AVX).
+TEXT ·copyStrips12(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ dstride+24(FP), DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JZ   done12s
+
+loop12s:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), X1
+	VMOVUPS Y0, (DI)
+	VMOVUPS X1, 32(DI)
+	ADDQ $48, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  loop12s
+
+done12s:
+	VZEROUPPER
+	RET
+
+// func copyStrips32(dst, src *float32, n, dstride int)
+// dst[q*dstride+j] = src[q*32+j] for q < n, j < 32 (AVX).
+TEXT ·copyStrips32(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ dstride+24(FP), DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JZ   done32s
+
+loop32s:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  loop32s
+
+done32s:
+	VZEROUPPER
+	RET
