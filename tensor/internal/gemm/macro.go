@@ -35,16 +35,22 @@ func (j *job) unpackedA() bool {
 }
 
 // useOwnB reports whether the workers of j should pack B privately: when
-// they split C by rows only (each needs every column panel anyway) and
-// packing B is a copy (B not transposed). A shared panel is packed once,
-// but every depth block then costs a barrier, and each core rewrites
-// buffer lines the other core has just read; measured on two cores, the
-// weight-gradient shapes (TN 256x256x2048, 688x256x1024) ran 4-22% faster
-// with private copies, square NN within noise, and NT shapes, whose B is
-// transposed while packing, 8-11% slower, so they keep the shared panel.
+// they split C by rows only (each needs every column panel anyway),
+// packing B is a copy (B not transposed) and C is at most ownBMaxN
+// columns wide. A shared panel is packed once, but every depth block then
+// costs a barrier, and each core rewrites buffer lines the other core has
+// just read. Measured on two cores, the weight-gradient shapes (TN
+// 256x256x2048, 688x256x1024, 256x688x1024) ran 4-22% faster with private
+// copies and square NN up to 2048 within noise; NT shapes, whose B is
+// transposed while packing, ran 8-11% slower, and TN 3200x8640x2048, whose
+// B (70 MB) each core would then stream from memory, 8% slower, so they
+// keep the shared panel.
 func (j *job) useOwnB() bool {
-	return j.nthreads > 1 && j.tn == 1 && !j.transB && !j.bf16 && !sharedBOnly
+	return j.nthreads > 1 && j.tn == 1 && !j.transB && !j.bf16 && j.n <= ownBMaxN && !sharedBOnly
 }
+
+// ownBMaxN is the widest C whose workers pack B privately (useOwnB).
+const ownBMaxN = 2048
 
 // sharedBOnly turns private B panels off (tests and benchmarks compare the
 // two schemes).
