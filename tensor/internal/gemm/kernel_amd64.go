@@ -37,7 +37,7 @@ var hasAVX512BF16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BF16
 // as many bytes as the float32 kernel's with twice the depth.
 var bf16Config = config{
 	name: "avx512bf16-12x32", mr: 12, nr: 32, kernel: kernelAVX512BF16,
-	mc: 240, kc: 512, nc: 4096, pairs: true,
+	mc: 240, kc: 1024, nc: 4096, pairs: true,
 }
 
 // pairConfigs lists the BF16 pair kernels this CPU runs.
