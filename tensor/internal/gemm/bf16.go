@@ -51,7 +51,7 @@ func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a Operand, lda in
 	pool.job = j
 	pj := &pool.job
 	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg, true)
-	pool.prepare(pj.nthreads, &pj.cfg)
+	pool.prepare(pj.nthreads)
 	pool.runParallel(pj.nthreads)
 	pj.a, pj.b, pj.c, pj.aH, pj.bH = nil, nil, nil, nil, nil
 }

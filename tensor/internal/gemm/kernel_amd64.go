@@ -163,9 +163,7 @@ func packA12(d, a []float32, lda, off, kc int) {
 }
 
 // copyStrips12 and copyStrips32 are in pack_amd64.s: n strips of 12 (32)
-// contiguous floats of src to dst, strip q at dst[q*dstride:] (AVX). Go
-// compiled the packers' 48- and 128-byte array copies to memmove calls,
-// 10-17% of a two-thread weight-gradient product (TN 256x256x2048).
+// contiguous floats of src to dst, strip q at dst[q*dstride:] (AVX).
 //
 //go:noescape
 func copyStrips12(dst, src *float32, n, dstride int)
@@ -173,25 +171,24 @@ func copyStrips12(dst, src *float32, n, dstride int)
 //go:noescape
 func copyStrips32(dst, src *float32, n, dstride int)
 
-// strips12 copies n strips of 12 floats of src to dst, strip q at
-// dst[q*dstride:].
-func strips12(dst, src []float32, n, dstride int) {
+// copyStrips copies n strips of w contiguous floats of src to dst, strip q
+// at dst[q*dstride:]: in AVX for the AVX-512 kernel's strip widths (12-row
+// A panels, 32-column B panels), whose array copies Go compiled to memmove
+// calls (10-17% of a two-thread TN 256x256x2048 product), else in Go.
+func copyStrips(dst, src []float32, n, w, dstride int) {
 	if n <= 0 {
 		return
 	}
-	_ = src[12*n-1]
-	_ = dst[(n-1)*dstride+11]
-	copyStrips12(&dst[0], &src[0], n, dstride)
-}
-
-// strips32 is strips12 with strips of 32 floats.
-func strips32(dst, src []float32, n, dstride int) {
-	if n <= 0 {
-		return
+	_ = src[w*n-1]
+	_ = dst[(n-1)*dstride+w-1]
+	switch w {
+	case 12:
+		copyStrips12(&dst[0], &src[0], n, dstride)
+	case 32:
+		copyStrips32(&dst[0], &src[0], n, dstride)
+	default:
+		copyStripsGo(dst, src, n, w, dstride)
 	}
-	_ = src[32*n-1]
-	_ = dst[(n-1)*dstride+31]
-	copyStrips32(&dst[0], &src[0], n, dstride)
 }
 
 // interleave16 is in interleave_amd64.s: dst[x] = a[x] | b[x]<<16 as

@@ -33,17 +33,6 @@ func interleavePairs(d []float32, a, b []uint16) {
 // packA12 packs twelve full rows of a row-major A, starting at a[off], into d.
 func packA12(d, a []float32, lda, off, kc int) { packA12Go(d, a, lda, off, 0, kc) }
 
-// strips12 copies n strips of 12 floats of src to dst, strip q at
-// dst[q*dstride:].
-func strips12(dst, src []float32, n, dstride int) {
-	for q := 0; q < n; q++ {
-		copy(dst[q*dstride:][:12], src[q*12:(q+1)*12])
-	}
-}
-
-// strips32 is strips12 with strips of 32 floats.
-func strips32(dst, src []float32, n, dstride int) {
-	for q := 0; q < n; q++ {
-		copy(dst[q*dstride:][:32], src[q*32:(q+1)*32])
-	}
-}
+// copyStrips copies n strips of w contiguous floats of src to dst, strip q
+// at dst[q*dstride:].
+func copyStrips(dst, src []float32, n, w, dstride int) { copyStripsGo(dst, src, n, w, dstride) }

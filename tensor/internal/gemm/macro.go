@@ -17,9 +17,6 @@ type job struct {
 	ldc            int
 	nthreads       int // workers taking part
 	tm, tn         int // thread grid: tm row groups x tn column groups
-	// privateB: every worker packs the B panels it multiplies into its
-	// own buffer instead of a shared one (see useOwnB).
-	privateB bool
 
 	// A BF16 product (GemmBF16) packs its operands rounded to BF16:
 	// aH and bH hold an operand's BF16 bits (nil: it is a or b, float32,
@@ -67,7 +64,7 @@ func (j *job) run(w *worker, t *team) {
 	r0 := rowGroup * mPanels / j.tm * mr
 	r1 := min(j.m, (rowGroup+1)*mPanels/j.tm*mr)
 	buf := 0
-	unpacked := j.unpackedA()
+	unpacked, ownB := j.unpackedA(), j.useOwnB()
 	for jc := 0; jc < j.n; jc += cfg.nc {
 		ncur := min(cfg.nc, j.n-jc)
 		nPanels := (ncur + nr - 1) / nr
@@ -79,7 +76,7 @@ func (j *job) run(w *worker, t *team) {
 			kk := kcur // depth of the packed panels: pairs for a pair kernel
 			var bp []float32
 			switch {
-			case j.privateB:
+			case ownB:
 				bp = w.bown
 				packB(bp, j.b, j.ldb, j.transB, pc, kcur, jc, ncur, nr, c0, c1)
 			default:

@@ -53,18 +53,22 @@ func packAT(dst, a []float32, lda, i0, mc, p0, kc, mr int) {
 			for q := 0; q < full; q++ {
 				*(*[6]float32)(dst[(q*kc+p)*6:]) = *(*[6]float32)(src[q*6:])
 			}
-		case 12:
-			strips12(dst[p*12:], src, full, kc*12)
 		default:
-			for q := 0; q < full; q++ {
-				copy(dst[(q*kc+p)*mr:][:mr], src[q*mr:(q+1)*mr])
-			}
+			copyStrips(dst[p*mr:], src, full, mr, kc*mr)
 		}
 		if full < panels {
 			d := dst[(full*kc+p)*mr:][:mr]
 			n := copy(d, src[full*mr:])
 			clear(d[n:])
 		}
+	}
+}
+
+// copyStripsGo copies n strips of w contiguous floats of src to dst,
+// strip q at dst[q*dstride:].
+func copyStripsGo(dst, src []float32, n, w, dstride int) {
+	for q := 0; q < n; q++ {
+		copy(dst[q*dstride:][:w], src[q*w:(q+1)*w])
 	}
 }
 
@@ -109,14 +113,8 @@ func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr, q0, q1 int
 			for q := q0; q < qf; q++ {
 				*(*[16]float32)(dst[(q*kc+p)*16:]) = *(*[16]float32)(row[q*16:])
 			}
-		case 32:
-			if qf > q0 {
-				strips32(dst[(q0*kc+p)*32:], row[q0*32:], qf-q0, kc*32)
-			}
 		default:
-			for q := q0; q < qf; q++ {
-				copy(dst[(q*kc+p)*nr:][:nr], row[q*nr:(q+1)*nr])
-			}
+			copyStrips(dst[q0*kc*nr+p*nr:], row[q0*nr:], qf-q0, nr, kc*nr)
 		}
 		if q := max(qf, q0); q < q1 {
 			d := dst[(q*kc+p)*nr:][:nr]

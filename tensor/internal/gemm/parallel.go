@@ -33,7 +33,7 @@ type worker struct {
 	apack []float32     // packed A block, cfg.mc*cfg.kc floats
 	h16   []uint16      // two source rows rounded to BF16 (GemmBF16)
 	tile  [maxTile]float32
-	bown  []float32 // this worker's own packed B panel (job.privateB)
+	bown  []float32 // this worker's own packed B panel (job.useOwnB)
 }
 
 // team is what the workers of one call share.
@@ -103,20 +103,28 @@ func runSolo(j *job) {
 func (s *solo) run(j *job) {
 	s.job = *j
 	s.job.nthreads, s.job.tm, s.job.tn = 1, 1, 1
-	cfg := &s.job.cfg
-	if n := s.job.aSize(); len(s.w.apack) < n {
-		s.w.apack = make([]float32, n)
-	}
-	s.w.growH16(cfg, &s.job)
+	s.w.grow(&s.job)
 	s.team.grow(&s.job, false)
 	s.team.bar.reset(1)
 	s.job.run(&s.w, &s.team)
 	s.job.a, s.job.b, s.job.c = nil, nil, nil
 }
 
-// prepare makes sure n workers exist and buffers fit the job; it allocates only
-// when the pool or a buffer has to grow.
-func (p *workerPool) prepare(n int, cfg *config) {
+// grow makes w's own buffers fit j: the packed A block, the private B
+// panel where j uses one, the BF16 rounding scratch.
+func (w *worker) grow(j *job) {
+	if n := j.aSize(); len(w.apack) < n {
+		w.apack = make([]float32, n)
+	}
+	if n := j.bSize(); j.useOwnB() && len(w.bown) < n {
+		w.bown = make([]float32, n)
+	}
+	w.growH16(&j.cfg, j)
+}
+
+// prepare makes sure n workers exist and the buffers fit p.job; it
+// allocates only when the pool or a buffer has to grow.
+func (p *workerPool) prepare(n int) {
 	for len(p.workers) < n {
 		w := &worker{id: len(p.workers)}
 		if w.id > 0 {
@@ -125,17 +133,10 @@ func (p *workerPool) prepare(n int, cfg *config) {
 		}
 		p.workers = append(p.workers, w)
 	}
-	aSize, bSize := p.job.aSize(), p.job.bSize()
 	for _, w := range p.workers[:n] {
-		if len(w.apack) < aSize {
-			w.apack = make([]float32, aSize)
-		}
-		if p.job.privateB && len(w.bown) < bSize {
-			w.bown = make([]float32, bSize)
-		}
-		w.growH16(cfg, &p.job)
+		w.grow(&p.job)
 	}
-	if !p.job.privateB {
+	if !p.job.useOwnB() {
 		p.team.grow(&p.job, n > 1)
 	}
 }

@@ -29,8 +29,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	pool.job = j
 	pj := &pool.job
 	pj.nthreads, pj.tm, pj.tn = threadGrid(Threads(), m, n, k, &pj.cfg, !pj.unpackedA())
-	pj.privateB = pj.useOwnB()
-	pool.prepare(pj.nthreads, &pj.cfg)
+	pool.prepare(pj.nthreads)
 	pool.runParallel(pj.nthreads)
 	pj.a, pj.b, pj.c = nil, nil, nil // do not keep the caller's memory alive
 }
