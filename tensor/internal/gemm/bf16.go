@@ -101,13 +101,18 @@ func SetBF16Kernel(name string) error {
 	return fmt.Errorf("gemm: no BF16 kernel %q on this CPU (have %v)", name, BF16Kernels())
 }
 
-// growH16 sizes w's rounding scratch for a BF16 job: two source rows.
+// growH16 sizes w's rounding scratch for a BF16 job: two source rows, or
+// the twelve rows of a float32 A panel (packPairsA12), and the pair words
+// of a transposed A's depth pair (packPairsAT).
 func (w *worker) growH16(cfg *config, j *job) {
 	if !j.bf16 {
 		return
 	}
-	if n := 2 * max(cfg.kc, cfg.mc, cfg.nc); len(w.h16) < n {
+	if n := max(2*max(cfg.kc, cfg.mc, cfg.nc), 12*cfg.kc); len(w.h16) < n {
 		w.h16 = make([]uint16, n)
+	}
+	if n := cfg.mc; cfg.pairs && j.transA && len(w.w32) < n {
+		w.w32 = make([]float32, n)
 	}
 }
 
@@ -142,6 +147,9 @@ func (j *job) packA16(w *worker, i0, mc, p0, kc int) {
 		if !j.transA {
 			for ip := 0; ip < mc; ip += mr {
 				d := dst[(ip/mr)*kp*mr:][:kp*mr]
+				if ip+mr <= mc && j.packPairsA12(w, d, (i0+ip)*j.lda+p0, kc) {
+					continue
+				}
 				for i := 0; i < mr; i++ {
 					if ip+i >= mc {
 						for p := 0; p < kp; p++ {
@@ -169,7 +177,13 @@ func (j *job) packA16(w *worker, i0, mc, p0, kc int) {
 			} else {
 				clear(r1)
 			}
-			for q := 0; q < panels; q++ {
+			// Interleave the two depths once, then copy whole panels'
+			// strips; only a partial last panel is padded here.
+			full := mc / mr
+			wp := w.w32[:mc]
+			interleavePairs(wp, r0, r1)
+			copyStrips(dst[p*mr:], wp, full, mr, kp*mr)
+			for q := full; q < panels; q++ {
 				d := dst[(q*kp+p)*mr:][:mr]
 				for i := range d {
 					if x := q*mr + i; x < mc {
@@ -213,6 +227,35 @@ func (j *job) packA16(w *worker, i0, mc, p0, kc int) {
 			}
 		}
 	}
+}
+
+// packPairsA12 packs twelve full rows of a row-major A, the first at
+// element off, into the pair panel d (kc/2 depth pairs of twelve words)
+// by transposing 32-bit words, and reports whether it could: kc must be
+// even and the panel twelve rows high. A BF16 A's rows are read in place
+// when every row starts at an even element (each pair is then one aligned
+// word); a float32 A's twelve rows are first rounded into w.h16.
+func (j *job) packPairsA12(w *worker, d []float32, off, kc int) bool {
+	if j.cfg.mr != 12 || kc%2 != 0 {
+		return false
+	}
+	if j.aH != nil {
+		words := wordsOf(j.aH)
+		if words == nil || j.lda%2 != 0 || off%2 != 0 {
+			return false
+		}
+		packA12(d, words, j.lda/2, off/2, kc/2)
+		return true
+	}
+	s := w.h16[:12*kc]
+	for i := 0; i < 12; i++ {
+		row, dst := j.a[off+i*j.lda:][:kc], s[i*kc:][:kc]
+		for p, v := range row {
+			dst[p] = half.F32ToBF16(v)
+		}
+	}
+	packA12(d, wordsOf(s), kc/2, 0, kc/2)
+	return true
 }
 
 // packB16 packs panels [q0, q1) of op(B)[p0:p0+kc, j0:j0+nc] for a BF16
@@ -306,6 +349,9 @@ func (j *job) packPairsFast(dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
 			return false
 		}
 		words := wordsOf(j.bH)
+		if words == nil {
+			return false
+		}
 		for q := q0; q < q1; q++ {
 			d := dst[q*kk*nr:][:kk*nr]
 			src := (j0+q*nr)*j.ldb + p0 // element offset, even

@@ -182,3 +182,48 @@ func TestInterleavePairs(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmBF16Unaligned gives the pair packers BF16 operands that start at
+// an odd element (no aligned 32-bit words: wordsOf refuses them) and odd
+// leading dimensions, which must take the element-by-element path.
+func TestGemmBF16Unaligned(t *testing.T) {
+	for _, cfg := range bf16Configs() {
+		old := activeBF16
+		activeBF16 = cfg
+		for _, lay := range []int{0, 1, 2, 3} {
+			for _, odd := range []bool{false, true} {
+				tc := gemmCase{lay&2 != 0, lay&1 != 0, 25, 70, 40, 1, 0, lay % 2} // odd leading dimensions for lay 1, 3
+				a, b, c := tc.operands(uint64(lay))
+				ha, hb := toBits(a.data), toBits(b.data)
+				if odd { // shift both operands by one element
+					ha, hb = append([]uint16{0}, ha...)[1:], append([]uint16{0}, hb...)[1:]
+				}
+				if got := wordsOf(ha) == nil; got != odd {
+					t.Fatalf("wordsOf of a slice at an odd element: nil %v, want %v", got, odd)
+				}
+				GemmBF16(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1, Operand{BF16: ha}, a.ld, Operand{BF16: hb}, b.ld, 0, c.data, c.ld)
+				ra, rb := roundAll(a.data), roundAll(b.data)
+				for i := 0; i < tc.m; i++ {
+					for j := 0; j < tc.n; j++ {
+						var sum, abs float64
+						for p := 0; p < tc.k; p++ {
+							ia, ib := i*a.ld+p, p*b.ld+j
+							if tc.transA {
+								ia = p*a.ld + i
+							}
+							if tc.transB {
+								ib = j*b.ld + p
+							}
+							sum += float64(ra[ia]) * float64(rb[ib])
+							abs += math.Abs(float64(ra[ia]) * float64(rb[ib]))
+						}
+						if got := float64(c.data[i*c.ld+j]); math.Abs(got-sum) > 2*float64(tc.k+2)*abs/(1<<24)+1e-30 {
+							t.Fatalf("%s %v odd %v: C[%d,%d] = %g, want %g", cfg.name, tc, odd, i, j, got, sum)
+						}
+					}
+				}
+			}
+		}
+		activeBF16 = old
+	}
+}

@@ -31,7 +31,8 @@ type worker struct {
 	id    int
 	start chan struct{} // one token per call to run (not used by worker 0)
 	apack []float32     // packed A block, cfg.mc*cfg.kc floats
-	h16   []uint16      // two source rows rounded to BF16 (GemmBF16)
+	h16   []uint16      // source rows rounded to BF16 (GemmBF16)
+	w32   []float32     // a transposed A's interleaved depth pair (GemmBF16)
 	tile  [maxTile]float32
 	bown  []float32 // this worker's own packed B panel (job.useOwnB)
 }
