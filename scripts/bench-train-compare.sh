@@ -12,7 +12,7 @@
 #   build OLD_BINARY from another commit, e.g.
 #     git worktree add /tmp/cpu-base 0287017 && (cd /tmp/cpu-base && go build -o /tmp/embrec-base ./cmd/embrec)
 # environment: ROUNDS=5 STEPS=10 WARMUP=3 SHAPES="tiny base" BATCH=8 SEQ=128 THREADS=2 LAYERS=0 (the shape's)
-#              EXTRA="-weights bf16" (new binary only)
+#              EXTRA="-weights bf16" (new binary only)  OLD_EXTRA="..." (old binary only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD=${1:?usage: $0 OLD_BINARY}
@@ -25,15 +25,16 @@ SEQ=${SEQ:-128}
 THREADS=${THREADS:-2}
 LAYERS=${LAYERS:-0}
 EXTRA=${EXTRA:-}
+OLD_EXTRA=${OLD_EXTRA:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/embrec" ./cmd/embrec
 echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC')  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cpus, commit $(git rev-parse --short HEAD) vs $OLD"
-echo "# load at start:$(cut -d' ' -f1-3 /proc/loadavg)  rounds=$ROUNDS steps=$STEPS warmup=$WARMUP batch=$BATCH seq=$SEQ threads=$THREADS layers=$LAYERS extra(new)=$EXTRA"
+echo "# load at start:$(cut -d' ' -f1-3 /proc/loadavg)  rounds=$ROUNDS steps=$STEPS warmup=$WARMUP batch=$BATCH seq=$SEQ threads=$THREADS layers=$LAYERS extra(new)=$EXTRA extra(old)=$OLD_EXTRA"
 results="$tmp/results"
 : >"$results"
 run() { # tool shape
-	local bin=$OLD extra=""
+	local bin=$OLD extra=$OLD_EXTRA
 	if [[ $1 == new ]]; then bin=$tmp/embrec; extra=$EXTRA; fi
 	# shellcheck disable=SC2086
 	/usr/bin/time -f "cputime %U %S" -o "$tmp/time" \

@@ -130,10 +130,7 @@ func (c *CPU) Upload(dst *Tensor, src []float32) {
 			d[i] = half.F32ToF16(v)
 		}
 	case BF16:
-		d := halfs(dst)
-		for i, v := range src {
-			d[i] = half.F32ToBF16(v)
-		}
+		half.RoundBF16(halfs(dst)[:len(src)], src)
 	}
 }
 

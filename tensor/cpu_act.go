@@ -107,11 +107,7 @@ func (j *actJob) swigluBlock(a, b int) {
 }
 
 // roundInto rounds f to BF16 (to nearest even) into h.
-func roundInto(h []uint16, f []float32) {
-	for i, v := range f {
-		h[i] = half.F32ToBF16(v)
-	}
-}
+func roundInto(h []uint16, f []float32) { half.RoundBF16(h[:len(f)], f) }
 
 func (j *actJob) run(lo, hi int) {
 	switch j.kind {

@@ -123,9 +123,7 @@ func bits16(f []float32, h []uint16, off, n int, s []uint16) []uint16 {
 		return h[off : off+n : off+n]
 	}
 	s = s[:n:n]
-	for i, v := range f[off : off+n] {
-		s[i] = half.F32ToBF16(v)
-	}
+	half.RoundBF16(s, f[off:off+n])
 	return s
 }
 
@@ -249,10 +247,7 @@ func (j *job) packPairsA12(w *worker, d []float32, off, kc int) bool {
 	}
 	s := w.h16[:12*kc]
 	for i := 0; i < 12; i++ {
-		row, dst := j.a[off+i*j.lda:][:kc], s[i*kc:][:kc]
-		for p, v := range row {
-			dst[p] = half.F32ToBF16(v)
-		}
+		half.RoundBF16(s[i*kc:][:kc], j.a[off+i*j.lda:][:kc])
 	}
 	packA12(d, wordsOf(s), kc/2, 0, kc/2)
 	return true
