@@ -361,6 +361,10 @@ func (j *job) packPairsFast(dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
 		if 2*p+1 < kc {
 			r1 = j.bH[(p0+2*p+1)*j.ldb+j0:][:nc]
 		}
+		if len(r1) > 0 && nr == 32 {
+			interleaveStrips(dst[(q0*kk+p)*nr:], r0[q0*nr:q1*nr], r1[q0*nr:q1*nr], q1-q0, kk*nr)
+			continue
+		}
 		for q := q0; q < q1; q++ {
 			d := dst[(q*kk+p)*nr:][:nr]
 			a := r0[q*nr:][:nr]
@@ -374,4 +378,14 @@ func (j *job) packPairsFast(dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
 		}
 	}
 	return true
+}
+
+// interleaveStripsGo is interleaveStrips in Go.
+func interleaveStripsGo(d []float32, a, b []uint16, panels, dstride int) {
+	for q := 0; q < panels; q++ {
+		s := d[q*dstride:][:32]
+		for x := range s {
+			s[x] = word(a[q*32+x], b[q*32+x])
+		}
+	}
 }

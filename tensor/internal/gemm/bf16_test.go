@@ -227,3 +227,29 @@ func TestGemmBF16Unaligned(t *testing.T) {
 		activeBF16 = old
 	}
 }
+
+// TestInterleaveStrips checks the strip interleave (assembly on amd64)
+// against interleaveStripsGo, and that it writes nothing between strips.
+func TestInterleaveStrips(t *testing.T) {
+	for _, panels := range []int{0, 1, 2, 5} {
+		a, b := make([]uint16, 32*panels), make([]uint16, 32*panels)
+		for i := range a {
+			a[i], b[i] = uint16(7*i+3), uint16(0x8001+5*i)
+		}
+		const stride = 45
+		n := max(0, (panels-1)*stride+32)
+		got, want := make([]float32, n), make([]float32, n)
+		for i := range got {
+			got[i], want[i] = -1, -1
+		}
+		interleaveStrips(got, a, b, panels, stride)
+		if panels > 0 {
+			interleaveStripsGo(want, a, b, panels, stride)
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("panels %d: word %d = %#x, want %#x", panels, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			}
+		}
+	}
+}

@@ -32,3 +32,43 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func interleaveStrips32(dst *float32, a, b *uint16, panels, dstride int)
+// dst[q*dstride+x] = a[q*32+x] | b[q*32+x]<<16 (as bits) for q < panels,
+// x < 32: the pair words of two rows, one 32-wide panel strip at a time.
+TEXT ·interleaveStrips32(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ panels+24(FP), CX
+	MOVQ dstride+32(FP), R8
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JZ   doneS
+
+loopS:
+	VMOVDQU (SI), Y0
+	VMOVDQU (DX), Y1
+	VPUNPCKLWD Y1, Y0, Y2
+	VPUNPCKHWD Y1, Y0, Y3
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
+	VMOVDQU Y4, (DI)
+	VMOVDQU Y5, 32(DI)
+	VMOVDQU 32(SI), Y0
+	VMOVDQU 32(DX), Y1
+	VPUNPCKLWD Y1, Y0, Y2
+	VPUNPCKHWD Y1, Y0, Y3
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
+	VMOVDQU Y4, 64(DI)
+	VMOVDQU Y5, 96(DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ R8, DI
+	DECQ CX
+	JNZ  loopS
+
+doneS:
+	VZEROUPPER
+	RET
