@@ -24,6 +24,11 @@
 //	EncodeF16(dst []byte, src []float32)   // len(dst) == 2*len(src)
 //	EncodeF32(dst []byte, src []float32)   // len(dst) == 4*len(src)
 //
+// RoundBF16(dst []uint16, src []float32) rounds a whole slice as F32ToBF16
+// does, bit for bit, sixteen values at a time in AVX2 on amd64 CPUs that
+// have it (the BF16 GEMM's float32 operands, BF16 tensors' uploads, the
+// activations saved in BF16 for backward).
+//
 // A length mismatch is a programmer error and panics with a "half:" message.
 // The slice functions allocate nothing (DecodeF16 builds a 256 KiB lookup
 // table once, on first use) and are meant for gigabytes of weights:

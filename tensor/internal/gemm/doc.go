@@ -81,7 +81,14 @@
 // two depths, so KC = 1024 depths fill the float32 kernel's 64 KiB (512
 // depths measured 4% slower on one thread and 9% on two, alternating in
 // one process at 2048^3); elsewhere the float32 kernels run on operands
-// packed as their BF16 values. There is
+// packed as their BF16 values. Packing pairs needs no per-element work
+// where the layout holds them as words: a row-major BF16 A or a
+// transposed BF16 B keeps depths 2p and 2p+1 side by side, one 32-bit
+// word, so their panels are the float32 transposes of those words
+// (transpose12, transpose16); a B (k, n) interleaves two rows, a whole
+// depth pair's panel strips per AVX2 call; a float32 operand is first
+// rounded sixteen values at a time (half.RoundBF16). A BF16 slice that
+// starts off a 4-byte boundary takes the element-by-element path. There is
 // no AMX kernel: the project machine has no AMX to test one on.
 
 // # Parallelism
