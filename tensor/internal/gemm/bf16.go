@@ -103,7 +103,7 @@ func SetBF16Kernel(name string) error {
 
 // growH16 sizes w's rounding scratch for a BF16 job: two source rows, or
 // the twelve rows of a float32 A panel (packPairsA12), and the pair words
-// of a transposed A's depth pair (packPairsAT).
+// of a transposed A's depth pair (packA16).
 func (w *worker) growH16(cfg *config, j *job) {
 	if !j.bf16 {
 		return
