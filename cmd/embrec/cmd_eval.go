@@ -49,6 +49,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	logPath := fs.String("log", "", "append the trial (run, flags, commit, machine, training time and passes, every row) as a JSON line to FILE")
 	label := fs.String("label", "", "the trial's model name in --log (default: from the run, e.g. embed-s2, text-sequential)")
 	ckpt := fs.String("checkpoint", "best", "best (the best validation's checkpoint when the run validated, else the last), last, or stage1 (the projectors stage 1 ended with)")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the evaluation to this file (go tool pprof)")
 	accept := addAcceptFlag(fs)
 	dev := addDeviceFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +57,13 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	}
 	if *dir == "" {
 		return errors.New("--run DIR is required")
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if err := validateEval(*beams, *users, *task, *split, *rank, dev); err != nil {
 		return err
