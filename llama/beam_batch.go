@@ -58,6 +58,27 @@ func (m *Model) cachedDecoder(slot, rows, maxPos, maxStep int) *Decoder {
 	return d
 }
 
+// beamScratch is BeamSearchBatch's host-side memory, kept between calls:
+// the logits rows and their log-sum-exps, the prefill's downloads, the
+// token list and the candidates. At a catalogue's vocabulary these are
+// megabytes a call; allocating them afresh (and growing the candidates
+// from nothing) was a third of an evaluation's CPU time.
+type beamScratch struct {
+	host, tmp []float32
+	lse       []float64
+	all       []int32
+	cands     []beamCand
+}
+
+// grown returns s resliced to n elements, or a new slice when s cannot
+// hold n. The contents are not cleared.
+func grown[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 // beamState is one prompt's search.
 type beamState struct {
 	opt      BeamOptions
@@ -103,20 +124,26 @@ func (m *Model) BeamSearchBatch(prompts []BeamPrompt) ([][]Beam, error) {
 	if maxP+maxNew > c.MaxPos {
 		return nil, fmt.Errorf("llama: beam search: a batch with prompts of up to %d and %d new tokens exceeds max_position_embeddings %d", maxP, maxNew, c.MaxPos)
 	}
-	V := c.Vocab
-	host := make([]float32, max(rows, len(prompts))*V)
+	V, sc := c.Vocab, &m.beamBuf
+	sc.host = grown(sc.host, max(rows, len(prompts))*V)
+	host := sc.host // rows are read only after a prefill or a step wrote them
 	d := m.cachedDecoder(decodeSlot, max(rows, len(prompts)), maxP+maxNew, 1)
 	m.prefill(d, prompts, maxP, host)
 	d.B = len(prompts)
 
-	all := make([]int32, V)
-	for i := range all {
-		all[i] = int32(i)
+	if len(sc.all) != V {
+		sc.all = make([]int32, V)
+		for i := range sc.all {
+			sc.all[i] = int32(i)
+		}
 	}
-	var cands []beamCand
+	all := sc.all
+	cands := sc.cands[:0]
+	defer func() { sc.cands = cands[:0] }() // keep what the candidates grew to
 	var src []int
 	var feed []int32
-	lse := make([]float64, max(rows, len(prompts)))
+	sc.lse = grown(sc.lse, max(rows, len(prompts)))
+	lse := sc.lse
 	live := len(prompts) // rows of host holding this step's logits
 	for step := 0; ; step++ {
 		rowLSE(lse[:live], host, V)
@@ -191,7 +218,8 @@ func (m *Model) prefill(d *Decoder, prompts []BeamPrompt, maxP int, host []float
 				b.Copy(in.View(j*P*C, P, C), prompts[i].Embeds)
 			}
 			lg := pre.Step(P, nil, false)
-			tmp := make([]float32, len(chunk)*V)
+			m.beamBuf.tmp = grown(m.beamBuf.tmp, len(chunk)*V)
+			tmp := m.beamBuf.tmp
 			b.Download(tmp, lg)
 			for j, i := range chunk {
 				d.CopyRowPadded(i, pre, j, maxP)

@@ -50,6 +50,8 @@ type Model struct {
 	// for the next call (grown when one is too small): a served batch
 	// then allocates no cache.
 	beamDecs [2]*Decoder
+	// beamBuf is BeamSearchBatch's host-side scratch, kept likewise.
+	beamBuf beamScratch
 }
 
 // ParamSpec names one parameter tensor and its shape.
