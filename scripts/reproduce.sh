@@ -19,7 +19,7 @@
 # upper bounds): LastFM about 1.5 h (SASRec 16 min, each text baseline up
 # to 1 h before early stopping, Embed 5-10 min); ML1M's Embed about 40 min,
 # SASRec 1.5 h and its text baselines about 20 min each (one epoch); Beauty's
-# SASRec 14-16 min and Embed 14-19 min (one thread each, the fourth to seventh sessions), the
+# SASRec 14-16 min and Embed 14-20 min (one thread each, the fourth to seventh sessions), the
 # text baselines 20-30 min each. THREADS=1 per job is what the results used.
 # SKIP_TEXT=1 skips the text baselines (Llama-R, Llama-S).
 set -euo pipefail
@@ -52,7 +52,7 @@ Beauty)
 	sasrec="--max-len 50 --dropout 0.5 --residual-dropout 0.3 --weight-decay 0.1 --epochs 200 --eval-every 2 --patience 10"
 	backbone="--init random --config tiny --full"
 	text="--epochs 10 --eval-every 4000 --valid-users 2000 --patience 4 --stage1-steps 0"
-	embed="--epochs 15 --batch 32 --lr 2e-3 --weight-decay 0.1 --eval-every 1000 --valid-users 2000 --patience 0 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets --input-dropout 0.5 --residual-dropout 0.3 --tasks sequential"
+	embed="--epochs 25 --batch 32 --lr 2e-3 --weight-decay 0.1 --eval-every 1000 --valid-users 2000 --patience 0 --stage1-steps 300 --item-tokens whole --item-head tied-id --user-vectors foldin --history-targets --input-dropout 0.5 --residual-dropout 0.3 --tasks sequential"
 	;;
 ML1M)
 	wals="--reg 0.01 --alpha 1"; cf="--beta 1 --history 1"
