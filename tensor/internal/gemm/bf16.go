@@ -103,7 +103,7 @@ func SetBF16Kernel(name string) error {
 
 // growH16 sizes w's rounding scratch for a BF16 job: two source rows, or
 // the twelve rows of a float32 A panel (packPairsA12), and the pair words
-// of a transposed A's depth pair (packA16).
+// of a depth pair of a transposed A or a B (k, n) (interleaveStrips).
 func (w *worker) growH16(cfg *config, j *job) {
 	if !j.bf16 {
 		return
@@ -111,7 +111,7 @@ func (w *worker) growH16(cfg *config, j *job) {
 	if n := max(2*max(cfg.kc, cfg.mc, cfg.nc), 12*cfg.kc); len(w.h16) < n {
 		w.h16 = make([]uint16, n)
 	}
-	if n := cfg.mc; cfg.pairs && j.transA && len(w.w32) < n {
+	if n := max(cfg.mc, cfg.nc); cfg.pairs && len(w.w32) < n {
 		w.w32 = make([]float32, n)
 	}
 }
@@ -175,12 +175,10 @@ func (j *job) packA16(w *worker, i0, mc, p0, kc int) {
 			} else {
 				clear(r1)
 			}
-			// Interleave the two depths once, then copy whole panels'
-			// strips; only a partial last panel is padded here.
+			// Whole panels in two vector passes; only a partial last
+			// panel is padded here.
 			full := mc / mr
-			wp := w.w32[:mc]
-			interleavePairs(wp, r0, r1)
-			copyStrips(dst[p*mr:], wp, full, mr, kp*mr)
+			interleaveStrips(dst[p*mr:], w.w32, r0, r1, full, mr, kp*mr)
 			for q := full; q < panels; q++ {
 				d := dst[(q*kp+p)*mr:][:mr]
 				for i := range d {
@@ -267,7 +265,7 @@ func (j *job) packB16(w *worker, dst []float32, p0, kc, j0, nc, q0, q1 int) int 
 	}
 	s0, s1 := w.h16[:len(w.h16)/2], w.h16[len(w.h16)/2:]
 	c0, c1 := q0*nr, min(q1*nr, nc) // columns this worker packs
-	if j.cfg.pairs && j.bH != nil && j.packPairsFast(dst, p0, kc, j0, nc, q0, q1) {
+	if j.cfg.pairs && j.bH != nil && j.packPairsFast(w, dst, p0, kc, j0, nc, q0, q1) {
 		return kk
 	}
 	if !j.transB {
@@ -333,7 +331,7 @@ func (j *job) packB16(w *worker, dst []float32, p0, kc, j0, nc, q0, q1 int) int 
 // packed everything: a transposed B (n, k) with even ldb and depth
 // offset holds each pair as one aligned 32-bit word, so packing is the
 // float32 transpose of those words; a B (k, n) interleaves two rows.
-func (j *job) packPairsFast(dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
+func (j *job) packPairsFast(w *worker, dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
 	nr := j.cfg.nr
 	kk := (kc + 1) / 2
 	if q1*nr > nc { // a padded last panel: the general path
@@ -361,8 +359,8 @@ func (j *job) packPairsFast(dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
 		if 2*p+1 < kc {
 			r1 = j.bH[(p0+2*p+1)*j.ldb+j0:][:nc]
 		}
-		if len(r1) > 0 && nr == 32 {
-			interleaveStrips(dst[(q0*kk+p)*nr:], r0[q0*nr:q1*nr], r1[q0*nr:q1*nr], q1-q0, kk*nr)
+		if len(r1) > 0 {
+			interleaveStrips(dst[(q0*kk+p)*nr:], w.w32, r0[q0*nr:], r1[q0*nr:], q1-q0, nr, kk*nr)
 			continue
 		}
 		for q := q0; q < q1; q++ {
@@ -380,12 +378,15 @@ func (j *job) packPairsFast(dst []float32, p0, kc, j0, nc, q0, q1 int) bool {
 	return true
 }
 
-// interleaveStripsGo is interleaveStrips in Go.
-func interleaveStripsGo(d []float32, a, b []uint16, panels, dstride int) {
-	for q := 0; q < panels; q++ {
-		s := d[q*dstride:][:32]
-		for x := range s {
-			s[x] = word(a[q*32+x], b[q*32+x])
-		}
+// interleaveStrips writes the pair words of a and b (low and high halves)
+// for n strips of w columns to dst, strip q at dst[q*dstride:]: one
+// interleave of the n*w columns into scratch and one strip copy, both in
+// vector code, instead of a call per strip.
+func interleaveStrips(dst, scratch []float32, a, b []uint16, n, w, dstride int) {
+	if n <= 0 {
+		return
 	}
+	s := scratch[:n*w]
+	interleavePairs(s, a[:n*w], b[:n*w])
+	copyStrips(dst, s, n, w, dstride)
 }

@@ -228,27 +228,32 @@ func TestGemmBF16Unaligned(t *testing.T) {
 	}
 }
 
-// TestInterleaveStrips checks the strip interleave (assembly on amd64)
-// against interleaveStripsGo, and that it writes nothing between strips.
+// TestInterleaveStrips checks the strip interleave (vector code on amd64)
+// against the pair words computed one by one, and that it writes nothing
+// between strips.
 func TestInterleaveStrips(t *testing.T) {
-	for _, panels := range []int{0, 1, 2, 5} {
-		a, b := make([]uint16, 32*panels), make([]uint16, 32*panels)
-		for i := range a {
-			a[i], b[i] = uint16(7*i+3), uint16(0x8001+5*i)
-		}
-		const stride = 45
-		n := max(0, (panels-1)*stride+32)
-		got, want := make([]float32, n), make([]float32, n)
-		for i := range got {
-			got[i], want[i] = -1, -1
-		}
-		interleaveStrips(got, a, b, panels, stride)
-		if panels > 0 {
-			interleaveStripsGo(want, a, b, panels, stride)
-		}
-		for i := range got {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("panels %d: word %d = %#x, want %#x", panels, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+	for _, w := range []int{12, 32} {
+		for _, panels := range []int{0, 1, 2, 5} {
+			a, b := make([]uint16, w*panels), make([]uint16, w*panels)
+			for i := range a {
+				a[i], b[i] = uint16(7*i+3), uint16(0x8001+5*i)
+			}
+			const stride = 45
+			n := max(0, (panels-1)*stride+w)
+			got, want := make([]float32, n), make([]float32, n)
+			for i := range got {
+				got[i], want[i] = -1, -1
+			}
+			interleaveStrips(got, make([]float32, w*panels), a, b, panels, w, stride)
+			for q := 0; q < panels; q++ {
+				for x := 0; x < w; x++ {
+					want[q*stride+x] = word(a[q*w+x], b[q*w+x])
+				}
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("width %d, panels %d: word %d = %#x, want %#x", w, panels, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+				}
 			}
 		}
 	}

@@ -197,28 +197,6 @@ func copyStrips(dst, src []float32, n, w, dstride int) {
 //go:noescape
 func interleave16(dst *float32, a, b *uint16, blocks int)
 
-// interleaveStrips32 is in interleave_amd64.s: dst[q*dstride+x] =
-// a[q*32+x] | b[q*32+x]<<16 as bits, for q < panels, x < 32 (AVX2).
-//
-//go:noescape
-func interleaveStrips32(dst *float32, a, b *uint16, panels, dstride int)
-
-// interleaveStrips writes the pair words of a and b (low and high halves),
-// 32 at a time, to panels strips of d: strip q at d[q*dstride:].
-func interleaveStrips(d []float32, a, b []uint16, panels, dstride int) {
-	if panels <= 0 {
-		return
-	}
-	_ = a[32*panels-1]
-	_ = b[32*panels-1]
-	_ = d[(panels-1)*dstride+31]
-	if hasAVX2FMA {
-		interleaveStrips32(&d[0], &a[0], &b[0], panels, dstride)
-		return
-	}
-	interleaveStripsGo(d, a, b, panels, dstride)
-}
-
 // interleavePairs sets d[x] to the pair word of a[x] (low) and b[x].
 func interleavePairs(d []float32, a, b []uint16) {
 	n := len(d)

@@ -36,9 +36,3 @@ func packA12(d, a []float32, lda, off, kc int) { packA12Go(d, a, lda, off, 0, kc
 // copyStrips copies n strips of w contiguous floats of src to dst, strip q
 // at dst[q*dstride:].
 func copyStrips(dst, src []float32, n, w, dstride int) { copyStripsGo(dst, src, n, w, dstride) }
-
-// interleaveStrips writes the pair words of a and b to panels strips of
-// 32 words of d, strip q at d[q*dstride:].
-func interleaveStrips(d []float32, a, b []uint16, panels, dstride int) {
-	interleaveStripsGo(d, a, b, panels, dstride)
-}

@@ -32,7 +32,7 @@ type worker struct {
 	start chan struct{} // one token per call to run (not used by worker 0)
 	apack []float32     // packed A block, cfg.mc*cfg.kc floats
 	h16   []uint16      // source rows rounded to BF16 (GemmBF16)
-	w32   []float32     // a transposed A's interleaved depth pair (GemmBF16)
+	w32   []float32     // a depth pair's interleaved words (GemmBF16, interleaveStrips)
 	tile  [maxTile]float32
 	bown  []float32 // this worker's own packed B panel (job.useOwnB)
 }
