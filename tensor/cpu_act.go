@@ -99,15 +99,12 @@ func (j *actJob) swigluBlock(a, b int) {
 		swigluBackward(o1, o2, j.i1[a:b], g, u)
 	}
 	if j.ho1 != nil {
-		roundInto(j.ho1[a:b], o1)
+		half.RoundBF16(j.ho1[a:b], o1)
 		if j.kind == swigluBwd {
-			roundInto(j.ho2[a:b], o2)
+			half.RoundBF16(j.ho2[a:b], o2)
 		}
 	}
 }
-
-// roundInto rounds f to BF16 (to nearest even) into h.
-func roundInto(h []uint16, f []float32) { half.RoundBF16(h[:len(f)], f) }
 
 func (j *actJob) run(lo, hi int) {
 	switch j.kind {
