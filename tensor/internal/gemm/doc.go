@@ -85,8 +85,9 @@
 // where the layout holds them as words: a row-major BF16 A or a
 // transposed BF16 B keeps depths 2p and 2p+1 side by side, one 32-bit
 // word, so their panels are the float32 transposes of those words
-// (transpose12, transpose16); a B (k, n) interleaves two rows, a whole
-// depth pair's panel strips per AVX2 call; a float32 operand is first
+// (transpose12, transpose16); a B (k, n) or a transposed A interleaves
+// two depth rows into scratch at once, then copies the panel strips
+// (interleaveStrips); a float32 operand is first
 // rounded sixteen values at a time (half.RoundBF16). A BF16 slice that
 // starts off a 4-byte boundary takes the element-by-element path. There is
 // no AMX kernel: the project machine has no AMX to test one on.
